@@ -1,0 +1,62 @@
+"""The smshooks plugin contract.
+
+A plugin is a module (or any object) with functions named after these specs and
+decorated with :data:`hookimpl`. Installed plugins are found through the
+``smshooks`` entry point group::
+
+    [options.entry_points]
+    smshooks =
+        twilio = smshooks_twilio
+
+Every hook below is documented here and exercised by the test suite
+(``tests/test_hookspecs.py`` fails when one is not).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import pluggy
+
+if TYPE_CHECKING:
+    from smshooks.events import DeliveryReport, InboundMessage, Status
+    from smshooks.vendor import Vendor
+
+PROJECT = "smshooks"
+
+hookspec = pluggy.HookspecMarker(PROJECT)
+#: decorate a plugin's hook functions with this
+hookimpl = pluggy.HookimplMarker(PROJECT)
+
+
+@hookspec
+def smshooks_register_vendors() -> list[Vendor]:
+    """Return the vendor adapters this plugin provides.
+
+    Each adapter is an instance of a :class:`smshooks.vendor.Vendor` subclass
+    with a unique ``name``; credentials and webhooks refer to it by that name.
+    Called once when the app is created.
+    """
+
+
+@hookspec
+def smshooks_inbound_handled(message: InboundMessage, duplicate: bool) -> None:
+    """Observe an inbound message after it was stored (the transaction committed).
+
+    ``duplicate`` is true when the vendor re-delivered a message already
+    stored; nothing was changed for it. Exceptions raised here are logged and
+    never reach the vendor.
+    """
+
+
+@hookspec
+def smshooks_delivery_report_handled(
+    report: DeliveryReport, duplicate: bool, message_status: Status | None
+) -> None:
+    """Observe a delivery report after it was stored (the transaction committed).
+
+    ``message_status`` is the status of the reported message after this
+    report was applied: statuses only move forward, so a late ``sent``
+    leaves a ``delivered`` message ``delivered``. Exceptions raised here are
+    logged and never reach the vendor.
+    """

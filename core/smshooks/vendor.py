@@ -1,0 +1,222 @@
+"""The vendor adapter contract: what a plugin implements, what it receives, what it raises.
+
+Nothing here touches Flask: a plugin's adapter is tested alone by building a
+:class:`WebhookRequest` by hand (or with :func:`smshooks.testing.form_request`
+and friends).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+from urllib.parse import parse_qs, urlsplit
+
+import marshmallow
+import phonenumbers
+import requests
+
+from smshooks.events import Event, OutboundMessage, Status
+
+__all__ = [
+    "HttpSession",
+    "PayloadError",
+    "SendError",
+    "SignatureError",
+    "Vendor",
+    "VendorError",
+    "WebhookRequest",
+    "WebhookResponse",
+    "secret_field",
+    "to_e164",
+]
+
+
+class VendorError(Exception):
+    """Base of the errors a vendor adapter raises."""
+
+
+class SignatureError(VendorError):
+    """The request could not be proven to come from the vendor (answered 403)."""
+
+
+class PayloadError(VendorError):
+    """The request body is not a payload this vendor sends (answered 400)."""
+
+
+class SendError(VendorError):
+    """A send through the vendor's API failed.
+
+    ``retryable`` says whether the same request may succeed later (rate limit,
+    vendor outage, timeout) or never will (bad number, opted out, bad auth).
+    """
+
+    def __init__(self, reason: str, *, retryable: bool, code: str | None = None, status: int | None = None):
+        super().__init__(reason)
+        self.reason = reason
+        self.retryable = retryable
+        self.code = code
+        self.status = status
+
+    def __repr__(self) -> str:
+        return f"SendError({self.reason!r}, retryable={self.retryable}, code={self.code!r}, status={self.status!r})"
+
+
+@dataclass(frozen=True)
+class WebhookRequest:
+    """An HTTP request as the vendor made it, independent of any web framework.
+
+    ``url`` is the public URL the vendor called (scheme, host, port, path and
+    query exactly as configured at the vendor), which signature schemes sign.
+    ``form`` keeps every value of a repeated field, in arrival order.
+    """
+
+    method: str
+    url: str
+    headers: Mapping[str, str]
+    body: bytes = b""
+    form: Mapping[str, list[str]] = field(default_factory=dict)
+    received_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+
+    def header(self, name: str) -> str | None:
+        """A header's value, looked up case-insensitively."""
+        lower = name.lower()
+        for key, value in self.headers.items():
+            if key.lower() == lower:
+                return value
+        return None
+
+    @property
+    def query(self) -> dict[str, list[str]]:
+        """The URL's query parameters, every value kept."""
+        return parse_qs(urlsplit(self.url).query, keep_blank_values=True)
+
+    @property
+    def content_type(self) -> str:
+        return (self.header("Content-Type") or "").split(";")[0].strip().lower()
+
+    def params(self) -> dict[str, str]:
+        """Form (or, for GET, query) parameters with the first value of each."""
+        source = self.form if self.form else (self.query if self.method.upper() == "GET" else {})
+        return {name: values[0] for name, values in source.items() if values}
+
+    def json(self) -> Any:
+        """The body parsed as JSON; a :class:`PayloadError` when it is not JSON."""
+        try:
+            return json.loads(self.body)
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise PayloadError(f"body is not valid JSON: {exc}") from None
+
+
+@dataclass(frozen=True)
+class WebhookResponse:
+    """The HTTP answer a vendor expects once its request was handled."""
+
+    status: int = 200
+    body: str = ""
+    content_type: str = "text/plain; charset=utf-8"
+
+
+class HttpSession(requests.Session):
+    """A requests session whose calls time out by default.
+
+    The host hands one to :meth:`Vendor.send`; a vendor API that hangs must
+    never hold a worker forever.
+    """
+
+    def __init__(self, timeout: float | tuple[float, float] = (5.0, 30.0)):
+        super().__init__()
+        self.default_timeout = timeout
+
+    def request(self, method: str, url: str, **kwargs: Any) -> requests.Response:  # type: ignore[override]
+        kwargs.setdefault("timeout", self.default_timeout)
+        return super().request(method, url, **kwargs)
+
+
+def secret_field(**kwargs: Any) -> marshmallow.fields.String:
+    """A credential field holding a secret: encrypted at rest, never returned by the API."""
+    metadata = {"secret": True, **kwargs.pop("metadata", {})}
+    return marshmallow.fields.String(metadata=metadata, **kwargs)
+
+
+class Vendor:
+    """Base class of a vendor adapter. Subclasses set the class attributes and methods.
+
+    ``status_map`` maps each documented vendor status string to a common
+    :class:`~smshooks.events.Status`; :meth:`map_status` answers ``unknown``
+    for anything else, so an undocumented status is stored, never refused.
+    """
+
+    name: ClassVar[str]
+    title: ClassVar[str]
+    credentials_schema: ClassVar[type[marshmallow.Schema]]
+    status_map: ClassVar[Mapping[str, Status]] = {}
+    #: vendor statuses after which no further report is expected
+    final_statuses: ClassVar[frozenset[str]] = frozenset()
+
+    def verify(self, request: WebhookRequest, credentials: Mapping[str, Any]) -> None:
+        """Prove ``request`` came from the vendor, or raise :class:`SignatureError`.
+
+        Fails closed: when the credential configures a secret, a request
+        without the matching proof is refused.
+        """
+        raise NotImplementedError
+
+    def parse(self, request: WebhookRequest) -> list[Event]:
+        """The inbound messages and delivery reports the request carries.
+
+        Raises :class:`PayloadError` for a body this vendor would never send.
+        """
+        raise NotImplementedError
+
+    def acknowledge(self, replies: Sequence[str]) -> WebhookResponse:
+        """The answer the vendor expects; ``replies`` are texts to send back inline
+        where the vendor supports it. The default is an empty 200."""
+        return WebhookResponse()
+
+    def send(self, message: OutboundMessage, credentials: Mapping[str, Any], http: requests.Session) -> str:
+        """Send one SMS through the vendor's API and return the vendor's message id.
+
+        Raises :class:`SendError`, retryable or not, when the vendor refuses.
+        """
+        raise NotImplementedError
+
+    def map_status(self, vendor_status: str) -> Status:
+        """The common status for a vendor status string (``unknown`` when undocumented)."""
+        return self.status_map.get(vendor_status, Status.UNKNOWN)
+
+    def secret_fields(self) -> frozenset[str]:
+        """Names of the credential fields that hold secrets."""
+        schema = self.credentials_schema()
+        return frozenset(name for name, fld in schema.fields.items() if fld.metadata.get("secret"))
+
+
+def to_e164(number: str, default_region: str | None = None) -> str:
+    """A phone number in E.164 (``+14155550123``) where it is one.
+
+    Vendors write numbers with or without ``+`` (Infobip: ``385916242493``),
+    with spaces, or with a channel prefix (``sms:``). Values that are not
+    phone numbers — alphanumeric sender ids, short codes — come back
+    stripped but otherwise unchanged, because they are still the address
+    the vendor routes on.
+    """
+    value = number.strip()
+    if ":" in value and not value.startswith("+"):
+        value = value.split(":", 1)[1].strip()
+    digits = "".join(ch for ch in value if ch.isdigit())
+    if not digits or any(ch.isalpha() for ch in value):
+        return value
+    candidate = value if value.startswith("+") else None
+    if candidate is None and len(digits) > 6:
+        candidate = "+" + digits
+    if candidate is None:
+        return digits  # a short code
+    try:
+        parsed = phonenumbers.parse(candidate, default_region)
+    except phonenumbers.NumberParseException:
+        return value
+    if not phonenumbers.is_possible_number(parsed):
+        return value if value.startswith("+") else digits
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)

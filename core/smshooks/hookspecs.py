@@ -50,9 +50,7 @@ def smshooks_inbound_handled(message: InboundMessage, duplicate: bool) -> None:
 
 
 @hookspec
-def smshooks_delivery_report_handled(
-    report: DeliveryReport, duplicate: bool, message_status: Status | None
-) -> None:
+def smshooks_delivery_report_handled(report: DeliveryReport, duplicate: bool, message_status: Status | None) -> None:
     """Observe a delivery report after it was stored (the transaction committed).
 
     ``message_status`` is the status of the reported message after this

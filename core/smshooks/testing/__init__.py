@@ -29,8 +29,8 @@ from smshooks.testing.fake_api import FakeVendorAPI, RecordedRequest, Reply
 from smshooks.vendor import WebhookRequest
 
 __all__ = [
-    "REFUSED",
     "RECEIVED_AT",
+    "REFUSED",
     "TIMEOUT",
     "ExpectedRequest",
     "FakeVendorAPI",

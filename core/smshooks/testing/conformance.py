@@ -160,8 +160,7 @@ def _reply(reply: VendorReply) -> Reply:
 
 def _with_server(credentials: Mapping[str, Any], base: str) -> dict[str, Any]:
     return {
-        key: value.replace("{server}", base) if isinstance(value, str) else value
-        for key, value in credentials.items()
+        key: value.replace("{server}", base) if isinstance(value, str) else value for key, value in credentials.items()
     }
 
 

@@ -1,11 +1,22 @@
-"""The pytest plugin registered under ``pytest11``: table parametrization and fixtures."""
+"""The pytest plugin registered under ``pytest11``: table parametrization and fixtures.
+
+Fixtures for plugin authors and the core suite alike:
+
+- ``fake_vendor_api``: a running fake of a vendor's HTTP API on loopback;
+- ``smshooks_database_url``: a fresh, migrated database, once per backend
+  (SQLite always, PostgreSQL where ``SMSHOOKS_TEST_POSTGRES_URL`` is set);
+- ``smshooks_settings``: server settings on that database in a temporary data dir.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
+from smshooks.settings import Settings
+from smshooks.testing import databases
 from smshooks.testing.conformance import parametrize_tables
 from smshooks.testing.fake_api import FakeVendorAPI
 
@@ -19,3 +30,35 @@ def fake_vendor_api() -> Iterator[FakeVendorAPI]:
     """A running fake of a vendor's HTTP API on loopback that records requests."""
     with FakeVendorAPI() as api:
         yield api
+
+
+@pytest.fixture(scope="session")
+def _smshooks_sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> databases.SQLiteTemplate:
+    return databases.SQLiteTemplate(tmp_path_factory.mktemp("smshooks-template"))
+
+
+@pytest.fixture(scope="session")
+def _smshooks_postgres_url() -> Iterator[str]:
+    with databases.postgres_database() as url:
+        yield url
+
+
+@pytest.fixture(params=databases.backends())
+def smshooks_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A migrated, empty database for this test, on each configured backend."""
+    if request.param == "postgresql":
+        url = request.getfixturevalue("_smshooks_postgres_url")
+        databases.empty_tables(url)
+        return url
+    return request.getfixturevalue("_smshooks_sqlite_template").fresh(tmp_path)
+
+
+@pytest.fixture
+def smshooks_settings(smshooks_database_url: str, tmp_path: Path) -> Settings:
+    """Settings of a gateway on the test database, with a fixed secret key."""
+    return Settings(
+        data_dir=tmp_path,
+        database_url=smshooks_database_url,
+        secret_key="test-secret-key",
+        public_url="https://sms.example.test",
+    ).resolved()

@@ -1,0 +1,70 @@
+"""Server settings, read from the environment (``SMSHOOKS_*``), with embedded-mode defaults.
+
+The defaults run a whole gateway from one directory: a SQLite file and a
+generated secret key under ``SMSHOOKS_DATA_DIR`` (``./var``).
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+DEFAULT_MAX_BODY_BYTES = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path = Path("var")
+    database_url: str = ""
+    secret_key: str = ""
+    #: the base URL vendors reach us at (``https://sms.example.com``), used for
+    #: webhook URLs and signature checks behind a TLS-terminating proxy
+    public_url: str | None = None
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
+    #: entry point names to load; ``None`` loads every installed plugin
+    plugins: tuple[str, ...] | None = None
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
+        env = os.environ if environ is None else environ
+        data_dir = Path(env.get("SMSHOOKS_DATA_DIR", "var"))
+        plugins = env.get("SMSHOOKS_PLUGINS")
+        values: dict[str, Any] = {
+            "data_dir": data_dir,
+            "database_url": env.get("SMSHOOKS_DATABASE_URL", ""),
+            "secret_key": env.get("SMSHOOKS_SECRET_KEY", ""),
+            "public_url": env.get("SMSHOOKS_PUBLIC_URL") or None,
+            "max_body_bytes": int(env.get("SMSHOOKS_MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES)),
+            "plugins": tuple(p.strip() for p in plugins.split(",") if p.strip()) if plugins else None,
+        }
+        values.update(overrides)
+        return cls(**values).resolved()
+
+    def resolved(self) -> Settings:
+        """Fill the embedded-mode defaults: a SQLite file and a persistent secret key."""
+        settings = self
+        if not settings.database_url:
+            settings = replace(settings, database_url=f"sqlite:///{(settings.data_dir / 'smshooks.db').resolve()}")
+        if not settings.secret_key:
+            settings = replace(settings, secret_key=_load_or_create_secret(settings.data_dir / "secret.key"))
+        if settings.public_url:
+            settings = replace(settings, public_url=settings.public_url.rstrip("/"))
+        return settings
+
+
+def _load_or_create_secret(path: Path) -> str:
+    # The key encrypts vendor secrets at rest; losing it makes stored
+    # credentials unreadable, so it is created once and kept beside the database.
+    if path.exists():
+        return path.read_text(encoding="utf-8").strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(32)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(key + "\n")
+    return key

@@ -1,0 +1,1 @@
+"""Persistence: the schema (tables), the engine and migrations (db), and queries."""

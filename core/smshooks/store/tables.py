@@ -1,0 +1,190 @@
+"""The database schema (SQLAlchemy 2 declarative). Changes go through Alembic migrations."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class UTCDateTime(TypeDecorator):
+    """A timezone-aware UTC datetime on every engine (SQLite stores naive values)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime: times are timezone-aware UTC")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {datetime: UTCDateTime, dict[str, Any]: JSON, list[Any]: JSON}
+
+
+class Organisation(Base):
+    __tablename__ = "organisations"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ApiKey(Base):
+    __tablename__ = "api_keys"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    org: Mapped[str] = mapped_column(ForeignKey("organisations.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200), default="")
+    #: the first characters of the key, to tell keys apart without storing them
+    prefix: Mapped[str] = mapped_column(String(16))
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class Credential(Base):
+    __tablename__ = "credentials"
+    __table_args__ = (UniqueConstraint("org", "sandbox", "name", name="uq_credentials_name"),)
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    org: Mapped[str] = mapped_column(String(64))
+    sandbox: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(200))
+    vendor: Mapped[str] = mapped_column(String(64))
+    #: the vendor fields that are not secret
+    fields: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    #: the secret fields, encrypted with the server secret key
+    sealed_secrets: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Webhook(Base):
+    __tablename__ = "webhooks"
+    __table_args__ = (
+        UniqueConstraint("org", "sandbox", "name", name="uq_webhooks_name"),
+        Index("ix_webhooks_scope", "org", "sandbox"),
+    )
+
+    #: unguessable: it is the secret part of the URL the vendor calls
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    org: Mapped[str] = mapped_column(String(64))
+    sandbox: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(200))
+    vendor: Mapped[str] = mapped_column(String(64))
+    type: Mapped[str] = mapped_column(String(16))
+    credentials_id: Mapped[str] = mapped_column(ForeignKey("credentials.id"))
+    sender_number: Mapped[str | None] = mapped_column(String(32), default=None)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class InboundMessageRow(Base):
+    __tablename__ = "inbound_messages"
+    __table_args__ = (
+        UniqueConstraint("webhook_id", "vendor_message_id", name="uq_inbound_vendor_message"),
+        Index("ix_inbound_scope", "org", "sandbox", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    org: Mapped[str] = mapped_column(String(64))
+    sandbox: Mapped[str] = mapped_column(String(64))
+    #: no foreign key: messages outlive a deleted webhook
+    webhook_id: Mapped[str] = mapped_column(String(64))
+    vendor: Mapped[str] = mapped_column(String(64))
+    vendor_message_id: Mapped[str] = mapped_column(String(200))
+    sender: Mapped[str] = mapped_column(String(64), index=True)
+    recipient: Mapped[str] = mapped_column(String(64))
+    text: Mapped[str] = mapped_column(Text)
+    segments: Mapped[int] = mapped_column(Integer, default=1)
+    media_urls: Mapped[list[Any]] = mapped_column(default=list)
+    received_at: Mapped[datetime]
+    stored_at: Mapped[datetime] = mapped_column(default=utcnow)
+    raw: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class OutboundMessageRow(Base):
+    """A message we sent (or a vendor reported on), with its forward-only status."""
+
+    __tablename__ = "messages"
+    __table_args__ = (
+        UniqueConstraint(
+            "org", "sandbox", "vendor", "vendor_message_id", "recipient", name="uq_messages_vendor_message"
+        ),
+        Index("ix_messages_scope", "org", "sandbox", "id"),
+    )
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    org: Mapped[str] = mapped_column(String(64))
+    sandbox: Mapped[str] = mapped_column(String(64))
+    vendor: Mapped[str] = mapped_column(String(64))
+    vendor_message_id: Mapped[str] = mapped_column(String(200))
+    #: '' when the vendor's report names no recipient
+    recipient: Mapped[str] = mapped_column(String(64), default="")
+    status: Mapped[str] = mapped_column(String(16))
+    #: Status.rank of ``status``: lets one UPDATE move a status only forward
+    status_rank: Mapped[int] = mapped_column(Integer)
+    status_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class DeliveryReportRow(Base):
+    __tablename__ = "delivery_reports"
+    __table_args__ = (
+        # The vendor status (not only the common one) is in the key: two
+        # different vendor statuses mapping to one common status are two reports.
+        UniqueConstraint(
+            "org",
+            "sandbox",
+            "vendor",
+            "vendor_message_id",
+            "recipient",
+            "vendor_status",
+            name="uq_delivery_reports_vendor_status",
+        ),
+        Index("ix_delivery_reports_scope", "org", "sandbox", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    org: Mapped[str] = mapped_column(String(64))
+    sandbox: Mapped[str] = mapped_column(String(64))
+    webhook_id: Mapped[str] = mapped_column(String(64))
+    vendor: Mapped[str] = mapped_column(String(64))
+    vendor_message_id: Mapped[str] = mapped_column(String(200))
+    recipient: Mapped[str] = mapped_column(String(64), default="", index=True)
+    message_id: Mapped[str | None] = mapped_column(ForeignKey("messages.id"), default=None)
+    status: Mapped[str] = mapped_column(String(16))
+    vendor_status: Mapped[str] = mapped_column(String(64))
+    final: Mapped[bool] = mapped_column(Boolean, default=False)
+    error_code: Mapped[str | None] = mapped_column(String(64), default=None)
+    error_reason: Mapped[str | None] = mapped_column(Text, default=None)
+    failure_category: Mapped[str | None] = mapped_column(String(64), default=None)
+    failure_type: Mapped[str | None] = mapped_column(String(8), default=None)
+    occurred_at: Mapped[datetime]
+    stored_at: Mapped[datetime] = mapped_column(default=utcnow)
+    raw: Mapped[dict[str, Any]] = mapped_column(default=dict)

@@ -1,0 +1,1 @@
+"""HTTP surface: vendor-facing hooks, the admin and send API, the admin pages."""

@@ -1,0 +1,56 @@
+"""``/api/v1/plugins``: what is installed, loaded or failed, and the vendors it provides."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields
+
+from smshooks.app import gateway
+
+blp = Blueprint("plugins", __name__, url_prefix="/api/v1/plugins", description="Installed plugins.")
+
+
+class PluginOut(Schema):
+    name = fields.String()
+    source = fields.String(metadata={"description": "builtin, entry_point or direct"})
+    distribution = fields.String(allow_none=True)
+    version = fields.String(allow_none=True)
+    status = fields.String(metadata={"description": "loaded or failed"})
+    error = fields.String(allow_none=True)
+    hooks = fields.List(fields.String())
+    vendors = fields.List(fields.String())
+
+
+class VendorOut(Schema):
+    name = fields.String()
+    title = fields.String()
+    credential_fields = fields.Dict(metadata={"description": "field name -> {required, secret}"})
+
+
+class PluginsOut(Schema):
+    plugins = fields.List(fields.Nested(PluginOut))
+    vendors = fields.List(fields.Nested(VendorOut))
+
+
+@blp.route("")
+@blp.response(200, PluginsOut)
+def list_plugins() -> dict[str, Any]:
+    """Every plugin the host tried to load, with its version, hooks and vendors."""
+    host = gateway().plugins
+    vendors = []
+    for vendor in host.vendors.values():
+        schema = vendor.credentials_schema()
+        vendors.append(
+            {
+                "name": vendor.name,
+                "title": vendor.title,
+                "credential_fields": {
+                    name: {"required": fld.required, "secret": bool(fld.metadata.get("secret"))}
+                    for name, fld in schema.fields.items()
+                },
+            }
+        )
+    return {"plugins": [dataclasses.asdict(p) for p in host.plugins], "vendors": vendors}

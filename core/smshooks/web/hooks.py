@@ -1,0 +1,108 @@
+"""``/hooks/<webhook_id>``: the URL vendors call with inbound messages and delivery reports.
+
+Answers: 404 unknown webhook, 403 unproven sender, 400 malformed payload, 413
+too large, 503 when our database cannot store (the vendor retries), otherwise
+the vendor's expected acknowledgement — only after the events committed.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+
+from flask import Blueprint, Response, request
+
+from smshooks.app import Gateway, gateway
+from smshooks.credentials import open_credentials
+from smshooks.events import stamp
+from smshooks.ingest import Stored, store_events
+from smshooks.store.tables import Webhook
+from smshooks.vendor import PayloadError, SignatureError, WebhookRequest
+from smshooks.web.errors import ApiError
+
+log = logging.getLogger(__name__)
+
+blueprint = Blueprint("hooks", __name__)
+
+
+def public_request_url() -> str:
+    """The URL as the vendor called it: signatures sign it byte for byte.
+
+    Behind a TLS-terminating proxy the app sees ``http://internal-host``;
+    ``SMSHOOKS_PUBLIC_URL`` gives the scheme and host the vendor used. The
+    path and the raw query string are kept exactly as received.
+    """
+    base = gateway().settings.public_url or request.host_url.rstrip("/")
+    url = base + request.script_root + request.path
+    if request.query_string:
+        url += "?" + request.query_string.decode("latin-1")
+    return url
+
+
+def webhook_request() -> WebhookRequest:
+    received_at = datetime.now(UTC)
+    body = request.get_data(cache=True)  # over the size limit: 413 from Flask
+    form = {key: request.form.getlist(key) for key in request.form} if request.method != "GET" else {}
+    return WebhookRequest(
+        method=request.method,
+        url=public_request_url(),
+        headers=dict(request.headers.items()),
+        body=body,
+        form=form,
+        received_at=received_at,
+    )
+
+
+@blueprint.route("/hooks/<webhook_id>", methods=["GET", "POST"])
+def receive(webhook_id: str) -> Response:
+    gw = gateway()
+    with gw.db.session() as session:
+        webhook = session.get(Webhook, webhook_id)
+        if webhook is None:
+            raise ApiError(404, "no such webhook")
+        credential = open_credentials(session, gw.secrets, webhook.credentials_id)
+    vendor = gw.plugins.vendor(webhook.vendor)
+    if vendor is None:
+        # The plugin is not installed (or failed to load): the vendor should
+        # retry once an operator fixes it, so this is not the vendor's fault.
+        log.error("webhook %s: vendor plugin %r is not loaded", webhook_id, webhook.vendor)
+        raise ApiError(503, f"vendor plugin {webhook.vendor!r} is not available", headers={"Retry-After": "60"})
+
+    incoming = webhook_request()
+    try:
+        vendor.verify(incoming, credential)
+    except SignatureError as exc:
+        log.warning("webhook %s: signature refused: %s", webhook_id, exc)
+        raise ApiError(403, f"signature verification failed: {exc}") from None
+    try:
+        events = vendor.parse(incoming)
+    except PayloadError as exc:
+        raise ApiError(400, f"malformed {vendor.name} payload: {exc}") from None
+    except Exception as exc:
+        # A plugin bug on an odd payload is still a payload it cannot read;
+        # the vendor gets a 400 and the traceback goes to our log.
+        log.exception("webhook %s: %s plugin failed to parse the payload", webhook_id, vendor.name)
+        raise ApiError(400, f"malformed {vendor.name} payload: {type(exc).__name__}") from None
+
+    stamped = [stamp(event, org=webhook.org, sandbox=webhook.sandbox, webhook_id=webhook.id) for event in events]
+    with gw.db.transaction() as session:
+        outcomes = store_events(session, stamped)
+
+    for outcome in outcomes:
+        _notify(gw, outcome)
+    answer = vendor.acknowledge([])
+    return Response(answer.body, status=answer.status, content_type=answer.content_type)
+
+
+def _notify(gw: Gateway, outcome: Stored) -> None:
+    try:
+        if outcome.event.kind == "inbound":
+            gw.plugins.hook.smshooks_inbound_handled(message=outcome.event, duplicate=outcome.duplicate)
+        else:
+            gw.plugins.hook.smshooks_delivery_report_handled(
+                report=outcome.event, duplicate=outcome.duplicate, message_status=outcome.message_status
+            )
+    except Exception:
+        # Observers see committed events; their failure must not turn a stored
+        # event into an error the vendor would retry.
+        log.exception("an observer hook failed")

@@ -38,3 +38,13 @@ def api(app: Flask, client: FlaskClient) -> Api:
 @pytest.fixture
 def other_org_api(app: Flask, client: FlaskClient) -> Api:
     return Api(client, create_api_key(app.extensions["smshooks"].db, "globex"))
+
+
+@pytest.fixture
+def api_key_for():
+    """Create an API key for an app's database (organisation ``acme``)."""
+
+    def make(app: Flask, org: str = "acme") -> str:
+        return create_api_key(app.extensions["smshooks"].db, org)
+
+    return make

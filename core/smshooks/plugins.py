@@ -78,10 +78,16 @@ class PluginHost:
                 log.exception("plugin %s failed to load; skipped", ep.name)
                 info.status = "failed"
                 info.error = f"{type(exc).__name__}: {exc}"
-                self.plugins.append(info)
+                if self.pm.has_plugin(ep.name):
+                    self.pm.unregister(name=ep.name)
+                if info not in self.plugins:
+                    self.plugins.append(info)
 
     def _register(self, plugin: Any, info: PluginInfo) -> None:
         self.pm.register(plugin, name=info.name)
+        # Validate each plugin on its own (a misspelt hook name raises here), so
+        # one bad plugin is skipped instead of failing check_pending() for all.
+        self.pm.check_pending()
         info.hooks = sorted(caller.name for caller in self.pm.get_hookcallers(plugin) or [])
         self.plugins.append(info)
 

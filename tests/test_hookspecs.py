@@ -1,0 +1,103 @@
+"""Every hook is documented, and every hook is called in a real flow."""
+
+from __future__ import annotations
+
+import inspect
+
+import pytest
+from support import loopback
+from support.api import Api, make_webhook, post_signed
+
+from smshooks import hookspecs
+from smshooks.app import create_app
+from smshooks.events import DeliveryReport, InboundMessage, Status
+from smshooks.hookspecs import hookimpl
+
+SPECS = sorted(name for name, fn in inspect.getmembers(hookspecs, inspect.isfunction) if name.startswith("smshooks_"))
+
+
+@pytest.mark.parametrize("name", SPECS)
+def test_hook_is_documented(name):
+    doc = inspect.getdoc(getattr(hookspecs, name))
+    assert doc and len(doc) > 40, f"{name} needs a docstring saying when it is called and what it may do"
+
+
+class Recorder:
+    def __init__(self):
+        self.calls: list[tuple[str, dict]] = []
+
+    @hookimpl
+    def smshooks_inbound_handled(self, message, duplicate):
+        self.calls.append(("smshooks_inbound_handled", {"message": message, "duplicate": duplicate}))
+
+    @hookimpl
+    def smshooks_delivery_report_handled(self, report, duplicate, message_status):
+        self.calls.append(
+            (
+                "smshooks_delivery_report_handled",
+                {"report": report, "duplicate": duplicate, "message_status": message_status},
+            )
+        )
+
+
+class Failing:
+    @hookimpl
+    def smshooks_inbound_handled(self, message, duplicate):
+        raise RuntimeError("observer bug")
+
+
+@pytest.fixture
+def recorder():
+    return Recorder()
+
+
+@pytest.fixture
+def recorded_app(smshooks_settings, recorder):
+    app = create_app(smshooks_settings, plugins=[loopback, recorder])
+    yield app
+    app.extensions["smshooks"].db.engine.dispose()
+
+
+def test_every_hook_is_exercised(recorded_app, recorder, api_key_for):
+    client = recorded_app.test_client()
+    api = Api(client, api_key_for(recorded_app))
+    hook = make_webhook(api)
+    inbound = {"id": "in-1", "from": "+14155550123", "to": "+14155550100", "text": "hello"}
+    assert post_signed(client, hook, {"messages": [inbound]}).status_code == 200
+    assert post_signed(client, hook, {"messages": [inbound]}).status_code == 200
+    assert (
+        post_signed(client, hook, {"reports": [{"id": "out-1", "to": "+14155550123", "status": "ok"}]}).status_code
+        == 200
+    )
+    assert (
+        post_signed(client, hook, {"reports": [{"id": "out-1", "to": "+14155550123", "status": "sent"}]}).status_code
+        == 200
+    )
+
+    called = {name for name, _ in recorder.calls}
+    # smshooks_register_vendors is how the loopback vendor exists at all
+    assert recorded_app.extensions["smshooks"].plugins.vendor("loopback") is not None
+    assert called | {"smshooks_register_vendors"} == set(SPECS), "a hook is never called"
+
+    inbound_calls = [kw for name, kw in recorder.calls if name == "smshooks_inbound_handled"]
+    assert [kw["duplicate"] for kw in inbound_calls] == [False, True]
+    message = inbound_calls[0]["message"]
+    assert isinstance(message, InboundMessage)
+    assert (message.org, message.sandbox, message.webhook_id, message.text) == ("acme", "prod", hook["id"], "hello")
+
+    report_calls = [kw for name, kw in recorder.calls if name == "smshooks_delivery_report_handled"]
+    assert [kw["report"].status for kw in report_calls] == [Status.DELIVERED, Status.SENT]
+    assert all(isinstance(kw["report"], DeliveryReport) for kw in report_calls)
+    # the late "sent" leaves the message delivered
+    assert [kw["message_status"] for kw in report_calls] == [Status.DELIVERED, Status.DELIVERED]
+
+
+def test_a_failing_observer_never_fails_the_vendor(smshooks_settings, api_key_for):
+    app = create_app(smshooks_settings, plugins=[loopback, Failing()])
+    client = app.test_client()
+    api = Api(client, api_key_for(app))
+    hook = make_webhook(api)
+    inbound = {"id": "in-1", "from": "+14155550123", "to": "+14155550100", "text": "hello"}
+    assert post_signed(client, hook, {"messages": [inbound]}).status_code == 200
+    assert [m["text"] for m in api.get("/inbound-messages").json["items"]] == ["hello"]
+    app.extensions["smshooks"].db.engine.dispose()

@@ -1,0 +1,172 @@
+"""POST /hooks/<id>: authenticity, malformed input, size, dedupe, forward-only statuses."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from support import loopback
+from support.api import Api, make_webhook, post_signed
+
+from smshooks.app import create_app
+from smshooks.settings import Settings
+
+INBOUND = {"id": "in-1", "from": "+14155550123", "to": "+14155550100", "text": "STOP"}
+
+
+def report(status: str, msg_id: str = "out-1", to: str = "+14155550123") -> dict:
+    return {"reports": [{"id": msg_id, "to": to, "status": status}]}
+
+
+def inbound_items(api: Api) -> list[dict]:
+    return api.get("/inbound-messages").json["items"]
+
+
+def reports(api: Api) -> list[dict]:
+    return api.get("/delivery-reports").json["items"]
+
+
+def assert_error(response, status: int) -> dict:
+    assert response.status_code == status, response.data
+    assert response.is_json
+    assert set(response.json["error"]) == {"code", "message", "details"}
+    assert "Traceback" not in response.get_data(as_text=True)
+    return response.json["error"]
+
+
+def test_unknown_webhook_is_404(client):
+    assert_error(client.post("/hooks/wh_nope", json={"messages": [INBOUND]}), 404)
+
+
+def test_signed_inbound_is_stored_with_e164_numbers(api, client):
+    hook = make_webhook(api)
+    payload = {"messages": [{**INBOUND, "from": "14155550123", "to": "1 415 555 0100"}]}
+    response = post_signed(client, hook, payload)
+    assert response.status_code == 200
+    [item] = inbound_items(api)
+    assert (item["sender"], item["recipient"], item["text"]) == ("+14155550123", "+14155550100", "STOP")
+    assert item["webhook_id"] == hook["id"]
+    assert item["vendor_message_id"] == "in-1"
+    assert item["raw"]["from"] == "14155550123"
+
+
+@pytest.mark.parametrize(
+    "case",
+    ["missing signature", "wrong secret", "one changed byte"],
+)
+def test_unproven_requests_are_refused_and_store_nothing(api, client, case):
+    hook = make_webhook(api)
+    body = json.dumps({"messages": [INBOUND]}).encode()
+    headers = {}
+    if case == "wrong secret":
+        headers[loopback.SIGNATURE_HEADER] = loopback.sign("other", body)
+    elif case == "one changed byte":
+        headers[loopback.SIGNATURE_HEADER] = loopback.sign("s3cret", body)
+        body = body.replace(b"STOP", b"STOQ")
+    response = client.post(f"/hooks/{hook['id']}", data=body, headers=headers, content_type="application/json")
+    assert_error(response, 403)
+    assert inbound_items(api) == []
+
+
+@pytest.mark.parametrize(
+    "body",
+    [b"{not json", b"[1, 2]", json.dumps({"messages": [{"id": "x"}]}).encode(), b"\xff\xfe"],
+    ids=["invalid json", "not an object", "missing fields", "not utf-8"],
+)
+def test_malformed_payloads_are_400(api, client, body):
+    hook = make_webhook(api, secret=None)
+    response = client.post(f"/hooks/{hook['id']}", data=body, content_type="application/json")
+    assert_error(response, 400)
+    assert inbound_items(api) == []
+
+
+def test_body_over_the_limit_is_413(smshooks_settings, api_key_for):
+    from dataclasses import replace
+
+    app = create_app(replace(smshooks_settings, max_body_bytes=2048), plugins=[loopback])
+    client = app.test_client()
+    hook = make_webhook(Api(client, api_key_for(app)), secret=None)
+    big = {"messages": [{**INBOUND, "text": "x" * 4096}]}
+    assert_error(client.post(f"/hooks/{hook['id']}", json=big), 413)
+    small = {"messages": [INBOUND]}
+    assert client.post(f"/hooks/{hook['id']}", json=small).status_code == 200
+    app.extensions["smshooks"].db.engine.dispose()
+
+
+def test_the_same_delivery_twice_is_stored_once(api, client):
+    hook = make_webhook(api)
+    for _ in range(3):
+        assert post_signed(client, hook, {"messages": [INBOUND]}).status_code == 200
+        assert post_signed(client, hook, report("ok")).status_code == 200
+    assert len(inbound_items(api)) == 1
+    assert len(reports(api)) == 1
+
+
+def test_a_batch_with_a_duplicate_stores_the_new_events(api, client):
+    hook = make_webhook(api)
+    post_signed(client, hook, {"messages": [INBOUND]})
+    second = {**INBOUND, "id": "in-2", "text": "second"}
+    assert post_signed(client, hook, {"messages": [INBOUND, second]}).status_code == 200
+    assert [m["text"] for m in inbound_items(api)] == ["second", "STOP"]
+
+
+def test_statuses_only_move_forward(api, client):
+    hook = make_webhook(api, type_="feedback")
+    for status in ("sent", "ok", "sent"):
+        assert post_signed(client, hook, report(status)).status_code == 200
+    stored = reports(api)
+    assert [r["status"] for r in stored] == ["delivered", "sent"]  # the late duplicate "sent" stored once
+    message = api.get(f"/messages/{stored[0]['message_id']}").json
+    assert message["status"] == "delivered"
+    assert [r["vendor_status"] for r in message["reports"]] == ["sent", "ok"]
+    # read follows delivered
+    post_signed(client, hook, report("read"))
+    assert api.get(f"/messages/{stored[0]['message_id']}").json["status"] == "read"
+
+
+def test_late_sent_after_delivered_leaves_delivered(api, client):
+    hook = make_webhook(api, type_="feedback")
+    post_signed(client, hook, report("ok"))
+    post_signed(client, hook, report("sent"))
+    [latest, first] = reports(api)
+    assert (first["status"], latest["status"]) == ("delivered", "sent")
+    assert api.get(f"/messages/{first['message_id']}").json["status"] == "delivered"
+
+
+def test_an_undocumented_status_is_stored_as_unknown_and_answered_200(api, client):
+    hook = make_webhook(api, type_="feedback")
+    response = post_signed(client, hook, report("WEIRD_NEW_STATUS"))
+    assert response.status_code == 200
+    [stored] = reports(api)
+    assert (stored["status"], stored["vendor_status"]) == ("unknown", "WEIRD_NEW_STATUS")
+    # a known status afterwards still moves the message on
+    post_signed(client, hook, report("sent"))
+    assert api.get(f"/messages/{stored['message_id']}").json["status"] == "sent"
+
+
+def test_a_missing_vendor_plugin_is_503_so_the_vendor_retries(smshooks_settings, api_key_for):
+    app = create_app(smshooks_settings, plugins=[loopback])
+    hook = make_webhook(Api(app.test_client(), api_key_for(app)), secret=None)
+    app.extensions["smshooks"].db.engine.dispose()
+    without = create_app(smshooks_settings)  # the loopback plugin is gone
+    response = without.test_client().post(f"/hooks/{hook['id']}", json={"messages": [INBOUND]})
+    assert_error(response, 503)
+    assert response.headers["Retry-After"]
+    without.extensions["smshooks"].db.engine.dispose()
+
+
+def test_an_unavailable_database_is_503_not_4xx(tmp_path):
+    settings = Settings(
+        data_dir=tmp_path,
+        database_url="postgresql+psycopg://nobody@127.0.0.1:9/none?connect_timeout=1",
+        secret_key="k",
+    ).resolved()
+    app = create_app(settings, plugins=[loopback], create_schema=False)
+    response = app.test_client().post("/hooks/wh_anything", json={"messages": [INBOUND]})
+    assert_error(response, 503)
+
+
+def test_get_requests_reach_the_vendor_too(api, client):
+    hook = make_webhook(api, secret=None)
+    response = client.get(f"/hooks/{hook['id']}?x=1")
+    assert_error(response, 400)  # the loopback vendor has no GET format

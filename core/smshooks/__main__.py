@@ -1,0 +1,3 @@
+from smshooks.cli import main
+
+main()

@@ -1,0 +1,32 @@
+#!/bin/sh
+# Printed by `make run`: the demo API key and curl examples that work against it.
+BASE="$1"
+KEY="$2"
+cat <<BANNER
+
+  smshooks is starting on $BASE  (SQLite database in ${SMSHOOKS_DATA_DIR:-var}/)
+
+  Demo API key (organisation "demo"):
+    $KEY
+
+  Try it from another shell:
+
+    export SMSHOOKS_KEY=$KEY
+
+    # 1. a Twilio credential (the auth token is stored encrypted and never shown again)
+    curl -s -X POST $BASE/api/v1/credentials \\
+      -H "Authorization: Bearer \$SMSHOOKS_KEY" -H 'Content-Type: application/json' \\
+      -d '{"name": "twilio-main", "vendor": "twilio", "account_sid": "AC0123456789abcdef0123456789abcdef", "auth_token": "your-auth-token"}'
+
+    # 2. an inbound webhook for it: paste the "url" it answers into the Twilio console
+    curl -s -X POST $BASE/api/v1/webhooks \\
+      -H "Authorization: Bearer \$SMSHOOKS_KEY" -H 'Content-Type: application/json' \\
+      -d '{"name": "inbound", "vendor": "twilio", "type": "inbound", "credentials_id": "<id from step 1>", "sender_number": "+14155550100"}'
+
+    # 3. what arrived
+    curl -s $BASE/api/v1/webhooks -H "Authorization: Bearer \$SMSHOOKS_KEY"
+    curl -s $BASE/api/v1/inbound-messages -H "Authorization: Bearer \$SMSHOOKS_KEY"
+
+  API reference: $BASE/api/v1/openapi.json
+
+BANNER

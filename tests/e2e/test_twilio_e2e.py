@@ -1,0 +1,165 @@
+"""Twilio end to end: a real server process, requests signed by Twilio's own helper library."""
+
+from __future__ import annotations
+
+import pytest
+
+twilio_validator = pytest.importorskip("twilio.request_validator")
+
+AUTH_TOKEN = "0123456789abcdef0123456789abcdef"
+ACCOUNT_SID = "AC0123456789abcdef0123456789abcdef"
+
+INBOUND = {
+    "ToCountry": "US",
+    "ToState": "CA",
+    "SmsMessageSid": "SM1f0e8ae6ade43cb3c0ce4525424e404f",
+    "NumMedia": "0",
+    "ToCity": "SAUSALITO",
+    "FromZip": "94103",
+    "SmsSid": "SM1f0e8ae6ade43cb3c0ce4525424e404f",
+    "FromState": "CA",
+    "SmsStatus": "received",
+    "FromCity": "SAN FRANCISCO",
+    "Body": "STOP",
+    "FromCountry": "US",
+    "To": "+14155550100",
+    "MessagingServiceSid": "MG9752274e9e519418a7406176694466fa",
+    "ToZip": "94965",
+    "NumSegments": "1",
+    "MessageSid": "SM1f0e8ae6ade43cb3c0ce4525424e404f",
+    "AccountSid": ACCOUNT_SID,
+    "From": "+14155550123",
+    "ApiVersion": "2010-04-01",
+}
+
+# vendors.md 1.2: every status and the common status it is stored as
+STATUSES = {
+    "accepted": "queued",
+    "scheduled": "queued",
+    "queued": "queued",
+    "sending": "queued",
+    "sent": "sent",
+    "delivered": "delivered",
+    "undelivered": "bounce",
+    "failed": "error",
+    "read": "read",
+    "canceled": "error",
+    "partially_delivered": "sent",
+}
+
+
+def callback(sid: str, status: str, **extra: str) -> dict[str, str]:
+    return {
+        "MessageSid": sid,
+        "SmsSid": sid,
+        "MessageStatus": status,
+        "SmsStatus": status,
+        "AccountSid": ACCOUNT_SID,
+        "From": "+15558675310",
+        "To": "+14155550123",
+        "ApiVersion": "2010-04-01",
+        **extra,
+    }
+
+
+@pytest.fixture
+def twilio(server):
+    key = server.cli("apikey", "create", "--org", "acme")
+    api = server.api(key)
+    credential = api.post(
+        server.url + "/api/v1/credentials",
+        json={"name": "twilio", "vendor": "twilio", "account_sid": ACCOUNT_SID, "auth_token": AUTH_TOKEN},
+    )
+    assert credential.status_code == 201, credential.text
+    assert credential.json()["auth_token"] != AUTH_TOKEN
+    hook = api.post(
+        server.url + "/api/v1/webhooks",
+        json={
+            "name": "inbound",
+            "vendor": "twilio",
+            "type": "inbound",
+            "credentials_id": credential.json()["id"],
+            "sender_number": "+14155550100",
+        },
+    )
+    assert hook.status_code == 201, hook.text
+    return api, hook.json()
+
+
+def post_as_twilio(session, url: str, params: dict[str, str], *, tamper: bool = False, sign: bool = True):
+    signature = twilio_validator.RequestValidator(AUTH_TOKEN).compute_signature(url, params)
+    headers = {"X-Twilio-Signature": signature} if sign else {}
+    if tamper:
+        params = {**params, "Body": params["Body"] + "!"}
+    return session.post(url, data=params, headers=headers)
+
+
+def test_signed_inbound_is_accepted_and_listed(server, twilio):
+    api, hook = twilio
+    assert hook["url"] == f"{server.url}/hooks/{hook['id']}"
+    answer = post_as_twilio(api, hook["url"], INBOUND)
+    assert answer.status_code == 200, answer.text
+    assert answer.headers["Content-Type"].startswith("application/xml")
+    assert "<Response" in answer.text
+    [message] = api.get(server.url + "/api/v1/inbound-messages").json()["items"]
+    assert message["vendor"] == "twilio"
+    assert message["vendor_message_id"] == "SM1f0e8ae6ade43cb3c0ce4525424e404f"
+    assert (message["sender"], message["recipient"], message["text"]) == ("+14155550123", "+14155550100", "STOP")
+
+
+@pytest.mark.parametrize("variant", ["one changed byte", "no signature header"])
+def test_unproven_inbound_is_refused_and_stores_nothing(server, twilio, variant):
+    api, hook = twilio
+    answer = post_as_twilio(
+        api, hook["url"], INBOUND, tamper=variant == "one changed byte", sign=variant != "no signature header"
+    )
+    assert answer.status_code == 403
+    assert answer.json()["error"]["code"] == "forbidden"
+    assert api.get(server.url + "/api/v1/inbound-messages").json()["items"] == []
+
+
+def test_the_same_webhook_twice_is_stored_once(server, twilio):
+    api, hook = twilio
+    for _ in range(2):
+        assert post_as_twilio(api, hook["url"], INBOUND).status_code == 200
+    assert len(api.get(server.url + "/api/v1/inbound-messages").json()["items"]) == 1
+
+
+def test_every_status_callback_is_stored_with_its_common_status(server, twilio):
+    api, hook = twilio
+    for index, (status, _) in enumerate(STATUSES.items()):
+        sid = f"SM{index:032d}"
+        answer = post_as_twilio(api, hook["url"], callback(sid, status))
+        assert answer.status_code == 200, (status, answer.text)
+    stored = {
+        r["vendor_status"]: r["status"]
+        for r in api.get(server.url + "/api/v1/delivery-reports", params={"limit": 100}).json()["items"]
+    }
+    assert stored == STATUSES
+
+
+def test_unknown_status_is_stored_as_unknown_and_answered_200(server, twilio):
+    api, hook = twilio
+    answer = post_as_twilio(api, hook["url"], callback("SM" + "9" * 32, "teleported"))
+    assert answer.status_code == 200
+    [report] = api.get(server.url + "/api/v1/delivery-reports").json()["items"]
+    assert (report["status"], report["vendor_status"]) == ("unknown", "teleported")
+
+
+def test_late_sent_after_delivered_leaves_delivered(server, twilio):
+    api, hook = twilio
+    sid = "SM1234567890abcdef1234567890abcd02"
+    assert post_as_twilio(api, hook["url"], callback(sid, "delivered", RawDlrDoneDate="2511131245")).status_code == 200
+    assert post_as_twilio(api, hook["url"], callback(sid, "sent")).status_code == 200
+    reports = api.get(server.url + "/api/v1/delivery-reports").json()["items"]
+    assert [r["vendor_status"] for r in reports] == ["sent", "delivered"]
+    message = api.get(server.url + f"/api/v1/messages/{reports[0]['message_id']}").json()
+    assert message["status"] == "delivered"
+
+
+def test_failure_callback_keeps_the_error_code(server, twilio):
+    api, hook = twilio
+    answer = post_as_twilio(api, hook["url"], callback("SM" + "7" * 32, "undelivered", ErrorCode="30003"))
+    assert answer.status_code == 200
+    [report] = api.get(server.url + "/api/v1/delivery-reports").json()["items"]
+    assert (report["status"], report["error_code"], report["failure_type"]) == ("bounce", "30003", "hard")

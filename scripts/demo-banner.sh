@@ -14,14 +14,15 @@ cat <<BANNER
     export SMSHOOKS_KEY=$KEY
 
     # 1. a Twilio credential (the auth token is stored encrypted and never shown again)
-    curl -s -X POST $BASE/api/v1/credentials \\
+    CRED=\$(curl -s -X POST $BASE/api/v1/credentials \\
       -H "Authorization: Bearer \$SMSHOOKS_KEY" -H 'Content-Type: application/json' \\
-      -d '{"name": "twilio-main", "vendor": "twilio", "account_sid": "AC0123456789abcdef0123456789abcdef", "auth_token": "your-auth-token"}'
+      -d '{"name": "twilio-main", "vendor": "twilio", "account_sid": "AC0123456789abcdef0123456789abcdef", "auth_token": "your-auth-token"}' \\
+      | python3 -c 'import json, sys; print(json.load(sys.stdin)["id"])')
 
     # 2. an inbound webhook for it: paste the "url" it answers into the Twilio console
     curl -s -X POST $BASE/api/v1/webhooks \\
       -H "Authorization: Bearer \$SMSHOOKS_KEY" -H 'Content-Type: application/json' \\
-      -d '{"name": "inbound", "vendor": "twilio", "type": "inbound", "credentials_id": "<id from step 1>", "sender_number": "+14155550100"}'
+      -d '{"name": "inbound", "vendor": "twilio", "type": "inbound", "credentials_id": "'\$CRED'", "sender_number": "+14155550100"}'
 
     # 3. what arrived
     curl -s $BASE/api/v1/webhooks -H "Authorization: Bearer \$SMSHOOKS_KEY"

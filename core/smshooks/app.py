@@ -19,6 +19,12 @@ from smshooks.web import errors
 log = logging.getLogger(__name__)
 
 
+class GatewayApi(Api):
+    """flask-smorest's Api documenting our error shape instead of its own."""
+
+    ERROR_SCHEMA = errors.ErrorResponse
+
+
 @dataclass
 class Gateway:
     """Everything a request handler needs, built once per app."""
@@ -76,7 +82,7 @@ def create_app(
     from smshooks.web.api import register_api
 
     app.register_blueprint(hooks.blueprint)
-    api = Api(app)
+    api = GatewayApi(app)
     register_api(app, api)
     errors.register_error_handlers(app)
 

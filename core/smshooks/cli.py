@@ -15,6 +15,8 @@ from smshooks.settings import Settings
 def main(log_level: str) -> None:
     """smshooks: a self-hosted, plugin-based SMS webhook gateway."""
     logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # Alembic narrates every plugin it sets up at INFO; only its warnings matter here.
+    logging.getLogger("alembic").setLevel(max(logging.WARNING, logging.getLogger().level))
 
 
 @main.command()

@@ -163,3 +163,24 @@ def test_failure_callback_keeps_the_error_code(server, twilio):
     assert answer.status_code == 200
     [report] = api.get(server.url + "/api/v1/delivery-reports").json()["items"]
     assert (report["status"], report["error_code"], report["failure_type"]) == ("bounce", "30003", "hard")
+
+
+def test_concurrent_redeliveries_are_stored_once(server, twilio):
+    """Vendors retry while the first attempt is still in flight; the database's
+    unique constraint, not a read-then-write check, keeps one copy."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    import requests
+
+    api, hook = twilio
+    callback_params = callback("SM" + "5" * 32, "delivered")
+
+    def deliver(params: dict[str, str]) -> int:
+        with requests.Session() as session:
+            return post_as_twilio(session, hook["url"], params).status_code
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        codes = list(pool.map(deliver, [INBOUND] * 8 + [callback_params] * 8))
+    assert codes == [200] * 16
+    assert len(api.get(server.url + "/api/v1/inbound-messages").json()["items"]) == 1
+    assert len(api.get(server.url + "/api/v1/delivery-reports").json()["items"]) == 1

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from smshooks.hookspecs import hookimpl
 from smshooks.vendor import Vendor
-
 from smshooks_twilio.vendor import TwilioVendor
 
 __all__ = ["TwilioVendor", "smshooks_register_vendors"]

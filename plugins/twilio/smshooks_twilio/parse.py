@@ -16,7 +16,6 @@ from typing import Any
 
 from smshooks.events import DeliveryReport, Event, InboundMessage, Status
 from smshooks.vendor import PayloadError, WebhookRequest, to_e164
-
 from smshooks_twilio.statuses import (
     FINAL_STATUSES,
     INBOUND_STATUSES,

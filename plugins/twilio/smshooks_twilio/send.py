@@ -15,7 +15,6 @@ import requests
 
 from smshooks.events import OutboundMessage
 from smshooks.vendor import SendError
-
 from smshooks_twilio.credentials import DEFAULT_API_BASE_URL
 from smshooks_twilio.statuses import OPTED_OUT_CODE
 
@@ -41,7 +40,9 @@ def message_form(message: OutboundMessage, messaging_service_sid: str | None) ->
     elif message.sender:
         form.append(("From", message.sender))
     else:
-        raise SendError("no sender: set the message's sender or the credential's messaging_service_sid", retryable=False)
+        raise SendError(
+            "no sender: set the message's sender or the credential's messaging_service_sid", retryable=False
+        )
     if message.text:
         form.append(("Body", message.text))
     if message.status_callback_url:
@@ -81,9 +82,9 @@ def message_sid(response: requests.Response) -> str:
             # Twilio may have created the message; a retry could send it twice.
             raise SendError(f"Twilio answered HTTP {status} without a message sid", retryable=False, status=status)
         return sid
-    code = body.get("code")
-    code = str(code) if code not in (None, "") else None
-    detail = body.get("message") if isinstance(body.get("message"), str) else None
+    raw_code, detail = body.get("code"), body.get("message")
+    code = str(raw_code) if raw_code not in (None, "") else None
+    detail = detail if isinstance(detail, str) else None
     reason = f"Twilio answered HTTP {status}" + (f": {detail}" if detail else "") + (f" (error {code})" if code else "")
     if code == OPTED_OUT_CODE:
         reason = f"recipient has opted out (replied STOP); {reason}"

@@ -9,7 +9,6 @@ import requests
 
 from smshooks.events import Event, OutboundMessage, Status
 from smshooks.vendor import Vendor, WebhookRequest, WebhookResponse
-
 from smshooks_twilio.credentials import TwilioCredentialsSchema
 from smshooks_twilio.parse import VENDOR, parse_request
 from smshooks_twilio.send import send_message

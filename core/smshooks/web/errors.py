@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import logging
+import re
+from collections.abc import Mapping
 from typing import Any
 
-from flask import Flask, Response, jsonify
+import marshmallow
+from flask import Flask, Request, Response, jsonify
 from sqlalchemy.exc import OperationalError
+from webargs.flaskparser import FlaskParser, abort, is_json_request
 from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger(__name__)
@@ -25,6 +30,18 @@ CODES = {
     500: "internal_error",
     503: "unavailable",
 }
+
+
+class ErrorBody(marshmallow.Schema):
+    code = marshmallow.fields.String(metadata={"description": "machine-readable: invalid, not_found, conflict, ..."})
+    message = marshmallow.fields.String()
+    details = marshmallow.fields.Dict(metadata={"description": "field name -> messages, for invalid values"})
+
+
+class ErrorResponse(marshmallow.Schema):
+    """The OpenAPI description of every error answer."""
+
+    error = marshmallow.fields.Nested(ErrorBody)
 
 
 class ApiError(Exception):
@@ -72,9 +89,73 @@ def http_exception_response(error: HTTPException) -> Response:
                 details.setdefault("_schema", location_messages)
     message = data.get("message") or (error.description if status != 422 else "invalid field values")
     response = error_response(status, str(message), details=details)
+    # werkzeug's own headers (405: Allow, which HTTP requires) without its HTML content type
+    for name, value in error.get_headers():
+        if name.lower() != "content-type":
+            response.headers[name] = value
     for name, value in (getattr(error, "headers", None) or data.get("headers") or {}).items():
         response.headers[name] = value
     return response
+
+
+UNSTORABLE_TEXT = "text must not contain NUL characters or unpaired surrogates"
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+
+
+def storable(value: Any) -> bool:
+    """False when ``value`` holds text no database column can take: PostgreSQL
+    refuses NUL in text, and a lone surrogate (legal as a JSON escape) has no
+    UTF-8 encoding. Iterative: the JSON may nest nearly to the recursion limit."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if "\x00" in item or _SURROGATE.search(item):
+                return False
+        elif isinstance(item, Mapping):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list | tuple):
+            stack.extend(item)
+    return True
+
+
+class ApiArgumentsParser(FlaskParser):
+    """How the admin API reads JSON bodies and query strings, so that bad input
+    is a 400 or a 422, never a 500 from the JSON decoder or the database driver."""
+
+    def _raw_load_json(self, req: Request) -> Any:
+        if not is_json_request(req) and req.get_data(cache=True):
+            # webargs would read a form or text body as "no body": a PATCH
+            # sent as a form would answer 200 and change nothing
+            abort(415, message="send the body as JSON (Content-Type: application/json)")
+        try:
+            return super()._raw_load_json(req)
+        except json.JSONDecodeError:
+            raise
+        except RecursionError:
+            raise json.JSONDecodeError("nested too deeply", "<body>", 0) from None
+        except ValueError:  # an integer literal over Python's 4300-digit limit
+            raise json.JSONDecodeError("number too long", "<body>", 0) from None
+
+    def _handle_invalid_json_error(self, error: Exception, req: Request, *args: Any, **kwargs: Any) -> Any:
+        abort(400, exc=error, message="malformed JSON body", messages={"json": [f"Invalid JSON body: {error}"]})
+
+    def pre_load(self, location_data: Any, *, schema: marshmallow.Schema, req: Request, location: str) -> Any:
+        if location in ("query", "querystring"):
+            items = list(req.args.items(multi=True))
+        elif isinstance(location_data, Mapping):
+            items = list(location_data.items())
+        else:
+            items = [("_schema", location_data)]
+        invalid = {str(key): [UNSTORABLE_TEXT] for key, value in items if not storable([key, value])}
+        if invalid:
+            raise marshmallow.ValidationError(invalid)
+        return location_data
+
+
+#: set as ``ARGUMENTS_PARSER`` on every admin API blueprint
+ARGUMENTS_PARSER = ApiArgumentsParser()
 
 
 def register_error_handlers(app: Flask) -> None:

@@ -16,7 +16,7 @@ from smshooks.credentials import MASK, CredentialFieldsInvalid, all_fields, mask
 from smshooks.store.tables import Credential, Webhook, utcnow
 from smshooks.vendor import Vendor
 from smshooks.web.api.scope import get_scoped, name_taken, scoped
-from smshooks.web.errors import ApiError
+from smshooks.web.errors import ARGUMENTS_PARSER, ApiError
 
 blp = Blueprint(
     "credentials",
@@ -24,6 +24,7 @@ blp = Blueprint(
     url_prefix="/api/v1/credentials",
     description="Vendor accounts. Secret fields are encrypted at rest and never returned (masked).",
 )
+blp.ARGUMENTS_PARSER = ARGUMENTS_PARSER
 
 
 class CredentialIn(Schema):

@@ -13,8 +13,10 @@ from smshooks.store.tables import DeliveryReportRow, InboundMessageRow, Outbound
 from smshooks.vendor import to_e164
 from smshooks.web.api.pagination import PageArgs, page
 from smshooks.web.api.scope import get_scoped, scoped
+from smshooks.web.errors import ARGUMENTS_PARSER
 
 blp = Blueprint("events", __name__, url_prefix="/api/v1", description="Normalized events, newest first.")
+blp.ARGUMENTS_PARSER = ARGUMENTS_PARSER
 
 
 class InboundFilter(PageArgs):

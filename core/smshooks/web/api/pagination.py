@@ -10,12 +10,16 @@ from sqlalchemy.orm import Session
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 200
+#: ids are INTEGER (32-bit on PostgreSQL): a larger cursor would be a driver error, not a page
+MAX_CURSOR = 2**31 - 1
 
 
 class PageArgs(Schema):
     limit = fields.Integer(load_default=DEFAULT_LIMIT, validate=validate.Range(1, MAX_LIMIT))
     cursor = fields.Integer(
-        load_default=None, validate=validate.Range(min=1), metadata={"description": "next_cursor of the previous page"}
+        load_default=None,
+        validate=validate.Range(1, MAX_CURSOR),
+        metadata={"description": "next_cursor of the previous page"},
     )
 
 

@@ -21,6 +21,8 @@ def scoped(model: Any) -> list[Any]:
 def get_scoped(session: Session, model: type[T], row_id: Any, what: str) -> T:
     """The row with ``row_id`` in the caller's scope, else 404 (rows of other
     organisations or sandboxes do not exist for the caller)."""
+    if isinstance(row_id, str) and "\x00" in row_id:
+        raise ApiError(404, f"no such {what}")  # no id holds NUL, and PostgreSQL refuses it as a parameter
     row = session.get(model, row_id)
     if row is None or row.org != g.org or row.sandbox != g.sandbox:
         raise ApiError(404, f"no such {what}")

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 from typing import Any
 
+import phonenumbers
 from flask import g, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
@@ -15,7 +17,7 @@ from smshooks.app import gateway
 from smshooks.store.tables import Credential, Webhook, utcnow
 from smshooks.vendor import to_e164
 from smshooks.web.api.scope import get_scoped, name_taken, scoped
-from smshooks.web.errors import ApiError
+from smshooks.web.errors import ARGUMENTS_PARSER, ApiError
 
 blp = Blueprint(
     "webhooks",
@@ -23,16 +25,34 @@ blp = Blueprint(
     url_prefix="/api/v1/webhooks",
     description="Webhook URLs to paste into a vendor's console: inbound messages or delivery feedback.",
 )
+blp.ARGUMENTS_PARSER = ARGUMENTS_PARSER
 
 WEBHOOK_TYPES = ("inbound", "feedback")
+
+
+SHORT_CODE = re.compile(r"[0-9]{3,8}")
+#: at least one letter: a string of digits is a number or a short code
+ALPHANUMERIC_SENDER_ID = re.compile(r"(?=.*[A-Za-z])[A-Za-z0-9]{1,11}")
 
 
 def _sender_number(value: str | None) -> None:
     if value is None:
         return
     normalized = to_e164(value)
-    if not (normalized.startswith("+") or normalized.isdigit() or (normalized.isalnum() and len(normalized) <= 11)):
+    if normalized.startswith("+"):
+        # to_e164 hands back a "+" value it could not read as a number unchanged ("+abc")
+        valid = _possible_number(normalized)
+    else:
+        valid = bool(SHORT_CODE.fullmatch(normalized) or ALPHANUMERIC_SENDER_ID.fullmatch(normalized))
+    if not valid:
         raise ValidationError("an E.164 number, a short code or an alphanumeric sender id")
+
+
+def _possible_number(number: str) -> bool:
+    try:
+        return phonenumbers.is_possible_number(phonenumbers.parse(number))
+    except phonenumbers.NumberParseException:
+        return False
 
 
 class WebhookIn(Schema):

@@ -1,0 +1,334 @@
+"""The admin API's errors: one JSON shape, the right status, never a 500.
+
+``{"error": {"code", "message", "details"}}`` for 400 malformed JSON, 401, 404,
+405, 409, 413, 415, 422; and a "garbage in" sweep over every route and method.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from support.api import make_webhook, post_signed
+
+CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    422: "invalid",
+}
+
+# Every admin API route and method; {credential_id}, {webhook_id} and {message_id}
+# are filled with ids that exist. test_the_route_table_is_complete keeps it whole.
+ROUTES = [
+    ("GET", "/credentials"),
+    ("POST", "/credentials"),
+    ("GET", "/credentials/{credential_id}"),
+    ("PATCH", "/credentials/{credential_id}"),
+    ("DELETE", "/credentials/{credential_id}"),
+    ("GET", "/webhooks"),
+    ("POST", "/webhooks"),
+    ("GET", "/webhooks/{webhook_id}"),
+    ("PATCH", "/webhooks/{webhook_id}"),
+    ("DELETE", "/webhooks/{webhook_id}"),
+    ("GET", "/inbound-messages"),
+    ("GET", "/delivery-reports"),
+    ("GET", "/messages/{message_id}"),
+    ("GET", "/plugins"),
+]
+BODY_ROUTES = [(method, path) for method, path in ROUTES if method in ("POST", "PATCH")]
+ID_ROUTES = [(method, path) for method, path in ROUTES if "{" in path]
+QUERY_ROUTES = [("GET", "/inbound-messages"), ("GET", "/delivery-reports")]
+
+#: the JSON fields each body route reads (vendor fields of "loopback" included)
+FIELDS = {
+    "/credentials": ["name", "vendor", "account", "secret", "api_url"],
+    "/credentials/{credential_id}": ["name", "vendor", "account", "secret", "api_url"],
+    "/webhooks": ["name", "vendor", "type", "credentials_id", "sender_number"],
+    "/webhooks/{webhook_id}": ["name", "type", "credentials_id", "sender_number"],
+}
+
+
+def assert_error(response, status: int) -> dict[str, Any]:
+    """``response`` is the JSON error with ``status``; returns its ``error`` object."""
+    assert response.status_code == status, (response.status_code, response.data[:500])
+    assert response.mimetype == "application/json"
+    body = json.loads(response.data)
+    assert set(body) == {"error"}
+    error = body["error"]
+    assert set(error) == {"code", "message", "details"}
+    assert error["code"] == CODES[status]
+    assert isinstance(error["message"], str) and error["message"]
+    assert isinstance(error["details"], dict)
+    assert b"Traceback" not in response.data
+    return error
+
+
+@pytest.fixture
+def ids(api, client) -> dict[str, str]:
+    """One existing credential, webhook and message of the caller."""
+    hook = make_webhook(api)
+    sent = post_signed(client, hook, {"reports": [{"id": "v1", "to": "+14155550123", "status": "sent"}]})
+    assert sent.status_code == 200
+    message_id = api.get("/delivery-reports").json["items"][0]["message_id"]
+    return {"credential_id": hook["credentials_id"], "webhook_id": hook["id"], "message_id": message_id}
+
+
+def url(path: str, ids: dict[str, str]) -> str:
+    return "/api/v1" + path.format(**ids)
+
+
+def send(api, method: str, path: str, data: Any, content_type: str | None = "application/json"):
+    """A raw body, as bytes or text, to a full path."""
+    return api.client.open(path, method=method, headers=api.headers(), data=data, content_type=content_type)
+
+
+# --- each status, once, with its shape ---------------------------------------
+
+
+def test_malformed_json_is_400(api):
+    error = assert_error(send(api, "POST", "/api/v1/credentials", '{"name": '), 400)
+    assert error["details"]
+
+
+def test_401(client):
+    assert_error(client.get("/api/v1/webhooks"), 401)
+
+
+@pytest.mark.parametrize("path", ["/api/v1/nope", "/api/v1/credentials/", "/api/v2/credentials", "/nope"])
+def test_an_unknown_route_is_404(api, path):
+    assert_error(api.client.get(path, headers=api.headers()), 404)
+
+
+@pytest.mark.parametrize("path", ["/credentials/cred_unknown", "/webhooks/wh_unknown", "/messages/msg_unknown"])
+def test_an_unknown_id_is_404(api, path):
+    assert_error(api.get(path), 404)
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "allowed"),
+    [
+        ("PUT", "/credentials", {"GET", "POST"}),
+        ("DELETE", "/credentials", {"GET", "POST"}),
+        ("POST", "/credentials/{credential_id}", {"GET", "PATCH", "DELETE"}),
+        ("PUT", "/webhooks/{webhook_id}", {"GET", "PATCH", "DELETE"}),
+        ("POST", "/inbound-messages", {"GET"}),
+        ("DELETE", "/messages/{message_id}", {"GET"}),
+        ("POST", "/plugins", {"GET"}),
+    ],
+)
+def test_a_wrong_method_is_405_with_allow(api, ids, method, path, allowed):
+    response = api.request(method, path.format(**ids), {"name": "x"})
+    assert_error(response, 405)
+    assert allowed <= {m.strip() for m in response.headers["Allow"].split(",")}
+
+
+def test_a_conflict_is_409(api, ids):
+    assert_error(api.delete(f"/credentials/{ids['credential_id']}"), 409)
+
+
+@pytest.mark.parametrize(("method", "path"), BODY_ROUTES)
+def test_a_body_over_the_limit_is_413(api, ids, settings, method, path):
+    body = json.dumps({"name": "x" * settings.max_body_bytes})
+    assert_error(send(api, method, url(path, ids), body), 413)
+
+
+@pytest.mark.parametrize(("method", "path"), BODY_ROUTES)
+@pytest.mark.parametrize(
+    ("data", "content_type"),
+    [
+        ({"name": "x"}, None),  # a form, as curl -d sends by default
+        ('{"name": "x"}', "text/plain"),
+        ('{"name": "x"}', "application/xml"),
+    ],
+)
+def test_a_body_that_is_not_json_is_415(api, ids, method, path, data, content_type):
+    assert_error(send(api, method, url(path, ids), data, content_type), 415)
+    assert api.get(url(path, ids).removeprefix("/api/v1")).json.get("name") != "x"
+
+
+def test_invalid_fields_are_422_with_field_messages(api):
+    error = assert_error(api.post("/webhooks", {"name": "", "type": "sideways"}), 422)
+    assert set(error["details"]) >= {"name", "type", "vendor", "credentials_id"}
+    assert all(isinstance(messages, list) and messages for messages in error["details"].values())
+
+
+# --- garbage in ----------------------------------------------------------------
+
+#: (label, raw body, status): bodies that are not usable JSON objects
+RAW_BODIES = [
+    ("truncated", '{"name": ', 400),
+    ("trailing garbage", '{"name": "x"} tail', 400),
+    ("single quotes", "{'name': 'x'}", 400),
+    ("not utf-8", b'{"name": "\xff\xfe"}', 400),
+    ("nested too deep", "[" * 100_000, 400),
+    ("nested too deep in a field", '{"name": ' + "[" * 100_000, 400),
+    ("integer too long", '{"name": ' + "9" * 5000 + "}", 400),
+    ("json array", "[1, 2, 3]", 422),
+    ("array of objects", '[{"name": "x"}]', 422),
+    ("null", "null", 422),
+    ("string", '"name"', 422),
+    ("number", "42", 422),
+    ("boolean", "true", 422),
+    ("lone surrogate", '{"name": "a\\ud800b"}', 422),
+    ("nul character", '{"name": "a\\u0000b"}', 422),
+    ("nul in a key", '{"na\\u0000me": "x"}', 422),
+]
+
+#: (label, value): every field of the route gets this value at once
+FIELD_VALUES = [
+    ("integers", 12345),
+    ("floats", 1e308),
+    ("booleans", True),
+    ("lists", ["x"]),
+    ("objects", {"x": 1}),
+    ("nulls", None),
+    ("huge strings", "x" * 100_000),
+    ("unicode", "💥\u202e\u0301ﷺ名前"),
+    ("nul", "\x00"),
+    ("lone surrogate", "\ud800"),
+    ("control characters", "\x01\x1b[31m\r\n"),
+]
+
+
+@pytest.mark.parametrize(("method", "path"), BODY_ROUTES)
+@pytest.mark.parametrize(("label", "raw", "status"), RAW_BODIES, ids=[row[0] for row in RAW_BODIES])
+def test_garbage_bodies(api, ids, method, path, label, raw, status):
+    before = api.get(url(path, ids).removeprefix("/api/v1")).json
+    assert_error(send(api, method, url(path, ids), raw), status)
+    assert api.get(url(path, ids).removeprefix("/api/v1")).json == before  # nothing changed
+
+
+@pytest.mark.parametrize(("method", "path"), BODY_ROUTES)
+@pytest.mark.parametrize(("label", "value"), FIELD_VALUES, ids=[row[0] for row in FIELD_VALUES])
+def test_garbage_field_values(api, ids, method, path, label, value):
+    before = api.get(url(path, ids).removeprefix("/api/v1")).json
+    body = dict.fromkeys(FIELDS[path], value)
+    assert_error(api.request(method, path.format(**ids), body), 422)
+    assert api.get(url(path, ids).removeprefix("/api/v1")).json == before
+
+
+def valid_body(method: str, path: str, ids: dict[str, str]) -> dict[str, Any]:
+    if method == "PATCH":
+        return {}
+    if path == "/credentials":
+        return {"name": "second", "vendor": "loopback", "account": "A"}
+    return {"name": "second", "vendor": "loopback", "type": "inbound", "credentials_id": ids["credential_id"]}
+
+
+@pytest.mark.parametrize(("method", "path"), BODY_ROUTES)
+def test_unknown_fields_are_422(api, ids, method, path):
+    body = {**valid_body(method, path, ids), "💥": 1, "bogus": "x"}
+    error = assert_error(api.request(method, path.format(**ids), body), 422)
+    assert {"bogus", "💥"} <= set(error["details"])
+    # the same body without them is fine
+    assert api.request(method, path.format(**ids), valid_body(method, path, ids)).status_code < 300
+
+
+@pytest.mark.parametrize(("method", "path"), ID_ROUTES)
+@pytest.mark.parametrize(
+    "bad_id",
+    ["does-not-exist", "%00", "a%00b", "x" * 3000, "名前", "%ED%A0%80", "' OR '1'='1", "1", "-1", "%20"],
+)
+def test_garbage_ids_are_404(api, ids, method, path, bad_id):
+    bad = {key: bad_id for key in ids}
+    body = {"name": "x"} if method == "PATCH" else None
+    assert_error(api.request(method, path.format(**bad), body), 404)
+
+
+QUERY_GARBAGE = [
+    "limit=abc",
+    "limit=0",
+    "limit=-5",
+    "limit=1e3",
+    "limit=999999999999999999999999",
+    "limit=",
+    "cursor=-1",
+    "cursor=0",
+    "cursor=abc",
+    "cursor=99999999999999999999",
+    "cursor=1.5",
+    "webhook_id=%00",
+    "phone=%00",
+    "status=%00&limit=abc",
+]
+
+
+@pytest.mark.parametrize(("method", "path"), QUERY_ROUTES)
+@pytest.mark.parametrize("query", QUERY_GARBAGE)
+def test_garbage_query_parameters_are_422(api, ids, method, path, query):
+    assert_error(api.request(method, f"{path}?{query}"), 422)
+
+
+@pytest.mark.parametrize(("method", "path"), QUERY_ROUTES)
+@pytest.mark.parametrize("query", ["phone=%FF%FE", "phone=💥", "webhook_id=" + "x" * 5000, "limit=1&limit=abc"])
+def test_odd_but_harmless_query_parameters_answer_normally(api, ids, method, path, query):
+    assert api.request(method, f"{path}?{query}").status_code == 200
+
+
+SWEEP = [("raw", label, raw) for label, raw, _ in RAW_BODIES] + [
+    ("fields", label, value) for label, value in FIELD_VALUES
+]
+
+
+@pytest.mark.parametrize(("method", "path"), ROUTES)
+def test_no_garbage_gets_a_500_on_any_route(api, ids, method, path):
+    """Every route with every garbage body, query and id: a 4xx error or a normal answer."""
+    attempts = []
+    for kind, _label, garbage in SWEEP:
+        if kind == "raw":
+            attempts.append({"data": garbage, "content_type": "application/json"})
+        else:
+            fields = FIELDS.get(path, ["name"])
+            attempts.append({"data": json.dumps(dict.fromkeys(fields, garbage)), "content_type": "application/json"})
+    for query in QUERY_GARBAGE:
+        attempts.append({"query_string": query})
+    for bad_id in ("%00", "x" * 3000, "%ED%A0%80"):
+        attempts.append({"ids": {key: bad_id for key in ids}})
+
+    for attempt in attempts:
+        target = url(path, attempt.pop("ids", ids))
+        response = api.client.open(target, method=method, headers=api.headers(), **attempt)
+        assert response.status_code < 500, (method, target, attempt, response.data[:300])
+        if response.status_code >= 400:
+            assert_error(response, response.status_code)
+
+
+def test_the_route_table_is_complete(app):
+    documented = set()
+    for rule in app.url_map.iter_rules():
+        if rule.rule.startswith("/api/v1/") and rule.endpoint != "api-docs.openapi_json":
+            path = rule.rule.removeprefix("/api/v1").replace("<", "{").replace(">", "}")
+            documented |= {(method, path) for method in rule.methods - {"HEAD", "OPTIONS"}}
+    assert documented == set(ROUTES)
+
+
+# --- the OpenAPI document ----------------------------------------------------------
+
+
+def test_the_openapi_document_lists_the_api(client):
+    response = client.get("/api/v1/openapi.json")
+    assert response.status_code == 200
+    document = json.loads(response.data)
+    assert document["openapi"].startswith("3.")
+    expected = {
+        "/api/v1/credentials": {"get", "post"},
+        "/api/v1/credentials/{credential_id}": {"get", "patch", "delete"},
+        "/api/v1/webhooks": {"get", "post"},
+        "/api/v1/webhooks/{webhook_id}": {"get", "patch", "delete"},
+        "/api/v1/inbound-messages": {"get"},
+        "/api/v1/delivery-reports": {"get"},
+        "/api/v1/messages/{message_id}": {"get"},
+        "/api/v1/plugins": {"get"},
+    }
+    for path, methods in expected.items():
+        assert path in document["paths"], path
+        assert methods <= set(document["paths"][path]), path
+    query = {p["name"] for p in document["paths"]["/api/v1/inbound-messages"]["get"]["parameters"]}
+    assert {"limit", "cursor", "webhook_id", "phone"} <= query
+    assert document["components"]["securitySchemes"]["bearer"]["scheme"] == "bearer"

@@ -148,8 +148,9 @@ def test_a_body_over_the_limit_is_413(api, ids, settings, method, path):
     ],
 )
 def test_a_body_that_is_not_json_is_415(api, ids, method, path, data, content_type):
+    before = api.get(path.format(**ids)).json
     assert_error(send(api, method, url(path, ids), data, content_type), 415)
-    assert api.get(url(path, ids).removeprefix("/api/v1")).json.get("name") != "x"
+    assert api.get(path.format(**ids)).json == before  # not read as an empty body
 
 
 def test_invalid_fields_are_422_with_field_messages(api):
@@ -199,18 +200,18 @@ FIELD_VALUES = [
 @pytest.mark.parametrize(("method", "path"), BODY_ROUTES)
 @pytest.mark.parametrize(("label", "raw", "status"), RAW_BODIES, ids=[row[0] for row in RAW_BODIES])
 def test_garbage_bodies(api, ids, method, path, label, raw, status):
-    before = api.get(url(path, ids).removeprefix("/api/v1")).json
+    before = api.get(path.format(**ids)).json
     assert_error(send(api, method, url(path, ids), raw), status)
-    assert api.get(url(path, ids).removeprefix("/api/v1")).json == before  # nothing changed
+    assert api.get(path.format(**ids)).json == before  # nothing changed
 
 
 @pytest.mark.parametrize(("method", "path"), BODY_ROUTES)
 @pytest.mark.parametrize(("label", "value"), FIELD_VALUES, ids=[row[0] for row in FIELD_VALUES])
 def test_garbage_field_values(api, ids, method, path, label, value):
-    before = api.get(url(path, ids).removeprefix("/api/v1")).json
+    before = api.get(path.format(**ids)).json
     body = dict.fromkeys(FIELDS[path], value)
     assert_error(api.request(method, path.format(**ids), body), 422)
-    assert api.get(url(path, ids).removeprefix("/api/v1")).json == before
+    assert api.get(path.format(**ids)).json == before
 
 
 def valid_body(method: str, path: str, ids: dict[str, str]) -> dict[str, Any]:
@@ -332,3 +333,22 @@ def test_the_openapi_document_lists_the_api(client):
     query = {p["name"] for p in document["paths"]["/api/v1/inbound-messages"]["get"]["parameters"]}
     assert {"limit", "cursor", "webhook_id", "phone"} <= query
     assert document["components"]["securitySchemes"]["bearer"]["scheme"] == "bearer"
+
+
+def ref(document: dict, node: dict) -> dict:
+    """``node``, or what its ``$ref`` points to in ``document``."""
+    while "$ref" in node:
+        target = document
+        for part in node["$ref"].removeprefix("#/").split("/"):
+            target = target[part]
+        node = target
+    return node
+
+
+def test_the_openapi_document_describes_the_error_shape(client):
+    document = client.get("/api/v1/openapi.json").json
+    operation = document["paths"]["/api/v1/webhooks/{webhook_id}"]["patch"]
+    response = ref(document, operation["responses"]["default"])
+    schema = ref(document, response["content"]["application/json"]["schema"])
+    error = ref(document, schema["properties"]["error"])
+    assert set(error["properties"]) == {"code", "message", "details"}

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 
 import pytest
 from flask import Flask
 from support import loopback
-from support.api import make_webhook, post_signed
+from support.api import Api, make_webhook, post_signed
 
+from smshooks.apikeys import create_api_key
 from smshooks.app import create_app
 from smshooks.hookspecs import hookimpl
 from smshooks.settings import Settings
@@ -79,6 +81,24 @@ def test_the_url_works_for_the_vendor(api, client):
     path = hook["url"].removeprefix(PUBLIC_URL)
     assert path == f"/hooks/{hook['id']}"
     assert post_signed(client, hook, INBOUND).status_code == 200
+
+
+def test_without_a_public_url_the_url_uses_the_host_the_admin_called(settings):
+    app = create_app(dataclasses.replace(settings, public_url=None), plugins=[loopback])
+    try:
+        client = app.test_client()
+        api = Api(client, create_api_key(app.extensions["smshooks"].db, "acme"))
+        cred = api.post("/credentials", {"name": "c", "vendor": "loopback", "account": "A1"}).json["id"]
+        response = client.post(
+            "/api/v1/webhooks",
+            json=webhook_body(cred),
+            headers=api.headers(),
+            base_url="http://gateway.internal:8080",
+        )
+        assert response.status_code == 201
+        assert response.json["url"] == f"http://gateway.internal:8080/hooks/{response.json['id']}"
+    finally:
+        app.extensions["smshooks"].db.engine.dispose()
 
 
 def test_webhook_ids_are_long_and_never_repeat(api):

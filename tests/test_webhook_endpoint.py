@@ -170,3 +170,34 @@ def test_get_requests_reach_the_vendor_too(api, client):
     hook = make_webhook(api, secret=None)
     response = client.get(f"/hooks/{hook['id']}?x=1")
     assert_error(response, 400)  # the loopback vendor has no GET format
+
+
+@pytest.mark.parametrize(
+    ("text", "stored"),
+    [("ST\x00OP", "ST\ufffdOP"), ("hi \ud800 there", "hi \ufffd there")],
+    ids=["NUL", "lone surrogate"],
+)
+def test_unencodable_characters_in_text_are_replaced_not_refused(api, client, text, stored):
+    hook = make_webhook(api, secret=None)
+    body = json.dumps({"messages": [{**INBOUND, "text": text}]})  # JSON escapes keep the raw characters
+    response = client.post(f"/hooks/{hook['id']}", data=body, content_type="application/json")
+    assert response.status_code == 200, response.data
+    assert [m["text"] for m in inbound_items(api)] == [stored]
+
+
+@pytest.mark.parametrize(
+    "message",
+    [{**INBOUND, "id": "x" * 201}, {**INBOUND, "id": "a\x00b"}, {**INBOUND, "from": "+1" + "5" * 80}],
+    ids=["id too long", "NUL in id", "sender too long"],
+)
+def test_unstorable_identifiers_are_400(api, client, message):
+    hook = make_webhook(api, secret=None)
+    response = client.post(
+        f"/hooks/{hook['id']}", data=json.dumps({"messages": [message]}), content_type="application/json"
+    )
+    assert_error(response, 400)
+    assert inbound_items(api) == []
+
+
+def test_an_unstorable_webhook_id_is_404(client):
+    assert_error(client.post("/hooks/wh_%00x", json={"messages": [INBOUND]}), 404)

@@ -128,3 +128,5 @@ class OutboundMessage:
     media_urls: tuple[str, ...] = ()
     #: our own id for the message, for vendors that echo a client reference
     reference: str | None = None
+    #: the subscriber's profile attributes, for vendors whose payload is a template
+    profile: Mapping[str, Any] = field(default_factory=dict, compare=False)

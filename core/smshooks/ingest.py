@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import re
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -13,6 +15,11 @@ from sqlalchemy.orm import Session
 from smshooks.events import DeliveryReport, Event, InboundMessage, Status
 from smshooks.store.tables import DeliveryReportRow, InboundMessageRow, OutboundMessageRow, utcnow
 from smshooks.store.upsert import insert_once
+from smshooks.vendor import PayloadError
+
+#: column widths of the identifying fields: longer values are not what a vendor sends
+FIELD_LIMITS = {"vendor_message_id": 200, "vendor_status": 64, "sender": 64, "recipient": 64, "error_code": 64}
+_UNSTORABLE = re.compile(r"[\x00\ud800-\udfff]")
 
 
 @dataclass(frozen=True)
@@ -28,6 +35,28 @@ class Stored:
 
 def new_message_id() -> str:
     return "msg_" + secrets.token_hex(12)
+
+
+def storable(event: Event) -> Event:
+    """``event`` made fit for every engine, or a :class:`PayloadError`.
+
+    PostgreSQL refuses NUL in text and no engine can encode a lone surrogate;
+    in message text they become U+FFFD rather than losing the message. An
+    identifier longer than its column is refused: it is not a vendor's id.
+    """
+    changes: dict[str, Any] = {}
+    for item in dataclasses.fields(event):
+        value = getattr(event, item.name)
+        if not isinstance(value, str):
+            continue
+        limit = FIELD_LIMITS.get(item.name)
+        if limit is not None and len(value) > limit:
+            raise PayloadError(f"{item.name} is longer than {limit} characters")
+        if _UNSTORABLE.search(value):
+            if limit is not None:
+                raise PayloadError(f"{item.name} contains NUL or unpaired surrogate characters")
+            changes[item.name] = _UNSTORABLE.sub("\ufffd", value)
+    return dataclasses.replace(event, **changes) if changes else event
 
 
 def store_events(session: Session, events: Sequence[Event]) -> list[Stored]:

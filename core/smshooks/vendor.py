@@ -8,10 +8,11 @@ and friends).
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from typing import Any, ClassVar
+from datetime import UTC, datetime, timedelta
+from typing import Any, ClassVar, Protocol
 from urllib.parse import parse_qs, urlsplit
 
 import marshmallow
@@ -22,7 +23,9 @@ from smshooks.events import Event, OutboundMessage, Status
 
 __all__ = [
     "HttpSession",
+    "MemoryReplayGuard",
     "PayloadError",
+    "ReplayGuard",
     "SendError",
     "SignatureError",
     "Vendor",
@@ -53,15 +56,54 @@ class SendError(VendorError):
     vendor outage, timeout) or never will (bad number, opted out, bad auth).
     """
 
-    def __init__(self, reason: str, *, retryable: bool, code: str | None = None, status: int | None = None):
+    def __init__(
+        self,
+        reason: str,
+        *,
+        retryable: bool,
+        code: str | None = None,
+        status: int | None = None,
+        retry_after: float | None = None,
+    ):
         super().__init__(reason)
         self.reason = reason
         self.retryable = retryable
         self.code = code
         self.status = status
+        #: seconds the vendor asked us to wait (``Retry-After``), when it said
+        self.retry_after = retry_after
 
     def __repr__(self) -> str:
         return f"SendError({self.reason!r}, retryable={self.retryable}, code={self.code!r}, status={self.status!r})"
+
+
+class ReplayGuard(Protocol):
+    """Remembers one-time values (signature nonces) so a captured request cannot be replayed.
+
+    The host hands a database-backed guard to every request, shared by all
+    processes; tests get :class:`MemoryReplayGuard`.
+    """
+
+    def first_use(self, key: str, ttl: timedelta) -> bool:
+        """True the first time ``key`` is seen within ``ttl``; False for a replay."""
+        ...
+
+
+class MemoryReplayGuard:
+    """A process-local :class:`ReplayGuard` (for tests and single-process tools)."""
+
+    def __init__(self) -> None:
+        self._seen: dict[str, datetime] = {}
+        self._lock = threading.Lock()
+
+    def first_use(self, key: str, ttl: timedelta) -> bool:
+        now = datetime.now(UTC)
+        with self._lock:
+            expires = self._seen.get(key)
+            if expires is not None and expires > now:
+                return False
+            self._seen[key] = now + ttl
+            return True
 
 
 @dataclass(frozen=True)
@@ -79,6 +121,8 @@ class WebhookRequest:
     body: bytes = b""
     form: Mapping[str, list[str]] = field(default_factory=dict)
     received_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    #: where a vendor's verify() records nonces it accepted (see ReplayGuard)
+    replay_guard: ReplayGuard = field(default_factory=MemoryReplayGuard, compare=False, repr=False)
 
     def header(self, name: str) -> str | None:
         """A header's value, looked up case-insensitively."""
@@ -181,6 +225,13 @@ class Vendor:
 
         Raises :class:`SendError`, retryable or not, when the vendor refuses.
         """
+        raise NotImplementedError
+
+    def preview_send(self, message: OutboundMessage, credentials: Mapping[str, Any]) -> Mapping[str, Any]:
+        """What :meth:`send` would put on the wire, without sending: ``{"method",
+        "url", "headers", "body"}`` with secrets masked. For vendors whose request
+        is configured (a payload template); raise :class:`PayloadError` with the
+        reason when it cannot be rendered. Others need not implement it."""
         raise NotImplementedError
 
     def map_status(self, vendor_status: str) -> Status:

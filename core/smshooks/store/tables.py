@@ -188,3 +188,12 @@ class DeliveryReportRow(Base):
     occurred_at: Mapped[datetime]
     stored_at: Mapped[datetime] = mapped_column(default=utcnow)
     raw: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class ReplayKey(Base):
+    """One-time values (signature nonces) already accepted, until they expire."""
+
+    __tablename__ = "replay_keys"
+
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    expires_at: Mapped[datetime] = mapped_column(index=True)

@@ -10,7 +10,7 @@ from typing import Any
 
 import marshmallow
 from flask import Flask, Request, Response, jsonify
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from webargs.flaskparser import FlaskParser, abort, is_json_request
 from werkzeug.exceptions import HTTPException
 
@@ -176,6 +176,12 @@ def register_error_handlers(app: Flask) -> None:
         response = error_response(503, "the database is unavailable; retry later")
         response.headers["Retry-After"] = "5"
         return response
+
+    @app.errorhandler(IntegrityError)
+    def _conflict(error: IntegrityError) -> Response:
+        # Two requests raced past a uniqueness check; the database kept one.
+        log.info("integrity error answered 409: %s", error.orig)
+        return error_response(409, "conflicts with an existing record (created concurrently); retry")
 
     @app.errorhandler(Exception)
     def _unexpected(error: Exception) -> Response:

@@ -15,10 +15,12 @@ from flask import Blueprint, Response, request
 from smshooks.app import Gateway, gateway
 from smshooks.credentials import open_credentials
 from smshooks.events import stamp
-from smshooks.ingest import Stored, store_events
+from smshooks.ingest import Stored, storable, store_events
+from smshooks.store.replay import DatabaseReplayGuard
 from smshooks.store.tables import Webhook
-from smshooks.vendor import PayloadError, SignatureError, WebhookRequest
+from smshooks.vendor import PayloadError, ReplayGuard, SignatureError, WebhookRequest
 from smshooks.web.errors import ApiError
+from smshooks.web.errors import storable as storable_text
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +41,7 @@ def public_request_url() -> str:
     return url
 
 
-def webhook_request() -> WebhookRequest:
+def webhook_request(replay_guard: ReplayGuard) -> WebhookRequest:
     received_at = datetime.now(UTC)
     body = request.get_data(cache=True)  # over the size limit: 413 from Flask
     form = {key: request.form.getlist(key) for key in request.form} if request.method != "GET" else {}
@@ -50,12 +52,15 @@ def webhook_request() -> WebhookRequest:
         body=body,
         form=form,
         received_at=received_at,
+        replay_guard=replay_guard,
     )
 
 
 @blueprint.route("/hooks/<webhook_id>", methods=["GET", "POST"])
 def receive(webhook_id: str) -> Response:
     gw = gateway()
+    if not storable_text(webhook_id):
+        raise ApiError(404, "no such webhook")
     with gw.db.session() as session:
         webhook = session.get(Webhook, webhook_id)
         if webhook is None:
@@ -68,7 +73,7 @@ def receive(webhook_id: str) -> Response:
         log.error("webhook %s: vendor plugin %r is not loaded", webhook_id, webhook.vendor)
         raise ApiError(503, f"vendor plugin {webhook.vendor!r} is not available", headers={"Retry-After": "60"})
 
-    incoming = webhook_request()
+    incoming = webhook_request(DatabaseReplayGuard(gw.db, namespace=webhook.credentials_id))
     try:
         vendor.verify(incoming, credential)
     except SignatureError as exc:
@@ -84,6 +89,10 @@ def receive(webhook_id: str) -> Response:
         log.exception("webhook %s: %s plugin failed to parse the payload", webhook_id, vendor.name)
         raise ApiError(400, f"malformed {vendor.name} payload: {type(exc).__name__}") from None
 
+    try:
+        events = [storable(event) for event in events]
+    except PayloadError as exc:
+        raise ApiError(400, f"malformed {vendor.name} payload: {exc}") from None
     stamped = [stamp(event, org=webhook.org, sandbox=webhook.sandbox, webhook_id=webhook.id) for event in events]
     with gw.db.transaction() as session:
         outcomes = store_events(session, stamped)

@@ -2,7 +2,16 @@
 
 from alembic import context
 
-from smshooks.store.tables import Base
+from smshooks.store.tables import Base, UTCDateTime
+
+
+def render_item(type_, obj, autogen_context):
+    # Migrations spell the column type the database sees, so they never import
+    # the application's TypeDecorator (which may change or move later).
+    if type_ == "type" and isinstance(obj, UTCDateTime):
+        return "sa.DateTime(timezone=True)"
+    return False
+
 
 config = context.config
 engine = config.attributes.get("engine")
@@ -16,5 +25,6 @@ with engine.begin() as connection:
         connection=connection,
         target_metadata=Base.metadata,
         render_as_batch=connection.dialect.name == "sqlite",
+        render_item=render_item,
     )
     context.run_migrations()

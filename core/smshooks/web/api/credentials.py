@@ -7,7 +7,6 @@ from typing import Any
 
 from flask import g
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import INCLUDE, Schema, fields, post_dump, validate
 from sqlalchemy import select
 
@@ -15,16 +14,16 @@ from smshooks.app import gateway
 from smshooks.credentials import MASK, CredentialFieldsInvalid, all_fields, masked_fields, store_fields, validate_fields
 from smshooks.store.tables import Credential, Webhook, utcnow
 from smshooks.vendor import Vendor
+from smshooks.web.api.base import ApiBlueprint
 from smshooks.web.api.scope import get_scoped, name_taken, scoped
-from smshooks.web.errors import ARGUMENTS_PARSER, ApiError
+from smshooks.web.errors import ApiError
 
-blp = Blueprint(
+blp = ApiBlueprint(
     "credentials",
     __name__,
     url_prefix="/api/v1/credentials",
     description="Vendor accounts. Secret fields are encrypted at rest and never returned (masked).",
 )
-blp.ARGUMENTS_PARSER = ARGUMENTS_PARSER
 
 
 class CredentialIn(Schema):

@@ -4,19 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 from sqlalchemy import or_, select
 
 from smshooks.app import gateway
 from smshooks.store.tables import DeliveryReportRow, InboundMessageRow, OutboundMessageRow
 from smshooks.vendor import to_e164
+from smshooks.web.api.base import ApiBlueprint
 from smshooks.web.api.pagination import PageArgs, page
 from smshooks.web.api.scope import get_scoped, scoped
-from smshooks.web.errors import ARGUMENTS_PARSER
 
-blp = Blueprint("events", __name__, url_prefix="/api/v1", description="Normalized events, newest first.")
-blp.ARGUMENTS_PARSER = ARGUMENTS_PARSER
+blp = ApiBlueprint("events", __name__, url_prefix="/api/v1", description="Normalized events, newest first.")
 
 
 class InboundFilter(PageArgs):

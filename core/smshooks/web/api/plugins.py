@@ -5,12 +5,12 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
 from smshooks.app import gateway
+from smshooks.web.api.base import ApiBlueprint
 
-blp = Blueprint("plugins", __name__, url_prefix="/api/v1/plugins", description="Installed plugins.")
+blp = ApiBlueprint("plugins", __name__, url_prefix="/api/v1/plugins", description="Installed plugins.")
 
 
 class PluginOut(Schema):

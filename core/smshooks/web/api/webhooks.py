@@ -9,23 +9,22 @@ from typing import Any
 import phonenumbers
 from flask import g, request
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import Schema, ValidationError, fields, validate, validates
 from sqlalchemy import select
 
 from smshooks.app import gateway
 from smshooks.store.tables import Credential, Webhook, utcnow
 from smshooks.vendor import to_e164
+from smshooks.web.api.base import ApiBlueprint
 from smshooks.web.api.scope import get_scoped, name_taken, scoped
-from smshooks.web.errors import ARGUMENTS_PARSER, ApiError
+from smshooks.web.errors import ApiError
 
-blp = Blueprint(
+blp = ApiBlueprint(
     "webhooks",
     __name__,
     url_prefix="/api/v1/webhooks",
     description="Webhook URLs to paste into a vendor's console: inbound messages or delivery feedback.",
 )
-blp.ARGUMENTS_PARSER = ARGUMENTS_PARSER
 
 WEBHOOK_TYPES = ("inbound", "feedback")
 

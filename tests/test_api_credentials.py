@@ -242,3 +242,27 @@ def test_an_unknown_id_is_404(api, method):
 def test_the_list_is_in_creation_order(api):
     ids = [create(api, name=f"c{i}")["id"] for i in range(3)]
     assert [c["id"] for c in api.get("/credentials").json["items"]] == ids
+
+
+def test_preview_renders_the_send_request_without_sending(api):
+    cred = api.post("/credentials", {"name": "c", "vendor": "loopback", "account": "A", "secret": "s"}).json
+    answer = api.post(
+        f"/credentials/{cred['id']}/preview",
+        {"text": "Hi {first_name}", "to": "+14155550123", "from": "+14155550100", "profile": {"first_name": "Ada"}},
+    )
+    assert answer.status_code == 200, answer.json
+    assert answer.json["request"]["body"] == {"to": "+14155550123", "from": "+14155550100", "text": "Hi Ada"}
+    assert "s" not in answer.json["request"]["headers"]["Authorization"].split()[-1].replace("*", "")
+
+
+def test_preview_reports_the_template_error_as_422(api):
+    cred = api.post("/credentials", {"name": "c", "vendor": "loopback", "account": "A"}).json
+    answer = api.post(f"/credentials/{cred['id']}/preview", {"text": "Hi {missing}"})
+    assert answer.status_code == 422
+    assert "missing" in answer.json["error"]["message"]
+    assert answer.json["error"]["details"]["payload_template"]
+
+
+def test_preview_of_another_sandbox_credential_is_404(api):
+    cred = api.post("/credentials", {"name": "c", "vendor": "loopback", "account": "A"}).json
+    assert api.in_sandbox("dev").post(f"/credentials/{cred['id']}/preview", {}).status_code == 404

@@ -31,6 +31,7 @@ ROUTES = [
     ("GET", "/credentials/{credential_id}"),
     ("PATCH", "/credentials/{credential_id}"),
     ("DELETE", "/credentials/{credential_id}"),
+    ("POST", "/credentials/{credential_id}/preview"),
     ("GET", "/webhooks"),
     ("POST", "/webhooks"),
     ("GET", "/webhooks/{webhook_id}"),
@@ -51,6 +52,7 @@ FIELDS = {
     "/credentials/{credential_id}": ["name", "vendor", "account", "secret", "api_url"],
     "/webhooks": ["name", "vendor", "type", "credentials_id", "sender_number"],
     "/webhooks/{webhook_id}": ["name", "type", "credentials_id", "sender_number"],
+    "/credentials/{credential_id}/preview": ["text", "to", "from", "profile"],
 }
 
 
@@ -219,6 +221,8 @@ def valid_body(method: str, path: str, ids: dict[str, str]) -> dict[str, Any]:
         return {}
     if path == "/credentials":
         return {"name": "second", "vendor": "loopback", "account": "A"}
+    if path.endswith("/preview"):
+        return {"text": "hello"}
     return {"name": "second", "vendor": "loopback", "type": "inbound", "credentials_id": ids["credential_id"]}
 
 

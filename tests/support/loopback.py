@@ -85,6 +85,19 @@ class LoopbackVendor(Vendor):
     def send(self, message: OutboundMessage, credentials: Mapping[str, Any], http: Any) -> str:
         raise SendError("loopback does not send", retryable=False)
 
+    def preview_send(self, message: OutboundMessage, credentials: Mapping[str, Any]) -> Mapping[str, Any]:
+        # A tiny "template": {name} placeholders from the profile, refused when missing.
+        try:
+            body = message.text.format(**message.profile)
+        except (KeyError, IndexError, ValueError) as exc:
+            raise PayloadError(f"unknown placeholder {exc}") from None
+        return {
+            "method": "POST",
+            "url": credentials["api_url"] + "/send",
+            "headers": {"Authorization": "Bearer ********"},
+            "body": {"to": message.recipient, "from": message.sender, "text": body},
+        }
+
 
 @hookimpl
 def smshooks_register_vendors() -> list[Vendor]:

@@ -12,8 +12,9 @@ from sqlalchemy import select
 
 from smshooks.app import gateway
 from smshooks.credentials import MASK, CredentialFieldsInvalid, all_fields, masked_fields, store_fields, validate_fields
+from smshooks.events import OutboundMessage
 from smshooks.store.tables import Credential, Webhook, utcnow
-from smshooks.vendor import Vendor
+from smshooks.vendor import PayloadError, Vendor
 from smshooks.web.api.base import ApiBlueprint
 from smshooks.web.api.scope import get_scoped, name_taken, scoped
 from smshooks.web.errors import ApiError
@@ -141,3 +142,47 @@ class CredentialById(MethodView):
             if users:
                 raise ApiError(409, "the credential is used by webhooks", details={"webhooks": users})
             session.delete(credential)
+
+
+class PreviewIn(Schema):
+    text = fields.String(load_default="Hello from smshooks", validate=validate.Length(max=1600))
+    to = fields.String(load_default="+14155550123", validate=validate.Length(1, 32))
+    sender = fields.String(data_key="from", load_default=None, allow_none=True, validate=validate.Length(1, 32))
+    profile = fields.Dict(keys=fields.String(), load_default=dict, metadata={"description": "profile attributes"})
+
+
+class PreviewOut(Schema):
+    request = fields.Dict(metadata={"description": "method, url, headers (secrets masked) and body"})
+
+
+@blp.route("/<credential_id>/preview", methods=["POST"])
+@blp.arguments(PreviewIn)
+@blp.response(200, PreviewOut)
+def preview(data: dict[str, Any], credential_id: str) -> dict[str, Any]:
+    """Render the send request this credential would make for a sample message
+    (the payload editor): the request, or 422 with the template error."""
+    gw = gateway()
+    with gw.db.session() as session:
+        credential = get_scoped(session, Credential, credential_id, "credential")
+        values = all_fields(credential, gw.secrets)
+    vendor = _vendor(credential.vendor)
+    message = OutboundMessage(
+        sender=data["sender"] or values.get("sender_number"),
+        recipient=data["to"],
+        text=data["text"],
+        profile=data["profile"],
+        reference="preview",
+    )
+    try:
+        rendered = vendor.preview_send(message, values)
+    except NotImplementedError:
+        raise ApiError(
+            422,
+            f"the {vendor.title} vendor has no configurable payload to preview",
+            details={"vendor": ["preview is for vendors configured by templates (custom)"]},
+        ) from None
+    except PayloadError as exc:
+        raise ApiError(
+            422, f"the payload template does not render: {exc}", details={"payload_template": [str(exc)]}
+        ) from None
+    return {"request": dict(rendered)}

@@ -1,0 +1,42 @@
+"""InfobipVendor: the adapter the gateway calls, assembled from this package's modules."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, ClassVar
+
+import requests
+
+from smshooks.events import Event, OutboundMessage, Status
+from smshooks.vendor import Vendor, WebhookRequest
+from smshooks_infobip.basic_auth import verify_request
+from smshooks_infobip.credentials import InfobipCredentialsSchema
+from smshooks_infobip.parse import VENDOR, parse_request
+from smshooks_infobip.send import send_message
+from smshooks_infobip.statuses import FINAL_STATUSES, STATUS_MAP, resolve_status
+
+
+class InfobipVendor(Vendor):
+    """Infobip SMS: inbound ``results[]`` batches, v3 and v2 delivery reports, sends through ``/sms/3/messages``."""
+
+    name: ClassVar[str] = VENDOR
+    title: ClassVar[str] = "Infobip"
+    credentials_schema = InfobipCredentialsSchema
+    status_map: ClassVar[Mapping[str, Status]] = STATUS_MAP
+    final_statuses: ClassVar[frozenset[str]] = FINAL_STATUSES
+
+    def map_status(self, vendor_status: str) -> Status:
+        # A report whose status carries only a group stores the group name as
+        # its vendor status, so group names map too.
+        return resolve_status(vendor_status, vendor_status).status
+
+    def verify(self, request: WebhookRequest, credentials: Mapping[str, Any]) -> None:
+        verify_request(request, credentials.get("webhook_username"), credentials.get("webhook_password"))
+
+    def parse(self, request: WebhookRequest) -> list[Event]:
+        return parse_request(request)
+
+    # acknowledge(): Infobip expects an empty 200; replies go out through send().
+
+    def send(self, message: OutboundMessage, credentials: Mapping[str, Any], http: requests.Session) -> str:
+        return send_message(message, credentials, http)

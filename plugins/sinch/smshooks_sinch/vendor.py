@@ -1,0 +1,41 @@
+"""SinchVendor: the adapter the gateway calls, assembled from this package's modules."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, ClassVar
+
+import requests
+
+from smshooks.events import Event, OutboundMessage, Status
+from smshooks.vendor import Vendor, WebhookRequest
+from smshooks_sinch.credentials import SinchCredentialsSchema
+from smshooks_sinch.parse import VENDOR, parse_request
+from smshooks_sinch.send import send_message
+from smshooks_sinch.signature import verify_request
+from smshooks_sinch.statuses import FINAL_STATUSES, STATUS_MAP, map_status
+
+
+class SinchVendor(Vendor):
+    """Sinch SMS REST API (xms): inbound SMS/binary/MMS, batch and recipient delivery reports, batch sends."""
+
+    name: ClassVar[str] = VENDOR
+    title: ClassVar[str] = "Sinch"
+    credentials_schema = SinchCredentialsSchema
+    status_map: ClassVar[Mapping[str, Status]] = STATUS_MAP
+    final_statuses: ClassVar[frozenset[str]] = FINAL_STATUSES
+
+    def verify(self, request: WebhookRequest, credentials: Mapping[str, Any]) -> None:
+        verify_request(request, credentials.get("webhook_secret"))
+
+    def parse(self, request: WebhookRequest) -> list[Event]:
+        return parse_request(request)
+
+    # acknowledge: Sinch expects an empty 2xx; replies go out through send().
+
+    def send(self, message: OutboundMessage, credentials: Mapping[str, Any], http: requests.Session) -> str:
+        return send_message(message, credentials, http)
+
+    def map_status(self, vendor_status: str) -> Status:
+        # Sinch's docs write "Delivered", its Python SDK "DELIVERED": any case maps.
+        return map_status(vendor_status)

@@ -1,0 +1,16 @@
+"""The Sinch adapter against the smshooks vendor conformance kit."""
+
+from __future__ import annotations
+
+from smshooks.testing import VendorConformance
+from smshooks_sinch import SinchVendor
+
+from .cases import PARSE, SEND, STATUSES, VERIFY
+
+
+class TestSinch(VendorConformance):
+    vendor = SinchVendor()
+    parse_cases = PARSE
+    verify_cases = VERIFY
+    status_cases = STATUSES
+    send_cases = SEND

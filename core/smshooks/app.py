@@ -27,12 +27,20 @@ class GatewayApi(Api):
 
 @dataclass
 class Gateway:
-    """Everything a request handler needs, built once per app."""
+    """Everything a request handler or a worker needs, built once per process."""
 
     settings: Settings
     db: Database
     plugins: PluginHost
     secrets: SecretBox
+
+    @classmethod
+    def build(cls, settings: Settings, *, plugins: Iterable[Any] = (), create_schema: bool = True) -> Gateway:
+        db = Database.from_url(settings.database_url)
+        if create_schema and not has_schema(db.engine):
+            upgrade(db.engine)
+        host = PluginHost(only=settings.plugins, extra=plugins)
+        return cls(settings=settings, db=db, plugins=host, secrets=SecretBox(settings.secret_key))
 
 
 def gateway() -> Gateway:
@@ -53,10 +61,7 @@ def create_app(
     database that has no schema yet (the embedded default).
     """
     settings = settings or Settings.from_env()
-    db = Database.from_url(settings.database_url)
-    if create_schema and not has_schema(db.engine):
-        upgrade(db.engine)
-    host = PluginHost(only=settings.plugins, extra=plugins)
+    gw = Gateway.build(settings, plugins=plugins, create_schema=create_schema)
 
     app = Flask("smshooks")
     app.config.update(
@@ -76,7 +81,7 @@ def create_app(
         JSON_SORT_KEYS=False,
     )
     app.json.sort_keys = False
-    app.extensions["smshooks"] = Gateway(settings=settings, db=db, plugins=host, secrets=SecretBox(settings.secret_key))
+    app.extensions["smshooks"] = gw
 
     from smshooks.web import hooks
     from smshooks.web.api import register_api

@@ -23,15 +23,44 @@ def main(log_level: str) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True, envvar="SMSHOOKS_HOST")
 @click.option("--port", default=8000, show_default=True, type=int, envvar="SMSHOOKS_PORT")
 @click.option("--threads", default=8, show_default=True, type=int, help="request threads")
-def serve(host: str, port: int, threads: int) -> None:
+@click.option(
+    "--worker/--no-worker",
+    default=True,
+    show_default=True,
+    help="run the outbox worker in this process (embedded mode); use --no-worker with separate `smshooks worker`s",
+)
+def serve(host: str, port: int, threads: int, worker: bool) -> None:
     """Run the gateway (creates the database schema when missing)."""
     from waitress import serve as waitress_serve
 
     from smshooks.app import create_app
+    from smshooks.worker import Worker
 
     app = create_app(Settings.from_env())
+    if worker:
+        Worker(app.extensions["smshooks"], retry_delays=app.extensions["smshooks"].settings.retry_delays).start_thread()
     click.echo(f"smshooks serving on http://{host}:{port}", err=True)
     waitress_serve(app, host=host, port=port, threads=threads, ident="smshooks")
+
+
+@main.command("worker")
+@click.option("--poll-interval", default=1.0, show_default=True, type=float, help="seconds between polls when idle")
+def worker_command(poll_interval: float) -> None:
+    """Run an outbox worker: sends replies and messages, delivers feedback, with retries."""
+    import signal
+
+    from smshooks.app import Gateway
+    from smshooks.worker import Worker
+
+    settings = Settings.from_env()
+    gateway = Gateway.build(settings)
+    worker = Worker(gateway, poll_interval=poll_interval, retry_delays=settings.retry_delays)
+    signal.signal(signal.SIGTERM, lambda *_: worker.stop())
+    click.echo(f"smshooks worker {worker.name} running", err=True)
+    try:
+        worker.run()
+    except KeyboardInterrupt:
+        worker.stop()
 
 
 @main.group()
@@ -91,6 +120,47 @@ def plugins() -> None:
         click.echo(line)
     if any(info.status == "failed" for info in host.plugins):
         sys.exit(1)
+
+
+@main.group()
+def plugin() -> None:
+    """Plugin authoring."""
+
+
+@plugin.command("new")
+@click.argument("name")
+@click.option(
+    "--directory",
+    default=".",
+    show_default=True,
+    type=click.Path(file_okay=False),
+    help="where to create smshooks-NAME/",
+)
+@click.option("--title", default=None, help="the vendor's display name [default: NAME capitalized]")
+def plugin_new(name: str, directory: str, title: str | None) -> None:
+    """Write a new vendor plugin package smshooks-NAME/ that installs and passes its tests.
+
+    NAME is the vendor's name: lowercase letters, digits and '_'.
+    """
+    from smshooks import scaffold
+
+    try:
+        scaffold.check_name(name)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="NAME") from None
+    if title is not None:
+        try:
+            scaffold.check_title(title)
+        except ValueError as exc:
+            raise click.BadParameter(str(exc), param_hint="'--title'") from None
+    try:
+        made = scaffold.new_plugin(name, directory, title=title)
+    except FileExistsError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"wrote {made.root}/ ({made.title}, distribution {made.distribution}):")
+    for path in made.files:
+        click.echo(f"  {path.relative_to(made.root)}")
+    click.echo(f"next: pip install -e '{made.root}[test]' && pytest {made.root}/tests")
 
 
 def _safe_url(url: str) -> str:

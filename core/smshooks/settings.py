@@ -27,6 +27,8 @@ class Settings:
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
     #: entry point names to load; ``None`` loads every installed plugin
     plugins: tuple[str, ...] | None = None
+    #: seconds before each retry of an outbox job (the last repeats), ±20 % jitter
+    retry_delays: tuple[float, ...] = (5, 30, 120, 600, 1800, 3600, 7200)
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     @classmethod
@@ -42,6 +44,8 @@ class Settings:
             "max_body_bytes": int(env.get("SMSHOOKS_MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES)),
             "plugins": tuple(p.strip() for p in plugins.split(",") if p.strip()) if plugins else None,
         }
+        if env.get("SMSHOOKS_RETRY_DELAYS"):
+            values["retry_delays"] = tuple(float(d) for d in env["SMSHOOKS_RETRY_DELAYS"].split(",") if d.strip())
         values.update(overrides)
         return cls(**values).resolved()
 

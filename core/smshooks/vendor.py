@@ -220,6 +220,11 @@ class Vendor:
         where the vendor supports it. The default is an empty 200."""
         return WebhookResponse()
 
+    def replies_inline(self, credentials: Mapping[str, Any]) -> bool:
+        """True when replies to an inbound message go back in :meth:`acknowledge`'s
+        answer (Twilio TwiML) instead of through :meth:`send`. Default: no."""
+        return False
+
     def send(self, message: OutboundMessage, credentials: Mapping[str, Any], http: requests.Session) -> str:
         """Send one SMS through the vendor's API and return the vendor's message id.
 

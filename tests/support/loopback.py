@@ -83,7 +83,29 @@ class LoopbackVendor(Vendor):
         return events
 
     def send(self, message: OutboundMessage, credentials: Mapping[str, Any], http: Any) -> str:
-        raise SendError("loopback does not send", retryable=False)
+        """POST {api_url}/send; 429/5xx/network errors are retryable, other 4xx not."""
+        import requests
+
+        body = {"to": message.recipient, "from": message.sender, "text": message.text}
+        if message.status_callback_url:
+            body["callback"] = message.status_callback_url
+        try:
+            response = http.post(credentials["api_url"].rstrip("/") + "/send", json=body)
+        except requests.RequestException as exc:
+            raise SendError(f"network: {exc}", retryable=True) from None
+        if response.status_code == 429 or response.status_code >= 500:
+            retry_after = response.headers.get("Retry-After")
+            raise SendError(
+                f"HTTP {response.status_code}",
+                retryable=True,
+                status=response.status_code,
+                retry_after=float(retry_after) if retry_after else None,
+            )
+        if response.status_code >= 400:
+            raise SendError(
+                f"HTTP {response.status_code}", retryable=False, status=response.status_code, code="refused"
+            )
+        return str(response.json()["id"])
 
     def preview_send(self, message: OutboundMessage, credentials: Mapping[str, Any]) -> Mapping[str, Any]:
         # A tiny "template": {name} placeholders from the profile, refused when missing.

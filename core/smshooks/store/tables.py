@@ -100,6 +100,8 @@ class Webhook(Base):
     type: Mapped[str] = mapped_column(String(16))
     credentials_id: Mapped[str] = mapped_column(ForeignKey("credentials.id"))
     sender_number: Mapped[str | None] = mapped_column(String(32), default=None)
+    #: the keyword configuration (KeywordSettingsSchema), None for the defaults
+    keyword_settings: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -126,6 +128,15 @@ class InboundMessageRow(Base):
     received_at: Mapped[datetime]
     stored_at: Mapped[datetime] = mapped_column(default=utcnow)
     raw: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # The keyword event: what the pipeline made of the message (None on
+    # feedback webhooks, which do not run the pipeline).
+    canonical_text: Mapped[str | None] = mapped_column(Text, default=None)
+    category: Mapped[str | None] = mapped_column(String(16), default=None, index=True)
+    match: Mapped[str | None] = mapped_column(String(8), default=None)
+    keyword: Mapped[str | None] = mapped_column(String(64), default=None)
+    rule: Mapped[str | None] = mapped_column(String(8), default=None)
+    action: Mapped[str | None] = mapped_column(String(32), default=None)
+    reply_text: Mapped[str | None] = mapped_column(Text, default=None)
 
 
 class OutboundMessageRow(Base):
@@ -143,7 +154,8 @@ class OutboundMessageRow(Base):
     org: Mapped[str] = mapped_column(String(64))
     sandbox: Mapped[str] = mapped_column(String(64))
     vendor: Mapped[str] = mapped_column(String(64))
-    vendor_message_id: Mapped[str] = mapped_column(String(200))
+    #: None until the vendor accepted the message (sends in the outbox)
+    vendor_message_id: Mapped[str | None] = mapped_column(String(200))
     #: '' when the vendor's report names no recipient
     recipient: Mapped[str] = mapped_column(String(64), default="")
     status: Mapped[str] = mapped_column(String(16))
@@ -151,6 +163,16 @@ class OutboundMessageRow(Base):
     status_rank: Mapped[int] = mapped_column(Integer)
     status_at: Mapped[datetime] = mapped_column(default=utcnow)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: reply (to an inbound message), transactional (send API), or reported
+    #: (a vendor reported on a message smshooks did not send)
+    kind: Mapped[str] = mapped_column(String(16), default="reported")
+    sender: Mapped[str | None] = mapped_column(String(64), default=None)
+    text: Mapped[str | None] = mapped_column(Text, default=None)
+    webhook_id: Mapped[str | None] = mapped_column(String(64), default=None)
+    credentials_id: Mapped[str | None] = mapped_column(String(40), default=None)
+    inbound_message_id: Mapped[int | None] = mapped_column(Integer, default=None)
+    error_code: Mapped[str | None] = mapped_column(String(64), default=None)
+    error_reason: Mapped[str | None] = mapped_column(Text, default=None)
 
 
 class DeliveryReportRow(Base):
@@ -197,3 +219,105 @@ class ReplayKey(Base):
 
     key: Mapped[str] = mapped_column(String(255), primary_key=True)
     expires_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class Profile(Base):
+    """A subscriber's attributes, available to reply templates."""
+
+    __tablename__ = "profiles"
+    __table_args__ = (UniqueConstraint("org", "sandbox", "phone", name="uq_profiles_phone"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    org: Mapped[str] = mapped_column(String(64))
+    sandbox: Mapped[str] = mapped_column(String(64))
+    phone: Mapped[str] = mapped_column(String(64))
+    attributes: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ReplyTemplate(Base):
+    __tablename__ = "replies"
+    __table_args__ = (UniqueConstraint("org", "sandbox", "name", name="uq_replies_name"),)
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    org: Mapped[str] = mapped_column(String(64))
+    sandbox: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(200))
+    template: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ConsentRecord(Base):
+    """The current consent of one subscriber for one of our sender numbers."""
+
+    __tablename__ = "consent"
+    __table_args__ = (
+        UniqueConstraint("org", "sandbox", "sender_number", "subscriber", name="uq_consent_pair"),
+        Index("ix_consent_state", "org", "sandbox", "state", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    org: Mapped[str] = mapped_column(String(64))
+    sandbox: Mapped[str] = mapped_column(String(64))
+    sender_number: Mapped[str] = mapped_column(String(64))
+    subscriber: Mapped[str] = mapped_column(String(64), index=True)
+    #: opted_in, opted_out, pending (double opt-in) or None (never stated)
+    state: Mapped[str | None] = mapped_column(String(16), default=None)
+    pending_expires_at: Mapped[datetime | None] = mapped_column(default=None)
+    last_fuzzy_prompt_at: Mapped[datetime | None] = mapped_column(default=None)
+    last_default_reply_at: Mapped[datetime | None] = mapped_column(default=None)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ConsentLedgerEntry(Base):
+    """Every consent change, appended and never edited (no API writes here but
+    the pipeline and the administrator's change, both as new rows)."""
+
+    __tablename__ = "consent_ledger"
+    __table_args__ = (Index("ix_consent_ledger_pair", "org", "sandbox", "subscriber", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    org: Mapped[str] = mapped_column(String(64))
+    sandbox: Mapped[str] = mapped_column(String(64))
+    sender_number: Mapped[str] = mapped_column(String(64))
+    subscriber: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    previous_state: Mapped[str | None] = mapped_column(String(16))
+    new_state: Mapped[str | None] = mapped_column(String(16))
+    action: Mapped[str] = mapped_column(String(32))
+    inbound_message_id: Mapped[int | None] = mapped_column(Integer, default=None)
+    keyword: Mapped[str | None] = mapped_column(String(64), default=None)
+    category: Mapped[str | None] = mapped_column(String(16), default=None)
+    match: Mapped[str | None] = mapped_column(String(8), default=None)
+    rule: Mapped[str | None] = mapped_column(String(8), default=None)
+    reply_text: Mapped[str | None] = mapped_column(Text, default=None)
+    #: "subscriber", or "admin:<api key prefix>" for an administrator's change
+    actor: Mapped[str] = mapped_column(String(80), default="subscriber")
+    note: Mapped[str | None] = mapped_column(Text, default=None)
+
+
+class Job(Base):
+    """The transactional outbox: work that leaves the process later, written in
+    the same transaction as the state change that caused it."""
+
+    __tablename__ = "jobs"
+    __table_args__ = (Index("ix_jobs_due", "state", "due_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    org: Mapped[str] = mapped_column(String(64))
+    sandbox: Mapped[str] = mapped_column(String(64))
+    payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    #: pending, running, done or dead
+    state: Mapped[str] = mapped_column(String(16), default="pending")
+    due_at: Mapped[datetime] = mapped_column(default=utcnow)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    max_attempts: Mapped[int] = mapped_column(Integer, default=8)
+    last_error: Mapped[str | None] = mapped_column(Text, default=None)
+    #: a running job whose lease ran out (its worker died) is claimed again
+    lease_expires_at: Mapped[datetime | None] = mapped_column(default=None)
+    worker: Mapped[str | None] = mapped_column(String(80), default=None)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)

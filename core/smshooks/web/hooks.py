@@ -16,6 +16,7 @@ from smshooks.app import Gateway, gateway
 from smshooks.credentials import open_credentials
 from smshooks.events import stamp
 from smshooks.ingest import Stored, storable, store_events
+from smshooks.pipeline import handle_inbound
 from smshooks.store.replay import DatabaseReplayGuard
 from smshooks.store.tables import Webhook
 from smshooks.vendor import PayloadError, ReplayGuard, SignatureError, WebhookRequest
@@ -94,12 +95,24 @@ def receive(webhook_id: str) -> Response:
     except PayloadError as exc:
         raise ApiError(400, f"malformed {vendor.name} payload: {exc}") from None
     stamped = [stamp(event, org=webhook.org, sandbox=webhook.sandbox, webhook_id=webhook.id) for event in events]
+    inline = vendor.replies_inline(credential)
+    inline_replies: list[str] = []
+    # One transaction: the events, the consent changes, the ledger entries and
+    # the reply jobs commit together, before the vendor hears 2xx.
     with gw.db.transaction() as session:
         outcomes = store_events(session, stamped)
+        for outcome in outcomes:
+            if outcome.duplicate or outcome.event.kind != "inbound" or webhook.type != "inbound":
+                continue  # a vendor's retry changes nothing and gets no second reply
+            result = handle_inbound(
+                session, webhook, outcome.event, outcome.row_id, vendor_name=vendor.name, inline_replies=inline
+            )
+            if result.inline and result.reply_text:
+                inline_replies.append(result.reply_text)
 
     for outcome in outcomes:
         _notify(gw, outcome)
-    answer = vendor.acknowledge([])
+    answer = vendor.acknowledge(inline_replies)
     return Response(answer.body, status=answer.status, content_type=answer.content_type)
 
 

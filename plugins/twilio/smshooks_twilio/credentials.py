@@ -36,3 +36,10 @@ class TwilioCredentialsSchema(marshmallow.Schema):
         schemes={"http", "https"},
         metadata={"description": "Twilio REST API base URL"},
     )
+    # Inline TwiML replies are immediate and free of an API call, but Twilio
+    # reports nothing on them; through the send API each reply gets a status
+    # callback and the outbox's retries.
+    inline_replies = fields.Boolean(
+        load_default=True,
+        metadata={"description": "reply in the TwiML answer (true) or through the Messages API with status callbacks"},
+    )

@@ -36,5 +36,8 @@ class TwilioVendor(Vendor):
         # Twilio waits for TwiML on the inbound request; replies go out inline.
         return WebhookResponse(status=200, body=render_twiml(replies), content_type=CONTENT_TYPE)
 
+    def replies_inline(self, credentials: Mapping[str, Any]) -> bool:
+        return bool(credentials.get("inline_replies", True))
+
     def send(self, message: OutboundMessage, credentials: Mapping[str, Any], http: requests.Session) -> str:
         return send_message(message, credentials, http)

@@ -21,7 +21,14 @@ def test_minimal_credential_gets_defaults() -> None:
         "auth_token": AUTH_TOKEN,
         "messaging_service_sid": None,
         "api_base_url": "https://api.twilio.com",
+        "inline_replies": True,
     }
+
+
+def test_replies_go_inline_unless_the_credential_says_otherwise() -> None:
+    vendor = TwilioVendor()
+    assert vendor.replies_inline(load(account_sid=ACCOUNT_SID, auth_token=AUTH_TOKEN)) is True
+    assert vendor.replies_inline(load(account_sid=ACCOUNT_SID, auth_token=AUTH_TOKEN, inline_replies=False)) is False
 
 
 def test_full_credential_loads() -> None:

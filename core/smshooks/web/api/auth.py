@@ -30,10 +30,12 @@ def authenticate() -> None:
     if scheme.lower() != "bearer" or not key.strip():
         raise ApiError(401, "missing API key: send Authorization: Bearer <key>", headers={"WWW-Authenticate": "Bearer"})
     with gateway().db.session() as session:
-        org = session.execute(
-            select(ApiKey.org).where(ApiKey.key_hash == hash_api_key(key.strip()), ApiKey.revoked_at.is_(None))
-        ).scalar()
-    if org is None:
+        found = session.execute(
+            select(ApiKey.org, ApiKey.prefix).where(
+                ApiKey.key_hash == hash_api_key(key.strip()), ApiKey.revoked_at.is_(None)
+            )
+        ).first()
+    if found is None:
         raise ApiError(401, "invalid API key", headers={"WWW-Authenticate": 'Bearer error="invalid_token"'})
     sandbox = request.headers.get("X-Sandbox-Name", DEFAULT_SANDBOX).strip() or DEFAULT_SANDBOX
     if not SANDBOX_NAME.match(sandbox):
@@ -42,5 +44,5 @@ def authenticate() -> None:
             "invalid X-Sandbox-Name: letters, digits, '.', '_' and '-', at most 64",
             details={"X-Sandbox-Name": ["invalid sandbox name"]},
         )
-    g.org = org
+    g.org, g.api_key_prefix = found
     g.sandbox = sandbox

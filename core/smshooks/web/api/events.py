@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from marshmallow import Schema, fields
+from marshmallow import Schema, fields, validate
 from sqlalchemy import or_, select
 
 from smshooks.app import gateway
@@ -20,6 +20,10 @@ blp = ApiBlueprint("events", __name__, url_prefix="/api/v1", description="Normal
 class InboundFilter(PageArgs):
     webhook_id = fields.String()
     phone = fields.String(metadata={"description": "sender or recipient number"})
+    category = fields.String(
+        validate=validate.OneOf(["opt_out", "opt_in", "double_opt_in", "help", "custom", "none"]),
+        metadata={"description": "keyword events of one category (custom: the custom keyword matches)"},
+    )
 
 
 class ReportFilter(PageArgs):
@@ -42,6 +46,20 @@ class InboundOut(Schema):
     received_at = fields.DateTime()
     stored_at = fields.DateTime()
     raw = fields.Dict()
+    keyword_event = fields.Method("keyword_event_of", metadata={"description": "what the keyword pipeline did"})
+
+    def keyword_event_of(self, row: InboundMessageRow) -> dict[str, Any] | None:
+        if row.category is None:
+            return None
+        return {
+            "category": row.category,
+            "match": row.match,
+            "keyword": row.keyword,
+            "rule": row.rule,
+            "action": row.action,
+            "reply_text": row.reply_text,
+            "canonical_text": row.canonical_text,
+        }
 
 
 class ReportOut(Schema):
@@ -75,9 +93,15 @@ class ReportPage(Schema):
 
 class MessageOut(Schema):
     id = fields.String()
+    kind = fields.String(metadata={"description": "reply, transactional, or reported (not sent by smshooks)"})
     vendor = fields.String()
-    vendor_message_id = fields.String()
+    vendor_message_id = fields.String(allow_none=True)
+    sender = fields.String(allow_none=True)
     recipient = fields.String()
+    text = fields.String(allow_none=True)
+    error_code = fields.String(allow_none=True)
+    error_reason = fields.String(allow_none=True)
+    inbound_message_id = fields.Integer(allow_none=True)
     status = fields.String()
     status_at = fields.DateTime()
     created_at = fields.DateTime()
@@ -92,6 +116,8 @@ def list_inbound(args: dict[str, Any]) -> dict[str, Any]:
     query = select(InboundMessageRow).where(*scoped(InboundMessageRow))
     if args.get("webhook_id"):
         query = query.where(InboundMessageRow.webhook_id == args["webhook_id"])
+    if args.get("category"):
+        query = query.where(InboundMessageRow.category == args["category"])
     if args.get("phone"):
         phone = to_e164(args["phone"])
         query = query.where(or_(InboundMessageRow.sender == phone, InboundMessageRow.recipient == phone))

@@ -1,0 +1,110 @@
+"""Consent: one record per (organisation, sandbox, our sender number, subscriber), and
+an append-only ledger of every change to it.
+
+The ledger is evidence: nothing in smshooks updates or deletes an entry, and
+the migration installs database triggers that refuse to.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from smshooks.store.tables import ConsentLedgerEntry, ConsentRecord, utcnow
+from smshooks.store.upsert import insert_once
+
+
+class ConsentState(enum.StrEnum):
+    OPTED_IN = "opted_in"
+    OPTED_OUT = "opted_out"
+    PENDING = "pending"
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """Why a consent change happened, as the ledger records it."""
+
+    action: str
+    actor: str = "subscriber"
+    inbound_message_id: int | None = None
+    keyword: str | None = None
+    category: str | None = None
+    match: str | None = None
+    rule: str | None = None
+    reply_text: str | None = None
+    note: str | None = None
+
+
+def record_for_update(session: Session, org: str, sandbox: str, sender_number: str, subscriber: str) -> ConsentRecord:
+    """The consent record of the pair, created empty if new, locked for this
+    transaction on PostgreSQL so concurrent messages from one subscriber apply in turn."""
+    key = {"org": org, "sandbox": sandbox, "sender_number": sender_number, "subscriber": subscriber}
+    insert_once(session, ConsentRecord, {**key, "state": None, "updated_at": utcnow()}, key=list(key))
+    query = select(ConsentRecord).filter_by(**key)
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update()
+    return session.execute(query).scalar_one()
+
+
+def effective_state(record: ConsentRecord | None, now: datetime | None = None) -> ConsentState | None:
+    """The record's state; a pending double opt-in past its expiry counts as none."""
+    if record is None or record.state is None:
+        return None
+    state = ConsentState(record.state)
+    if state is ConsentState.PENDING and record.pending_expires_at and record.pending_expires_at <= (now or utcnow()):
+        return None
+    return state
+
+
+def change(
+    session: Session,
+    record: ConsentRecord,
+    new_state: ConsentState | None,
+    evidence: Evidence,
+    *,
+    pending_expires_at: datetime | None = None,
+) -> ConsentLedgerEntry:
+    """Move ``record`` to ``new_state`` and append the change to the ledger."""
+    now = utcnow()
+    entry = ConsentLedgerEntry(
+        org=record.org,
+        sandbox=record.sandbox,
+        sender_number=record.sender_number,
+        subscriber=record.subscriber,
+        at=now,
+        previous_state=record.state,
+        new_state=new_state.value if new_state else None,
+        action=evidence.action,
+        inbound_message_id=evidence.inbound_message_id,
+        keyword=evidence.keyword,
+        category=evidence.category,
+        match=evidence.match,
+        rule=evidence.rule,
+        reply_text=evidence.reply_text,
+        actor=evidence.actor,
+        note=evidence.note,
+    )
+    record.state = new_state.value if new_state else None
+    record.pending_expires_at = pending_expires_at if new_state is ConsentState.PENDING else None
+    record.updated_at = now
+    session.add(entry)
+    session.flush()
+    return entry
+
+
+def is_opted_out(session: Session, org: str, sandbox: str, sender_number: str | None, subscriber: str) -> bool:
+    """True when the subscriber opted out of ``sender_number`` (or, without a
+    sender number, of any of our numbers in the sandbox: the safe reading)."""
+    query = select(ConsentRecord.state).where(
+        ConsentRecord.org == org,
+        ConsentRecord.sandbox == sandbox,
+        ConsentRecord.subscriber == subscriber,
+        ConsentRecord.state == ConsentState.OPTED_OUT.value,
+    )
+    if sender_number:
+        query = query.where(ConsentRecord.sender_number == sender_number)
+    return session.execute(query.limit(1)).first() is not None

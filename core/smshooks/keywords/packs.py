@@ -1,0 +1,99 @@
+"""Default keywords, locale packs and compliance profiles, and how they combine into the effective lists.
+
+keywords.md §7: the defaults are the seed's lists plus CONTINUE and INFORMATION (the English originals of the
+seed's machine-translated FORTSÄTT and HJÄLP); a category's configured list replaces its defaults (§6.1); locale
+packs and the ``us`` compliance profile then add keywords on top, whatever the configured lists say.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+from smshooks.keywords.canon import canon
+from smshooks.keywords.model import PRECEDENCE, Category
+
+KeywordLists = Mapping[Category, tuple[str, ...]]
+
+DEFAULT_KEYWORDS: KeywordLists = {
+    Category.OPT_OUT: ("STOP", "QUIT", "CANCEL", "END", "UNSUBSCRIBE", "NO"),
+    Category.OPT_IN: ("SUBSCRIBE", "YES", "UNSTOP", "START", "CONTINUE", "FORTSÄTT", "RESUME", "BEGIN"),
+    Category.HELP: ("HELP", "HJÄLP", "INFO", "INFORMATION"),
+    Category.DOUBLE_OPT_IN: (),
+    Category.CUSTOM: (),
+}
+
+#: §7.5: exact keywords only; the fuzzy lexicons stay English
+LOCALE_PACKS: Mapping[str, KeywordLists] = {
+    "sv": {
+        Category.OPT_OUT: ("STOPP", "STOPPA", "SLUTA", "AVSLUTA", "AVREGISTRERA"),
+        Category.OPT_IN: ("STARTA", "FORTSÄTT"),
+        Category.HELP: ("HJÄLP",),
+    },
+}
+
+#: §7.2: ``us`` adds the FCC's per-se revocation words and keeps STOP, HELP and START (which Twilio does not let
+#: anyone remove) even when a configured list omits them. It also forces the fuzzy action to auto_opt_out
+#: (see KeywordConfig), because a prompt can leave a legally effective revocation unprocessed (§4).
+COMPLIANCE_PROFILES: Mapping[str, KeywordLists] = {
+    "none": {},
+    "us": {
+        Category.OPT_OUT: ("STOP", "STOPALL", "REVOKE", "OPTOUT", "OPT OUT"),
+        Category.HELP: ("HELP",),
+        Category.OPT_IN: ("START",),
+    },
+}
+
+FUZZY_ACTIONS = ("prompt", "auto_opt_out")
+
+
+def base_keywords(settings: Mapping) -> dict[Category, tuple[str, ...]]:
+    """Per category, the configured keywords of a settings dict, or the defaults where none are configured.
+
+    An entry with an empty keyword list keeps the defaults (it may be there only to set the reply).
+    """
+    lists = dict(DEFAULT_KEYWORDS)
+    for entry in settings.get("categories") or ():
+        keywords = tuple(keyword.strip() for keyword in entry.get("keywords") or ())
+        if keywords:
+            lists[Category(entry["category"])] = keywords
+    return lists
+
+
+def effective_keywords(
+    base: KeywordLists, locale_packs: Iterable[str] = (), compliance_profile: str = "none"
+) -> dict[Category, tuple[str, ...]]:
+    """``base`` plus the packs' and the profile's keywords, each category without canonical repeats (first
+    spelling wins). Applying it to its own output changes nothing."""
+    additions = [LOCALE_PACKS[name] for name in locale_packs] + [COMPLIANCE_PROFILES[compliance_profile]]
+    lists: dict[Category, tuple[str, ...]] = {}
+    for category in PRECEDENCE:
+        merged = list(base.get(category, ()))
+        for addition in additions:
+            merged.extend(addition.get(category, ()))
+        seen: set[str] = set()
+        unique = []
+        for keyword in merged:
+            key = canon(keyword)
+            if key not in seen:
+                seen.add(key)
+                unique.append(keyword)
+        lists[category] = tuple(unique)
+    return lists
+
+
+def conflicts(lists: KeywordLists) -> list[str]:
+    """One message per canonical keyword that is in more than one category (§6.1), e.g.
+    "'no' is in both opt_out and opt_in"; categories named in precedence order."""
+    homes: dict[str, list[Category]] = {}
+    for category in PRECEDENCE:
+        for keyword in lists.get(category, ()):
+            key = canon(keyword)
+            if category not in homes.setdefault(key, []):
+                homes[key].append(category)
+    messages = []
+    for key, categories in homes.items():
+        if len(categories) > 1:
+            names = [str(category) for category in categories]
+            both = " and ".join(names) if len(names) == 2 else ", ".join(names[:-1]) + " and " + names[-1]
+            messages.append(f"'{key}' is in both {both}" if len(names) == 2 else f"'{key}' is in {both}")
+    return messages

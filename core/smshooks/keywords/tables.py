@@ -1,0 +1,116 @@
+"""Lookup tables compiled once per keyword configuration, so classify() does dictionary lookups, not scans."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection
+from typing import NamedTuple, TypeVar
+
+from smshooks.keywords.canon import canon
+from smshooks.keywords.guard import guard_words
+from smshooks.keywords.lexicon import AMBIGUOUS, GUARD, REVOCATION_BIGRAMS, REVOCATION_UNIGRAMS
+from smshooks.keywords.model import PRECEDENCE, Category
+from smshooks.keywords.packs import KeywordLists
+from smshooks.keywords.typos import MIN_KEYWORD_LENGTH, is_typo
+
+# Per-token typo answers are memoised; SMS vocabulary is small and repetitive. The bound only stops a flood of
+# unique junk tokens from growing memory without limit.
+_TOKEN_CACHE_LIMIT = 100_000
+
+_T = TypeVar("_T")
+
+
+class Trigger(NamedTuple):
+    """An opt-out trigger found in a clause (§6.4)."""
+
+    keyword: str  # the configured keyword (as written) or built-in revocation term it resolves to
+    ambiguous: bool  # NO, CANCEL, REMOVE and their typos
+    span: int  # tokens covered: a multi-word keyword or bigram is one trigger
+
+
+class KeywordTables:
+    """Canonical lookup tables of one effective keyword configuration."""
+
+    def __init__(self, lists: KeywordLists, phrase_starts: Collection[str]) -> None:
+        #: canonical keyword -> (category, keyword as written); first category in precedence order wins (§6.3)
+        self.exact: dict[str, tuple[Category, str]] = {}
+        for category in PRECEDENCE:
+            for keyword in lists.get(category, ()):
+                self.exact.setdefault(canon(keyword), (category, keyword))
+        all_keywords = frozenset(self.exact)
+
+        opt_out = [(key, keyword) for key, (category, keyword) in self.exact.items() if category is Category.OPT_OUT]
+        self.single: dict[str, Trigger] = {}
+        multi: dict[str, list[tuple[tuple[str, ...], Trigger]]] = {}
+        for key, keyword in opt_out:
+            words = tuple(key.split())
+            trigger = Trigger(keyword, key in AMBIGUOUS, len(words))
+            if len(words) == 1:
+                self.single[key] = trigger
+            else:
+                multi.setdefault(words[0], []).append((words, trigger))
+        # Built-in revocation terms, unless configured: as an opt-out keyword they are already in, and a word an
+        # operator gave another category (say custom REMOVE) must not turn into an opt-out in a sentence.
+        for key, term in REVOCATION_UNIGRAMS.items():
+            if key not in all_keywords:
+                self.single[key] = Trigger(term, key in AMBIGUOUS, 1)
+        for words, term in REVOCATION_BIGRAMS.items():
+            if " ".join(words) not in all_keywords:
+                multi.setdefault(words[0], []).append((words, Trigger(term, False, len(words))))
+        #: first token -> multi-word triggers starting with it, longest first
+        self.multi: dict[str, tuple[tuple[tuple[str, ...], Trigger], ...]] = {
+            first: tuple(sorted(entries, key=lambda entry: -len(entry[0]))) for first, entries in multi.items()
+        }
+
+        #: the opt-out keywords that have typos, in configured order (the first one a token is a typo of wins)
+        self.typo_targets: tuple[tuple[str, Trigger], ...] = tuple(
+            (key, Trigger(keyword, key in AMBIGUOUS, 1))
+            for key, keyword in opt_out
+            if len(key) >= MIN_KEYWORD_LENGTH and " " not in key
+        )
+        guard = set(GUARD)
+        for key, _ in self.typo_targets:
+            guard |= guard_words(key)
+        self.guard: frozenset[str] = frozenset(guard)
+        #: never a typo: any category's keyword, or a real word next to a keyword
+        self.excluded: frozenset[str] = all_keywords | self.guard
+        #: token -> the one-token trigger it is, or None; filled on first sight (dict lookups stay in C)
+        self.triggers: _Memo[Trigger | None] = _Memo(self._compute_trigger)
+        #: token -> whether a trigger or phrase can start at it; lets classify() skip clauses without one
+        self.starts: _Memo[bool] = _Memo(
+            lambda token: token in self.multi or token in phrase_starts or self.triggers[token] is not None
+        )
+
+    def token_trigger(self, token: str) -> Trigger | None:
+        """The one-token trigger ``token`` is: an opt-out keyword, a revocation unigram, or a typo of a keyword."""
+        return self.triggers[token]
+
+    def _compute_trigger(self, token: str) -> Trigger | None:
+        trigger = self.single.get(token)
+        if trigger is None:
+            for key, typo_trigger in self.typo_targets:
+                if is_typo(token, key, self.excluded):
+                    return typo_trigger
+        return trigger
+
+    def trigger_at(self, tokens: list[str], index: int) -> Trigger | None:
+        """The trigger starting at ``tokens[index]``, multi-word ones first."""
+        token = tokens[index]
+        for words, trigger in self.multi.get(token, ()):
+            if tuple(tokens[index : index + len(words)]) == words:
+                return trigger
+        return self.triggers[token]
+
+
+class _Memo(dict[str, _T]):
+    """A dict that computes a missing token's value once; plain dict lookups afterwards."""
+
+    def __init__(self, compute: Callable[[str], _T]) -> None:
+        super().__init__()
+        self._compute = compute
+
+    def __missing__(self, token: str) -> _T:
+        value = self._compute(token)
+        if len(self) >= _TOKEN_CACHE_LIMIT:
+            self.clear()
+        self[token] = value
+        return value

@@ -1,0 +1,123 @@
+"""Sending stored outbound messages through their vendor (the ``send_sms`` job)."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from smshooks.consent import is_opted_out
+from smshooks.credentials import open_credentials
+from smshooks.events import OutboundMessage, Status
+from smshooks.store.tables import DeliveryReportRow, OutboundMessageRow, Webhook, utcnow
+from smshooks.vendor import HttpSession, SendError
+
+if TYPE_CHECKING:
+    from smshooks.app import Gateway
+
+log = logging.getLogger(__name__)
+
+
+class PermanentFailure(Exception):
+    """The job can never succeed; the message is marked ``error``."""
+
+
+class TryAgain(Exception):
+    def __init__(self, reason: str, retry_after: float | None = None):
+        super().__init__(reason)
+        self.retry_after = retry_after
+
+
+def send_stored_message(gw: Gateway, http: HttpSession, message_id: str, *, exempt: bool = False) -> str | None:
+    """Send one stored message; returns the vendor's message id, or None when the
+    message is not sent (opted out, already sent). Raises TryAgain or PermanentFailure."""
+    with gw.db.session() as session:
+        message = session.get(OutboundMessageRow, message_id)
+        if message is None:
+            raise PermanentFailure(f"message {message_id} does not exist")
+        if message.vendor_message_id:
+            return None  # sent by an earlier attempt whose completion was lost
+        if not exempt and is_opted_out(session, message.org, message.sandbox, message.sender, message.recipient):
+            # Refused before the vendor sees it: the subscriber said STOP.
+            _mark_error(gw, message_id, "opted_out", "the recipient opted out; not sent")
+            return None
+        credentials = open_credentials(session, gw.secrets, message.credentials_id or "")
+        callback_url = _callback_url(gw, session, message.webhook_id)
+    vendor = gw.plugins.vendor(message.vendor)
+    if vendor is None:
+        raise TryAgain(f"vendor plugin {message.vendor!r} is not loaded")
+    if not credentials:
+        _mark_error(gw, message_id, "no_credentials", "the credential of this message was deleted")
+        raise PermanentFailure("credential missing")
+    outbound = OutboundMessage(
+        sender=message.sender,
+        recipient=message.recipient,
+        text=message.text or "",
+        status_callback_url=callback_url,
+        reference=message.id,
+    )
+    try:
+        vendor_message_id = vendor.send(outbound, credentials, http)
+    except SendError as exc:
+        if exc.retryable:
+            raise TryAgain(f"{exc.code or exc.status or ''} {exc.reason}".strip(), exc.retry_after) from None
+        _mark_error(gw, message_id, exc.code or "send_refused", exc.reason)
+        raise PermanentFailure(exc.reason) from None
+    with gw.db.transaction() as session:
+        attach_vendor_id(session, message_id, vendor_message_id)
+    return vendor_message_id
+
+
+def attach_vendor_id(session: Session, message_id: str, vendor_message_id: str) -> None:
+    """Record the vendor's id on our message.
+
+    A fast vendor may report on the message before we stored its id; that
+    report created a ``reported`` message of its own, which is folded into
+    ours here (its reports move over, the furthest status wins).
+    """
+    message = session.get(OutboundMessageRow, message_id)
+    early = session.execute(
+        select(OutboundMessageRow).where(
+            OutboundMessageRow.org == message.org,
+            OutboundMessageRow.sandbox == message.sandbox,
+            OutboundMessageRow.vendor == message.vendor,
+            OutboundMessageRow.vendor_message_id == vendor_message_id,
+            OutboundMessageRow.recipient == message.recipient,
+        )
+    ).scalar()
+    if early is not None and early.id != message.id:
+        session.execute(
+            update(DeliveryReportRow).where(DeliveryReportRow.message_id == early.id).values(message_id=message.id)
+        )
+        if early.status_rank > message.status_rank:
+            message.status, message.status_rank, message.status_at = early.status, early.status_rank, early.status_at
+        session.delete(early)
+        session.flush()
+    message.vendor_message_id = vendor_message_id
+
+
+def _mark_error(gw: Gateway, message_id: str, code: str, reason: str) -> None:
+    with gw.db.transaction() as session:
+        session.execute(
+            update(OutboundMessageRow)
+            .where(OutboundMessageRow.id == message_id, OutboundMessageRow.status_rank < Status.ERROR.rank)
+            .values(
+                status=Status.ERROR.value,
+                status_rank=Status.ERROR.rank,
+                status_at=utcnow(),
+                error_code=code,
+                error_reason=reason,
+            )
+        )
+
+
+def _callback_url(gw: Gateway, session: Session, webhook_id: str | None) -> str | None:
+    """Where the vendor should report on the message: its webhook's public URL
+    (only known when SMSHOOKS_PUBLIC_URL is set; a worker has no request)."""
+    if not webhook_id or not gw.settings.public_url:
+        return None
+    if session.get(Webhook, webhook_id) is None:
+        return None
+    return f"{gw.settings.public_url}/hooks/{webhook_id}"

@@ -1,0 +1,129 @@
+"""Reply templates (sandboxed Jinja2) and SMS segment arithmetic (GSM-7 / UCS-2)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from jinja2 import StrictUndefined, TemplateError
+from jinja2.sandbox import SandboxedEnvironment
+
+#: what a sample rendering at save time fills in, so a template that uses them renders
+SAMPLE_CONTEXT: dict[str, Any] = {
+    "keyword": "STOP",
+    "category": "opt_out",
+    "subscriber": "+14155550123",
+    "number": "+14155550100",
+    "opt_out_keyword": "STOP",
+    "opt_in_keyword": "START",
+    "help_keyword": "HELP",
+    "profile": {"first_name": "Ada", "last_name": "Lovelace"},
+}
+
+MAX_REPLY_LENGTH = 1600
+
+
+class ReplyTemplateError(ValueError):
+    """A template that does not parse or render; ``line`` when Jinja knows it."""
+
+    def __init__(self, message: str, line: int | None = None):
+        super().__init__(message if line is None else f"line {line}: {message}")
+        self.line = line
+
+
+@lru_cache(maxsize=1)
+def environment() -> SandboxedEnvironment:
+    # Sandboxed: templates are written by administrators through the API and
+    # must not reach Python internals. No autoescape: SMS is plain text.
+    return SandboxedEnvironment(undefined=StrictUndefined, autoescape=False, keep_trailing_newline=False)
+
+
+def render(template: str, context: Mapping[str, Any]) -> str:
+    """Render ``template``. A misspelt top-level name is an error (caught when the
+    template is saved); a profile attribute a subscriber lacks renders as ''."""
+    env = environment()
+    try:
+        compiled = env.from_string(template)
+        values = dict(context)
+        values["profile"] = _Lenient(values.get("profile") or {})
+        return compiled.render(values).strip()
+    except TemplateError as exc:
+        raise ReplyTemplateError(str(exc.message or exc), getattr(exc, "lineno", None)) from None
+
+
+class _Lenient(dict):
+    """A dict whose missing keys read as '' in templates (``profile.x`` and ``profile['x']``)."""
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return self.get(name, "")
+
+    def __missing__(self, key: str) -> str:
+        return ""
+
+
+# --- segments -------------------------------------------------------------------
+
+# GSM 03.38 basic character set and its extension table (each extension
+# character costs two septets: ESC + the character).
+GSM7_BASIC = frozenset(
+    "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
+    "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
+)
+GSM7_EXTENSION = frozenset("^{}\\[~]|€\f")
+
+
+@dataclass(frozen=True)
+class Segments:
+    encoding: str  # "GSM-7" or "UCS-2"
+    characters: int
+    units: int  # septets (GSM-7) or UTF-16 code units (UCS-2)
+    segments: int
+
+
+def segments(text: str) -> Segments:
+    """How ``text`` travels as SMS: its encoding and the number of segments."""
+    if all(ch in GSM7_BASIC or ch in GSM7_EXTENSION for ch in text):
+        units = sum(2 if ch in GSM7_EXTENSION else 1 for ch in text)
+        single, multi = 160, 153
+        encoding = "GSM-7"
+    else:
+        units = len(text.encode("utf-16-le")) // 2
+        single, multi = 70, 67
+        encoding = "UCS-2"
+    if units == 0:
+        count = 0
+    elif units <= single:
+        count = 1
+    else:
+        count = -(-units // multi)
+    return Segments(encoding=encoding, characters=len(text), units=units, segments=count)
+
+
+# --- built-in texts ---------------------------------------------------------------
+
+#: replies sent when a webhook configures none for the category (keywords.md 6.6):
+#: the opt-out confirmation and the help answer are required by carriers (CTIA)
+BUILTIN_REPLIES: dict[str, str] = {
+    "opt_out": (
+        "You are unsubscribed and will receive no more messages from this number. "
+        "Reply {{ opt_in_keyword }} to subscribe again."
+    ),
+    "opt_in": (
+        "You are subscribed to messages from this number. Msg&data rates may apply. "
+        "Reply {{ help_keyword }} for help, {{ opt_out_keyword }} to unsubscribe."
+    ),
+    "help": (
+        "Reply {{ opt_out_keyword }} to unsubscribe or {{ opt_in_keyword }} to subscribe. Msg&data rates may apply."
+    ),
+    "double_opt_in": (
+        "Reply {{ opt_in_keyword }} to confirm your subscription. Msg&data rates may apply. "
+        "Reply {{ help_keyword }} for help, {{ opt_out_keyword }} to cancel."
+    ),
+    # Says the opt-out did NOT happen and names the exact keyword; never asks
+    # for YES, which is an opt-in keyword (keywords.md 6.6).
+    "fuzzy": "Did you mean to unsubscribe? Reply {{ opt_out_keyword }} to stop all messages from this number.",
+}

@@ -1,0 +1,87 @@
+"""Keyword configuration of inbound webhooks, and ``/api/v1/keywords/classify``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from marshmallow import Schema, fields, validate
+from sqlalchemy import select
+
+from smshooks.app import gateway
+from smshooks.keywords import KeywordConfig, KeywordSettingsSchema, canon, classify
+from smshooks.pipeline import keyword_config
+from smshooks.store.tables import ReplyTemplate, Webhook, utcnow
+from smshooks.web.api.base import ApiBlueprint
+from smshooks.web.api.replies import _reply_ids
+from smshooks.web.api.scope import get_scoped, scoped
+from smshooks.web.errors import ApiError
+
+blp = ApiBlueprint(
+    "keywords",
+    __name__,
+    url_prefix="/api/v1",
+    description="Keyword categories, fuzzy opt-out and replies of an inbound webhook; classification.",
+)
+
+
+class ClassifyIn(Schema):
+    text = fields.String(required=True, validate=validate.Length(max=1600))
+    webhook_id = fields.String(load_default=None, allow_none=True)
+
+
+class ClassifyOut(Schema):
+    category = fields.String()
+    match = fields.String()
+    keyword = fields.String(allow_none=True)
+    rule = fields.String(allow_none=True)
+    canonical = fields.String(metadata={"description": "the text as matching sees it"})
+
+
+@blp.route("/keywords/classify", methods=["POST"])
+@blp.arguments(ClassifyIn)
+@blp.response(200, ClassifyOut)
+def classify_text(data: dict[str, Any]) -> dict[str, Any]:
+    """What a text would match under a webhook's keyword configuration (the defaults without one)."""
+    config = KeywordConfig.default()
+    if data["webhook_id"]:
+        with gateway().db.session() as session:
+            config = keyword_config(get_scoped(session, Webhook, data["webhook_id"], "webhook"))
+    result = classify(data["text"], config)
+    return {
+        "category": result.category.value,
+        "match": result.match.value,
+        "keyword": result.keyword,
+        "rule": result.rule,
+        "canonical": canon(data["text"]),
+    }
+
+
+@blp.route("/webhooks/<webhook_id>/keywords", methods=["GET"])
+@blp.response(200, KeywordSettingsSchema)
+def get_keywords(webhook_id: str) -> dict[str, Any]:
+    """The webhook's keyword configuration, exactly as saved (the defaults when never saved)."""
+    with gateway().db.session() as session:
+        webhook = get_scoped(session, Webhook, webhook_id, "webhook")
+        return webhook.keyword_settings or KeywordSettingsSchema().load({})
+
+
+@blp.route("/webhooks/<webhook_id>/keywords", methods=["PUT"])
+@blp.arguments(KeywordSettingsSchema)
+@blp.response(200, KeywordSettingsSchema)
+def put_keywords(settings: dict[str, Any], webhook_id: str) -> dict[str, Any]:
+    """Replace the webhook's keyword configuration; 422 with field messages when invalid."""
+    with gateway().db.transaction() as session:
+        webhook = get_scoped(session, Webhook, webhook_id, "webhook")
+        wanted = _reply_ids(settings)
+        if wanted:
+            known = set(
+                session.execute(
+                    select(ReplyTemplate.id).where(*scoped(ReplyTemplate), ReplyTemplate.id.in_(wanted))
+                ).scalars()
+            )
+            missing = sorted(wanted - known)
+            if missing:
+                raise ApiError(422, "unknown reply ids", details={"reply_id": [f"no such reply: {r}" for r in missing]})
+        webhook.keyword_settings = settings
+        webhook.updated_at = utcnow()
+    return settings

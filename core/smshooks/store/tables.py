@@ -173,6 +173,20 @@ class OutboundMessageRow(Base):
     inbound_message_id: Mapped[int | None] = mapped_column(Integer, default=None)
     error_code: Mapped[str | None] = mapped_column(String(64), default=None)
     error_reason: Mapped[str | None] = mapped_column(Text, default=None)
+    # Transactional sends (POST /api/v1/messages): the execution context the
+    # feedback payload reports back.
+    request_id: Mapped[str | None] = mapped_column(String(64), default=None, index=True)
+    channel_id: Mapped[str | None] = mapped_column(String(40), default=None)
+    campaign_id: Mapped[str | None] = mapped_column(String(200), default=None)
+    campaign_version_id: Mapped[str | None] = mapped_column(String(200), default=None)
+    message_type: Mapped[str | None] = mapped_column(String(32), default=None)
+    profile_id: Mapped[int | None] = mapped_column(Integer, default=None)
+    #: why the message was not sent at all (opted out …): the feedback's messageExclusion
+    exclusion: Mapped[str | None] = mapped_column(String(64), default=None)
+    #: send attempts that failed and were retried (the feedback's retryCount)
+    retry_count: Mapped[int] = mapped_column(Integer, default=0)
+    encoding: Mapped[str | None] = mapped_column(String(8), default=None)
+    segments: Mapped[int | None] = mapped_column(Integer, default=None)
 
 
 class DeliveryReportRow(Base):
@@ -321,3 +335,91 @@ class Job(Base):
     worker: Mapped[str | None] = mapped_column(String(80), default=None)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Channel(Base):
+    """Which vendor account and number a message goes out from, and where the vendor reports on it."""
+
+    __tablename__ = "channels"
+    __table_args__ = (UniqueConstraint("org", "sandbox", "name", name="uq_channels_name"),)
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    org: Mapped[str] = mapped_column(String(64))
+    sandbox: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(200))
+    credentials_id: Mapped[str] = mapped_column(ForeignKey("credentials.id"))
+    sender_number: Mapped[str] = mapped_column(String(32))
+    inbound_webhook_id: Mapped[str | None] = mapped_column(ForeignKey("webhooks.id"), default=None)
+    feedback_webhook_id: Mapped[str | None] = mapped_column(ForeignKey("webhooks.id"), default=None)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class FeedbackWebhook(Base):
+    """The customer's endpoint for delivery feedback: at most one per organisation + sandbox."""
+
+    __tablename__ = "feedback_webhooks"
+    __table_args__ = (UniqueConstraint("org", "sandbox", name="uq_feedback_webhooks_scope"),)
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    org: Mapped[str] = mapped_column(String(64))
+    sandbox: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(200))
+    channels: Mapped[list[Any]] = mapped_column(default=list)
+    url: Mapped[str] = mapped_column(Text)
+    #: {"type": "none"} or {"type": "jwt", "algorithm", "issuer", "audience", "claims"}; the key is sealed
+    auth: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    headers: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    #: sealed: the JWT key and the Standard Webhooks secrets (current, previous)
+    sealed_secrets: Mapped[str] = mapped_column(Text, default="")
+    previous_secret_expires_at: Mapped[datetime | None] = mapped_column(default=None)
+    relay_inbound: Mapped[bool] = mapped_column(Boolean, default=False)
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    #: why smshooks disabled it (the endpoint answered 410 Gone …)
+    disabled_reason: Mapped[str | None] = mapped_column(Text, default=None)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class FeedbackDelivery(Base):
+    """One feedback payload for the customer's endpoint, and its delivery state."""
+
+    __tablename__ = "feedback_deliveries"
+    __table_args__ = (
+        # one event per message and status, however often the vendor reports it
+        UniqueConstraint("message_id", "event_key", name="uq_feedback_event"),
+        Index("ix_feedback_deliveries_scope", "org", "sandbox", "created_at"),
+    )
+
+    #: the Standard Webhooks ``webhook-id``: stable across retries, for receivers to dedupe
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    org: Mapped[str] = mapped_column(String(64))
+    sandbox: Mapped[str] = mapped_column(String(64))
+    feedback_webhook_id: Mapped[str] = mapped_column(String(40))
+    event_type: Mapped[str] = mapped_column(String(32))
+    message_id: Mapped[str | None] = mapped_column(String(40), default=None)
+    #: what makes the event unique for its message: the feedback status, or "inbound:<id>"
+    event_key: Mapped[str] = mapped_column(String(64))
+    payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    #: pending, delivered, dead, or disabled (the endpoint was off)
+    state: Mapped[str] = mapped_column(String(16), default="pending")
+    job_id: Mapped[int | None] = mapped_column(Integer, default=None)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_status_code: Mapped[int | None] = mapped_column(Integer, default=None)
+    last_error: Mapped[str | None] = mapped_column(Text, default=None)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    delivered_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class DeliveryAttempt(Base):
+    """Every POST to a feedback endpoint: status code, duration, error."""
+
+    __tablename__ = "delivery_attempts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    delivery_id: Mapped[str] = mapped_column(ForeignKey("feedback_deliveries.id"), index=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    status_code: Mapped[int | None] = mapped_column(Integer, default=None)
+    duration_ms: Mapped[int] = mapped_column(Integer, default=0)
+    error: Mapped[str | None] = mapped_column(Text, default=None)
+    response_excerpt: Mapped[str | None] = mapped_column(Text, default=None)

@@ -123,6 +123,9 @@ class WebhookRequest:
     received_at: datetime = field(default_factory=lambda: datetime.now(UTC))
     #: where a vendor's verify() records nonces it accepted (see ReplayGuard)
     replay_guard: ReplayGuard = field(default_factory=MemoryReplayGuard, compare=False, repr=False)
+    #: the webhook's credential, for vendors whose formats are configured there
+    #: (the Custom vendor's payload mappings); the same values verify() gets
+    credentials: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     def header(self, name: str) -> str | None:
         """A header's value, looked up case-insensitively."""

@@ -8,7 +8,9 @@ the vendor's expected acknowledgement — only after the events committed.
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from datetime import UTC, datetime
+from typing import Any
 
 from flask import Blueprint, Response, request
 
@@ -42,7 +44,7 @@ def public_request_url() -> str:
     return url
 
 
-def webhook_request(replay_guard: ReplayGuard) -> WebhookRequest:
+def webhook_request(replay_guard: ReplayGuard, credentials: Mapping[str, Any]) -> WebhookRequest:
     received_at = datetime.now(UTC)
     body = request.get_data(cache=True)  # over the size limit: 413 from Flask
     form = {key: request.form.getlist(key) for key in request.form} if request.method != "GET" else {}
@@ -54,6 +56,7 @@ def webhook_request(replay_guard: ReplayGuard) -> WebhookRequest:
         form=form,
         received_at=received_at,
         replay_guard=replay_guard,
+        credentials=credentials,
     )
 
 
@@ -74,7 +77,7 @@ def receive(webhook_id: str) -> Response:
         log.error("webhook %s: vendor plugin %r is not loaded", webhook_id, webhook.vendor)
         raise ApiError(503, f"vendor plugin {webhook.vendor!r} is not available", headers={"Retry-After": "60"})
 
-    incoming = webhook_request(DatabaseReplayGuard(gw.db, namespace=webhook.credentials_id))
+    incoming = webhook_request(DatabaseReplayGuard(gw.db, namespace=webhook.credentials_id), credential)
     try:
         vendor.verify(incoming, credential)
     except SignatureError as exc:

@@ -1,0 +1,250 @@
+"""A provider's webhook request → common events, through the credential's payload mappings.
+
+Both kinds may arrive on one URL, so each request is matched against both
+mappings and the kind is the one whose **required** placeholders the payload
+holds (inbound: message, sender, recipient, id; feedback: message id or client
+reference, and status). A request carries one kind. When both mappings are
+satisfied, the one that binds more placeholders is the more specific
+description and wins; a tie is refused as ambiguous (add a condition such as
+``"type": "mo_text"`` to one mapping). A payload that matches a mapping's
+shape but whose iterated array is empty is a batch of nothing: no events, 200.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from smshooks.events import DeliveryReport, Event, InboundMessage, Status
+from smshooks.vendor import PayloadError, WebhookRequest, to_e164
+from smshooks_custom.mapping import (
+    DEFAULT_FEEDBACK_MAPPING,
+    DEFAULT_INBOUND_MAPPING,
+    FEEDBACK,
+    INBOUND,
+    Binding,
+    CompiledMapping,
+    MappingError,
+    TooManyEvents,
+    canonical,
+    compile_mapping,
+)
+from smshooks_custom.statuses import (
+    NO_ERROR_CODES,
+    PROGRESS_STATUSES,
+    UNKNOWN_CATEGORY,
+    FailureInfo,
+    StatusTable,
+)
+from smshooks_custom.timestamps import parse_timestamp
+
+VENDOR = "custom"
+
+_NO_INFO = FailureInfo()
+
+
+@dataclass(frozen=True)
+class WebhookConfig:
+    """What parsing needs from a credential."""
+
+    inbound: CompiledMapping
+    feedback: CompiledMapping
+    statuses: StatusTable
+    failure_codes: Mapping[str, FailureInfo]
+
+    @classmethod
+    def from_credentials(cls, credentials: Mapping[str, Any]) -> WebhookConfig:
+        """The credential's mappings (the seed's defaults where it sets none)."""
+        try:
+            inbound = compile_mapping(credentials.get("inbound_mapping") or DEFAULT_INBOUND_MAPPING, INBOUND)
+            feedback = compile_mapping(credentials.get("feedback_mapping") or DEFAULT_FEEDBACK_MAPPING, FEEDBACK)
+            statuses = StatusTable.build(credentials.get("status_map"), credentials.get("final_statuses"))
+            codes = {
+                str(code): FailureInfo.load(info) for code, info in (credentials.get("failure_codes") or {}).items()
+            }
+        except (MappingError, ValueError) as exc:
+            # Saved credentials were validated; this is one edited behind the API's back.
+            raise PayloadError(f"the credential's mapping is invalid: {exc}") from None
+        return cls(inbound, feedback, statuses, codes)
+
+
+def parse_request(request: WebhookRequest, config: WebhookConfig) -> list[Event]:
+    payload = request.json()
+    inbound = _match(config.inbound, payload)
+    feedback = _match(config.feedback, payload)
+    mapping, bindings = _choose(config, inbound, feedback)
+    if mapping is None:
+        return []
+    raw_events = [_raw(binding.raw) for binding in bindings]
+    if mapping.kind is INBOUND:
+        return [inbound_message(b.values, raw, request) for b, raw in zip(bindings, raw_events, strict=True)]
+    return [delivery_report(b.values, raw, request, config) for b, raw in zip(bindings, raw_events, strict=True)]
+
+
+def _match(mapping: CompiledMapping, payload: Any) -> list[Binding] | None:
+    try:
+        return mapping.match(payload)
+    except TooManyEvents as exc:
+        raise PayloadError(str(exc)) from None
+
+
+def _choose(
+    config: WebhookConfig,
+    inbound: list[Binding] | None,
+    feedback: list[Binding] | None,
+) -> tuple[CompiledMapping | None, list[Binding]]:
+    """The mapping this payload is an instance of, and its bindings."""
+    candidates = [
+        (mapping, bindings)
+        for mapping, bindings in ((config.inbound, inbound), (config.feedback, feedback))
+        if bindings and any(not mapping.missing(b.values) for b in bindings)
+    ]
+    if len(candidates) == 2:
+        scores = [_score(bindings) for _, bindings in candidates]
+        if scores[0] == scores[1]:
+            raise PayloadError(
+                "the payload matches both the inbound and the feedback mapping; add a condition "
+                '(a literal value such as "type": "mo_text") to tell them apart'
+            )
+        candidates = [candidates[0] if scores[0] > scores[1] else candidates[1]]
+    if candidates:
+        mapping, bindings = candidates[0]
+        for index, binding in enumerate(bindings):
+            missing = mapping.missing(binding.values)
+            if missing:
+                which = f"event {index + 1} of {len(bindings)}" if len(bindings) > 1 else "the payload"
+                group = missing[0]
+                raise PayloadError(
+                    f"{which} lacks {mapping.kind.describe(group)} of the {mapping.kind.name} mapping"
+                    f" (expected at {mapping.where(group)})"
+                )
+        return mapping, bindings
+    if inbound == [] or feedback == []:
+        return None, []  # a batch of nothing in a shape we know
+    reasons = [_why_not(config.inbound, inbound), _why_not(config.feedback, feedback)]
+    raise PayloadError("the payload matches neither mapping: " + "; ".join(reasons))
+
+
+def _score(bindings: list[Binding]) -> int:
+    return sum(len(binding.values) for binding in bindings)
+
+
+def _why_not(mapping: CompiledMapping, bindings: list[Binding] | None) -> str:
+    name = mapping.kind.name
+    if bindings is None:
+        return f"{name}: a different shape or a condition not met"
+    group = mapping.missing(bindings[0].values)[0]
+    return f"{name}: no {mapping.kind.describe(group)} at {mapping.where(group)}"
+
+
+def _raw(raw: Any) -> dict[str, Any]:
+    return raw if isinstance(raw, dict) else {"payload": raw}
+
+
+# -- events -------------------------------------------------------------------
+
+
+def inbound_message(values: Mapping[str, Any], raw: dict[str, Any], request: WebhookRequest) -> InboundMessage:
+    return InboundMessage(
+        vendor=VENDOR,
+        vendor_message_id=_identifier(values, "requestId"),
+        sender=to_e164(_identifier(values, "profileNumber")),
+        recipient=to_e164(_identifier(values, "inboundNumber")),
+        text=_text(values, "inboundMessage"),
+        received_at=_timestamp(values, request),
+        segments=_count(values, "segmentCount"),
+        raw=raw,
+    )
+
+
+def delivery_report(
+    values: Mapping[str, Any], raw: dict[str, Any], request: WebhookRequest, config: WebhookConfig
+) -> DeliveryReport:
+    message_id = _optional_identifier(values, "messageId") or _identifier(values, "client_reference")
+    vendor_status = _identifier(values, "feedbackStatus")
+    status = config.statuses.status(vendor_status)
+    code = _optional_identifier(values, "failureCode")
+    failed = status not in PROGRESS_STATUSES and code is not None and code not in NO_ERROR_CODES
+    info = config.failure_codes.get(code, _NO_INFO) if failed and code is not None else _NO_INFO
+    bounced = status in (Status.BOUNCE, Status.ERROR)
+    profile_number = _optional_identifier(values, "profileNumber")
+    return DeliveryReport(
+        vendor=VENDOR,
+        vendor_message_id=message_id,
+        # Reports are linked by message id; one without the number is still usable.
+        recipient=to_e164(profile_number) if profile_number else None,
+        status=status,
+        vendor_status=vendor_status,
+        occurred_at=_timestamp(values, request),
+        final=config.statuses.is_final(vendor_status),
+        error_code=code if failed else None,
+        error_reason=info.reason or (_optional_text(values, "failureReason") if failed or bounced else None),
+        failure_category=info.category or (UNKNOWN_CATEGORY if failed or bounced else None),
+        failure_type=info.failure_type,
+        raw=raw,
+    )
+
+
+# -- values -------------------------------------------------------------------
+
+
+def _value(values: Mapping[str, Any], name: str) -> Any:
+    return values.get(canonical(name))
+
+
+def _optional_identifier(values: Mapping[str, Any], name: str) -> str | None:
+    """An id, number or status: text or an integer, stripped; ``None`` when absent or blank."""
+    value = _value(values, name)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        raise PayloadError(f"{{{{{name}}}}} is not text or a number: {value!r}")
+    if isinstance(value, float):
+        value = int(value) if value.is_integer() else value
+    return str(value).strip() or None
+
+
+def _identifier(values: Mapping[str, Any], name: str) -> str:
+    value = _optional_identifier(values, name)
+    if value is None:
+        raise PayloadError(f"missing {{{{{name}}}}}")
+    return value
+
+
+def _optional_text(values: Mapping[str, Any], name: str) -> str | None:
+    value = _value(values, name)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        raise PayloadError(f"{{{{{name}}}}} is not text: {value!r}")
+    return str(value)
+
+
+def _text(values: Mapping[str, Any], name: str) -> str:
+    value = _optional_text(values, name)
+    if value is None:
+        raise PayloadError(f"missing {{{{{name}}}}}")
+    return value
+
+
+def _count(values: Mapping[str, Any], name: str) -> int:
+    value = _value(values, name)
+    if value is None:
+        return 1
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value.strip())
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+        return value
+    raise PayloadError(f"{{{{{name}}}}} is not a non-negative integer: {value!r}")
+
+
+def _timestamp(values: Mapping[str, Any], request: WebhookRequest) -> datetime:
+    value = _value(values, "originTimestamp")
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return request.received_at
+    try:
+        return parse_timestamp(value)
+    except ValueError as exc:
+        raise PayloadError(f"{{{{originTimestamp}}}}: {exc}") from None

@@ -1,0 +1,37 @@
+"""The conformance kit over three configurations of the Custom vendor: the seed's shapes, Infobip's, Sinch's.
+
+Each class is the adapter bound to one credential (its mappings and status
+map), as the gateway parses with the credential a request was verified
+against.
+"""
+
+from __future__ import annotations
+
+from smshooks.testing import VendorConformance
+from smshooks_custom import CustomVendor
+
+from . import cases
+
+
+class TestSeedShapes(VendorConformance):
+    vendor = CustomVendor(cases.SEED_CREDENTIALS)
+    parse_cases = cases.SEED_PARSE
+    verify_cases = cases.SEED_VERIFY
+    status_cases = cases.SEED_STATUSES
+    send_cases = cases.SEED_SEND
+
+
+class TestInfobipDescribed(VendorConformance):
+    vendor = CustomVendor(cases.INFOBIP_CREDENTIALS)
+    parse_cases = cases.INFOBIP_PARSE
+    verify_cases = cases.INFOBIP_VERIFY
+    status_cases = cases.INFOBIP_STATUSES
+    send_cases = cases.INFOBIP_SEND
+
+
+class TestSinchDescribed(VendorConformance):
+    vendor = CustomVendor(cases.SINCH_CREDENTIALS)
+    parse_cases = cases.SINCH_PARSE
+    verify_cases = cases.SINCH_VERIFY
+    status_cases = cases.SINCH_STATUSES
+    send_cases = cases.SINCH_SEND

@@ -1,0 +1,229 @@
+"""The plugin inside the gateway: credentials refused with line and reason, the payload editor, webhooks end to end.
+
+The app finds the plugin through its entry point, as in production.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from smshooks.apikeys import create_api_key
+from smshooks.app import create_app
+from smshooks.settings import Settings
+
+from .cases import (
+    INFOBIP_API_KEY,
+    INFOBIP_CREDENTIALS,
+    INFOBIP_DLR,
+    INFOBIP_INBOUND,
+    INFOBIP_SIGNED_DLR,
+    INFOBIP_SIGNED_INBOUND,
+    SEED_TEMPLATE,
+    WEBHOOK_SECRET,
+)
+
+
+class Api:
+    def __init__(self, client: FlaskClient, key: str):
+        self.client, self.key = client, key
+
+    def __call__(self, method: str, path: str, body: Any = None) -> Any:
+        return self.client.open(
+            "/api/v1" + path,
+            method=method,
+            headers={"Authorization": f"Bearer {self.key}"},
+            data=None if body is None else json.dumps(body),
+            content_type="application/json",
+        )
+
+
+@pytest.fixture
+def app(smshooks_settings: Settings) -> Iterator[Flask]:
+    app = create_app(smshooks_settings)
+    yield app
+    app.extensions["smshooks"].db.engine.dispose()
+
+
+@pytest.fixture
+def api(app: Flask) -> Api:
+    return Api(app.test_client(), create_api_key(app.extensions["smshooks"].db, "acme"))
+
+
+def infobip_credential() -> dict[str, Any]:
+    # As an operator enters it: mappings as JSON text, secrets in clear.
+    return {
+        "name": "infobip-as-custom",
+        "vendor": "custom",
+        **{key: value for key, value in INFOBIP_CREDENTIALS.items() if value is not None},
+        "inbound_mapping": json.dumps(INFOBIP_CREDENTIALS["inbound_mapping"]),
+    }
+
+
+def test_the_gateway_lists_the_custom_vendor(api: Api) -> None:
+    answer = api("GET", "/plugins").json
+    (plugin,) = [p for p in answer["plugins"] if "custom" in p["vendors"]]
+    assert (plugin["source"], plugin["status"], plugin["distribution"]) == ("entry_point", "loaded", "smshooks-custom")
+    (vendor,) = [v for v in answer["vendors"] if v["name"] == "custom"]
+    assert vendor["title"] == "Custom"
+    assert vendor["credential_fields"]["webhook_secret"]["secret"] is True
+
+
+def test_template_with_trailing_comma_is_refused_on_save_with_line_and_reason(api: Api) -> None:
+    template = '{\n  "to": "{{toNumber}}",\n  "from": "{{fromNumber}}",\n  "text": "{{message}}",\n  "v": 1,\n}'
+    answer = api(
+        "POST",
+        "/credentials",
+        {"name": "c", "vendor": "custom", "provider_url": "https://p.example/send", "payload_template": template},
+    )
+    assert answer.status_code == 422, answer.json
+    (message,) = answer.json["error"]["details"]["payload_template"]
+    assert message.startswith("line 5, column 9: the rendered payload is not valid JSON: a trailing comma")
+
+
+def test_template_without_message_is_refused_on_save(api: Api) -> None:
+    answer = api(
+        "POST",
+        "/credentials",
+        {
+            "name": "c",
+            "vendor": "custom",
+            "provider_url": "https://p.example/send",
+            "payload_template": '{"to": "{{toNumber}}", "from": "{{fromNumber}}"}',
+        },
+    )
+    assert answer.status_code == 422
+    assert answer.json["error"]["details"] == {"payload_template": ["the payload template must reference {{message}}"]}
+
+
+def test_secrets_are_masked_and_kept_on_patch(api: Api) -> None:
+    created = api("POST", "/credentials", infobip_credential())
+    assert created.status_code == 201, created.json
+    assert created.json["api_key"] == "********"
+    assert created.json["webhook_secret"] == "********"
+    assert INFOBIP_API_KEY not in created.get_data(as_text=True)
+    patched = api("PATCH", f"/credentials/{created.json['id']}", {"api_key": "********", "http_method": "put"})
+    assert patched.status_code == 200, patched.json
+    assert patched.json["http_method"] == "PUT"
+    preview = api("POST", f"/credentials/{created.json['id']}/preview", {}).json["request"]
+    assert preview["headers"]["Authorization"] == "App ********"
+
+
+def test_payload_editor_renders_the_request(api: Api) -> None:
+    created = api("POST", "/credentials", infobip_credential()).json
+    answer = api(
+        "POST",
+        f"/credentials/{created['id']}/preview",
+        {"text": 'Say "hi"\nplease', "to": "+41793026727", "from": "InfoSMS", "profile": {"firstName": "Zoë"}},
+    )
+    assert answer.status_code == 200, answer.json
+    request = answer.json["request"]
+    assert request["method"] == "POST"
+    assert request["url"] == INFOBIP_CREDENTIALS["provider_url"]
+    message = request["body"]["messages"][0]
+    assert message["content"] == {"text": 'Say "hi"\nplease'}
+    assert message["destinations"] == [{"to": "41793026727"}]
+    assert message["sender"] == "InfoSMS"
+    assert INFOBIP_API_KEY not in answer.get_data(as_text=True)
+
+
+def test_payload_editor_reports_a_template_that_breaks_on_the_profile(api: Api) -> None:
+    template = '{\n"to": "{{toNumber}}", "from": "{{fromNumber}}", "text": "{{message}}",\n"age": {{ profile.age }}\n}'
+    # The sample profile has no age, so this cannot be saved...
+    refused = api(
+        "POST",
+        "/credentials",
+        {"name": "c", "vendor": "custom", "provider_url": "https://p.example/send", "payload_template": template},
+    )
+    assert refused.status_code == 422
+    assert refused.json["error"]["details"]["payload_template"][0].startswith("line 3: ")
+    # ...with a default it can, and the editor shows what a given profile makes of it.
+    guarded = template.replace("{{ profile.age }}", "{{ profile.age | default(0) }}")
+    created = api(
+        "POST",
+        "/credentials",
+        {"name": "c", "vendor": "custom", "provider_url": "https://p.example/send", "payload_template": guarded},
+    ).json
+    answer = api("POST", f"/credentials/{created['id']}/preview", {"profile": {"age": 41}})
+    assert answer.status_code == 200
+    assert answer.json["request"]["body"]["age"] == 41
+    # A text age lands unquoted: the editor says where, instead of a provider rejecting the send.
+    broken = api("POST", f"/credentials/{created['id']}/preview", {"profile": {"age": "forty"}})
+    assert broken.status_code == 422
+    assert broken.json["error"]["details"]["payload_template"][0].startswith("line 3: the rendered payload is not")
+
+
+def test_infobip_shaped_webhooks_end_to_end(app: Flask, api: Api) -> None:
+    created = api("POST", "/credentials", infobip_credential()).json
+    hook = api(
+        "POST",
+        "/webhooks",
+        {"name": "infobip", "vendor": "custom", "type": "inbound", "credentials_id": created["id"]},
+    )
+    assert hook.status_code == 201, hook.json
+    client = app.test_client()
+    path = f"/hooks/{hook.json['id']}"
+
+    unsigned = client.post(path, data=INFOBIP_INBOUND, content_type="application/json")
+    assert unsigned.status_code == 403
+
+    inbound = client.post(
+        path, data=INFOBIP_INBOUND, content_type="application/json", headers={"X-Signature": INFOBIP_SIGNED_INBOUND}
+    )
+    assert inbound.status_code == 200, inbound.get_data(as_text=True)
+    report = client.post(
+        path, data=INFOBIP_DLR, content_type="application/json", headers={"X-Signature": INFOBIP_SIGNED_DLR}
+    )
+    assert report.status_code == 200, report.get_data(as_text=True)
+
+    (message,) = api("GET", "/inbound-messages").json["items"]
+    assert (message["vendor"], message["vendor_message_id"], message["sender"], message["recipient"]) == (
+        "custom",
+        "817790313235066447",
+        "+385916242493",
+        "+385921004026",
+    )
+    assert message["text"] == "QUIZ Correct answer is Paris"
+    (delivered,) = api("GET", "/delivery-reports").json["items"]
+    assert (delivered["vendor_message_id"], delivered["status"], delivered["vendor_status"], delivered["final"]) == (
+        "MESSAGE-ID-123-xyz",
+        "delivered",
+        "DELIVERED_TO_HANDSET",
+        True,
+    )
+
+    garbage = json.dumps({"hello": "world"})
+    signature = hmac.new(WEBHOOK_SECRET.encode(), garbage.encode(), hashlib.sha256).hexdigest()
+    malformed = client.post(path, data=garbage, content_type="application/json", headers={"X-Signature": signature})
+    assert malformed.status_code == 400
+    assert "matches neither mapping" in malformed.json["error"]["message"]
+
+
+def test_seed_credential_with_defaults_reads_seed_shapes(app: Flask, api: Api) -> None:
+    created = api(
+        "POST",
+        "/credentials",
+        {
+            "name": "seed",
+            "vendor": "custom",
+            "provider_url": "https://p.example/send",
+            "payload_template": SEED_TEMPLATE,
+        },
+    ).json
+    hook = api(
+        "POST", "/webhooks", {"name": "f", "vendor": "custom", "type": "feedback", "credentials_id": created["id"]}
+    )
+    answer = app.test_client().post(
+        f"/hooks/{hook.json['id']}",
+        json={"clientReference": "msg_1", "statuses": [{"code": "30003", "status": "bounce"}]},
+    )
+    assert answer.status_code == 200, answer.get_data(as_text=True)
+    (report,) = api("GET", "/delivery-reports").json["items"]
+    assert (report["vendor_message_id"], report["status"], report["error_code"]) == ("msg_1", "bounce", "30003")

@@ -8,10 +8,12 @@ and friends).
 from __future__ import annotations
 
 import json
+import math
 import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from email.utils import parsedate_to_datetime
 from typing import Any, ClassVar, Protocol
 from urllib.parse import parse_qs, urlsplit
 
@@ -32,8 +34,11 @@ __all__ = [
     "VendorError",
     "WebhookRequest",
     "WebhookResponse",
+    "is_retryable_status",
+    "retry_after_seconds",
     "secret_field",
     "to_e164",
+    "vendor_request",
 ]
 
 
@@ -180,6 +185,82 @@ class HttpSession(requests.Session):
     def request(self, method: str, url: str, **kwargs: Any) -> requests.Response:  # type: ignore[override]
         kwargs.setdefault("timeout", self.default_timeout)
         return super().request(method, url, **kwargs)
+
+
+# -- calling a vendor's API: the failures every send shares ----------------------
+
+#: 4xx answers after which the same request may succeed later: 408 Request
+#: Timeout and 429 Too Many Requests (every 5xx may too)
+_RETRYABLE_CLIENT_ERRORS = frozenset({408, 429})
+#: transport failures after which the same request may succeed later
+_RETRYABLE_TRANSPORT_ERRORS = (
+    requests.ConnectionError,
+    requests.Timeout,
+    requests.exceptions.ChunkedEncodingError,
+)
+
+
+def vendor_request(http: requests.Session, method: str, url: str, *, vendor: str, **kwargs: Any) -> requests.Response:
+    """``http.request(method, url, **kwargs)`` for a send, with a failed transport raised as :class:`SendError`.
+
+    Every HTTP answer is returned, whatever its status: judge an error answer
+    with :func:`is_retryable_status` and :func:`retry_after_seconds`.
+    Redirects are not followed unless ``allow_redirects`` says otherwise, because
+    requests would repeat a POST as a GET. The timeout is the session's
+    (:class:`HttpSession`).
+
+    A connection error, a timeout or a body cut short is a retryable
+    ``SendError``: a read timeout may follow a request the vendor did accept,
+    and sending a message twice beats never sending it. Any other requests
+    error (an invalid URL, a bad header value) is not retryable. ``vendor``
+    names the far end in the reason: ``"Twilio API"`` gives ``"Twilio API
+    unreachable: ConnectTimeout: ..."`` or ``"Twilio API request failed: ..."``.
+    """
+    kwargs.setdefault("allow_redirects", False)
+    try:
+        return http.request(method, url, **kwargs)
+    except _RETRYABLE_TRANSPORT_ERRORS as exc:
+        raise SendError(f"{vendor} unreachable: {type(exc).__name__}: {exc}", retryable=True) from exc
+    except requests.RequestException as exc:
+        raise SendError(f"{vendor} request failed: {type(exc).__name__}: {exc}", retryable=False) from exc
+
+
+def is_retryable_status(status: int) -> bool:
+    """Whether a vendor API's error answer with HTTP ``status`` may succeed when
+    the same request is sent later: every 5xx (the vendor's outage), 408 (request
+    timeout) and 429 (rate limited). Any other 4xx fails the same way again."""
+    return status >= 500 or status in _RETRYABLE_CLIENT_ERRORS
+
+
+def retry_after_seconds(value: requests.Response | str | None, now: datetime | None = None) -> float | None:
+    """The seconds a vendor asked to wait, from its ``Retry-After`` header (or the response carrying it).
+
+    The header holds a delay in seconds (``"120"``; a fraction such as ``"1.5"``
+    is taken too) or an HTTP date (``"Wed, 21 Oct 2015 07:28:00 GMT"``, a date
+    without a zone being GMT), counted from ``now`` (timezone-aware; default: the
+    current time). A date already past, or a negative delay, means at once:
+    ``0.0``. ``None`` when the header is absent, blank, neither form, or not a
+    finite number (``"inf"``, ``"nan"``, more digits than a float holds). A huge
+    finite value is returned as it is: the worker decides what it honours.
+    """
+    if isinstance(value, requests.Response):
+        value = value.headers.get("Retry-After")
+    text = (value or "").strip()
+    if not text:
+        return None
+    try:
+        seconds = float(text)
+    except ValueError:
+        try:
+            when = parsedate_to_datetime(text)
+        except (TypeError, ValueError, IndexError):
+            return None
+        if when.tzinfo is None:  # an HTTP date is GMT
+            when = when.replace(tzinfo=UTC)
+        seconds = (when - (now or datetime.now(UTC))).total_seconds()
+    if not math.isfinite(seconds):
+        return None
+    return max(seconds, 0.0)
 
 
 def secret_field(**kwargs: Any) -> marshmallow.fields.String:

@@ -2,30 +2,23 @@
 
 from __future__ import annotations
 
-import math
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
+from datetime import datetime
 
 import requests
 
+from smshooks.vendor import retry_after_seconds
+
 
 def retry_after(response: requests.Response, now: datetime | None = None) -> float | None:
-    """Seconds to wait before retrying, ``None`` when the header is absent or unreadable."""
-    value = (response.headers.get("Retry-After") or "").strip()
-    if not value:
-        return None
-    if value.isdigit():
-        return float(value)
+    """Seconds to wait before retrying, ``None`` when the header is absent or unreadable.
+
+    :func:`smshooks.vendor.retry_after_seconds`, except that a negative delay
+    counts as unreadable here (the worker's own schedule), not as "at once".
+    """
+    value = response.headers.get("Retry-After")
     try:
-        seconds = float(value)
+        if float(value or "") < 0:
+            return None
     except ValueError:
-        seconds = None
-    if seconds is not None:
-        return seconds if math.isfinite(seconds) and seconds >= 0 else None
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
+        pass
+    return retry_after_seconds(value, now)

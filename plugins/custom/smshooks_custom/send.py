@@ -18,7 +18,7 @@ from typing import Any
 import requests
 
 from smshooks.events import OutboundMessage
-from smshooks.vendor import SendError
+from smshooks.vendor import SendError, is_retryable_status, vendor_request
 from smshooks_custom.jsonpath import MISSING, lookup
 from smshooks_custom.retry_after import retry_after
 from smshooks_custom.template import TemplateError, compile_template
@@ -92,21 +92,9 @@ def prepare(message: OutboundMessage, credentials: Mapping[str, Any]) -> Outgoin
 
 def transmit(http: requests.Session, request: OutgoingRequest, auth_headers: Mapping[str, str]) -> requests.Response:
     """Put the request on the wire; unreachable and timed-out providers are retryable."""
-    try:
-        # The session carries the timeout; a redirect would turn a POST into a GET.
-        return http.request(
-            request.method,
-            request.url,
-            data=request.body_bytes,
-            headers={**request.headers, **auth_headers},
-            allow_redirects=False,
-        )
-    except (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError) as exc:
-        # A read timeout may follow a message the provider did accept; a retry
-        # can then send it twice, which beats never sending it.
-        raise SendError(f"provider unreachable: {type(exc).__name__}: {exc}", retryable=True) from exc
-    except requests.RequestException as exc:
-        raise SendError(f"provider request failed: {type(exc).__name__}: {exc}", retryable=False) from exc
+    headers = {**request.headers, **auth_headers}
+    body = request.body_bytes
+    return vendor_request(http, request.method, request.url, vendor="provider", data=body, headers=headers)
 
 
 def message_id(response: requests.Response, message: OutboundMessage, credentials: Mapping[str, Any]) -> str:
@@ -117,7 +105,7 @@ def message_id(response: requests.Response, message: OutboundMessage, credential
     """
     status = response.status_code
     if not 200 <= status < 300:
-        retryable = status in (408, 429) or status >= 500
+        retryable = is_retryable_status(status)
         code = _error_code(response, credentials.get("error_code_path"))
         raise SendError(
             _reason(response) + (f" (error {code})" if code else ""),

@@ -8,21 +8,17 @@ JSON body of one message to one destination (vendors.md §2.4); the answer's
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 from typing import Any
 
 import requests
 
 from smshooks.events import OutboundMessage
-from smshooks.vendor import SendError, to_e164
+from smshooks.vendor import SendError, is_retryable_status, retry_after_seconds, to_e164, vendor_request
 
 MESSAGES_PATH = "/sms/3/messages"
 #: the format delivery reports are requested in (Infobip can also send XML)
 REPORT_CONTENT_TYPE = "application/json"
 
-#: HTTP statuses after which the same request may succeed later
-_RETRYABLE_STATUSES = frozenset({408, 429})
 #: a send answered 2xx whose message is already refused (no report will say otherwise)
 _REJECTED_GROUP = "REJECTED"
 
@@ -71,17 +67,8 @@ def send_message(message: OutboundMessage, credentials: Mapping[str, Any], http:
         raise SendError("the Infobip credential lacks base_url or api_key", retryable=False)
     body = message_body(message)
     headers = {"Authorization": f"App {api_key}", "Accept": "application/json"}
-    try:
-        # The session carries the timeout; a redirect is not followed because
-        # requests would turn the POST into a GET.
-        response = http.post(base_url.rstrip("/") + MESSAGES_PATH, json=body, headers=headers, allow_redirects=False)
-    except (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError) as exc:
-        # A read timeout may follow a message Infobip did accept; retrying can
-        # then send it twice, which beats never sending it.
-        raise SendError(f"Infobip API unreachable: {type(exc).__name__}: {exc}", retryable=True) from exc
-    except requests.RequestException as exc:
-        raise SendError(f"Infobip API request failed: {type(exc).__name__}: {exc}", retryable=False) from exc
-    return message_id(response)
+    url = base_url.rstrip("/") + MESSAGES_PATH
+    return message_id(vendor_request(http, "POST", url, vendor="Infobip API", json=body, headers=headers))
 
 
 def message_id(response: requests.Response) -> str:
@@ -94,13 +81,12 @@ def message_id(response: requests.Response) -> str:
     reason = (
         f"Infobip answered HTTP {status}" + (f": {detail}" if detail else "") + (f" (error {code})" if code else "")
     )
-    retryable = status >= 500 or status in _RETRYABLE_STATUSES
     raise SendError(
         reason,
-        retryable=retryable,
+        retryable=is_retryable_status(status),
         code=code,
         status=status,
-        retry_after=retry_after(response.headers.get("Retry-After")),
+        retry_after=retry_after_seconds(response),
     )
 
 
@@ -142,26 +128,6 @@ def error_details(body: Mapping[str, Any]) -> tuple[str | None, str | None]:
         if isinstance(exception.get("text"), str):
             texts.append(exception["text"])
     return (str(code) if code not in (None, "") else None), ("; ".join(texts) or None)
-
-
-def retry_after(value: str | None, now: datetime | None = None) -> float | None:
-    """Seconds to wait from a ``Retry-After`` header (delay seconds or an HTTP date); ``None`` when unusable."""
-    if value is None or not value.strip():
-        return None
-    text = value.strip()
-    try:
-        seconds = float(text)
-    except ValueError:
-        try:
-            when = parsedate_to_datetime(text)
-        except (TypeError, ValueError):
-            return None
-        if when.tzinfo is None:
-            when = when.replace(tzinfo=UTC)
-        seconds = (when - (now or datetime.now(UTC))).total_seconds()
-    if seconds != seconds or seconds in (float("inf"), float("-inf")):  # NaN or infinite
-        return None
-    return max(seconds, 0.0)
 
 
 def _json_object(response: requests.Response) -> dict[str, Any]:

@@ -11,8 +11,8 @@ import pytest
 from smshooks.events import OutboundMessage
 from smshooks.testing import FakeVendorAPI
 from smshooks.vendor import HttpSession, SendError
+from smshooks.vendor import retry_after_seconds as retry_after
 from smshooks_infobip import InfobipVendor
-from smshooks_infobip.send import retry_after
 
 from .cases import API_KEY, MESSAGES_PATH, OTP, fixture
 

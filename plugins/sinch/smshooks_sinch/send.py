@@ -8,25 +8,19 @@ answers 201 with the batch, whose ``id`` every later delivery report carries as
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import quote
 
 import requests
 
 from smshooks.events import OutboundMessage
-from smshooks.vendor import SendError
+from smshooks.vendor import SendError, is_retryable_status, retry_after_seconds, vendor_request
 from smshooks_sinch.credentials import api_base_url
 
 #: a report for every status change of every recipient (vendors.md §3.3): the
 #: gateway follows each message through queued → sent → delivered
 DELIVERY_REPORT = "per_recipient"
-
-#: HTTP statuses after which the same request may succeed later (besides 5xx)
-_RETRYABLE_STATUSES = frozenset({408, 429})
 
 
 def batches_url(base_url: str, service_plan_id: str) -> str:
@@ -74,17 +68,8 @@ def send_message(message: OutboundMessage, credentials: Mapping[str, Any], http:
         raise SendError("the Sinch credential has neither a known region (us, eu) nor a base_url", retryable=False)
     url = batches_url(base, service_plan_id)
     body = batch_body(message)
-    try:
-        # The session carries the timeout; redirects are not followed because
-        # requests would turn the POST into a GET.
-        response = http.post(url, json=body, headers={"Authorization": f"Bearer {api_token}"}, allow_redirects=False)
-    except (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError) as exc:
-        # A read timeout may follow a batch Sinch did create; retrying can then
-        # send it twice, which beats never sending it.
-        raise SendError(f"Sinch API unreachable: {type(exc).__name__}: {exc}", retryable=True) from exc
-    except requests.RequestException as exc:
-        raise SendError(f"Sinch API request failed: {type(exc).__name__}: {exc}", retryable=False) from exc
-    return batch_id(response)
+    headers = {"Authorization": f"Bearer {api_token}"}
+    return batch_id(vendor_request(http, "POST", url, vendor="Sinch API", json=body, headers=headers))
 
 
 def batch_id(response: requests.Response) -> str:
@@ -105,34 +90,13 @@ def batch_id(response: requests.Response) -> str:
         reason += f": {text}"
     if code:
         reason += f" ({code})"
-    retryable = status >= 500 or status in _RETRYABLE_STATUSES
     raise SendError(
         reason,
-        retryable=retryable,
+        retryable=is_retryable_status(status),
         code=code,
         status=status,
-        retry_after=retry_after_seconds(response.headers.get("Retry-After")),
+        retry_after=retry_after_seconds(response),
     )
-
-
-def retry_after_seconds(value: str | None, now: datetime | None = None) -> float | None:
-    """A ``Retry-After`` header in seconds (delta-seconds or an HTTP date), ``None`` when absent or unreadable."""
-    if value is None or not value.strip():
-        return None
-    value = value.strip()
-    try:
-        seconds = float(value)
-    except ValueError:
-        try:
-            when = parsedate_to_datetime(value)
-        except (TypeError, ValueError, IndexError):
-            return None
-        if when.tzinfo is None:  # an HTTP date is GMT
-            when = when.replace(tzinfo=UTC)
-        seconds = (when - (now or datetime.now(UTC))).total_seconds()
-    if not math.isfinite(seconds):
-        return None
-    return max(seconds, 0.0)
 
 
 def _json_object(response: requests.Response) -> dict[str, Any]:

@@ -12,9 +12,8 @@ from requests.adapters import HTTPAdapter
 
 from smshooks.events import OutboundMessage
 from smshooks.testing import FakeVendorAPI
-from smshooks.vendor import HttpSession, SendError
+from smshooks.vendor import HttpSession, SendError, retry_after_seconds
 from smshooks_sinch import SinchVendor
-from smshooks_sinch.send import retry_after_seconds
 
 from .cases import API_TOKEN, BATCH_ID, BATCHES_PATH, OTP, SERVICE_PLAN_ID, fixture_json
 

@@ -14,14 +14,11 @@ from urllib.parse import quote
 import requests
 
 from smshooks.events import OutboundMessage
-from smshooks.vendor import SendError
+from smshooks.vendor import SendError, is_retryable_status, vendor_request
 from smshooks_twilio.credentials import DEFAULT_API_BASE_URL
 from smshooks_twilio.statuses import OPTED_OUT_CODE
 
 API_VERSION = "2010-04-01"
-
-#: HTTP statuses after which the same request may succeed later
-_RETRYABLE_STATUSES = frozenset({408, 429})
 
 
 def messages_url(api_base_url: str, account_sid: str) -> str:
@@ -59,16 +56,7 @@ def send_message(message: OutboundMessage, credentials: Mapping[str, Any], http:
         raise SendError("the Twilio credential lacks account_sid or auth_token", retryable=False)
     url = messages_url(credentials.get("api_base_url") or DEFAULT_API_BASE_URL, account_sid)
     form = message_form(message, credentials.get("messaging_service_sid"))
-    try:
-        # The session carries the timeout; redirects are not followed because
-        # requests would turn the POST into a GET.
-        response = http.post(url, data=form, auth=(account_sid, auth_token), allow_redirects=False)
-    except (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError) as exc:
-        # A read timeout may follow a message Twilio did create; retrying can
-        # then send it twice, which beats never sending it.
-        raise SendError(f"Twilio API unreachable: {type(exc).__name__}: {exc}", retryable=True) from exc
-    except requests.RequestException as exc:
-        raise SendError(f"Twilio API request failed: {type(exc).__name__}: {exc}", retryable=False) from exc
+    response = vendor_request(http, "POST", url, vendor="Twilio API", data=form, auth=(account_sid, auth_token))
     return message_sid(response)
 
 
@@ -89,8 +77,7 @@ def message_sid(response: requests.Response) -> str:
     if code == OPTED_OUT_CODE:
         reason = f"recipient has opted out (replied STOP); {reason}"
         raise SendError(reason, retryable=False, code=code, status=status)
-    retryable = status >= 500 or status in _RETRYABLE_STATUSES
-    raise SendError(reason, retryable=retryable, code=code, status=status)
+    raise SendError(reason, retryable=is_retryable_status(status), code=code, status=status)
 
 
 def _json_object(response: requests.Response) -> dict[str, Any]:

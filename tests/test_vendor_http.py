@@ -1,0 +1,191 @@
+"""The HTTP helpers of the vendor contract: which answers are retryable, Retry-After, transport failures."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+import requests
+
+from smshooks.testing import FakeVendorAPI, Reply
+from smshooks.vendor import HttpSession, SendError, is_retryable_status, retry_after_seconds, vendor_request
+
+NOW = datetime(2015, 10, 21, 7, 27, tzinfo=UTC)
+
+
+# -- is_retryable_status ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("status", "retryable"),
+    [
+        (300, False),
+        (302, False),
+        (400, False),
+        (401, False),
+        (403, False),
+        (404, False),
+        (408, True),  # request timeout
+        (409, False),
+        (410, False),
+        (422, False),
+        (425, False),
+        (429, True),  # rate limited
+        (499, False),
+        (500, True),
+        (502, True),
+        (503, True),
+        (504, True),
+        (599, True),
+    ],
+)
+def test_retryable_statuses(status: int, retryable: bool) -> None:
+    assert is_retryable_status(status) is retryable
+
+
+# -- retry_after_seconds ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "seconds"),
+    [
+        # delay in seconds
+        ("0", 0.0),
+        ("120", 120.0),
+        ("  45 ", 45.0),
+        ("1.5", 1.5),
+        ("+5", 5.0),
+        # HTTP date, in each of the three forms RFC 9110 has recipients accept
+        ("Wed, 21 Oct 2015 07:28:00 GMT", 60.0),
+        ("Wednesday, 21-Oct-15 07:28:00 GMT", 60.0),
+        ("Wed Oct 21 07:28:00 2015", 60.0),
+        ("Wed, 21 Oct 2015 07:28:00 -0000", 60.0),  # no zone: GMT
+        ("Wed, 21 Oct 2015 09:28:00 +0200", 60.0),
+        # already past, or a negative delay: at once
+        ("Wed, 21 Oct 2015 07:00:00 GMT", 0.0),
+        ("-3", 0.0),
+        ("-0.5", 0.0),
+        # huge: a finite value is passed on as it is; more digits than a float holds are not a number
+        ("86400000", 86400000.0),
+        ("1e300", 1e300),
+        ("9" * 400, None),
+        ("1e400", None),
+        # absent or garbage
+        (None, None),
+        ("", None),
+        ("   ", None),
+        ("soon", None),
+        ("5 seconds", None),
+        ("Wed, 21 Oct 2015", None),
+        ("\u00b2", None),  # a digit to str.isdigit, not to float
+        ("nan", None),
+        ("inf", None),
+        ("-inf", None),
+    ],
+)
+def test_retry_after_values(value: str | None, seconds: float | None) -> None:
+    assert retry_after_seconds(value, now=NOW) == seconds
+
+
+@pytest.mark.parametrize(
+    ("headers", "seconds"),
+    [
+        ({"Retry-After": "30"}, 30.0),
+        ({"retry-after": "30"}, 30.0),
+        ({"Retry-After": "Wed, 21 Oct 2015 07:28:00 GMT"}, 60.0),
+        ({"Retry-After": "later"}, None),
+        ({}, None),
+    ],
+)
+def test_retry_after_from_a_response(headers: dict[str, str], seconds: float | None) -> None:
+    response = requests.Response()
+    response.headers.update(headers)
+    assert retry_after_seconds(response, now=NOW) == seconds
+
+
+def test_retry_after_date_counts_from_the_current_time_by_default() -> None:
+    later = (datetime.now(UTC) + timedelta(seconds=120)).strftime("%a, %d %b %Y %H:%M:%S GMT")
+    seconds = retry_after_seconds(later)
+    assert seconds is not None and 100 <= seconds <= 120
+
+
+# -- vendor_request ----------------------------------------------------------------
+
+
+class RaisingSession(requests.Session):
+    """Records each request and fails it with ``error``."""
+
+    def __init__(self, error: Exception):
+        super().__init__()
+        self.error = error
+        self.calls: list[tuple[str, str, dict[str, Any]]] = []
+
+    def request(self, method: str, url: str, **kwargs: Any) -> requests.Response:  # type: ignore[override]
+        self.calls.append((method, url, kwargs))
+        raise self.error
+
+
+@pytest.mark.parametrize(
+    ("error", "retryable"),
+    [
+        (requests.ConnectionError("connection refused"), True),
+        (requests.exceptions.SSLError("certificate verify failed"), True),
+        (requests.exceptions.ProxyError("proxy refused"), True),
+        (requests.ConnectTimeout("connect timed out"), True),
+        (requests.ReadTimeout("read timed out"), True),
+        (requests.Timeout("timed out"), True),
+        (requests.exceptions.ChunkedEncodingError("connection broken: incomplete read"), True),
+        (requests.exceptions.InvalidURL("invalid URL"), False),
+        (requests.exceptions.MissingSchema("no scheme"), False),
+        (requests.exceptions.InvalidHeader("bad header value"), False),
+        (requests.TooManyRedirects("exceeded 30 redirects"), False),
+        (requests.exceptions.ContentDecodingError("bad gzip"), False),
+        (requests.RequestException("something else"), False),
+    ],
+    ids=lambda value: type(value).__name__ if isinstance(value, Exception) else str(value),
+)
+def test_transport_failures_become_send_errors(error: Exception, retryable: bool) -> None:
+    with pytest.raises(SendError) as raised:
+        vendor_request(RaisingSession(error), "POST", "https://api.example/messages", vendor="Acme API")
+    sent = raised.value
+    what = "unreachable" if retryable else "request failed"
+    assert sent.reason == f"Acme API {what}: {type(error).__name__}: {error}"
+    assert (sent.retryable, sent.code, sent.status, sent.retry_after) == (retryable, None, None, None)
+    assert sent.__cause__ is error
+
+
+def test_other_errors_are_not_turned_into_send_errors() -> None:
+    error = ValueError("a programming error")
+    with pytest.raises(ValueError) as raised:
+        vendor_request(RaisingSession(error), "POST", "https://api.example/messages", vendor="Acme API")
+    assert raised.value is error
+
+
+def test_passes_the_request_on_and_does_not_follow_redirects_by_default() -> None:
+    http = RaisingSession(requests.ConnectionError("refused"))
+    with pytest.raises(SendError):
+        vendor_request(http, "PUT", "https://api.example/m", vendor="Acme API", json={"to": "+1"}, headers={"A": "b"})
+    with pytest.raises(SendError):
+        vendor_request(http, "GET", "https://api.example/m", vendor="Acme API", allow_redirects=True)
+    assert http.calls == [
+        ("PUT", "https://api.example/m", {"json": {"to": "+1"}, "headers": {"A": "b"}, "allow_redirects": False}),
+        ("GET", "https://api.example/m", {"allow_redirects": True}),
+    ]
+
+
+@pytest.mark.parametrize("status", [201, 302, 400, 429, 503])
+def test_every_http_answer_is_returned(fake_vendor_api: FakeVendorAPI, status: int) -> None:
+    fake_vendor_api.reply_with(Reply(status, b"{}", {"Location": "/elsewhere", "Retry-After": "7"}))
+    response = vendor_request(HttpSession(timeout=2), "POST", fake_vendor_api.url + "/messages", vendor="Acme API")
+    assert response.status_code == status
+    assert [(recorded.method, recorded.path) for recorded in fake_vendor_api.requests] == [("POST", "/messages")]
+
+
+def test_a_closed_port_is_retryable() -> None:
+    with FakeVendorAPI() as api:
+        url = api.url + "/messages"
+    with pytest.raises(SendError) as raised:
+        vendor_request(HttpSession(timeout=2), "POST", url, vendor="Acme API")
+    assert raised.value.retryable is True
+    assert raised.value.reason.startswith("Acme API unreachable: ConnectionError: ")

@@ -54,11 +54,26 @@ ROUTES = [
     ("PUT", "/consent/{phone}"),
     ("GET", "/profiles/{phone}"),
     ("PUT", "/profiles/{phone}"),
+    ("GET", "/channels"),
+    ("POST", "/channels"),
+    ("GET", "/channels/{channel_id}"),
+    ("PATCH", "/channels/{channel_id}"),
+    ("DELETE", "/channels/{channel_id}"),
+    ("POST", "/messages"),
+    ("GET", "/feedback-webhook"),
+    ("POST", "/feedback-webhook"),
+    ("PATCH", "/feedback-webhook"),
+    ("DELETE", "/feedback-webhook"),
+    ("POST", "/feedback-webhook/rotate-secret"),
+    ("GET", "/deliveries"),
+    ("GET", "/deliveries/{delivery_id}"),
+    ("POST", "/deliveries/{delivery_id}/replay"),
+    ("POST", "/deliveries/replay"),
 ]
 BODY_ROUTES = [(method, path) for method, path in ROUTES if method in ("POST", "PATCH", "PUT")]
 # {phone} is not an id: a malformed number is 422 (tested in test_api_consent.py)
 ID_ROUTES = [(method, path) for method, path in ROUTES if "{" in path and "{phone}" not in path]
-QUERY_ROUTES = [("GET", "/inbound-messages"), ("GET", "/delivery-reports"), ("GET", "/consent")]
+QUERY_ROUTES = [("GET", "/inbound-messages"), ("GET", "/delivery-reports"), ("GET", "/consent"), ("GET", "/deliveries")]
 
 #: the JSON fields each body route reads (vendor fields of "loopback" included)
 FIELDS = {
@@ -80,6 +95,13 @@ FIELDS = {
     "/replies/{reply_id}": ["name", "template"],
     "/consent/{phone}": ["sender_number", "state", "note"],
     "/profiles/{phone}": ["attributes"],
+    "/channels": ["name", "credentials_id", "sender_number", "inbound_webhook_id", "feedback_webhook_id"],
+    "/channels/{channel_id}": ["name", "credentials_id", "sender_number", "inbound_webhook_id", "feedback_webhook_id"],
+    "/messages": ["channel_id", "campaign_id", "campaign_version_id", "text", "reply_id", "recipients"],
+    "/feedback-webhook": ["name", "channels", "url", "auth", "headers", "signing_secret", "relay_inbound", "enabled"],
+    "/feedback-webhook/rotate-secret": ["grace_period_seconds", "signing_secret"],
+    "/deliveries/{delivery_id}/replay": [],
+    "/deliveries/replay": ["since", "until", "status"],
 }
 
 #: garbage some routes legitimately accept (a reply may be any text; a profile
@@ -110,16 +132,22 @@ def assert_error(response, status: int) -> dict[str, Any]:
 def ids(api, client) -> dict[str, str]:
     """One existing credential, webhook and message of the caller."""
     hook = make_webhook(api)
+    feedback = {"name": "fb", "channels": ["sms"], "url": "http://127.0.0.1:9/feedback"}
+    assert api.post("/feedback-webhook", feedback).status_code == 201
     sent = post_signed(client, hook, {"reports": [{"id": "v1", "to": "+14155550123", "status": "sent"}]})
     assert sent.status_code == 200
     message_id = api.get("/delivery-reports").json["items"][0]["message_id"]
     reply_id = api.post("/replies", {"name": "first", "template": "hello"}).json["id"]
+    channel = {"name": "first", "credentials_id": hook["credentials_id"], "sender_number": "+14155550100"}
+    channel_id = api.post("/channels", channel).json["id"]
     api.request("PUT", "/profiles/+14155550123", {"attributes": {"first_name": "Ada"}})
     return {
         "credential_id": hook["credentials_id"],
         "webhook_id": hook["id"],
         "message_id": message_id,
         "reply_id": reply_id,
+        "channel_id": channel_id,
+        "delivery_id": api.get("/deliveries").json["items"][0]["id"],
         "phone": "+14155550123",
     }
 
@@ -240,6 +268,8 @@ FIELD_VALUES = [
     ("lone surrogate", "\ud800"),
     ("control characters", "\x01\x1b[31m\r\n"),
 ]
+# a replay reads no fields: with every field filled, its body is still the empty object
+ACCEPTS["/deliveries/{delivery_id}/replay"] = {label for label, _ in FIELD_VALUES}
 
 
 @pytest.mark.parametrize(("method", "path"), BODY_ROUTES)
@@ -283,6 +313,21 @@ def valid_body(method: str, path: str, ids: dict[str, str]) -> dict[str, Any]:
         return {"sender_number": "+14155550100", "state": "opted_out"}
     if path == "/profiles/{phone}":
         return {"attributes": {"first_name": "Ada"}}
+    if path == "/channels":
+        return {"name": "second", "credentials_id": ids["credential_id"], "sender_number": "+14155550111"}
+    if path == "/messages":
+        return {
+            "channel_id": ids["channel_id"],
+            "campaign_id": "cmp-1",
+            "text": "hi",
+            "recipients": [{"phone": "+14155550199"}],
+        }
+    if path == "/feedback-webhook":
+        return {"name": "second", "channels": ["sms"], "url": "http://127.0.0.1:9/second"}
+    if path == "/deliveries/replay":
+        return {"since": "2020-01-01T00:00:00Z"}
+    if path.endswith("/replay") or path.endswith("/rotate-secret"):
+        return {}
     return {"name": "second", "vendor": "loopback", "type": "inbound", "credentials_id": ids["credential_id"]}
 
 
@@ -291,6 +336,8 @@ def test_unknown_fields_are_422(api, ids, method, path):
     body = {**valid_body(method, path, ids), "💥": 1, "bogus": "x"}
     error = assert_error(api.request(method, path.format(**ids), body), 422)
     assert {"bogus", "💥"} <= set(error["details"])
+    if (method, path) == ("POST", "/feedback-webhook"):
+        assert api.delete(path).status_code == 204  # one per sandbox: make room for the valid body
     # the same body without them is fine
     assert api.request(method, path.format(**ids), valid_body(method, path, ids)).status_code < 300
 

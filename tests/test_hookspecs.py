@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import inspect
+from dataclasses import replace
 
 import pytest
 from support import loopback
 from support.api import Api, make_webhook, post_signed
+from support.feedback import make_feedback_webhook, work
+from support.receiver import Receiver
 
 from smshooks import hookspecs
 from smshooks.app import create_app
@@ -39,6 +42,11 @@ class Recorder:
             )
         )
 
+    @hookimpl
+    def smshooks_feedback_payload(self, payload, delivery):
+        self.calls.append(("smshooks_feedback_payload", {"payload": dict(payload), "delivery": delivery}))
+        payload["observed"] = True
+
 
 class Failing:
     @hookimpl
@@ -53,7 +61,8 @@ def recorder():
 
 @pytest.fixture
 def recorded_app(smshooks_settings, recorder):
-    app = create_app(smshooks_settings, plugins=[loopback, recorder])
+    settings = replace(smshooks_settings, allow_private_targets=True)  # the feedback receiver is on loopback
+    app = create_app(settings, plugins=[loopback, recorder])
     yield app
     app.extensions["smshooks"].db.engine.dispose()
 
@@ -61,6 +70,8 @@ def recorded_app(smshooks_settings, recorder):
 def test_every_hook_is_exercised(recorded_app, recorder, api_key_for):
     client = recorded_app.test_client()
     api = Api(client, api_key_for(recorded_app))
+    receiver = Receiver().start()
+    make_feedback_webhook(api, receiver.url)
     hook = make_webhook(api)
     inbound = {"id": "in-1", "from": "+14155550123", "to": "+14155550100", "text": "hello"}
     assert post_signed(client, hook, {"messages": [inbound]}).status_code == 200
@@ -73,6 +84,9 @@ def test_every_hook_is_exercised(recorded_app, recorder, api_key_for):
         post_signed(client, hook, {"reports": [{"id": "out-1", "to": "+14155550123", "status": "sent"}]}).status_code
         == 200
     )
+
+    work(recorded_app)
+    receiver.stop()
 
     called = {name for name, _ in recorder.calls}
     # smshooks_register_vendors is how the loopback vendor exists at all
@@ -90,6 +104,13 @@ def test_every_hook_is_exercised(recorded_app, recorder, api_key_for):
     assert all(isinstance(kw["report"], DeliveryReport) for kw in report_calls)
     # the late "sent" leaves the message delivered
     assert [kw["message_status"] for kw in report_calls] == [Status.DELIVERED, Status.DELIVERED]
+
+    # one feedback payload (delivered; the late "sent" is not an outcome), before it was sent
+    [feedback] = [kw for name, kw in recorder.calls if name == "smshooks_feedback_payload"]
+    assert feedback["payload"]["messageDeliveryFeedback"]["feedbackStatus"] == {"value": "delivered"}
+    assert (feedback["delivery"].event_type, feedback["delivery"].attempt) == ("message.feedback", 1)
+    [sent] = receiver.received
+    assert sent.webhook_id == feedback["delivery"].id and sent.json()["observed"] is True
 
 
 def test_a_failing_observer_never_fails_the_vendor(smshooks_settings, api_key_for):

@@ -19,7 +19,10 @@ from typing import TYPE_CHECKING
 import pluggy
 
 if TYPE_CHECKING:
+    from typing import Any
+
     from smshooks.events import DeliveryReport, InboundMessage, Status
+    from smshooks.feedback.delivery import FeedbackEvent
     from smshooks.vendor import Vendor
 
 PROJECT = "smshooks"
@@ -57,4 +60,19 @@ def smshooks_delivery_report_handled(report: DeliveryReport, duplicate: bool, me
     report was applied: statuses only move forward, so a late ``sent``
     leaves a ``delivered`` message ``delivered``. Exceptions raised here are
     logged and never reach the vendor.
+    """
+
+
+@hookspec
+def smshooks_feedback_payload(payload: dict[str, Any], delivery: FeedbackEvent) -> None:
+    """Add fields to a feedback payload about to be sent to a feedback webhook.
+
+    Called in the worker before each attempt, before the body is signed, with
+    a copy of the stored payload (``eventType`` ``message.feedback`` or
+    ``message.inbound``) that the hook may change in place: add keys, never
+    remove the seed's ones. ``delivery`` tells which delivery this is (its
+    ``id`` is the ``webhook-id``), its organisation, sandbox, event type,
+    message id, target URL and attempt number. The payload must stay
+    JSON-serializable; when a hook raises, the error is logged and the
+    payload is sent as built, without any hook's changes.
     """

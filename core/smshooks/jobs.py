@@ -90,11 +90,13 @@ def claim(db: Database, worker: str, kinds: Sequence[str], lease: timedelta = DE
         job = session.execute(query).scalar()
         if job is None:
             return None
+        # read before the UPDATE below, which also refreshes ``job`` in the session
+        attempts = job.attempts
         # On SQLite the write lock is taken here; the state check in the
         # UPDATE makes the claim fail if another process got there first.
         claimed = session.execute(
             update(Job)
-            .where(Job.id == job.id, Job.attempts == job.attempts, Job.state == job.state)
+            .where(Job.id == job.id, Job.attempts == attempts, Job.state == job.state)
             .values(
                 state=RUNNING,
                 attempts=Job.attempts + 1,
@@ -111,7 +113,7 @@ def claim(db: Database, worker: str, kinds: Sequence[str], lease: timedelta = DE
             org=job.org,
             sandbox=job.sandbox,
             payload=dict(job.payload),
-            attempts=job.attempts + 1,
+            attempts=attempts + 1,
             max_attempts=job.max_attempts,
         )
 

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from smshooks.consent import is_opted_out
 from smshooks.credentials import open_credentials
 from smshooks.events import OutboundMessage, Status
+from smshooks.feedback import emit_message_status
 from smshooks.store.tables import DeliveryReportRow, OutboundMessageRow, Webhook, utcnow
 from smshooks.vendor import HttpSession, SendError
 
@@ -41,7 +42,7 @@ def send_stored_message(gw: Gateway, http: HttpSession, message_id: str, *, exem
             return None  # sent by an earlier attempt whose completion was lost
         if not exempt and is_opted_out(session, message.org, message.sandbox, message.sender, message.recipient):
             # Refused before the vendor sees it: the subscriber said STOP.
-            _mark_error(gw, message_id, "opted_out", "the recipient opted out; not sent")
+            _mark_error(gw, message_id, "opted_out", "the recipient opted out; not sent", excluded=True)
             return None
         credentials = open_credentials(session, gw.secrets, message.credentials_id or "")
         callback_url = _callback_url(gw, session, message.webhook_id)
@@ -62,6 +63,13 @@ def send_stored_message(gw: Gateway, http: HttpSession, message_id: str, *, exem
         vendor_message_id = vendor.send(outbound, credentials, http)
     except SendError as exc:
         if exc.retryable:
+            with gw.db.transaction() as session:
+                # Counted for the feedback payload's retryCount.
+                session.execute(
+                    update(OutboundMessageRow)
+                    .where(OutboundMessageRow.id == message_id)
+                    .values(retry_count=OutboundMessageRow.retry_count + 1)
+                )
             raise TryAgain(f"{exc.code or exc.status or ''} {exc.reason}".strip(), exc.retry_after) from None
         _mark_error(gw, message_id, exc.code or "send_refused", exc.reason)
         raise PermanentFailure(exc.reason) from None
@@ -98,19 +106,29 @@ def attach_vendor_id(session: Session, message_id: str, vendor_message_id: str) 
     message.vendor_message_id = vendor_message_id
 
 
-def _mark_error(gw: Gateway, message_id: str, code: str, reason: str) -> None:
+def _mark_error(gw: Gateway, message_id: str, code: str, reason: str, *, excluded: bool = False) -> None:
+    """The message failed for good: status ``error`` (forward only) and, in the
+    same transaction, its ``error`` feedback — with messageExclusion when it was
+    never sent because the recipient opted out, else messageFailure."""
     with gw.db.transaction() as session:
-        session.execute(
+        values = {
+            "status": Status.ERROR.value,
+            "status_rank": Status.ERROR.rank,
+            "status_at": utcnow(),
+            "error_code": code,
+            "error_reason": reason,
+        }
+        if excluded:
+            values["exclusion"] = code
+        changed = session.execute(
             update(OutboundMessageRow)
             .where(OutboundMessageRow.id == message_id, OutboundMessageRow.status_rank < Status.ERROR.rank)
-            .values(
-                status=Status.ERROR.value,
-                status_rank=Status.ERROR.rank,
-                status_at=utcnow(),
-                error_code=code,
-                error_reason=reason,
-            )
+            .values(**values)
         )
+        if changed.rowcount:
+            message = session.get(OutboundMessageRow, message_id)
+            failure = None if excluded else {"category": "send", "type": "hard", "code": code, "reason": reason}
+            emit_message_status(session, message, Status.ERROR, failure=failure)
 
 
 def _callback_url(gw: Gateway, session: Session, webhook_id: str | None) -> str | None:

@@ -14,6 +14,8 @@ from pathlib import Path
 from typing import Any
 
 DEFAULT_MAX_BODY_BYTES = 1024 * 1024
+TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
+MAX_FEEDBACK_RETRIES = 50
 
 
 @dataclass(frozen=True)
@@ -29,6 +31,12 @@ class Settings:
     plugins: tuple[str, ...] | None = None
     #: seconds before each retry of an outbox job (the last repeats), ±20 % jitter
     retry_delays: tuple[float, ...] = (5, 30, 120, 600, 1800, 3600, 7200)
+    #: feedback POSTs: the first goes at once, then one retry after each of these
+    #: seconds (5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h), ±20 % jitter; dead after the last
+    feedback_retry_delays: tuple[float, ...] = (5, 300, 1800, 7200, 18000, 36000, 36000)
+    #: let feedback webhooks target plain http and private, loopback or link-local
+    #: addresses (development and tests; never on a server reachable by tenants)
+    allow_private_targets: bool = False
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     @classmethod
@@ -46,6 +54,10 @@ class Settings:
         }
         if env.get("SMSHOOKS_RETRY_DELAYS"):
             values["retry_delays"] = tuple(float(d) for d in env["SMSHOOKS_RETRY_DELAYS"].split(",") if d.strip())
+        if env.get("SMSHOOKS_FEEDBACK_RETRY_DELAYS"):
+            values["feedback_retry_delays"] = _delays(env["SMSHOOKS_FEEDBACK_RETRY_DELAYS"])
+        if env.get("SMSHOOKS_ALLOW_PRIVATE_TARGETS"):
+            values["allow_private_targets"] = env["SMSHOOKS_ALLOW_PRIVATE_TARGETS"].strip().lower() in TRUE_WORDS
         values.update(overrides)
         return cls(**values).resolved()
 
@@ -59,6 +71,13 @@ class Settings:
         if settings.public_url:
             settings = replace(settings, public_url=settings.public_url.rstrip("/"))
         return settings
+
+
+def _delays(text: str) -> tuple[float, ...]:
+    delays = tuple(float(d) for d in text.split(",") if d.strip())
+    if not delays or len(delays) > MAX_FEEDBACK_RETRIES or any(d < 0 for d in delays):
+        raise ValueError(f"a retry schedule is 1 to {MAX_FEEDBACK_RETRIES} comma-separated seconds >= 0, not {text!r}")
+    return delays
 
 
 def _load_or_create_secret(path: Path) -> str:

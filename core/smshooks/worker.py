@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from smshooks import jobs
+from smshooks.feedback.delivery import deliver as _deliver_feedback
 from smshooks.outbound import PermanentFailure, TryAgain, send_stored_message
 from smshooks.vendor import HttpSession
 
@@ -30,7 +31,7 @@ def _send_sms(worker: Worker, job: jobs.ClaimedJob) -> None:
 
 
 #: job kind → handler; a handler raises TryAgain to retry, PermanentFailure to give up
-HANDLERS: dict[str, Handler] = {"send_sms": _send_sms}
+HANDLERS: dict[str, Handler] = {"send_sms": _send_sms, "feedback": _deliver_feedback}
 
 
 class Worker:
@@ -60,9 +61,9 @@ class Worker:
         try:
             handler(self, job)
         except TryAgain as exc:
-            state = jobs.retry_later(
-                self.gateway.db, job, str(exc), delays=self.retry_delays, retry_after=exc.retry_after
-            )
+            # a handler may bring its own schedule (feedback: SMSHOOKS_FEEDBACK_RETRY_DELAYS)
+            delays = getattr(exc, "delays", None) or self.retry_delays
+            state = jobs.retry_later(self.gateway.db, job, str(exc), delays=delays, retry_after=exc.retry_after)
             log.warning("job %s (%s) attempt %s failed: %s; now %s", job.id, job.kind, job.attempts, exc, state)
         except PermanentFailure as exc:
             jobs.kill(self.gateway.db, job.id, str(exc))

@@ -14,6 +14,7 @@ from typing import Any
 
 from flask import Blueprint, Response, request
 
+from smshooks import feedback
 from smshooks.app import Gateway, gateway
 from smshooks.credentials import open_credentials
 from smshooks.events import stamp
@@ -100,18 +101,26 @@ def receive(webhook_id: str) -> Response:
     stamped = [stamp(event, org=webhook.org, sandbox=webhook.sandbox, webhook_id=webhook.id) for event in events]
     inline = vendor.replies_inline(credential)
     inline_replies: list[str] = []
-    # One transaction: the events, the consent changes, the ledger entries and
-    # the reply jobs commit together, before the vendor hears 2xx.
+    # One transaction: the events, the consent changes, the ledger entries,
+    # the reply jobs and the feedback deliveries commit together, before the
+    # vendor hears 2xx.
     with gw.db.transaction() as session:
         outcomes = store_events(session, stamped)
         for outcome in outcomes:
-            if outcome.duplicate or outcome.event.kind != "inbound" or webhook.type != "inbound":
+            if outcome.event.kind != "inbound":
+                feedback.emit_for_report(session, outcome)
+                continue
+            if outcome.duplicate:
                 continue  # a vendor's retry changes nothing and gets no second reply
-            result = handle_inbound(
-                session, webhook, outcome.event, outcome.row_id, vendor_name=vendor.name, inline_replies=inline
-            )
-            if result.inline and result.reply_text:
-                inline_replies.append(result.reply_text)
+            classification = None
+            if webhook.type == "inbound":
+                result = handle_inbound(
+                    session, webhook, outcome.event, outcome.row_id, vendor_name=vendor.name, inline_replies=inline
+                )
+                classification = result.classification
+                if result.inline and result.reply_text:
+                    inline_replies.append(result.reply_text)
+            feedback.relay_inbound(session, outcome.event, outcome.row_id, classification)
 
     for outcome in outcomes:
         _notify(gw, outcome)

@@ -5,10 +5,36 @@ from __future__ import annotations
 from flask import Flask
 from flask_smorest import Api
 
-from smshooks.web.api import auth, consent, credentials, events, keywords, plugins, profiles, replies, webhooks
+from smshooks.web.api import (
+    auth,
+    channels,
+    consent,
+    credentials,
+    events,
+    feedback,
+    keywords,
+    messages,
+    plugins,
+    profiles,
+    replies,
+    webhooks,
+)
 
 
 def register_api(app: Flask, api: Api) -> None:
     auth.install(app)
-    for module in (credentials, webhooks, keywords, replies, consent, profiles, events, plugins):
+    modules = (
+        credentials,
+        webhooks,
+        channels,
+        messages,
+        keywords,
+        replies,
+        consent,
+        profiles,
+        events,
+        feedback,
+        plugins,
+    )
+    for module in modules:
         api.register_blueprint(module.blp)

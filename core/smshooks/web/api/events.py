@@ -102,6 +102,19 @@ class MessageOut(Schema):
     error_code = fields.String(allow_none=True)
     error_reason = fields.String(allow_none=True)
     inbound_message_id = fields.Integer(allow_none=True)
+    request_id = fields.String(allow_none=True, metadata={"description": "the send request (transactional)"})
+    channel_id = fields.String(allow_none=True)
+    campaign_id = fields.String(allow_none=True)
+    campaign_version_id = fields.String(allow_none=True)
+    message_type = fields.String(allow_none=True)
+    exclusion = fields.String(allow_none=True, metadata={"description": "why it was not sent (opted_out)"})
+    retry_count = fields.Integer()
+    encoding = fields.String(allow_none=True)
+    segments = fields.Integer(allow_none=True)
+    history = fields.List(
+        fields.Dict(),
+        metadata={"description": "every status the message went through: {status, at, source, vendor_status}"},
+    )
     status = fields.String()
     status_at = fields.DateTime()
     created_at = fields.DateTime()
@@ -149,7 +162,27 @@ def get_message(message_id: str) -> dict[str, Any]:
         reports = session.execute(
             select(DeliveryReportRow).where(DeliveryReportRow.message_id == message.id).order_by(DeliveryReportRow.id)
         ).scalars()
-        return {
-            **{c.name: getattr(message, c.name) for c in OutboundMessageRow.__table__.columns},
-            "reports": list(reports),
-        }
+        columns = {c.name: getattr(message, c.name) for c in OutboundMessageRow.__table__.columns}
+        reports = list(reports)
+        return {**columns, "reports": reports, "history": _history(message, reports)}
+
+
+def _history(message: OutboundMessageRow, reports: list[DeliveryReportRow]) -> list[dict[str, Any]]:
+    """The statuses in the order they happened: smshooks' own (queued, or the
+    error of an excluded or refused send) and then the vendor's reports."""
+    history: list[dict[str, Any]] = []
+    if message.kind != "reported":
+        history.append({"status": "queued", "at": message.created_at.isoformat(), "source": "smshooks"})
+    if message.error_code and not any(r.status == "error" for r in reports):
+        at = message.status_at.isoformat()
+        history.append({"status": "error", "at": at, "source": "smshooks", "reason": message.error_reason})
+    for report in reports:
+        history.append(
+            {
+                "status": report.status,
+                "at": report.occurred_at.isoformat(),
+                "source": "vendor",
+                "vendor_status": report.vendor_status,
+            }
+        )
+    return history

@@ -1,0 +1,329 @@
+"""The ``feedback`` job: one POST of a stored payload to the feedback webhook.
+
+Only 2xx is success. 410 Gone disables the webhook (the API shows why) and
+stops the delivery. Anything else — no connection, a timeout, a redirect,
+4xx, 5xx — is retried after the next delay of ``feedback_retry_delays``
+(±20 % jitter; a ``Retry-After`` within the schedule's shortest and longest
+delay wins), and the delivery is dead after the last one. Every attempt is
+recorded with its status code, duration and error. The ``webhook-id`` is
+the delivery's id, the same on every attempt and replay, so a receiver can
+drop duplicates (delivery is at least once).
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import logging
+import time
+import weakref
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from email.utils import parsedate_to_datetime
+from typing import TYPE_CHECKING, Any
+
+import requests
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from smshooks import jobs
+from smshooks.feedback.emit import DEAD, DELIVERED, DISABLED, PENDING
+from smshooks.feedback.sealed import open_secrets
+from smshooks.feedback.signing import jwt_token, standard_webhooks_headers
+from smshooks.feedback.targets import UnsafeTarget, UnsafeTargetError, check_url, http_session
+from smshooks.outbound import PermanentFailure, TryAgain
+from smshooks.store.tables import DeliveryAttempt, FeedbackDelivery, FeedbackWebhook, Job, utcnow
+
+if TYPE_CHECKING:
+    from smshooks.app import Gateway
+    from smshooks.worker import Worker
+
+log = logging.getLogger(__name__)
+
+#: (connect, read) seconds: a receiver that hangs must not hold a worker
+TIMEOUT = (5.0, 15.0)
+#: how much of a response is read (and kept, shorter, as its excerpt)
+MAX_RESPONSE_READ = 64 * 1024
+EXCERPT_CHARS = 1000
+USER_AGENT = "smshooks-feedback/1"
+
+
+@dataclass(frozen=True)
+class FeedbackEvent:
+    """What a ``smshooks_feedback_payload`` hook learns about the delivery it may add fields to."""
+
+    id: str
+    org: str
+    sandbox: str
+    event_type: str
+    message_id: str | None
+    url: str
+    attempt: int
+
+
+class FeedbackTryAgain(TryAgain):
+    """A failed attempt to retry on the feedback schedule (not the outbox's default one)."""
+
+    def __init__(self, reason: str, retry_after: float | None, delays: Sequence[float]):
+        super().__init__(reason, retry_after)
+        self.delays = tuple(delays)
+
+
+@dataclass(frozen=True)
+class _Target:
+    webhook_id: str
+    url: str
+    auth: dict[str, Any]
+    jwt_key: str | None
+    headers: dict[str, str]
+    signing_secrets: list[str]
+
+
+@dataclass(frozen=True)
+class _Answer:
+    status_code: int | None
+    duration_ms: int
+    error: str | None
+    excerpt: str | None
+    retry_after: float | None
+
+
+_sessions: weakref.WeakKeyDictionary[Any, requests.Session] = weakref.WeakKeyDictionary()
+
+
+def http_for(worker: Worker) -> requests.Session:
+    """The worker's pooled session for feedback POSTs (one per worker thread: keep-alive across jobs)."""
+    session = _sessions.get(worker)
+    if session is None:
+        session = _sessions[worker] = http_session(allow_private=worker.gateway.settings.allow_private_targets)
+    return session
+
+
+def deliver(worker: Worker, job: jobs.ClaimedJob) -> None:
+    """Run one attempt of a feedback delivery (the worker's ``feedback`` handler)."""
+    gw = worker.gateway
+    delays = gw.settings.feedback_retry_delays
+    delivery_id = str(job.payload.get("delivery_id"))
+    now = utcnow()
+    with gw.db.session() as session:
+        delivery = session.get(FeedbackDelivery, delivery_id)
+        if delivery is None:
+            raise PermanentFailure(f"feedback delivery {delivery_id} does not exist")
+        if delivery.state == DELIVERED:
+            return  # an earlier attempt succeeded; only its job's completion was lost
+        webhook = session.get(FeedbackWebhook, delivery.feedback_webhook_id)
+        if webhook is None or not webhook.enabled:
+            reason = (
+                "the feedback webhook was deleted"
+                if webhook is None
+                else f"the feedback webhook is disabled ({webhook.disabled_reason or 'turned off'})"
+            )
+            _finish(gw, delivery_id, DISABLED, reason)
+            raise PermanentFailure(reason)
+        secrets = open_secrets(gw.secrets, webhook)
+        target = _Target(
+            webhook_id=webhook.id,
+            url=webhook.url,
+            auth=dict(webhook.auth or {}),
+            jwt_key=secrets.jwt_key,
+            headers=dict(secrets.headers),
+            signing_secrets=secrets.signing_secrets(webhook, now),
+        )
+        event = FeedbackEvent(
+            id=delivery.id,
+            org=delivery.org,
+            sandbox=delivery.sandbox,
+            event_type=delivery.event_type,
+            message_id=delivery.message_id,
+            url=webhook.url,
+            attempt=job.attempts,
+        )
+        payload = copy.deepcopy(delivery.payload)
+
+    payload = _with_plugin_fields(gw, payload, event)
+    body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    answer = _post(http_for(worker), gw.settings.allow_private_targets, target, event.id, body)
+
+    last = job.attempts > len(delays)
+    if answer.status_code is not None and 200 <= answer.status_code < 300:
+        _record(gw, event.id, answer, DELIVERED)
+        return
+    if answer.status_code == 410:
+        reason = f"the endpoint answered 410 Gone on {utcnow().isoformat(timespec='seconds')} (delivery {event.id})"
+        _record(gw, event.id, answer, DISABLED, disable=(target.webhook_id, reason))
+        log.warning("feedback webhook %s disabled: %s", target.webhook_id, reason)
+        raise PermanentFailure(reason)
+    error = answer.error or f"HTTP {answer.status_code}"
+    if last:
+        _record(gw, event.id, answer, DEAD)
+        raise PermanentFailure(f"gave up after {job.attempts} attempts: {error}")
+    _record(gw, event.id, answer, PENDING)
+    retry_after = None
+    if answer.retry_after is not None and delays:
+        retry_after = min(max(answer.retry_after, min(delays)), max(delays))
+    raise FeedbackTryAgain(error, retry_after, delays)
+
+
+def _with_plugin_fields(gw: Gateway, payload: dict[str, Any], event: FeedbackEvent) -> dict[str, Any]:
+    """The payload after the ``smshooks_feedback_payload`` hooks; a failing hook
+    is logged and the payload goes out as built (a plugin bug must not stop feedback)."""
+    candidate = copy.deepcopy(payload)
+    try:
+        gw.plugins.hook.smshooks_feedback_payload(payload=candidate, delivery=event)
+        json.dumps(candidate)
+    except Exception:
+        log.exception("a smshooks_feedback_payload hook failed; sending delivery %s without its fields", event.id)
+        return payload
+    return candidate
+
+
+def _headers(target: _Target, delivery_id: str, body: bytes) -> dict[str, str]:
+    now = utcnow()
+    headers = {"Content-Type": "application/json", "User-Agent": USER_AGENT}
+    headers.update(target.headers)
+    headers.update(standard_webhooks_headers(delivery_id, int(now.timestamp()), body, target.signing_secrets))
+    if target.auth.get("type") == "jwt" and target.jwt_key:
+        headers["Authorization"] = "Bearer " + jwt_token(target.auth, target.jwt_key, body, now)
+    return headers
+
+
+def _post(http: requests.Session, allow_private: bool, target: _Target, delivery_id: str, body: bytes) -> _Answer:
+    started = time.monotonic()
+    try:
+        check_url(target.url, allow_private=allow_private, resolve=False)
+        response = http.post(
+            target.url,
+            data=body,
+            headers=_headers(target, delivery_id, body),
+            timeout=TIMEOUT,
+            allow_redirects=False,
+            stream=True,
+        )
+        try:
+            excerpt = _read_excerpt(response)
+        finally:
+            response.close()
+    except UnsafeTarget as exc:
+        return _Answer(None, _millis(started), f"refused: the URL {exc}", None, None)
+    except requests.RequestException as exc:
+        return _Answer(None, _millis(started), _describe(exc), None, None)
+    error = None
+    if 300 <= response.status_code < 400:
+        location = response.headers.get("Location")
+        error = f"HTTP {response.status_code}: redirects are not followed (Location: {location})"
+    elif not 200 <= response.status_code < 300:
+        error = f"HTTP {response.status_code}"
+    return _Answer(
+        response.status_code, _millis(started), error, excerpt, _retry_after(response.headers.get("Retry-After"))
+    )
+
+
+def _read_excerpt(response: requests.Response) -> str | None:
+    chunks: list[bytes] = []
+    size = 0
+    for chunk in response.iter_content(8192):
+        chunks.append(chunk)
+        size += len(chunk)
+        if size >= MAX_RESPONSE_READ:
+            break
+    if not chunks:
+        return None
+    text = b"".join(chunks)[: EXCERPT_CHARS * 4].decode("utf-8", errors="replace")
+    return text[:EXCERPT_CHARS].replace("\x00", "\ufffd")
+
+
+def _describe(exc: requests.RequestException) -> str:
+    reason = exc.args[0] if exc.args else None
+    reason = getattr(reason, "reason", reason)
+    if isinstance(reason, UnsafeTargetError):
+        return str(reason).split(": ", 1)[-1]
+    if isinstance(exc, requests.ConnectTimeout):
+        return f"connect timeout after {TIMEOUT[0]:g} s"
+    if isinstance(exc, requests.ReadTimeout):
+        return f"no answer within {TIMEOUT[1]:g} s"
+    if isinstance(exc, requests.ConnectionError):
+        text = str(reason or exc)
+        if "refused" in text.lower():
+            return "connection refused"
+        return f"connection failed: {text}"[:500]
+    return f"{type(exc).__name__}: {exc}"[:500]
+
+
+def _retry_after(value: str | None) -> float | None:
+    """Seconds from a Retry-After header (delta-seconds or an HTTP date), else None."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        at = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if at.tzinfo is None:
+        return None
+    return max(0.0, (at - datetime.now(at.tzinfo)).total_seconds())
+
+
+def _millis(started: float) -> int:
+    return int((time.monotonic() - started) * 1000)
+
+
+def _record(
+    gw: Gateway, delivery_id: str, answer: _Answer, state: str, *, disable: tuple[str, str] | None = None
+) -> None:
+    """Log the attempt and move the delivery to ``state`` in one transaction."""
+    now = utcnow()
+    with gw.db.transaction() as session:
+        session.add(
+            DeliveryAttempt(
+                delivery_id=delivery_id,
+                at=now,
+                status_code=answer.status_code,
+                duration_ms=answer.duration_ms,
+                error=answer.error,
+                response_excerpt=answer.excerpt,
+            )
+        )
+        values: dict[str, Any] = {
+            "state": state,
+            "attempts": FeedbackDelivery.attempts + 1,
+            "last_status_code": answer.status_code,
+            "last_error": answer.error,
+        }
+        if state == DELIVERED:
+            values["delivered_at"] = now
+        session.execute(update(FeedbackDelivery).where(FeedbackDelivery.id == delivery_id).values(**values))
+        if disable is not None:
+            webhook_id, reason = disable
+            session.execute(
+                update(FeedbackWebhook)
+                .where(FeedbackWebhook.id == webhook_id)
+                .values(enabled=False, disabled_reason=reason, updated_at=now)
+            )
+            _stop_waiting(session, webhook_id, reason, now)
+
+
+def _stop_waiting(session: Session, webhook_id: str, reason: str, now: datetime) -> None:
+    """The other deliveries waiting for a gone endpoint stop too (replayable once it is enabled again)."""
+    waiting = select(FeedbackDelivery.job_id).where(
+        FeedbackDelivery.feedback_webhook_id == webhook_id, FeedbackDelivery.state == PENDING
+    )
+    session.execute(
+        update(Job)
+        .where(Job.id.in_(waiting), Job.state == jobs.PENDING)
+        .values(state=jobs.DEAD, last_error=reason, updated_at=now)
+    )
+    session.execute(
+        update(FeedbackDelivery)
+        .where(FeedbackDelivery.feedback_webhook_id == webhook_id, FeedbackDelivery.state == PENDING)
+        .values(state=DISABLED, last_error=reason)
+    )
+
+
+def _finish(gw: Gateway, delivery_id: str, state: str, error: str) -> None:
+    with gw.db.transaction() as session:
+        session.execute(
+            update(FeedbackDelivery).where(FeedbackDelivery.id == delivery_id).values(state=state, last_error=error)
+        )

@@ -1,0 +1,138 @@
+"""Transactional sends: one request, up to 20 recipients, each a message in the outbox.
+
+Everything a send request changes — profiles, messages, send jobs, the
+exclusion feedback of opted-out recipients — is written in one transaction,
+so the 202 answer means every message is either queued or excluded.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from smshooks import jobs
+from smshooks.consent import is_opted_out
+from smshooks.events import Status
+from smshooks.feedback import emit_message_status
+from smshooks.ingest import new_message_id
+from smshooks.replies import render, segments
+from smshooks.store.tables import Channel, Credential, OutboundMessageRow, Profile, utcnow
+from smshooks.store.upsert import insert_once
+
+SEND_SMS = "send_sms"
+MAX_RECIPIENTS = 20
+EXCLUDED_OPTED_OUT = "opted_out"
+
+
+@dataclass(frozen=True)
+class Recipient:
+    phone: str
+    profile: Mapping[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class Accepted:
+    phone: str
+    message_execution_id: str
+    state: str  # queued or excluded
+    exclusion: str | None = None
+
+
+def new_request_id() -> str:
+    return str(uuid.uuid4())
+
+
+def send_request(
+    session: Session,
+    *,
+    org: str,
+    sandbox: str,
+    channel: Channel,
+    recipients: Sequence[Recipient],
+    campaign_id: str,
+    campaign_version_id: str | None,
+    text: str | None,
+    reply_template: str | None,
+    create_profiles: bool,
+    message_type: str,
+) -> tuple[str, list[Accepted]]:
+    """Write the messages of one send request in ``session``; returns its request id.
+    Raises ReplyTemplateError (nothing written) when the reply does not render."""
+    credential = session.get(Credential, channel.credentials_id)
+    request_id = new_request_id()
+    now = utcnow()
+    accepted: list[Accepted] = []
+    callback_webhook = channel.feedback_webhook_id or channel.inbound_webhook_id
+    for recipient in recipients:
+        profile = _profile(session, org, sandbox, recipient, create=create_profiles)
+        attributes = dict(profile.attributes) if profile else dict(recipient.profile or {})
+        body = text if text is not None else render(reply_template or "", _context(channel, recipient, attributes))
+        cost = segments(body)
+        excluded = is_opted_out(session, org, sandbox, channel.sender_number, recipient.phone)
+        status = Status.ERROR if excluded else Status.QUEUED
+        row = OutboundMessageRow(
+            id=new_message_id(),
+            org=org,
+            sandbox=sandbox,
+            vendor=credential.vendor,
+            vendor_message_id=None,
+            recipient=recipient.phone,
+            sender=channel.sender_number,
+            text=body,
+            kind="transactional",
+            webhook_id=callback_webhook,
+            credentials_id=channel.credentials_id,
+            request_id=request_id,
+            channel_id=channel.id,
+            campaign_id=campaign_id,
+            campaign_version_id=campaign_version_id,
+            message_type=message_type,
+            profile_id=profile.id if profile else None,
+            exclusion=EXCLUDED_OPTED_OUT if excluded else None,
+            error_code=EXCLUDED_OPTED_OUT if excluded else None,
+            error_reason="the recipient opted out; not sent" if excluded else None,
+            encoding="GSM" if cost.encoding == "GSM-7" else "UNICODE",
+            segments=cost.segments,
+            status=status.value,
+            status_rank=status.rank,
+            status_at=now,
+            created_at=now,
+        )
+        session.add(row)
+        session.flush()
+        if excluded:
+            # Never sent: the customer learns why through an `error` feedback.
+            emit_message_status(session, row, Status.ERROR)
+            accepted.append(Accepted(recipient.phone, row.id, "excluded", EXCLUDED_OPTED_OUT))
+        else:
+            jobs.enqueue(session, SEND_SMS, {"message_id": row.id}, org=org, sandbox=sandbox)
+            accepted.append(Accepted(recipient.phone, row.id, "queued"))
+    return request_id, accepted
+
+
+def _context(channel: Channel, recipient: Recipient, attributes: Mapping[str, Any]) -> dict[str, Any]:
+    """What a reply template sees in a transactional send (no keyword was matched)."""
+    return {
+        "keyword": "",
+        "category": "",
+        "subscriber": recipient.phone,
+        "number": channel.sender_number,
+        "opt_out_keyword": "STOP",
+        "opt_in_keyword": "START",
+        "help_keyword": "HELP",
+        "profile": attributes,
+    }
+
+
+def _profile(session: Session, org: str, sandbox: str, recipient: Recipient, *, create: bool) -> Profile | None:
+    key = {"org": org, "sandbox": sandbox, "phone": recipient.phone}
+    if create:
+        now = utcnow()
+        values = {**key, "attributes": dict(recipient.profile or {}), "created_at": now, "updated_at": now}
+        insert_once(session, Profile, values, key=list(key))
+    return session.execute(select(Profile).filter_by(**key)).scalar()

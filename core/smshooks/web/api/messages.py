@@ -1,0 +1,117 @@
+"""``POST /api/v1/messages``: transactional sends (API-triggered campaigns)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import g
+from marshmallow import Schema, ValidationError, fields, validate, validates, validates_schema
+from sqlalchemy import select
+
+from smshooks.app import gateway
+from smshooks.replies import ReplyTemplateError
+from smshooks.sending import MAX_RECIPIENTS, Recipient, send_request
+from smshooks.store.tables import Channel, ReplyTemplate
+from smshooks.vendor import to_e164
+from smshooks.web.api.base import ApiBlueprint
+from smshooks.web.errors import ApiError
+
+blp = ApiBlueprint(
+    "messages",
+    __name__,
+    url_prefix="/api/v1/messages",
+    description="Transactional sends; delivery outcomes go to the feedback webhook.",
+)
+
+
+def _e164(value: str) -> str | None:
+    number = to_e164(value)
+    return number if number.startswith("+") and 8 <= len(number) <= 16 else None
+
+
+class RecipientIn(Schema):
+    phone = fields.String(required=True, validate=validate.Length(1, 32))
+    profile = fields.Dict(keys=fields.String(), load_default=None, allow_none=True)
+
+    @validates("phone")
+    def check_phone(self, value: str, **_: Any) -> None:
+        if _e164(value) is None:
+            raise ValidationError("not an E.164 phone number, e.g. +14155550123")
+
+
+class SendIn(Schema):
+    channel_id = fields.String(required=True, validate=validate.Length(1, 40))
+    campaign_id = fields.String(required=True, validate=validate.Length(1, 200))
+    campaign_version_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(1, 200))
+    text = fields.String(validate=validate.Length(1, 1600))
+    reply_id = fields.String(validate=validate.Length(1, 40))
+    recipients = fields.List(fields.Nested(RecipientIn), required=True, validate=validate.Length(1))
+    create_profiles = fields.Boolean(load_default=False, metadata={"description": "create unknown profiles"})
+    message_type = fields.String(load_default="transactional", validate=validate.OneOf(["transactional", "marketing"]))
+
+    @validates_schema
+    def check(self, data: dict[str, Any], **_: Any) -> None:
+        errors: dict[str, list[str]] = {}
+        if ("text" in data) == ("reply_id" in data):
+            errors["text"] = ["give either text or reply_id"]
+        phones = [_e164(r["phone"]) for r in data.get("recipients", [])]
+        unique = {p for p in phones if p}
+        if len(unique) > MAX_RECIPIENTS:
+            errors["recipients"] = [f"at most {MAX_RECIPIENTS} unique recipients per request"]
+        duplicates = sorted({p for p in phones if p and phones.count(p) > 1})
+        if duplicates:
+            errors.setdefault("recipients", []).append(f"duplicate recipients: {', '.join(duplicates)}")
+        if errors:
+            raise ValidationError(errors)
+
+
+class AcceptedOut(Schema):
+    phone = fields.String()
+    message_execution_id = fields.String()
+    state = fields.String(metadata={"description": "queued, or excluded (not sent)"})
+    exclusion = fields.String(allow_none=True, metadata={"description": "why excluded: opted_out"})
+
+
+class SendOut(Schema):
+    request_id = fields.String(metadata={"description": "also the requestId of every feedback payload"})
+    messages = fields.List(fields.Nested(AcceptedOut))
+
+
+@blp.route("", methods=["POST"])
+@blp.arguments(SendIn)
+@blp.response(202, SendOut)
+def send(data: dict[str, Any]) -> dict[str, Any]:
+    """Send an SMS to up to 20 recipients through a channel; opted-out recipients are excluded."""
+    recipients = [Recipient(_e164(r["phone"]) or "", r.get("profile")) for r in data["recipients"]]
+    with gateway().db.transaction() as session:
+        channel = session.get(Channel, data["channel_id"])
+        if channel is None or channel.org != g.org or channel.sandbox != g.sandbox:
+            raise ApiError(422, "unknown channel", details={"channel_id": ["no such channel in this sandbox"]})
+        template = None
+        if "reply_id" in data:
+            template = session.execute(
+                select(ReplyTemplate.template).where(
+                    ReplyTemplate.id == data["reply_id"],
+                    ReplyTemplate.org == g.org,
+                    ReplyTemplate.sandbox == g.sandbox,
+                )
+            ).scalar()
+            if template is None:
+                raise ApiError(422, "unknown reply", details={"reply_id": ["no such reply in this sandbox"]})
+        try:
+            request_id, accepted = send_request(
+                session,
+                org=g.org,
+                sandbox=g.sandbox,
+                channel=channel,
+                recipients=recipients,
+                campaign_id=data["campaign_id"],
+                campaign_version_id=data["campaign_version_id"],
+                text=data.get("text"),
+                reply_template=template,
+                create_profiles=data["create_profiles"],
+                message_type=data["message_type"],
+            )
+        except ReplyTemplateError as exc:
+            raise ApiError(422, "the reply does not render", details={"reply_id": [str(exc)]}) from None
+    return {"request_id": request_id, "messages": accepted}

@@ -1,0 +1,81 @@
+"""The keyword configuration API of inbound webhooks, and /keywords/classify."""
+
+from __future__ import annotations
+
+import pytest
+from support.api import make_webhook
+
+CONFIG = {
+    "categories": [
+        {"category": "opt_out", "keywords": ["STOP", "STOPP", "ARRET"], "reply_id": None},
+        {"category": "double_opt_in", "keywords": ["JOIN"], "reply_id": None},
+        {"category": "custom", "keywords": ["PIZZA"], "reply_id": None},
+    ],
+    "fuzzy_opt_out": {"enabled": True, "action": "auto_opt_out", "reply_id": None},
+    "default_reply_id": None,
+    "compliance_profile": "us",
+    "locale_packs": ["sv"],
+    "double_opt_in_expiry_hours": 48,
+}
+
+
+@pytest.fixture
+def hook(api):
+    return make_webhook(api)
+
+
+def test_a_config_reads_back_exactly_as_saved(api, hook):
+    saved = api.request("PUT", f"/webhooks/{hook['id']}/keywords", CONFIG)
+    assert saved.status_code == 200, saved.json
+    assert saved.json == CONFIG
+    assert api.get(f"/webhooks/{hook['id']}/keywords").json == CONFIG
+
+
+def test_the_config_drives_classification(api, hook):
+    api.request("PUT", f"/webhooks/{hook['id']}/keywords", CONFIG)
+    classify = lambda text: api.post("/keywords/classify", {"text": text, "webhook_id": hook["id"]}).json  # noqa: E731
+    assert classify("arret")["category"] == "opt_out"  # a custom opt-out keyword
+    assert classify("quit") == {"category": "none", "match": "none", "keyword": None, "rule": None, "canonical": "quit"}
+    assert classify("pizza")["category"] == "custom"
+    assert classify("REVOKE")["match"] == "exact"  # the us profile adds it
+    assert classify("sluta")["category"] == "opt_out"  # the sv pack
+    defaults = api.post("/keywords/classify", {"text": "quit"}).json
+    assert (defaults["category"], defaults["match"]) == ("opt_out", "exact")
+
+
+@pytest.mark.parametrize(
+    ("config", "field", "needle"),
+    [
+        ({"categories": [{"category": "opt_in", "keywords": ["no"]}]}, "categories", "opt_out"),
+        ({"categories": [{"category": "sideways", "keywords": ["x"]}]}, "categories", ""),
+        ({"fuzzy_opt_out": {"enabled": True, "action": "maybe"}}, "fuzzy_opt_out", ""),
+        ({"compliance_profile": "eu"}, "compliance_profile", ""),
+        ({"locale_packs": ["xx"]}, "locale_packs", ""),
+        ({"double_opt_in_expiry_hours": 0}, "double_opt_in_expiry_hours", ""),
+        ({"default_reply_id": "rep_missing"}, "reply_id", "rep_missing"),
+        ({"surprise": 1}, "surprise", ""),
+    ],
+    ids=[
+        "keyword in two categories",
+        "unknown category",
+        "bad action",
+        "bad profile",
+        "bad pack",
+        "bad expiry",
+        "unknown reply",
+        "unknown field",
+    ],
+)
+def test_invalid_configs_are_422_with_field_messages(api, hook, config, field, needle):
+    answer = api.request("PUT", f"/webhooks/{hook['id']}/keywords", config)
+    assert answer.status_code == 422, answer.json
+    details = answer.json["error"]["details"]
+    assert field in details, details
+    assert needle in str(details[field])
+    assert api.get(f"/webhooks/{hook['id']}/keywords").json["categories"] == []  # unchanged: the defaults
+
+
+def test_keyword_configs_are_scoped(api, hook):
+    assert api.in_sandbox("dev").request("PUT", f"/webhooks/{hook['id']}/keywords", {}).status_code == 404
+    answer = api.post("/keywords/classify", {"text": "stop", "webhook_id": "wh_nope"})
+    assert answer.status_code == 404

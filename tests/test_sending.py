@@ -1,0 +1,188 @@
+"""Channels and the transactional send API (loopback vendor, a real fake vendor API)."""
+
+from __future__ import annotations
+
+import itertools
+import json
+
+import pytest
+from support import loopback
+from support.api import Api
+
+from smshooks.app import create_app
+from smshooks.testing import FakeVendorAPI, Reply
+from smshooks.worker import Worker
+
+OUR_NUMBER = "+14155550100"
+
+
+def _json(status: int, payload: dict) -> Reply:
+    return Reply(status, json.dumps(payload).encode(), {"Content-Type": "application/json"})
+
+
+@pytest.fixture
+def vendor_api():
+    with FakeVendorAPI() as api:
+        counter = itertools.count(1)
+        api.reply_with(lambda req: _json(200, {"id": f"vend-{next(counter)}"}))
+        yield api
+
+
+@pytest.fixture
+def env(settings, api_key_for, vendor_api):
+    app = create_app(settings, plugins=[loopback])
+    api = Api(app.test_client(), api_key_for(app))
+    cred = api.post("/credentials", {"name": "lb", "vendor": "loopback", "account": "A", "api_url": vendor_api.url})
+    hook = api.post(
+        "/webhooks", {"name": "fb", "vendor": "loopback", "type": "feedback", "credentials_id": cred.json["id"]}
+    )
+    channel = api.post(
+        "/channels",
+        {
+            "name": "main",
+            "credentials_id": cred.json["id"],
+            "sender_number": OUR_NUMBER,
+            "feedback_webhook_id": hook.json["id"],
+        },
+    )
+    assert channel.status_code == 201, channel.json
+    worker = Worker(app.extensions["smshooks"], retry_delays=(0,))
+    yield {"app": app, "api": api, "channel": channel.json, "worker": worker, "vendor_api": vendor_api}
+    app.extensions["smshooks"].db.engine.dispose()
+
+
+def run_worker(env) -> list[dict]:
+    before = len(env["vendor_api"].requests)
+    while env["worker"].run_once():
+        pass
+    return [request.json() for request in env["vendor_api"].requests[before:]]
+
+
+def send(env, **fields):
+    body = {"channel_id": env["channel"]["id"], "campaign_id": "cmp-1", "text": "Your code is 1234", **fields}
+    return env["api"].post("/messages", body)
+
+
+def test_a_send_is_accepted_queued_and_delivered_through_the_vendor(env):
+    answer = send(env, recipients=[{"phone": "+14155550123"}, {"phone": "+1 (415) 555-0124"}])
+    assert answer.status_code == 202, answer.json
+    request_id = answer.json["request_id"]
+    assert len(request_id) == 36
+    assert [(m["phone"], m["state"]) for m in answer.json["messages"]] == [
+        ("+14155550123", "queued"),
+        ("+14155550124", "queued"),
+    ]
+    sent = run_worker(env)
+    assert sorted(s["to"] for s in sent) == ["+14155550123", "+14155550124"]
+    assert {s["from"] for s in sent} == {OUR_NUMBER} and {s["text"] for s in sent} == {"Your code is 1234"}
+    message = env["api"].get(f"/messages/{answer.json['messages'][0]['message_execution_id']}").json
+    assert (message["request_id"], message["campaign_id"], message["kind"]) == (request_id, "cmp-1", "transactional")
+    assert message["vendor_message_id"].startswith("vend-")
+    assert [h["status"] for h in message["history"]] == ["queued"]
+    assert (message["encoding"], message["segments"]) == ("GSM", 1)
+
+
+def test_every_request_gets_its_own_request_id(env):
+    first = send(env, recipients=[{"phone": "+14155550123"}]).json["request_id"]
+    second = send(env, recipients=[{"phone": "+14155550123"}]).json["request_id"]
+    assert first != second
+
+
+def test_an_opted_out_recipient_is_never_sent_to(env):
+    env["api"].request("PUT", "/consent/+14155550123", {"sender_number": OUR_NUMBER, "state": "opted_out"})
+    answer = send(env, recipients=[{"phone": "+14155550123"}, {"phone": "+14155550124"}])
+    assert [(m["state"], m["exclusion"]) for m in answer.json["messages"]] == [
+        ("excluded", "opted_out"),
+        ("queued", None),
+    ]
+    assert [s["to"] for s in run_worker(env)] == ["+14155550124"]
+    excluded = env["api"].get(f"/messages/{answer.json['messages'][0]['message_execution_id']}").json
+    assert (excluded["status"], excluded["exclusion"], excluded["vendor_message_id"]) == ("error", "opted_out", None)
+
+
+def test_opting_out_after_the_send_was_queued_still_stops_it(env):
+    answer = send(env, recipients=[{"phone": "+14155550123"}])
+    env["api"].request("PUT", "/consent/+14155550123", {"sender_number": OUR_NUMBER, "state": "opted_out"})
+    assert run_worker(env) == []
+    message = env["api"].get(f"/messages/{answer.json['messages'][0]['message_execution_id']}").json
+    assert (message["status"], message["error_code"]) == ("error", "opted_out")
+
+
+def test_a_reply_template_is_rendered_per_recipient_with_created_profiles(env):
+    reply = env["api"].post("/replies", {"name": "hi", "template": "Hi {{ profile.first_name }}!"}).json
+    answer = env["api"].post(
+        "/messages",
+        {
+            "channel_id": env["channel"]["id"],
+            "campaign_id": "cmp-2",
+            "reply_id": reply["id"],
+            "create_profiles": True,
+            "recipients": [{"phone": "+14155550123", "profile": {"first_name": "Ada"}}, {"phone": "+14155550124"}],
+        },
+    )
+    assert answer.status_code == 202, answer.json
+    assert sorted(s["text"] for s in run_worker(env)) == ["Hi !", "Hi Ada!"]
+    assert env["api"].get("/profiles/+14155550123").json["attributes"] == {"first_name": "Ada"}
+
+
+def test_retried_sends_are_counted(env):
+    calls = itertools.count()
+    env["vendor_api"].reply_with(lambda req: _json(503, {}) if next(calls) < 2 else _json(200, {"id": "vend-late"}))
+    answer = send(env, recipients=[{"phone": "+14155550123"}])
+    assert len(run_worker(env)) == 3
+    message = env["api"].get(f"/messages/{answer.json['messages'][0]['message_execution_id']}").json
+    assert (message["retry_count"], message["vendor_message_id"]) == (2, "vend-late")
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"recipients": [{"phone": "not a phone"}]}, "recipients"),
+        ({"recipients": [{"phone": f"+1415555{i:04d}"} for i in range(21)]}, "recipients"),
+        ({"recipients": [{"phone": "+14155550123"}, {"phone": "+1 415 555 0123"}]}, "recipients"),
+        ({"recipients": [{"phone": "+14155550123"}], "channel_id": "ch_nope"}, "channel_id"),
+        ({"recipients": [{"phone": "+14155550123"}], "campaign_id": None}, "campaign_id"),
+        ({"recipients": []}, "recipients"),
+        ({"recipients": [{"phone": "+14155550123"}], "reply_id": "rep_x"}, "text"),
+    ],
+    ids=[
+        "bad phone",
+        "21 recipients",
+        "duplicates",
+        "unknown channel",
+        "missing campaign id",
+        "no recipients",
+        "text and reply",
+    ],
+)
+def test_malformed_sends_are_422_and_send_nothing(env, body, field):
+    payload = {"channel_id": env["channel"]["id"], "campaign_id": "cmp-1", "text": "hi", **body}
+    if payload.get("campaign_id") is None:
+        payload.pop("campaign_id")
+    answer = env["api"].post("/messages", payload)
+    assert answer.status_code == 422, answer.json
+    assert field in answer.json["error"]["details"]
+    assert run_worker(env) == []
+
+
+def test_twenty_unique_recipients_are_fine(env):
+    answer = send(env, recipients=[{"phone": f"+1415555{i:04d}"} for i in range(20)])
+    assert answer.status_code == 202
+    assert len(run_worker(env)) == 20
+
+
+def test_channels_refuse_references_outside_the_sandbox_or_vendor(env):
+    api = env["api"]
+    other = api.in_sandbox("dev")
+    answer = other.post(
+        "/channels",
+        {"name": "x", "credentials_id": env["channel"]["credentials_id"], "sender_number": OUR_NUMBER},
+    )
+    assert answer.status_code == 422 and "credentials_id" in answer.json["error"]["details"]
+    answer = api.post(
+        "/channels",
+        {"name": "y", "credentials_id": env["channel"]["credentials_id"], "sender_number": "banana"},
+    )
+    assert answer.status_code == 422 and "sender_number" in answer.json["error"]["details"]
+    assert api.get(f"/channels/{env['channel']['id']}").json["vendor"] == "loopback"
+    assert other.get(f"/channels/{env['channel']['id']}").status_code == 404

@@ -1,40 +1,72 @@
-"""The database replay guard: a nonce is accepted once across processes, again after it expires."""
+"""The database replay guard: a nonce is accepted once across processes, again after it
+expires, and only recorded when the request's events are stored."""
 
 from __future__ import annotations
 
 import time
 from datetime import timedelta
 
+import pytest
+
 from smshooks.store.db import Database
-from smshooks.store.replay import DatabaseReplayGuard
+from smshooks.store.replay import DatabaseReplayGuard, Replayed
 from smshooks.vendor import MemoryReplayGuard
 
-
-def test_a_nonce_is_accepted_once(smshooks_database_url):
-    db = Database.from_url(smshooks_database_url)
-    guard = DatabaseReplayGuard(db, namespace="cred_a")
-    assert guard.first_use("nonce-1", timedelta(minutes=5)) is True
-    assert guard.first_use("nonce-1", timedelta(minutes=5)) is False
-    # another process (its own engine) sees the same record
-    other = DatabaseReplayGuard(Database.from_url(smshooks_database_url), namespace="cred_a")
-    assert other.first_use("nonce-1", timedelta(minutes=5)) is False
-    # nonces are per credential
-    assert DatabaseReplayGuard(db, namespace="cred_b").first_use("nonce-1", timedelta(minutes=5)) is True
-    db.engine.dispose()
-    other.db.engine.dispose()
+TTL = timedelta(minutes=5)
 
 
-def test_an_expired_nonce_may_be_used_again(smshooks_database_url):
-    db = Database.from_url(smshooks_database_url)
-    guard = DatabaseReplayGuard(db, namespace="cred_a")
-    assert guard.first_use("nonce-2", timedelta(milliseconds=50)) is True
+@pytest.fixture
+def db(smshooks_database_url):
+    database = Database.from_url(smshooks_database_url)
+    yield database
+    database.engine.dispose()
+
+
+def use(db: Database, namespace: str, key: str, ttl: timedelta = TTL) -> bool:
+    """One request: check the nonce, then store it with the request's events."""
+    guard = DatabaseReplayGuard(db, namespace)
+    if not guard.first_use(key, ttl):
+        return False
+    with db.transaction() as session:
+        guard.record(session)
+    return True
+
+
+def test_a_nonce_is_accepted_once(db, smshooks_database_url):
+    assert use(db, "cred_a", "nonce-1") is True
+    assert use(db, "cred_a", "nonce-1") is False
+    other = Database.from_url(smshooks_database_url)  # another process
+    assert use(other, "cred_a", "nonce-1") is False
+    other.engine.dispose()
+    assert use(db, "cred_b", "nonce-1") is True  # nonces are per credential
+
+
+def test_a_nonce_is_not_burnt_when_the_events_were_not_stored(db):
+    guard = DatabaseReplayGuard(db, "cred_a")
+    assert guard.first_use("nonce-2", TTL)
+    with pytest.raises(RuntimeError), db.transaction() as session:
+        guard.record(session)
+        raise RuntimeError("the database failed before commit")
+    assert use(db, "cred_a", "nonce-2") is True  # the vendor's retry is accepted
+
+
+def test_two_requests_racing_with_one_nonce_store_one(db):
+    first, second = DatabaseReplayGuard(db, "cred_a"), DatabaseReplayGuard(db, "cred_a")
+    assert first.first_use("nonce-3", TTL) and second.first_use("nonce-3", TTL)
+    with db.transaction() as session:
+        first.record(session)
+    with pytest.raises(Replayed), db.transaction() as session:
+        second.record(session)
+
+
+def test_an_expired_nonce_may_be_used_again(db):
+    assert use(db, "cred_a", "nonce-4", timedelta(milliseconds=50)) is True
     time.sleep(0.1)
-    assert guard.first_use("nonce-2", timedelta(minutes=5)) is True
-    assert guard.first_use("nonce-2", timedelta(minutes=5)) is False
-    db.engine.dispose()
+    assert use(db, "cred_a", "nonce-4") is True
+    assert use(db, "cred_a", "nonce-4") is False
 
 
 def test_memory_guard_behaves_the_same():
     guard = MemoryReplayGuard()
-    assert guard.first_use("n", timedelta(minutes=5)) is True
-    assert guard.first_use("n", timedelta(minutes=5)) is False
+    assert guard.first_use("n", TTL) is True
+    assert guard.first_use("n", TTL) is False

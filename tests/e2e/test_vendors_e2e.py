@@ -89,3 +89,56 @@ def test_stop_and_help_with_replies_through_the_vendor_api(server, case):
         assert recipients == {SUBSCRIBER[1:]}
         texts = sorted(text for _, text in sent)
         assert any("unsubscribed" in text for text in texts) and any("STOP" in text for text in texts)
+
+
+def sinch_signed(body: bytes, secret: str, nonce: str, timestamp: int) -> dict[str, str]:
+    """Headers as Sinch signs a callback (HMAC-SHA256 over body.nonce.timestamp), computed
+    here independently of the plugin."""
+    import base64
+    import hashlib
+    import hmac
+
+    signed = body + b"." + nonce.encode() + b"." + str(timestamp).encode()
+    signature = base64.b64encode(hmac.new(secret.encode(), signed, hashlib.sha256).digest()).decode()
+    return {
+        "Content-Type": "application/json",
+        "x-sinch-webhook-signature": signature,
+        "x-sinch-webhook-signature-nonce": nonce,
+        "x-sinch-webhook-signature-timestamp": str(timestamp),
+        "x-sinch-webhook-signature-algorithm": "HmacSHA256",
+    }
+
+
+def test_sinch_signed_callbacks_through_the_gateway(server):
+    api = server.api(server.cli("apikey", "create", "--org", "acme"))
+    credential = api.post(
+        server.url + "/api/v1/credentials",
+        json={
+            "name": "sinch",
+            "vendor": "sinch",
+            "service_plan_id": "plan1",
+            "api_token": "tok",
+            "region": "eu",
+            "webhook_secret": "sinch-secret",
+        },
+    ).json()
+    hook = api.post(
+        server.url + "/api/v1/webhooks",
+        json={"name": "in", "vendor": "sinch", "type": "feedback", "credentials_id": credential["id"]},
+    ).json()
+    body = json.dumps(
+        {"type": "mo_text", "id": "sn-signed-1", "from": SUBSCRIBER[1:], "to": OUR_NUMBER[1:], "body": "hi"}
+    ).encode()
+    now = int(time.time())
+    good = sinch_signed(body, "sinch-secret", "nonce-1", now)
+    assert requests.post(hook["url"], data=body, headers=good, timeout=10).status_code == 200
+    replayed = requests.post(hook["url"], data=body, headers=good, timeout=10)
+    assert replayed.status_code == 403 and "nonce" in replayed.json()["error"]["message"]
+    stale = sinch_signed(body, "sinch-secret", "nonce-2", now - 600)
+    assert requests.post(hook["url"], data=body, headers=stale, timeout=10).status_code == 403
+    tampered = sinch_signed(body, "sinch-secret", "nonce-3", now)
+    assert requests.post(hook["url"], data=body.replace(b"hi", b"ho"), headers=tampered, timeout=10).status_code == 403
+    unsigned = requests.post(hook["url"], data=body, headers={"Content-Type": "application/json"}, timeout=10)
+    assert unsigned.status_code == 403
+    stored = api.get(server.url + "/api/v1/inbound-messages").json()["items"]
+    assert [m["vendor_message_id"] for m in stored] == ["sn-signed-1"]

@@ -20,7 +20,7 @@ from smshooks.credentials import open_credentials
 from smshooks.events import stamp
 from smshooks.ingest import Stored, storable, store_events
 from smshooks.pipeline import handle_inbound
-from smshooks.store.replay import DatabaseReplayGuard
+from smshooks.store.replay import DatabaseReplayGuard, Replayed
 from smshooks.store.tables import Webhook
 from smshooks.vendor import PayloadError, ReplayGuard, SignatureError, WebhookRequest
 from smshooks.web.errors import ApiError
@@ -78,7 +78,8 @@ def receive(webhook_id: str) -> Response:
         log.error("webhook %s: vendor plugin %r is not loaded", webhook_id, webhook.vendor)
         raise ApiError(503, f"vendor plugin {webhook.vendor!r} is not available", headers={"Retry-After": "60"})
 
-    incoming = webhook_request(DatabaseReplayGuard(gw.db, namespace=webhook.credentials_id), credential)
+    replay_guard = DatabaseReplayGuard(gw.db, namespace=webhook.credentials_id)
+    incoming = webhook_request(replay_guard, credential)
     try:
         vendor.verify(incoming, credential)
     except SignatureError as exc:
@@ -105,6 +106,10 @@ def receive(webhook_id: str) -> Response:
     # the reply jobs and the feedback deliveries commit together, before the
     # vendor hears 2xx.
     with gw.db.transaction() as session:
+        try:
+            replay_guard.record(session)
+        except Replayed:
+            raise ApiError(403, "signature verification failed: nonce already used") from None
         outcomes = store_events(session, stamped)
         for outcome in outcomes:
             if outcome.event.kind != "inbound":

@@ -23,10 +23,16 @@ ADA, BOB = "+14155550123", "+14155550124"
 
 
 @pytest.fixture
-def env(settings, api_key_for):
-    with FakeVendorAPI() as vendor_api, Receiver() as receiver:
+def vendor_api():
+    with FakeVendorAPI() as api:
         ids = itertools.count(1)
-        vendor_api.reply_with(lambda _req: Reply(200, json.dumps({"id": f"vend-{next(ids)}"}).encode()))
+        api.reply_with(lambda _req: Reply(200, json.dumps({"id": f"vend-{next(ids)}"}).encode()))
+        yield api
+
+
+@pytest.fixture
+def env(settings, api_key_for, vendor_api):
+    with Receiver() as receiver:
         app = create_app(settings, plugins=[loopback])
         client = app.test_client()
         api = Api(client, api_key_for(app))
@@ -130,3 +136,19 @@ def test_an_excluded_recipient_gets_an_error_with_its_exclusion(env):
         "reason": "the recipient opted out; not sent",
     }
     assert payload["messageExecution"]["messageID"] is None  # never reached the vendor
+
+
+def test_a_send_the_vendor_refuses_for_good_gets_an_error_with_its_failure(env, vendor_api):
+    vendor_api.reply_with(Reply(400, b'{"error": "invalid number"}'))
+    body = {"channel_id": env["channel"]["id"], "campaign_id": "cmp-1", "text": "hi", "recipients": [{"phone": BOB}]}
+    answer = env["api"].post("/messages", body)
+    send_sms_jobs(env)
+    work(env["app"])
+    payload = env["receiver"].wait_for(1)[0].json()
+    assert payload["requestId"] == answer.json["request_id"]
+    feedback = payload["messageDeliveryFeedback"]
+    assert feedback["feedbackStatus"] == {"value": "error"}
+    assert feedback["messageExclusion"] is None
+    assert list(feedback["messageFailure"]) == ["category", "type", "code", "reason"]
+    assert feedback["messageFailure"]["type"] == "Hard"
+    assert feedback["messageFailure"]["code"] == "refused"

@@ -186,3 +186,25 @@ def test_channels_refuse_references_outside_the_sandbox_or_vendor(env):
     assert answer.status_code == 422 and "sender_number" in answer.json["error"]["details"]
     assert api.get(f"/channels/{env['channel']['id']}").json["vendor"] == "loopback"
     assert other.get(f"/channels/{env['channel']['id']}").status_code == 404
+
+
+def test_a_report_that_beats_the_send_answer_is_merged_into_the_message(env):
+    """A fast vendor may report before smshooks stored the vendor's id: the report's
+    message, its status and its feedback event are folded into ours."""
+    from support.feedback import make_feedback_webhook
+
+    api, app = env["api"], env["app"]
+    make_feedback_webhook(api, "http://127.0.0.1:9/feedback")
+    answer = send(env, recipients=[{"phone": "+14155550123"}])
+    execution_id = answer.json["messages"][0]["message_execution_id"]
+    hook_id = env["channel"]["feedback_webhook_id"]
+    early = {"reports": [{"id": "vend-1", "to": "+14155550123", "status": "ok"}]}
+    assert app.test_client().post(f"/hooks/{hook_id}", json=early).status_code == 200
+    sender = Worker(app.extensions["smshooks"], kinds=["send_sms"], retry_delays=(0,))
+    while sender.run_once():
+        pass
+    message = api.get(f"/messages/{execution_id}").json
+    assert (message["vendor_message_id"], message["status"]) == ("vend-1", "delivered")
+    assert [r["vendor_status"] for r in message["reports"]] == ["ok"]
+    delivered = [d for d in api.get("/deliveries").json["items"] if d["feedback_status"] == "delivered"]
+    assert [d["message_id"] for d in delivered] == [execution_id]

@@ -12,7 +12,7 @@ from smshooks.consent import is_opted_out
 from smshooks.credentials import open_credentials
 from smshooks.events import OutboundMessage, Status
 from smshooks.feedback import emit_message_status
-from smshooks.store.tables import DeliveryReportRow, OutboundMessageRow, Webhook, utcnow
+from smshooks.store.tables import DeliveryReportRow, FeedbackDelivery, OutboundMessageRow, Webhook, utcnow
 from smshooks.vendor import HttpSession, SendError
 
 if TYPE_CHECKING:
@@ -98,6 +98,11 @@ def attach_vendor_id(session: Session, message_id: str, vendor_message_id: str) 
     if early is not None and early.id != message.id:
         session.execute(
             update(DeliveryReportRow).where(DeliveryReportRow.message_id == early.id).values(message_id=message.id)
+        )
+        # Its feedback events move too, so a later report of the same status
+        # on the merged message is not emitted a second time.
+        session.execute(
+            update(FeedbackDelivery).where(FeedbackDelivery.message_id == early.id).values(message_id=message.id)
         )
         if early.status_rank > message.status_rank:
             message.status, message.status_rank, message.status_at = early.status, early.status_rank, early.status_at

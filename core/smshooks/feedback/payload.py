@@ -39,10 +39,9 @@ def timestamp(at: datetime | None) -> str | None:
 
 
 def failure_from_report(report: DeliveryReportRow) -> dict[str, Any]:
-    failure_type = report.failure_type.capitalize() if report.failure_type else None
     return {
         "category": report.failure_category,
-        "type": failure_type,
+        "type": report.failure_type,
         "code": report.error_code,
         "reason": report.error_reason,
     }
@@ -68,6 +67,7 @@ def feedback_payload(
     if status in (Status.BOUNCE, Status.ERROR) and exclusion is None:
         given = failure or {"code": message.error_code, "reason": message.error_reason}
         message_failure = {key: _text(given.get(key)) for key in FAILURE_KEYS}
+        message_failure["type"] = _failure_type(message_failure["type"])
     return {
         "requestId": message.request_id if transactional else None,
         "imsOrg": message.org,
@@ -146,6 +146,11 @@ def _exclusion(message: OutboundMessageRow) -> dict[str, Any] | None:
 
 def _identity_map(phone: str | None) -> dict[str, Any]:
     return {"Phone": [{"id": phone, "primary": True}] if phone else []}
+
+
+def _failure_type(value: str | None) -> str | None:
+    """The seed's spelling of a failure type: Hard, Soft (ours are hard, soft)."""
+    return value.capitalize() if value in ("hard", "soft") else value
 
 
 def _text(value: Any) -> str | None:

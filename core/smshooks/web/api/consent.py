@@ -16,8 +16,8 @@ from smshooks.store.tables import ConsentLedgerEntry, ConsentRecord
 from smshooks.vendor import to_e164
 from smshooks.web.api.base import ApiBlueprint
 from smshooks.web.api.pagination import PageArgs, page
+from smshooks.web.api.phones import phone_from_path
 from smshooks.web.api.scope import scoped
-from smshooks.web.errors import ApiError
 
 blp = ApiBlueprint(
     "consent",
@@ -27,13 +27,6 @@ blp = ApiBlueprint(
 )
 
 STATES = [s.value for s in ConsentState]
-
-
-def _phone(value: str) -> str:
-    number = to_e164(value)
-    if not number.startswith("+") or not 8 <= len(number) <= 16:
-        raise ApiError(422, "not a phone number", details={"phone": ["an E.164 phone number, e.g. +14155550123"]})
-    return number
 
 
 class LedgerOut(Schema):
@@ -95,7 +88,7 @@ class ConsentChange(Schema):
 
 
 def _subscriber(phone: str) -> dict[str, Any]:
-    number = _phone(phone)
+    number = phone_from_path(phone)
     with gateway().db.session() as session:
         records = session.execute(
             select(ConsentRecord)
@@ -122,7 +115,7 @@ def get_subscriber(phone: str) -> dict[str, Any]:
 @blp.response(200, SubscriberOut)
 def put_subscriber(data: dict[str, Any], phone: str) -> dict[str, Any]:
     """An administrator's change of consent, recorded in the ledger with who made it."""
-    number = _phone(phone)
+    number = phone_from_path(phone)
     sender = to_e164(data["sender_number"])
     new_state = None if data["state"] == "none" else ConsentState(data["state"])
     with gateway().db.transaction() as session:

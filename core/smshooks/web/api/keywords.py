@@ -12,7 +12,7 @@ from smshooks.keywords import KeywordConfig, KeywordSettingsSchema, canon, class
 from smshooks.pipeline import keyword_config
 from smshooks.store.tables import ReplyTemplate, Webhook, utcnow
 from smshooks.web.api.base import ApiBlueprint
-from smshooks.web.api.replies import _reply_ids
+from smshooks.web.api.replies import reply_ids_named
 from smshooks.web.api.scope import get_scoped, scoped
 from smshooks.web.errors import ApiError
 
@@ -72,7 +72,7 @@ def put_keywords(settings: dict[str, Any], webhook_id: str) -> dict[str, Any]:
     """Replace the webhook's keyword configuration; 422 with field messages when invalid."""
     with gateway().db.transaction() as session:
         webhook = get_scoped(session, Webhook, webhook_id, "webhook")
-        wanted = _reply_ids(settings)
+        wanted = reply_ids_named(settings)
         if wanted:
             known = set(
                 session.execute(

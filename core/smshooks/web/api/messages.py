@@ -12,8 +12,8 @@ from smshooks.app import gateway
 from smshooks.replies import ReplyTemplateError
 from smshooks.sending import MAX_RECIPIENTS, Recipient, send_request
 from smshooks.store.tables import Channel, ReplyTemplate
-from smshooks.vendor import to_e164
 from smshooks.web.api.base import ApiBlueprint
+from smshooks.web.api.phones import subscriber_number
 from smshooks.web.errors import ApiError
 
 blp = ApiBlueprint(
@@ -24,18 +24,13 @@ blp = ApiBlueprint(
 )
 
 
-def _e164(value: str) -> str | None:
-    number = to_e164(value)
-    return number if number.startswith("+") and 8 <= len(number) <= 16 else None
-
-
 class RecipientIn(Schema):
     phone = fields.String(required=True, validate=validate.Length(1, 32))
     profile = fields.Dict(keys=fields.String(), load_default=None, allow_none=True)
 
     @validates("phone")
     def check_phone(self, value: str, **_: Any) -> None:
-        if _e164(value) is None:
+        if subscriber_number(value) is None:
             raise ValidationError("not an E.164 phone number, e.g. +14155550123")
 
 
@@ -54,7 +49,7 @@ class SendIn(Schema):
         errors: dict[str, list[str]] = {}
         if ("text" in data) == ("reply_id" in data):
             errors["text"] = ["give either text or reply_id"]
-        phones = [_e164(r["phone"]) for r in data.get("recipients", [])]
+        phones = [subscriber_number(r["phone"]) for r in data.get("recipients", [])]
         unique = {p for p in phones if p}
         if len(unique) > MAX_RECIPIENTS:
             errors["recipients"] = [f"at most {MAX_RECIPIENTS} unique recipients per request"]
@@ -82,7 +77,7 @@ class SendOut(Schema):
 @blp.response(202, SendOut)
 def send(data: dict[str, Any]) -> dict[str, Any]:
     """Send an SMS to up to 20 recipients through a channel; opted-out recipients are excluded."""
-    recipients = [Recipient(_e164(r["phone"]) or "", r.get("profile")) for r in data["recipients"]]
+    recipients = [Recipient(subscriber_number(r["phone"]) or "", r.get("profile")) for r in data["recipients"]]
     with gateway().db.transaction() as session:
         channel = session.get(Channel, data["channel_id"])
         if channel is None or channel.org != g.org or channel.sandbox != g.sandbox:

@@ -12,7 +12,7 @@ from smshooks.app import gateway
 from smshooks.store.tables import Profile, utcnow
 from smshooks.store.upsert import insert_once
 from smshooks.web.api.base import ApiBlueprint
-from smshooks.web.api.consent import _phone
+from smshooks.web.api.phones import phone_from_path
 from smshooks.web.api.scope import scoped
 from smshooks.web.errors import ApiError
 
@@ -44,7 +44,7 @@ def _find(session: Any, phone: str) -> Profile | None:
 def get_profile(phone: str) -> Profile:
     """One subscriber's profile."""
     with gateway().db.session() as session:
-        profile = _find(session, _phone(phone))
+        profile = _find(session, phone_from_path(phone))
         if profile is None:
             raise ApiError(404, "no such profile")
         return profile
@@ -55,7 +55,7 @@ def get_profile(phone: str) -> Profile:
 @blp.response(200, ProfileOut)
 def put_profile(data: dict[str, Any], phone: str) -> Profile:
     """Create or replace a subscriber's attributes."""
-    number = _phone(phone)
+    number = phone_from_path(phone)
     now = utcnow()
     with gateway().db.transaction() as session:
         key = {"org": g.org, "sandbox": g.sandbox, "phone": number}

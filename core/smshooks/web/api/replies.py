@@ -80,12 +80,13 @@ def reply_ids_in_use(session: Any, reply_id: str) -> list[str]:
     for webhook_id, settings in session.execute(
         select(Webhook.id, Webhook.keyword_settings).where(*scoped(Webhook), Webhook.keyword_settings.is_not(None))
     ):
-        if reply_id in _reply_ids(settings):
+        if reply_id in reply_ids_named(settings):
             used.append(webhook_id)
     return used
 
 
-def _reply_ids(settings: dict[str, Any]) -> set[str]:
+def reply_ids_named(settings: dict[str, Any]) -> set[str]:
+    """The reply ids a webhook's keyword settings refer to."""
     ids = {c.get("reply_id") for c in settings.get("categories", [])}
     ids.add((settings.get("fuzzy_opt_out") or {}).get("reply_id"))
     ids.add(settings.get("default_reply_id"))

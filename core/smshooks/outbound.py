@@ -20,6 +20,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+#: the outbox job that sends one stored message (replies and transactional sends)
+SEND_SMS = "send_sms"
+
 
 class PermanentFailure(Exception):
     """The job can never succeed; the message is marked ``error``."""

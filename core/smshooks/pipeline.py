@@ -23,6 +23,7 @@ from smshooks.consent import ConsentState, Evidence, change, effective_state, re
 from smshooks.events import InboundMessage, Status
 from smshooks.ingest import new_message_id
 from smshooks.keywords import Category, Classification, KeywordConfig, Match, canon, classify
+from smshooks.outbound import SEND_SMS
 from smshooks.replies import BUILTIN_REPLIES, ReplyTemplateError, render
 from smshooks.store.tables import (
     InboundMessageRow,
@@ -39,7 +40,6 @@ log = logging.getLogger(__name__)
 #: the fuzzy prompt and the default reply go to one number at most once in this time
 REPLY_RATE_WINDOW = timedelta(hours=24)
 DEFAULT_PENDING_HOURS = 72
-SEND_SMS = "send_sms"
 
 
 @dataclass(frozen=True)

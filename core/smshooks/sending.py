@@ -20,11 +20,11 @@ from smshooks.consent import is_opted_out
 from smshooks.events import Status
 from smshooks.feedback import emit_message_status
 from smshooks.ingest import new_message_id
+from smshooks.outbound import SEND_SMS
 from smshooks.replies import render, segments
 from smshooks.store.tables import Channel, Credential, OutboundMessageRow, Profile, utcnow
 from smshooks.store.upsert import insert_once
 
-SEND_SMS = "send_sms"
 MAX_RECIPIENTS = 20
 EXCLUDED_OPTED_OUT = "opted_out"
 

@@ -14,8 +14,9 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from smshooks import jobs
+from smshooks.feedback import JOB_KIND as FEEDBACK_JOB
 from smshooks.feedback.delivery import deliver as _deliver_feedback
-from smshooks.outbound import PermanentFailure, TryAgain, send_stored_message
+from smshooks.outbound import SEND_SMS, PermanentFailure, TryAgain, send_stored_message
 from smshooks.vendor import HttpSession
 
 if TYPE_CHECKING:
@@ -31,7 +32,7 @@ def _send_sms(worker: Worker, job: jobs.ClaimedJob) -> None:
 
 
 #: job kind → handler; a handler raises TryAgain to retry, PermanentFailure to give up
-HANDLERS: dict[str, Handler] = {"send_sms": _send_sms, "feedback": _deliver_feedback}
+HANDLERS: dict[str, Handler] = {SEND_SMS: _send_sms, FEEDBACK_JOB: _deliver_feedback}
 
 
 class Worker:

@@ -66,7 +66,10 @@ def test_templates_that_do_not_render_are_refused_at_save_time(api, template, ne
         ("{{ [1]|tojson(indent=10**9) }}", "indent above"),
         ("{{ (2).to_bytes(10**9, 'big') }}", "to_bytes"),
         ("{% set ns = namespace(s='x') %}{% for i in range(64) %}{% set ns.s = ns.s ~ ns.s %}{% endfor %}", "~"),
-        ("{% set s %}{% for i in range(10000) %}{{ 'x'*1000 }}{% endfor %}{% endset %}{{ s|length }}", "output"),
+        (
+            "{% set x = 'x'*1000 %}{% set s %}{% for i in range(100) %}{{ x }}{% endfor %}{% endset %}{{ s|length }}",
+            "a block's output",
+        ),
         ("{{ lipsum(10**6) }}", "lipsum"),
         ("{% for i in range(10000) %}{% for j in range(10000) %}{% endfor %}{% endfor %}x", "longer than 100 ms"),
         ("{{ 'x' * 1600 }}", "11 SMS segments"),

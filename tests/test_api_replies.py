@@ -42,6 +42,64 @@ def test_templates_that_do_not_render_are_refused_at_save_time(api, template, ne
     assert api.get("/replies").json["items"] == []
 
 
+@pytest.mark.parametrize(
+    ("template", "needle"),
+    [
+        ("{% include 'other' %}", "include"),
+        ("{% extends 'base' %}", "extends"),
+        ("{% import 'macros' as m %}{{ m }}", "import"),
+        ("{{ range(10**9)|length }}", "range() of more than 10000"),
+        ("{% macro f() %}{{ f() }}{% endmacro %}{{ f() }}", "recurses too deeply"),
+        ("{{ 10**1000000 }}", "4096 bits"),
+        ("{{ 'x'*10**10 }}", "repeating"),
+        ("{{ '{:>999999999}'.format(1) }}", "width or precision"),
+        ("{{ '{:.999999f}'.format(1.5) }}", "width or precision"),
+        ("{{ '%999999999d' % 1 }}", "width or precision"),
+        ("{{ '%s'|format('x') ~ '%*d'|format(10**9, 1) }}", "'*' widths"),
+        ("{{ 'x'|center(10**9) }}", "width above"),
+        ("{{ 'x'.ljust(10**9) }}", "width above"),
+        ("{{ 'a\nb'|indent(10**9) }}", "indent"),
+        ("{{ 'a b c d'|wordwrap(1, wrapstring='-'*60000) }}", "wordwrap"),
+        ("{{ range(10000)|join('y'*1000) }}", "join"),
+        ("{{ ('x'*60000)|replace('x', 'yy') }}", "replace()"),
+        ("{{ range(10)|batch(10**9, 'x')|list }}", "linecount"),
+        ("{{ [1]|tojson(indent=10**9) }}", "indent above"),
+        ("{{ (2).to_bytes(10**9, 'big') }}", "to_bytes"),
+        ("{% set ns = namespace(s='x') %}{% for i in range(64) %}{% set ns.s = ns.s ~ ns.s %}{% endfor %}", "~"),
+        (
+            "{% set x = 'x'*1000 %}{% set s %}{% for i in range(100) %}{{ x }}{% endfor %}{% endset %}{{ s|length }}",
+            "a block's output",
+        ),
+        ("{{ lipsum(10**6) }}", "lipsum"),
+        ("{% for i in range(10000) %}{% for j in range(10000) %}{% endfor %}{% endfor %}x", "longer than 100 ms"),
+        ("{{ 'x' * 1600 }}", "11 SMS segments"),
+        ("{{ " + "(" * 1990 + "1" + ")" * 1990 + " }}", "nests too deeply"),
+    ],
+    ids=lambda value: value if len(value) < 40 else value[:40] + "…",
+)
+def test_hostile_templates_are_refused_with_the_reason(api, template, needle):
+    answer = api.post("/replies", {"name": "hostile", "template": template})
+    assert answer.status_code == 422, answer.json
+    [reason] = answer.json["error"]["details"]["template"]
+    assert needle in reason
+    assert api.get("/replies").json["items"] == []
+
+
+def test_hostile_templates_are_refused_on_change_too(api):
+    reply = api.post("/replies", {"name": "ok", "template": "hi"}).json
+    answer = api.request("PATCH", f"/replies/{reply['id']}", {"template": "{{ range(10**9)|list }}"})
+    assert answer.status_code == 422
+    assert "line 1: range() of more than 10000 items" in answer.json["error"]["details"]["template"]
+    assert api.get(f"/replies/{reply['id']}").json["template"] == "hi"
+
+
+def test_a_missing_profile_attribute_takes_its_default(api):
+    answer = api.post("/replies", {"name": "d", "template": 'Bye {{ profile.nickname | default("friend") }}'})
+    assert answer.json["sample"]["text"] == "Bye friend"
+    answer = api.post("/replies", {"name": "e", "template": "Bye {{ profile.nickname }}{{ profile.a.b }}"})
+    assert answer.json["sample"]["text"] == "Bye"
+
+
 def test_replies_are_scoped_and_names_unique(api):
     api.post("/replies", {"name": "a", "template": "hi"})
     assert api.post("/replies", {"name": "a", "template": "hello"}).status_code == 409

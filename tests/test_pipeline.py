@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import json
 
 import pytest
 from sqlalchemy import text
@@ -230,3 +231,77 @@ def test_the_ledger_cannot_be_edited_even_with_sql(gw):
         with pytest.raises(Exception, match="append-only"), engine.begin() as conn:
             conn.execute(text(statement))
     assert gw.history()[0]["new_state"] == "opted_out"
+
+
+# -- nothing a reply template does can stop an opt-out -------------------------------------
+
+BUILTIN_OPT_OUT = (
+    "You are unsubscribed and will receive no more messages from this number. Reply START to subscribe again."
+)
+
+
+def _signed_webhook_with_opt_out_reply(gw: Gateway, template: str) -> str:
+    """A webhook whose loopback credential signs, replying to STOP with ``template``."""
+    cred = gw.api.post(
+        "/credentials",
+        {"name": "signed", "vendor": "loopback", "account": "S", "api_url": gw.vendor_api.url, "secret": "s3cret"},
+    )
+    hook = gw.api.post(
+        "/webhooks", {"name": "signed-in", "vendor": "loopback", "type": "inbound", "credentials_id": cred.json["id"]}
+    ).json
+    reply = gw.api.post("/replies", {"name": "bye", "template": template})
+    assert reply.status_code == 201, reply.json  # it renders for the save-time sample subscriber
+    settings = {"categories": [{"category": "opt_out", "keywords": ["STOP"], "reply_id": reply.json["id"]}]}
+    assert gw.api.request("PUT", f"/webhooks/{hook['id']}/keywords", settings).status_code == 200
+    return hook["id"]
+
+
+def _signed_text(gw: Gateway, webhook_id: str, body: str):
+    payload = json.dumps({"messages": [{"id": "in-signed", "from": SUBSCRIBER, "to": OUR_NUMBER, "text": body}]})
+    signature = loopback.sign("s3cret", payload.encode())
+    return gw.client.post(
+        f"/hooks/{webhook_id}",
+        data=payload,
+        content_type="application/json",
+        headers={loopback.SIGNATURE_HEADER: signature},
+    )
+
+
+@pytest.mark.parametrize(
+    "for_real_subscribers",
+    [
+        "{{ range(200000)|list|length }}",
+        "{{ 10 ** 100000 }}",
+        "{% macro f() %}{{ f() }}{% endmacro %}{{ f() }}",
+        "{% for i in range(10000) %}{% for j in range(10000) %}{% endfor %}{% endfor %}x",
+        "{{ 'x' * 2000 }}",
+        "{{ 1 // 0 }}",
+        "{{ profile.nickname }}",
+    ],
+    ids=[
+        "range over the limit",
+        "integer too long to write",
+        "recursive macro",
+        "longer than the deadline",
+        "more than 10 segments",
+        "division by zero",
+        "renders empty",
+    ],
+)
+def test_a_signed_stop_is_recorded_and_answered_whatever_the_opt_out_reply_does(gw, for_real_subscribers):
+    # The sample subscriber is Ada; a real one (no profile) takes the other branch.
+    template = "{% if profile.first_name == 'Ada' %}Bye Ada{% else %}" + for_real_subscribers + "{% endif %}"
+    webhook_id = _signed_webhook_with_opt_out_reply(gw, template)
+    answer = _signed_text(gw, webhook_id, "STOP")
+    assert 200 <= answer.status_code < 300, answer.data
+    assert gw.state() == "opted_out"
+    [entry] = gw.history()
+    assert (entry["new_state"], entry["keyword"], entry["action"]) == ("opted_out", "STOP", "opt_out")
+    assert entry["reply_text"] == BUILTIN_OPT_OUT
+    assert [sent["text"] for sent in gw.deliver()] == [BUILTIN_OPT_OUT]
+
+
+def test_a_missing_profile_attribute_takes_its_default_in_a_reply(gw):
+    webhook_id = _signed_webhook_with_opt_out_reply(gw, 'Bye {{ profile.first_name | default("friend") }}!')
+    assert _signed_text(gw, webhook_id, "STOP").status_code == 200
+    assert [sent["text"] for sent in gw.deliver()] == ["Bye friend!"]

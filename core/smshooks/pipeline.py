@@ -1,9 +1,15 @@
-"""The keyword pipeline: classify → apply consent → choose and render a reply → record.
+"""The keyword pipeline: classify → render the candidate reply → apply consent → record.
 
-Runs inside the transaction that stores the inbound message, so the message,
-the consent change, the ledger entry and the reply job commit together — the
-vendor's 2xx comes only after that. ``decide`` holds the rules of
-keywords.md 6.6-6.7 as a pure function; ``handle_inbound`` applies them.
+Two steps. :func:`prepare_inbound` runs *before* the write transaction: it
+reads the consent state, classifies, and renders the reply that state calls
+for, so a slow template (bounded, but up to 100 ms) never holds the write lock
+other tenants wait on. :func:`handle_inbound` runs inside the transaction that
+stores the inbound message: it re-reads the state under lock, decides, and
+writes the consent change, the ledger entry and the reply job, which commit
+together — the vendor's 2xx comes only after that. Nothing a template does can
+stop the consent change: any failure to render is logged and the built-in
+text goes out instead. ``decide`` holds the rules of keywords.md 6.6-6.7 as a
+pure function.
 """
 
 from __future__ import annotations
@@ -24,8 +30,9 @@ from smshooks.events import InboundMessage, Status
 from smshooks.ingest import new_message_id
 from smshooks.keywords import Category, Classification, KeywordConfig, Match, canon, classify
 from smshooks.outbound import SEND_SMS
-from smshooks.replies import BUILTIN_REPLIES, ReplyTemplateError, render
+from smshooks.replies import BUILTIN_REPLIES, render
 from smshooks.store.tables import (
+    ConsentRecord,
     InboundMessageRow,
     OutboundMessageRow,
     Profile,
@@ -131,6 +138,38 @@ class PipelineResult:
     outbound_message_id: str | None = None
 
 
+@dataclass(frozen=True)
+class PreparedReply:
+    """The reply :func:`prepare_inbound` rendered before the write transaction."""
+
+    #: the decision's reply key (BUILTIN_REPLIES / reply_ids) it was rendered for; None for no reply
+    reply: str | None
+    #: the text for that key: the configured template, else the built-in text; None for none
+    text: str | None
+
+
+def prepare_inbound(session: Session, webhook: Webhook, message: InboundMessage) -> PreparedReply:
+    """Render the reply ``message`` would get, reading (not locking) the consent state.
+
+    Call it before opening the write transaction. It never raises: whatever
+    goes wrong is logged, and :func:`handle_inbound` then sends the built-in text.
+    """
+    try:
+        now = utcnow()
+        config = keyword_config(webhook)
+        classification = classify(message.text, config)
+        record = session.execute(
+            select(ConsentRecord).filter_by(
+                org=message.org, sandbox=message.sandbox, sender_number=message.recipient, subscriber=message.sender
+            )
+        ).scalar()
+        decision = _decide(classification, record, config, message, now)
+        return PreparedReply(decision.reply, _reply_text(session, message, config, classification, decision))
+    except Exception:
+        log.exception("preparing the reply to an inbound message failed; the built-in text will be used")
+        return PreparedReply(None, None)
+
+
 def handle_inbound(
     session: Session,
     webhook: Webhook,
@@ -139,24 +178,22 @@ def handle_inbound(
     *,
     vendor_name: str,
     inline_replies: bool,
+    prepared: PreparedReply | None = None,
 ) -> PipelineResult:
-    """Classify one stored inbound message and apply the consequences in ``session``."""
+    """Classify one stored inbound message and apply the consequences in ``session``.
+
+    ``prepared`` is :func:`prepare_inbound`'s answer for ``message``, made before
+    the transaction; without it the reply is rendered here, inside it.
+    """
+    if prepared is None:
+        prepared = prepare_inbound(session, webhook, message)
     now = utcnow()
     config = keyword_config(webhook)
     classification = classify(message.text, config)
     our_number = message.recipient
     record = record_for_update(session, message.org, message.sandbox, our_number, message.sender)
-    state = effective_state(record, now)
-    decision = decide(
-        classification,
-        state,
-        config,
-        text=message.text,
-        last_fuzzy_prompt_at=record.last_fuzzy_prompt_at,
-        last_default_reply_at=record.last_default_reply_at,
-        now=now,
-    )
-    reply_text = _reply_text(session, message, config, classification, decision)
+    decision = _decide(classification, record, config, message, now)
+    reply_text = _locked_reply_text(message, config, classification, decision, prepared)
     if decision.reply and reply_text is None:
         decision = replace(decision, reply=None)
 
@@ -210,6 +247,42 @@ def handle_inbound(
     )
 
 
+def _decide(
+    classification: Classification,
+    record: ConsentRecord | None,
+    config: KeywordConfig,
+    message: InboundMessage,
+    now: datetime,
+) -> Decision:
+    return decide(
+        classification,
+        effective_state(record, now),
+        config,
+        text=message.text,
+        last_fuzzy_prompt_at=record.last_fuzzy_prompt_at if record else None,
+        last_default_reply_at=record.last_default_reply_at if record else None,
+        now=now,
+    )
+
+
+def _locked_reply_text(
+    message: InboundMessage,
+    config: KeywordConfig,
+    classification: Classification,
+    decision: Decision,
+    prepared: PreparedReply,
+) -> str | None:
+    """The reply for the decision taken under lock: the prepared text when it was
+    rendered for the same reply, else (the state changed in between) the built-in
+    text, which is trusted and fast — no administrator's template runs in here."""
+    if decision.reply is None:
+        return None
+    if decision.reply == prepared.reply:
+        return prepared.text
+    log.info("the consent state changed while the reply was prepared; using the built-in %s text", decision.reply)
+    return _builtin_text(decision.reply, _keyword_context(message, config, classification))
+
+
 def enqueue_reply(
     session: Session,
     webhook: Webhook,
@@ -253,38 +326,45 @@ def _reply_text(
     decision: Decision,
 ) -> str | None:
     """The rendered reply: the configured template, else the built-in text.
-    A broken or deleted template never blocks an opt-out: it falls back."""
+    A broken, hostile or deleted template never blocks an opt-out: it falls back."""
     if decision.reply is None:
         return None
     reply_id = config.reply_ids.get(decision.reply)
-    context = _context(session, message, config, classification)
+    context = _keyword_context(message, config, classification)
     if reply_id:
-        template = session.execute(
-            select(ReplyTemplate.template).where(
-                ReplyTemplate.id == reply_id,
-                ReplyTemplate.org == message.org,
-                ReplyTemplate.sandbox == message.sandbox,
-            )
-        ).scalar()
-        if template is not None:
-            try:
-                return render(template, context) or None
-            except ReplyTemplateError as exc:
-                log.error("reply %s does not render (%s); using the built-in text", reply_id, exc)
-        else:
-            log.error("reply %s is configured but does not exist; using the built-in text", reply_id)
-    builtin = BUILTIN_REPLIES.get(decision.reply)
-    return render(builtin, context) if builtin else None
+        try:
+            template = session.execute(
+                select(ReplyTemplate.template).where(
+                    ReplyTemplate.id == reply_id,
+                    ReplyTemplate.org == message.org,
+                    ReplyTemplate.sandbox == message.sandbox,
+                )
+            ).scalar()
+            if template is None:
+                log.error("reply %s is configured but does not exist; using the built-in text", reply_id)
+            else:
+                text = render(template, {**context, "profile": _profile_attributes(session, message)})
+                if text:
+                    return text
+                log.error("reply %s renders empty for %s; using the built-in text", reply_id, message.sender)
+        except Exception as exc:  # ReplyTemplateError, or anything else: the subscriber still gets an answer
+            log.error("reply %s does not render (%s); using the built-in text", reply_id, exc)
+    return _builtin_text(decision.reply, context)
 
 
-def _context(
-    session: Session, message: InboundMessage, config: KeywordConfig, classification: Classification
-) -> dict[str, Any]:
-    attributes = session.execute(
-        select(Profile.attributes).where(
-            Profile.org == message.org, Profile.sandbox == message.sandbox, Profile.phone == message.sender
-        )
-    ).scalar()
+def _builtin_text(reply: str, context: dict[str, Any]) -> str | None:
+    builtin = BUILTIN_REPLIES.get(reply)
+    if builtin is None:
+        return None
+    try:
+        return render(builtin, context)
+    except Exception:  # cannot happen with the shipped texts; never worth an opt-out
+        log.exception("the built-in %s reply does not render", reply)
+        return None
+
+
+def _keyword_context(message: InboundMessage, config: KeywordConfig, classification: Classification) -> dict[str, Any]:
+    """What a reply sees, but the profile."""
     return {
         "keyword": classification.keyword or "",
         "category": classification.category.value,
@@ -293,8 +373,16 @@ def _context(
         "opt_out_keyword": _first_keyword(config, Category.OPT_OUT, "STOP"),
         "opt_in_keyword": _first_keyword(config, Category.OPT_IN, "START"),
         "help_keyword": _first_keyword(config, Category.HELP, "HELP"),
-        "profile": attributes or {},
     }
+
+
+def _profile_attributes(session: Session, message: InboundMessage) -> dict[str, Any]:
+    attributes = session.execute(
+        select(Profile.attributes).where(
+            Profile.org == message.org, Profile.sandbox == message.sandbox, Profile.phone == message.sender
+        )
+    ).scalar()
+    return attributes or {}
 
 
 def _first_keyword(config: KeywordConfig, category: Category, conventional: str) -> str:

@@ -7,8 +7,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from jinja2 import StrictUndefined, TemplateError
-from jinja2.sandbox import SandboxedEnvironment
+import jinja2
+
+from smshooks import templating
 
 #: what a sample rendering at save time fills in, so a template that uses them renders
 SAMPLE_CONTEXT: dict[str, Any] = {
@@ -23,6 +24,12 @@ SAMPLE_CONTEXT: dict[str, Any] = {
 }
 
 MAX_REPLY_LENGTH = 1600
+#: the most SMS segments a reply may cost (10 of 153 GSM-7 characters)
+MAX_REPLY_SEGMENTS = 10
+
+#: what rendering one reply may cost; the raw output may be twice the longest
+#: message, as the ends are stripped before the segments are counted
+REPLY_LIMITS = templating.Limits(render_seconds=0.1, max_output=2 * MAX_REPLY_LENGTH)
 
 
 class ReplyTemplateError(ValueError):
@@ -34,35 +41,37 @@ class ReplyTemplateError(ValueError):
 
 
 @lru_cache(maxsize=1)
-def environment() -> SandboxedEnvironment:
-    # Sandboxed: templates are written by administrators through the API and
-    # must not reach Python internals. No autoescape: SMS is plain text.
-    return SandboxedEnvironment(undefined=StrictUndefined, autoescape=False, keep_trailing_newline=False)
+def environment() -> templating.BoundedEnvironment:
+    # Sandboxed and bounded: templates are written by administrators through
+    # the API; they must not reach Python internals nor hold up the server.
+    return templating.environment(REPLY_LIMITS, undefined=jinja2.StrictUndefined)
+
+
+@lru_cache(maxsize=256)
+def _compiled(template: str) -> jinja2.Template:
+    return templating.compile_template(environment(), template)
 
 
 def render(template: str, context: Mapping[str, Any]) -> str:
-    """Render ``template``. A misspelt top-level name is an error (caught when the
-    template is saved); a profile attribute a subscriber lacks renders as ''."""
-    env = environment()
+    """Render ``template`` under :data:`REPLY_LIMITS`; at most :data:`MAX_REPLY_SEGMENTS`.
+
+    A misspelt top-level name is an error (caught when the template is saved);
+    a profile attribute a subscriber lacks renders as '' and ``default`` replaces it.
+    Any failure is a :class:`ReplyTemplateError`.
+    """
+    values = dict(context)
+    values["profile"] = templating.lenient(values.get("profile") or {})
     try:
-        compiled = env.from_string(template)
-        values = dict(context)
-        values["profile"] = _Lenient(values.get("profile") or {})
-        return compiled.render(values).strip()
-    except TemplateError as exc:
-        raise ReplyTemplateError(str(exc.message or exc), getattr(exc, "lineno", None)) from None
-
-
-class _Lenient(dict):
-    """A dict whose missing keys read as '' in templates (``profile.x`` and ``profile['x']``)."""
-
-    def __getattr__(self, name: str) -> Any:
-        if name.startswith("_"):
-            raise AttributeError(name)
-        return self.get(name, "")
-
-    def __missing__(self, key: str) -> str:
-        return ""
+        text = templating.render(_compiled(template), values).strip()
+    except templating.TemplateError as exc:
+        raise ReplyTemplateError(exc.reason, exc.line) from None
+    cost = segments(text)
+    if cost.segments > MAX_REPLY_SEGMENTS:
+        raise ReplyTemplateError(
+            f"the reply is {cost.segments} SMS segments ({cost.characters} characters, {cost.encoding});"
+            f" at most {MAX_REPLY_SEGMENTS}"
+        )
+    return text
 
 
 # --- segments -------------------------------------------------------------------

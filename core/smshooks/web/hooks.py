@@ -19,7 +19,7 @@ from smshooks.app import Gateway, gateway
 from smshooks.credentials import open_credentials
 from smshooks.events import stamp
 from smshooks.ingest import Stored, storable, store_events
-from smshooks.pipeline import handle_inbound
+from smshooks.pipeline import handle_inbound, prepare_inbound
 from smshooks.store.replay import DatabaseReplayGuard, Replayed
 from smshooks.store.tables import Webhook
 from smshooks.vendor import PayloadError, ReplayGuard, SignatureError, WebhookRequest
@@ -102,6 +102,14 @@ def receive(webhook_id: str) -> Response:
     stamped = [stamp(event, org=webhook.org, sandbox=webhook.sandbox, webhook_id=webhook.id) for event in events]
     inline = vendor.replies_inline(credential)
     inline_replies: list[str] = []
+    # Replies are rendered before the write transaction, so a template (up to
+    # its 100 ms limit) never holds the lock other webhooks wait for.
+    prepared = {}
+    if webhook.type == "inbound":
+        with gw.db.session() as session:
+            for event in stamped:
+                if event.kind == "inbound":
+                    prepared[id(event)] = prepare_inbound(session, webhook, event)
     # One transaction: the events, the consent changes, the ledger entries,
     # the reply jobs and the feedback deliveries commit together, before the
     # vendor hears 2xx.
@@ -120,7 +128,13 @@ def receive(webhook_id: str) -> Response:
             classification = None
             if webhook.type == "inbound":
                 result = handle_inbound(
-                    session, webhook, outcome.event, outcome.row_id, vendor_name=vendor.name, inline_replies=inline
+                    session,
+                    webhook,
+                    outcome.event,
+                    outcome.row_id,
+                    vendor_name=vendor.name,
+                    inline_replies=inline,
+                    prepared=prepared.get(id(outcome.event)),
                 )
                 classification = result.classification
                 if result.inline and result.reply_text:

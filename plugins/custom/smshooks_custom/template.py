@@ -1,7 +1,11 @@
 """The payload template: the request body a provider expects, written as JSON with placeholders.
 
-Templates are Jinja2, rendered in a :class:`~jinja2.sandbox.SandboxedEnvironment`
-(no attribute of Python internals is reachable). Every ``{{ … }}`` output goes
+Templates are Jinja2, rendered by the host's bounded sandbox
+(:mod:`smshooks.templating`, shared with the reply texts): no attribute of
+Python internals is reachable, a render is interrupted after 100 ms, a body is
+at most :data:`MAX_BODY` and no expression may build a larger value, ``range``,
+``*``, ``**``, format widths and the padding filters are bounded, and
+``{% include %}`` & co. are refused. Every ``{{ … }}`` output goes
 through :func:`json_value`, so a value always lands as valid JSON where the
 template author put it:
 
@@ -26,28 +30,25 @@ from __future__ import annotations
 import functools
 import json
 import re
-import traceback
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 import jinja2
 import jinja2.meta
-from jinja2.exceptions import SecurityError
-from jinja2.sandbox import SandboxedEnvironment
+
+from smshooks import templating
 
 #: variables every payload template must reference (the seed's rule)
 REQUIRED_VARIABLES = ("fromNumber", "toNumber", "message")
 
 #: the largest request body a template may render, in characters
-MAX_BODY = 256 * 1024
-MAX_EXPONENT = 64
-#: filters whose output size the template chooses freely (padding, wrapping, printf widths)
-_AMPLIFYING_FILTERS = ("center", "indent", "wordwrap", "format")
+MAX_BODY = 64 * 1024
+#: what rendering one payload may cost (time, body size, the values it builds)
+PAYLOAD_LIMITS = templating.Limits(render_seconds=0.1, max_output=MAX_BODY, max_length=MAX_BODY)
 
-_TEMPLATE_FILENAME = "<template>"
 # Characters valid in JSON but unsafe on the wire or in JavaScript-based parsers:
 # lone surrogates cannot be encoded as UTF-8; U+2028/U+2029 end a JavaScript line.
 _UNSAFE = re.compile("[\ud800-\udfff\u2028\u2029]")
@@ -140,76 +141,27 @@ def new_uuid() -> str:
     return str(uuid.uuid4())
 
 
-class PayloadEnvironment(SandboxedEnvironment):
-    """The sandbox, also refusing the cheap ways to make a template eat the server's memory.
+def _sized(env: templating.BoundedEnvironment, write: Callable[..., Any]) -> Callable[..., Any]:
+    """A filter that refuses a value whose text would be larger than a body may be."""
 
-    ``"x" * 10**9`` and friends are refused, and so are the filters that pad
-    text to a width the template chooses; ``replace`` and ``join`` refuse to
-    build text longer than :data:`MAX_BODY`, and what a template writes is
-    capped at that while it renders. (A loop that writes nothing can still
-    burn CPU: templates are written by the organisation's own admins.)
-    """
+    @functools.wraps(write)
+    def sized(value: Any, *args: Any, **kwargs: Any) -> Any:
+        env.check_size(value)
+        return write(value, *args, **kwargs)
 
-    intercepted_binops = frozenset({"*", "**"})
-
-    def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
-        if operator == "**" and isinstance(right, int | float) and abs(right) > MAX_EXPONENT:
-            raise SecurityError(f"exponent {right} is larger than {MAX_EXPONENT}")
-        if operator == "*":
-            for sequence, times in ((left, right), (right, left)):
-                repeats = isinstance(sequence, str | list | tuple) and isinstance(times, int)
-                if repeats and len(sequence) * times > MAX_BODY:
-                    raise SecurityError(f"repeating a value would exceed {MAX_BODY} characters")
-        return super().call_binop(context, operator, left, right)
+    return sized
 
 
-def _refuse_longer_than_max(length: int) -> None:
-    if length > MAX_BODY:
-        raise SecurityError(f"the value would be longer than {MAX_BODY} characters")
-
-
-def _bounded_replace(original: Any) -> Any:
-    """``replace``, refusing before it builds text longer than :data:`MAX_BODY`."""
-
-    @functools.wraps(original)
-    def replace(eval_ctx: Any, value: Any, old: Any, new: Any, count: Any = None) -> Any:
-        text, old, new = str(value), str(old), str(new)
-        hits = text.count(old) if old else len(text) + 1
-        if count is not None:
-            hits = min(hits, int(count))
-        _refuse_longer_than_max(len(text) + hits * (len(new) - len(old)))
-        return original(eval_ctx, value, old, new, count)
-
-    return replace
-
-
-def _bounded_join(original: Any) -> Any:
-    """``join``, refusing before it builds text longer than :data:`MAX_BODY`."""
-
-    @functools.wraps(original)
-    def join(eval_ctx: Any, value: Any, d: Any = "", attribute: Any = None) -> Any:
-        items = list(value)
-        if attribute is None:
-            _refuse_longer_than_max(sum(len(str(item)) for item in items) + len(str(d)) * max(len(items) - 1, 0))
-        return original(eval_ctx, items, d, attribute)
-
-    return join
-
-
-def _environment() -> PayloadEnvironment:
-    env = PayloadEnvironment(
+def _environment() -> templating.BoundedEnvironment:
+    env = templating.environment(
+        PAYLOAD_LIMITS,
+        undefined=jinja2.ChainableUndefined,  # a missing value is empty; ``default`` replaces it
         finalize=json_value,
-        undefined=jinja2.ChainableUndefined,
-        autoescape=False,
         keep_trailing_newline=True,
     )
-    for name in _AMPLIFYING_FILTERS:
-        env.filters.pop(name, None)
-    env.filters["replace"] = _bounded_replace(env.filters["replace"])
-    env.filters["join"] = _bounded_join(env.filters["join"])
-    env.filters["json"] = json_filter
-    env.filters["tojson"] = json_filter
-    env.filters["digits"] = digits
+    env.filters["json"] = _sized(env, json_filter)
+    env.filters["tojson"] = env.filters["json"]
+    env.filters["digits"] = _sized(env, digits)
     env.globals.update(now_iso=now_iso, now_epoch=now_epoch, uuid=new_uuid)
     return env
 
@@ -227,25 +179,11 @@ class PayloadTemplate:
     def render(self, variables: Mapping[str, Any]) -> str:
         """The request body: valid JSON, or a :class:`TemplateError` with the line and reason."""
         try:
-            text = _bounded(self.template.generate(variables))
-        except TemplateError:
-            raise
-        except jinja2.TemplateError as exc:
-            raise TemplateError(_reason(exc), _template_line(exc)) from None
-        except Exception as exc:  # a helper or an operator on the wrong type: still the template's fault
-            raise TemplateError(_reason(exc), _template_line(exc)) from None
+            text = templating.render(self.template, variables)
+        except templating.TemplateError as exc:
+            raise TemplateError(exc.reason, exc.line) from None
         check_json(text, self.source)
         return text
-
-
-def _bounded(chunks: Iterator[str]) -> str:
-    parts, size = [], 0
-    for chunk in chunks:
-        size += len(chunk)
-        if size > MAX_BODY:
-            raise TemplateError(f"the rendered payload is longer than {MAX_BODY} characters")
-        parts.append(chunk)
-    return "".join(parts)
 
 
 def compile_template(source: str) -> PayloadTemplate:
@@ -256,11 +194,10 @@ def compile_template(source: str) -> PayloadTemplate:
 @functools.lru_cache(maxsize=256)
 def _compile(source: str) -> PayloadTemplate:
     try:
-        tree = ENVIRONMENT.parse(source)
-        referenced = jinja2.meta.find_undeclared_variables(tree)
-        template = ENVIRONMENT.from_string(tree)
-    except jinja2.TemplateSyntaxError as exc:  # also an unknown filter or test
-        raise TemplateError(exc.message or "syntax error", exc.lineno) from None
+        template = templating.compile_template(ENVIRONMENT, source)
+    except templating.TemplateError as exc:  # syntax, an unknown filter or test, {% include %}
+        raise TemplateError(exc.reason, exc.line) from None
+    referenced = jinja2.meta.find_undeclared_variables(ENVIRONMENT.parse(source))
     missing = [name for name in REQUIRED_VARIABLES if name not in referenced]
     if missing:
         names = ", ".join("{{" + name + "}}" for name in missing)
@@ -308,17 +245,3 @@ def check_json(text: str, source: str | None = None) -> None:
 def _same_line(source: str, text: str, lineno: int) -> bool:
     source_lines, text_lines = source.splitlines(), text.splitlines()
     return lineno <= min(len(source_lines), len(text_lines)) and source_lines[lineno - 1] == text_lines[lineno - 1]
-
-
-def _reason(exc: Exception) -> str:
-    message = getattr(exc, "message", None) or str(exc) or type(exc).__name__
-    return f"{type(exc).__name__}: {message}" if not isinstance(exc, jinja2.TemplateError) else message
-
-
-def _template_line(exc: BaseException) -> int | None:
-    """The template line an exception was raised on (Jinja maps its frames to the source)."""
-    line = None
-    for frame, lineno in traceback.walk_tb(exc.__traceback__):
-        if frame.f_code.co_filename == _TEMPLATE_FILENAME:
-            line = lineno
-    return line

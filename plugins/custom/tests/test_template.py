@@ -218,3 +218,39 @@ def test_templates_cannot_blow_up_memory(expression: str) -> None:
 def test_output_cap_allows_ordinary_bodies() -> None:
     long_text = "x" * (MAX_BODY // 2)
     assert render(message=long_text)["text"] == long_text
+
+
+@pytest.mark.parametrize(
+    ("expression", "reason"),
+    [
+        ("{{ range(10**9) | length }}", "range() of more than 10000 items"),
+        ("{% macro f() %}{{ f() }}{% endmacro %}{{ f() }}", "recurses too deeply"),
+        ("{{ 10**1000000 }}", "4096 bits"),
+        ('{{ "x" * 10**10 }}', "repeating"),
+        ('{{ "x" * 70000 }}', "repeating"),
+        ("{{ '{:>999999999}'.format(1) }}", "width or precision above"),
+        ("{{ '%999999999d' % 1 }}", "width or precision above"),
+        ('{{ "x".ljust(10**9) }}', "width above"),
+        ("{{ range(10) | batch(10**9, 'x') | list }}", "linecount above"),
+        ("{% include 'other.json' %}", "{% include %} is not available"),
+        (
+            "{% for i in range(10000) %}{% for j in range(10000) %}{% endfor %}{% endfor %}",
+            "took longer than 100 ms",
+        ),
+    ],
+)
+def test_payload_templates_are_held_to_the_limits(expression: str, reason: str) -> None:
+    with pytest.raises(TemplateError) as raised:
+        compile_template(BASE + ', "x": "' + expression + '"}').render(SAMPLE_VALUES)
+    assert reason in str(raised.value)
+
+
+def test_a_body_is_at_most_64_kib() -> None:
+    with pytest.raises(TemplateError) as raised:
+        render(message="x" * (64 * 1024))
+    assert "more than 65536 characters" in str(raised.value)
+
+
+def test_default_replaces_a_missing_profile_attribute() -> None:
+    body = render('"greeting": "Hi {{ profile.first_name | default("friend") }}"', profile={"last_name": "L"})
+    assert body["greeting"] == "Hi friend"

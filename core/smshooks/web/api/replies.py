@@ -40,6 +40,9 @@ class SampleOut(Schema):
     encoding = fields.String(metadata={"description": "GSM-7 or UCS-2"})
     characters = fields.Integer()
     segments = fields.Integer()
+    error = fields.String(
+        metadata={"description": "why the sample does not render (a template saved before a limit changed)"}
+    )
 
 
 class ReplyOut(Schema):
@@ -59,7 +62,10 @@ class ReplyList(Schema):
 
 
 def sample(template: str) -> dict[str, Any]:
-    text = render(template, SAMPLE_CONTEXT)
+    try:
+        text = render(template, SAMPLE_CONTEXT)
+    except ReplyTemplateError as exc:  # a listing never fails for one template
+        return {"error": str(exc)}
     cost = segments(text)
     return {"text": text, "encoding": cost.encoding, "characters": cost.characters, "segments": cost.segments}
 

@@ -26,14 +26,17 @@ from smshooks.testing.cases import (
 )
 from smshooks.testing.conformance import VendorConformance, replace_event
 from smshooks.testing.fake_api import FakeVendorAPI, RecordedRequest, Reply
+from smshooks.testing.hostile import HOSTILE_JSON_BODIES, HostileBody
 from smshooks.vendor import WebhookRequest
 
 __all__ = [
+    "HOSTILE_JSON_BODIES",
     "RECEIVED_AT",
     "REFUSED",
     "TIMEOUT",
     "ExpectedRequest",
     "FakeVendorAPI",
+    "HostileBody",
     "ParseCase",
     "RecordedRequest",
     "Reply",

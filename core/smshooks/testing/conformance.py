@@ -39,7 +39,8 @@ from smshooks.testing.cases import (
     VerifyCase,
 )
 from smshooks.testing.fake_api import FakeVendorAPI, Reply
-from smshooks.vendor import HttpSession, SendError, SignatureError, Vendor
+from smshooks.testing.hostile import HOSTILE_JSON_BODIES, HostileBody
+from smshooks.vendor import HttpSession, PayloadError, SendError, SignatureError, Vendor, WebhookRequest
 
 #: the fixture name each table is offered under, and the class attribute holding it
 TABLES = {
@@ -62,6 +63,9 @@ class VendorConformance:
     send_cases: ClassVar[Sequence[SendCase]] = ()
     #: seconds a send may wait for the fake API before it counts as timed out
     send_timeout: ClassVar[float] = 0.5
+    #: True for a vendor whose webhooks carry JSON: every body of
+    #: :data:`~smshooks.testing.hostile.HOSTILE_JSON_BODIES` must be refused
+    hostile_json: ClassVar[bool] = False
 
     # -- the tables, one test per row ------------------------------------
 
@@ -111,6 +115,20 @@ class VendorConformance:
             if send_case.request is not None:
                 assert len(api.requests) == 1, f"expected one request, got {len(api.requests)}"
                 _check_request(api.requests[0], send_case.request)
+
+    def test_hostile_json_body(self, hostile_body: HostileBody) -> None:
+        request = WebhookRequest(
+            method="POST",
+            url="https://gateway.example/hooks/wh_hostile",
+            headers={"Content-Type": "application/json"},
+            body=hostile_body.body,
+        )
+        with pytest.raises(PayloadError):
+            self.vendor.parse(request)
+
+    def test_max_events_per_request_is_declared(self) -> None:
+        limit = self.vendor.max_events_per_request
+        assert isinstance(limit, int) and limit >= 1, "set max_events_per_request to the vendor's documented batch size"
 
     # -- completeness of the tables ----------------------------------------
 
@@ -191,6 +209,9 @@ def parametrize_tables(metafunc: pytest.Metafunc) -> None:
         if fixture in metafunc.fixturenames:
             cases = list(getattr(cls, attr))
             metafunc.parametrize(fixture, cases, ids=[case.label for case in cases])
+    if "hostile_body" in metafunc.fixturenames:
+        bodies = list(HOSTILE_JSON_BODIES) if cls.hostile_json else []
+        metafunc.parametrize("hostile_body", bodies, ids=[body.label for body in bodies])
 
 
 def replace_event(event: Event, **changes: Any) -> Event:

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from smshooks.events import DeliveryReport, Event, InboundMessage, Status
 from smshooks.store.tables import DeliveryReportRow, InboundMessageRow, OutboundMessageRow, utcnow
 from smshooks.store.upsert import insert_once
-from smshooks.vendor import DEFAULT_MAX_EVENTS_PER_REQUEST, PayloadError, Vendor
+from smshooks.vendor import DEFAULT_MAX_EVENTS_PER_REQUEST, PayloadError, TooManyEvents, Vendor
 
 #: column widths of the identifying fields: longer values are not what a vendor sends
 FIELD_LIMITS = {"vendor_message_id": 200, "vendor_status": 64, "sender": 64, "recipient": 64, "error_code": 64}
@@ -31,22 +31,13 @@ MAX_SEGMENTS = 255
 STORE_CHUNK_SIZE = 100
 
 
-class TooManyEvents(PayloadError):
-    """A request carries more events than its vendor sends or the host takes (answered 413)."""
-
-    def __init__(self, count: int, limit: int):
-        super().__init__(f"the request carries {count} events; at most {limit} are taken per request")
-        self.count = count
-        self.limit = limit
-
-
 def max_events(vendor: Vendor, host_cap: int = DEFAULT_MAX_EVENTS_PER_REQUEST) -> int:
     """The events one request of ``vendor`` may carry: its documented batch size, within the host's cap."""
     return max(1, min(vendor.max_events_per_request, host_cap))
 
 
 def check_event_count(vendor: Vendor, events: Sequence[Any], host_cap: int = DEFAULT_MAX_EVENTS_PER_REQUEST) -> None:
-    """Raise :class:`TooManyEvents` when ``events`` (one request's parse) exceed :func:`max_events`.
+    """Raise :class:`~smshooks.vendor.TooManyEvents` when ``events`` (one request's parse) exceed :func:`max_events`.
 
     Call it after ``vendor.parse`` and before storing anything: the whole request
     is refused, so the vendor (or its operator) sees the 413 rather than a part

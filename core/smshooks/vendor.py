@@ -35,6 +35,7 @@ __all__ = [
     "ReplayGuard",
     "SendError",
     "SignatureError",
+    "TooManyEvents",
     "Vendor",
     "VendorError",
     "WebhookRequest",
@@ -62,6 +63,19 @@ class SignatureError(VendorError):
 
 class PayloadError(VendorError):
     """The request body is not a payload this vendor sends (answered 400)."""
+
+
+class TooManyEvents(PayloadError):
+    """A request carries more events than its vendor sends in one request, or the host takes (answered 413).
+
+    The host raises it after :meth:`Vendor.parse`; a plugin may raise it
+    itself as soon as it has counted a batch, before building its events.
+    """
+
+    def __init__(self, count: int, limit: int):
+        super().__init__(f"the request carries {count} events; at most {limit} are taken per request")
+        self.count = count
+        self.limit = limit
 
 
 class SendError(VendorError):

@@ -26,7 +26,7 @@ from smshooks.testing.cases import (
 )
 from smshooks.testing.conformance import VendorConformance, replace_event
 from smshooks.testing.fake_api import FakeVendorAPI, RecordedRequest, Reply
-from smshooks.testing.hostile import HOSTILE_JSON_BODIES, HostileBody
+from smshooks.testing.hostile import HOSTILE_JSON_BODIES, WRONG_TYPES, HostileBody, wrong_type_variants
 from smshooks.vendor import WebhookRequest
 
 __all__ = [
@@ -34,6 +34,7 @@ __all__ = [
     "RECEIVED_AT",
     "REFUSED",
     "TIMEOUT",
+    "WRONG_TYPES",
     "ExpectedRequest",
     "FakeVendorAPI",
     "HostileBody",
@@ -49,6 +50,7 @@ __all__ = [
     "form_request",
     "json_request",
     "replace_event",
+    "wrong_type_variants",
 ]
 
 #: the arrival time test requests carry, so events without a vendor timestamp are exact

@@ -72,8 +72,10 @@ class TooManyEvents(PayloadError):
     itself as soon as it has counted a batch, before building its events.
     """
 
-    def __init__(self, count: int, limit: int):
-        super().__init__(f"the request carries {count} events; at most {limit} are taken per request")
+    def __init__(self, count: int | None, limit: int):
+        carries = f"{count} events" if count is not None else f"more than {limit} events"
+        super().__init__(f"the request carries {carries}; at most {limit} are taken per request")
+        #: how many events the request carries; None when counting stopped past the limit
         self.count = count
         self.limit = limit
 

@@ -150,3 +150,24 @@ def test_a_number_json_columns_cannot_hold_is_refused_not_stored_half(api, clien
     response = client.post(f"/hooks/{hooks['sinch']}", data=json.dumps(body), content_type="application/json")
     assert response.status_code == 200, response.data
     assert inbound(api, "sinch-big-number")["raw"]["operator_id"] == int("9" * 100)
+
+
+def test_a_batch_over_the_vendors_documented_size_is_413_and_stores_nothing(api, client, hooks):
+    # Infobip batches at most 1000 results; 9,000 STOPs would mean 9,000 replies in one go.
+    body = {"results": [{"messageId": str(n), "from": "1", "to": "2", "text": "STOP"} for n in range(9000)]}
+    response = client.post(f"/hooks/{hooks['infobip']}", data=json.dumps(body), content_type="application/json")
+    assert response.status_code == 413, response.data
+    assert "at most 1000" in response.json["error"]["message"]
+    assert api.get("/inbound-messages").json["items"] == []
+
+
+def test_a_sinch_report_over_a_batch_is_413(api, client, hooks):
+    numbers = [str(12010000000 + n) for n in range(55_000)]
+    body = {
+        "type": "delivery_report_sms",
+        "batch_id": "B1",
+        "statuses": [{"code": 0, "status": "Delivered", "count": 55_000, "recipients": numbers}],
+    }
+    response = client.post(f"/hooks/{hooks['sinch']}", data=json.dumps(body), content_type="application/json")
+    assert response.status_code == 413, response.data
+    assert api.get("/delivery-reports").json["items"] == []

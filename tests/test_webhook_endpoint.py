@@ -201,3 +201,20 @@ def test_unstorable_identifiers_are_400(api, client, message):
 
 def test_an_unstorable_webhook_id_is_404(client):
     assert_error(client.post("/hooks/wh_%00x", json={"messages": [INBOUND]}), 404)
+
+
+def test_more_events_than_the_host_takes_per_request_is_413_and_stores_nothing(smshooks_settings, api_key_for):
+    from dataclasses import replace
+
+    app = create_app(replace(smshooks_settings, max_events_per_request=2), plugins=[loopback])
+    client = app.test_client()
+    api = Api(client, api_key_for(app))
+    hook = make_webhook(api, secret=None)
+    three = {"messages": [{**INBOUND, "id": f"in-{n}"} for n in range(3)]}
+    error = assert_error(client.post(f"/hooks/{hook['id']}", json=three), 413)
+    assert "at most 2" in error["message"]
+    assert inbound_items(api) == []
+    two = {"messages": [{**INBOUND, "id": f"in-{n}"} for n in range(2)]}
+    assert client.post(f"/hooks/{hook['id']}", json=two).status_code == 200
+    assert len(inbound_items(api)) == 2
+    app.extensions["smshooks"].db.engine.dispose()

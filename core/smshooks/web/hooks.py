@@ -18,11 +18,11 @@ from smshooks import feedback
 from smshooks.app import Gateway, gateway
 from smshooks.credentials import open_credentials
 from smshooks.events import stamp
-from smshooks.ingest import Stored, storable, store_events
+from smshooks.ingest import Stored, check_event_count, storable, store_events
 from smshooks.pipeline import handle_inbound
 from smshooks.store.replay import DatabaseReplayGuard, Replayed
 from smshooks.store.tables import Webhook
-from smshooks.vendor import PayloadError, ReplayGuard, SignatureError, WebhookRequest
+from smshooks.vendor import PayloadError, ReplayGuard, SignatureError, TooManyEvents, WebhookRequest
 from smshooks.web.errors import ApiError
 from smshooks.web.errors import storable as storable_text
 
@@ -87,6 +87,9 @@ def receive(webhook_id: str) -> Response:
         raise ApiError(403, f"signature verification failed: {exc}") from None
     try:
         events = vendor.parse(incoming)
+        check_event_count(vendor, events, gw.settings.max_events_per_request)
+    except TooManyEvents as exc:
+        raise ApiError(413, f"too many events for one {vendor.name} request: {exc}") from None
     except PayloadError as exc:
         raise ApiError(400, f"malformed {vendor.name} payload: {exc}") from None
     except Exception as exc:

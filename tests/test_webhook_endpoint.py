@@ -201,3 +201,53 @@ def test_unstorable_identifiers_are_400(api, client, message):
 
 def test_an_unstorable_webhook_id_is_404(client):
     assert_error(client.post("/hooks/wh_%00x", json={"messages": [INBOUND]}), 404)
+
+
+def test_more_events_than_the_host_takes_per_request_is_413_and_stores_nothing(smshooks_settings, api_key_for):
+    from dataclasses import replace
+
+    app = create_app(replace(smshooks_settings, max_events_per_request=2), plugins=[loopback])
+    client = app.test_client()
+    api = Api(client, api_key_for(app))
+    hook = make_webhook(api, secret=None)
+    three = {"messages": [{**INBOUND, "id": f"in-{n}"} for n in range(3)]}
+    error = assert_error(client.post(f"/hooks/{hook['id']}", json=three), 413)
+    assert "at most 2" in error["message"]
+    assert inbound_items(api) == []
+    two = {"messages": [{**INBOUND, "id": f"in-{n}"} for n in range(2)]}
+    assert client.post(f"/hooks/{hook['id']}", json=two).status_code == 200
+    assert len(inbound_items(api)) == 2
+    app.extensions["smshooks"].db.engine.dispose()
+
+
+def all_items(api: Api, path: str, **query) -> list[dict]:
+    """Every item of a paginated list, following next_cursor."""
+    items, cursor = [], None
+    while True:
+        answer = api.get(path, query_string={**query, "limit": 200, **({"cursor": cursor} if cursor else {})}).json
+        items += answer["items"]
+        cursor = answer["next_cursor"]
+        if cursor is None:
+            return items
+
+
+def test_a_batch_larger_than_one_chunk_is_stored_whole_and_a_retry_changes_nothing(api, client):
+    """250 STOPs in one request are stored across several transactions (chunks of
+    100): every one is opted out, with its confirmation reply, before the 200; the
+    vendor's retry of the same request stores, changes and sends nothing more."""
+    hook = make_webhook(api)
+    stops = {
+        "messages": [
+            {"id": f"in-{n}", "from": f"+1415555{n:04d}", "to": "+14155550100", "text": "STOP"} for n in range(250)
+        ]
+    }
+    assert post_signed(client, hook, stops).status_code == 200
+    assert len(all_items(api, "/consent", state="opted_out")) == 250
+    stored = all_items(api, "/inbound-messages")
+    assert len(stored) == 250
+    assert {item["keyword_event"]["action"] for item in stored} == {"opt_out"}
+    assert all(item["keyword_event"]["reply_text"] for item in stored)
+
+    assert post_signed(client, hook, stops).status_code == 200
+    assert all_items(api, "/inbound-messages") == stored
+    assert len(all_items(api, "/consent", state="opted_out")) == 250

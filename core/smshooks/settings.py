@@ -13,6 +13,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from smshooks.vendor import DEFAULT_MAX_EVENTS_PER_REQUEST
+
 DEFAULT_MAX_BODY_BYTES = 1024 * 1024
 TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
 MAX_FEEDBACK_RETRIES = 50
@@ -27,6 +29,8 @@ class Settings:
     #: webhook URLs and signature checks behind a TLS-terminating proxy
     public_url: str | None = None
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
+    #: the cap on events per vendor request, above each vendor's documented batch size
+    max_events_per_request: int = DEFAULT_MAX_EVENTS_PER_REQUEST
     #: entry point names to load; ``None`` loads every installed plugin
     plugins: tuple[str, ...] | None = None
     #: seconds before each retry of an outbox job (the last repeats), ±20 % jitter
@@ -50,6 +54,7 @@ class Settings:
             "secret_key": env.get("SMSHOOKS_SECRET_KEY", ""),
             "public_url": env.get("SMSHOOKS_PUBLIC_URL") or None,
             "max_body_bytes": int(env.get("SMSHOOKS_MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES)),
+            "max_events_per_request": int(env.get("SMSHOOKS_MAX_EVENTS_PER_REQUEST", DEFAULT_MAX_EVENTS_PER_REQUEST)),
             "plugins": tuple(p.strip() for p in plugins.split(",") if p.strip()) if plugins else None,
         }
         if env.get("SMSHOOKS_RETRY_DELAYS"):

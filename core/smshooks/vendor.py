@@ -7,8 +7,10 @@ and friends).
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
+import re
 import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -24,22 +26,31 @@ import requests
 from smshooks.events import Event, OutboundMessage, Status
 
 __all__ = [
+    "DEFAULT_MAX_EVENTS_PER_REQUEST",
+    "MAX_JSON_DEPTH",
+    "MAX_JSON_NUMBER_LENGTH",
     "HttpSession",
     "MemoryReplayGuard",
     "PayloadError",
     "ReplayGuard",
     "SendError",
     "SignatureError",
+    "TooManyEvents",
     "Vendor",
     "VendorError",
     "WebhookRequest",
     "WebhookResponse",
     "is_retryable_status",
+    "parse_json",
     "retry_after_seconds",
     "secret_field",
     "to_e164",
     "vendor_request",
 ]
+
+
+#: the host's cap on the events of one webhook request (``SMSHOOKS_MAX_EVENTS_PER_REQUEST``)
+DEFAULT_MAX_EVENTS_PER_REQUEST = 1000
 
 
 class VendorError(Exception):
@@ -52,6 +63,21 @@ class SignatureError(VendorError):
 
 class PayloadError(VendorError):
     """The request body is not a payload this vendor sends (answered 400)."""
+
+
+class TooManyEvents(PayloadError):
+    """A request carries more events than its vendor sends in one request, or the host takes (answered 413).
+
+    The host raises it after :meth:`Vendor.parse`; a plugin may raise it
+    itself as soon as it has counted a batch, before building its events.
+    """
+
+    def __init__(self, count: int | None, limit: int):
+        carries = f"{count} events" if count is not None else f"more than {limit} events"
+        super().__init__(f"the request carries {carries}; at most {limit} are taken per request")
+        #: how many events the request carries; None when counting stopped past the limit
+        self.count = count
+        self.limit = limit
 
 
 class SendError(VendorError):
@@ -155,11 +181,85 @@ class WebhookRequest:
         return {name: values[0] for name, values in source.items() if values}
 
     def json(self) -> Any:
-        """The body parsed as JSON; a :class:`PayloadError` when it is not JSON."""
-        try:
-            return json.loads(self.body)
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise PayloadError(f"body is not valid JSON: {exc}") from None
+        """The body parsed by :func:`parse_json`: the one JSON parser for vendor bodies.
+
+        A :class:`PayloadError` (answered 400) when the body is not JSON, is not
+        UTF-8/16/32 text, nests deeper than :data:`MAX_JSON_DEPTH`, holds a number
+        literal longer than :data:`MAX_JSON_NUMBER_LENGTH` characters, ``NaN`` or
+        ``Infinity``, or a number too large for a float (``1e999999``). Plugins
+        call this instead of ``json.loads`` so every vendor refuses the same
+        hostile bodies the same way, before any of their code sees them.
+        """
+        return parse_json(self.body)
+
+
+#: the deepest nesting of arrays and objects a vendor body may have; real payloads
+#: nest a handful of levels (Sinch: statuses[].recipients[] is 3)
+MAX_JSON_DEPTH = 64
+#: the longest number literal a vendor body may hold; ids longer than this come as
+#: strings, and Python refuses integers over 4300 digits with a ValueError anyway
+MAX_JSON_NUMBER_LENGTH = 100
+
+# A string literal, escapes included (the unrolled form, which the regex engine
+# runs at C speed); an unterminated one runs to the end of the text, so that no
+# escaped quote inside it starts another match (which would be quadratic).
+_JSON_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*+(?:"|\\?\Z)', re.DOTALL)
+# A run of number characters too long to be a number we take.
+_LONG_NUMBER = re.compile(rf"[-+.0-9eE]{{{MAX_JSON_NUMBER_LENGTH + 1},}}")
+# Anything that is not a bracket.
+_NOT_BRACKET = re.compile(r"[^][{}]+")
+_BRACKET_STEP = {"[": 1, "{": 1, "]": -1, "}": -1}
+
+
+def parse_json(body: bytes | str) -> Any:
+    """``body`` parsed as JSON, with the bounds of :meth:`WebhookRequest.json`.
+
+    The bounds are checked on the text before it is parsed, by regular
+    expressions over the body with its string literals blanked out: linear
+    in the body's size, so 100,000 ``[`` never reach the recursive decoder and
+    a 5,000-digit integer never reaches ``int()`` (whose conversion is
+    quadratic and refuses more than 4,300 digits with a ``ValueError``).
+    """
+    try:
+        text = body if isinstance(body, str) else body.decode(json.detect_encoding(body))
+    except UnicodeDecodeError as exc:
+        raise PayloadError(f"body is not valid JSON: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    _check_json_bounds(text)
+    try:
+        return json.loads(text, parse_float=_json_float, parse_constant=_json_constant)
+    except json.JSONDecodeError as exc:
+        raise PayloadError(f"body is not valid JSON: {exc}") from None
+    except RecursionError:  # only if our caller's stack is already deep
+        raise PayloadError(f"body is not valid JSON: nested deeper than {MAX_JSON_DEPTH} levels") from None
+
+
+def _check_json_bounds(text: str) -> None:
+    deep = text.count("[") + text.count("{") > MAX_JSON_DEPTH
+    if not deep and not _LONG_NUMBER.search(text):
+        return  # the common small body: nothing could be out of bounds
+    structure = _JSON_STRING.sub('""', text)
+    number = _LONG_NUMBER.search(structure)
+    if number:
+        raise PayloadError(
+            f"body is not valid JSON: a number of {len(number.group())} characters (at most {MAX_JSON_NUMBER_LENGTH})"
+        )
+    if deep:
+        brackets = _NOT_BRACKET.sub("", structure)
+        if max(itertools.accumulate(map(_BRACKET_STEP.__getitem__, brackets)), default=0) > MAX_JSON_DEPTH:
+            raise PayloadError(f"body is not valid JSON: nested deeper than {MAX_JSON_DEPTH} levels")
+
+
+def _json_float(literal: str) -> float:
+    value = float(literal)
+    if not math.isfinite(value):
+        raise PayloadError(f"body is not valid JSON: the number {literal} is too large")
+    return value
+
+
+def _json_constant(name: str) -> Any:
+    # json.loads takes NaN, Infinity and -Infinity, which are not JSON (RFC 8259)
+    # and which PostgreSQL's JSON columns refuse.
+    raise PayloadError(f"body is not valid JSON: {name} is not a JSON value")
 
 
 @dataclass(frozen=True)
@@ -283,6 +383,13 @@ class Vendor:
     status_map: ClassVar[Mapping[str, Status]] = {}
     #: vendor statuses after which no further report is expected
     final_statuses: ClassVar[frozenset[str]] = frozenset()
+    #: the most events one webhook request of this vendor can carry: the batch
+    #: size the vendor documents (cite the source where you set it). The host
+    #: answers 413 to a request whose parse yields more, and also applies its
+    #: own cap (``SMSHOOKS_MAX_EVENTS_PER_REQUEST``), whichever is lower. The
+    #: default is that cap's default, so a plugin written before this attribute
+    #: existed keeps working; a vendor posting one event per request sets 1.
+    max_events_per_request: ClassVar[int] = DEFAULT_MAX_EVENTS_PER_REQUEST
 
     def verify(self, request: WebhookRequest, credentials: Mapping[str, Any]) -> None:
         """Prove ``request`` came from the vendor, or raise :class:`SignatureError`.

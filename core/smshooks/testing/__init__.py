@@ -26,14 +26,18 @@ from smshooks.testing.cases import (
 )
 from smshooks.testing.conformance import VendorConformance, replace_event
 from smshooks.testing.fake_api import FakeVendorAPI, RecordedRequest, Reply
+from smshooks.testing.hostile import HOSTILE_JSON_BODIES, WRONG_TYPES, HostileBody, wrong_type_variants
 from smshooks.vendor import WebhookRequest
 
 __all__ = [
+    "HOSTILE_JSON_BODIES",
     "RECEIVED_AT",
     "REFUSED",
     "TIMEOUT",
+    "WRONG_TYPES",
     "ExpectedRequest",
     "FakeVendorAPI",
+    "HostileBody",
     "ParseCase",
     "RecordedRequest",
     "Reply",
@@ -46,6 +50,7 @@ __all__ = [
     "form_request",
     "json_request",
     "replace_event",
+    "wrong_type_variants",
 ]
 
 #: the arrival time test requests carry, so events without a vendor timestamp are exact

@@ -23,12 +23,14 @@ refused signature are shown.
 from __future__ import annotations
 
 import dataclasses
+import json
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from typing import Any, ClassVar
 
 import pytest
 
-from smshooks.events import DeliveryReport, Event, Status
+from smshooks.events import DeliveryReport, Event, InboundMessage, Status
 from smshooks.testing.cases import (
     REFUSED,
     TIMEOUT,
@@ -39,7 +41,8 @@ from smshooks.testing.cases import (
     VerifyCase,
 )
 from smshooks.testing.fake_api import FakeVendorAPI, Reply
-from smshooks.vendor import HttpSession, SendError, SignatureError, Vendor
+from smshooks.testing.hostile import HOSTILE_JSON_BODIES, HostileBody, wrong_type_variants
+from smshooks.vendor import HttpSession, PayloadError, SendError, SignatureError, Vendor, WebhookRequest
 
 #: the fixture name each table is offered under, and the class attribute holding it
 TABLES = {
@@ -62,6 +65,12 @@ class VendorConformance:
     send_cases: ClassVar[Sequence[SendCase]] = ()
     #: seconds a send may wait for the fake API before it counts as timed out
     send_timeout: ClassVar[float] = 0.5
+    #: True for a vendor whose webhooks carry JSON: every body of
+    #: :data:`~smshooks.testing.hostile.HOSTILE_JSON_BODIES` must be refused
+    hostile_json: ClassVar[bool] = False
+    #: ``(label, JSON payload)`` rows, usually the real-format fixtures: each is
+    #: sent with every value in turn replaced by a value of another JSON type
+    type_confusion_payloads: ClassVar[Sequence[tuple[str, Any]]] = ()
 
     # -- the tables, one test per row ------------------------------------
 
@@ -112,6 +121,41 @@ class VendorConformance:
                 assert len(api.requests) == 1, f"expected one request, got {len(api.requests)}"
                 _check_request(api.requests[0], send_case.request)
 
+    def test_hostile_json_body(self, hostile_body: HostileBody) -> None:
+        request = WebhookRequest(
+            method="POST",
+            url="https://gateway.example/hooks/wh_hostile",
+            headers={"Content-Type": "application/json"},
+            body=hostile_body.body,
+        )
+        with pytest.raises(PayloadError):
+            self.vendor.parse(request)
+
+    def test_wrong_json_types_are_payload_errors(self, type_confusion_payload: tuple[str, Any]) -> None:
+        """Every value replaced by another JSON type: events fit for storing, or a PayloadError."""
+        _, payload = type_confusion_payload
+        failures = []
+        for label, variant in wrong_type_variants(payload):
+            request = WebhookRequest(
+                method="POST",
+                url="https://gateway.example/hooks/wh_types",
+                headers={"Content-Type": "application/json"},
+                body=json.dumps(variant).encode("utf-8"),
+            )
+            try:
+                events = self.vendor.parse(request)
+                for event in events:
+                    _check_event_types(event)
+            except PayloadError:
+                continue
+            except Exception as exc:  # the defect this test looks for
+                failures.append(f"{label}: {type(exc).__name__}: {exc}")
+        assert not failures, "\n".join(failures[:20])
+
+    def test_max_events_per_request_is_declared(self) -> None:
+        limit = self.vendor.max_events_per_request
+        assert isinstance(limit, int) and limit >= 1, "set max_events_per_request to the vendor's documented batch size"
+
     # -- completeness of the tables ----------------------------------------
 
     def test_tables_cover_the_contract(self) -> None:
@@ -147,8 +191,6 @@ class VendorConformance:
 
 
 def _reply(reply: VendorReply) -> Reply:
-    import json
-
     headers = dict(reply.headers)
     if reply.json is not None:
         headers.setdefault("Content-Type", "application/json")
@@ -191,6 +233,35 @@ def parametrize_tables(metafunc: pytest.Metafunc) -> None:
         if fixture in metafunc.fixturenames:
             cases = list(getattr(cls, attr))
             metafunc.parametrize(fixture, cases, ids=[case.label for case in cases])
+    if "type_confusion_payload" in metafunc.fixturenames:
+        rows = list(cls.type_confusion_payloads)
+        metafunc.parametrize("type_confusion_payload", rows, ids=[label for label, _ in rows])
+    if "hostile_body" in metafunc.fixturenames:
+        bodies = list(HOSTILE_JSON_BODIES) if cls.hostile_json else []
+        metafunc.parametrize("hostile_body", bodies, ids=[body.label for body in bodies])
+
+
+_TEXT_FIELDS = ("vendor", "vendor_message_id")
+
+
+def _check_event_types(event: Event) -> None:
+    """The field types the store relies on (a number passed through as an id would be a defect)."""
+    for name in _TEXT_FIELDS:
+        assert isinstance(getattr(event, name), str), f"{name} is {getattr(event, name)!r}"
+    when = event.received_at if isinstance(event, InboundMessage) else event.occurred_at
+    assert isinstance(when, datetime) and when.tzinfo is not None, f"time is {when!r}"
+    if isinstance(event, InboundMessage):
+        for name in ("sender", "recipient", "text"):
+            assert isinstance(getattr(event, name), str), f"{name} is {getattr(event, name)!r}"
+        assert isinstance(event.segments, int) and not isinstance(event.segments, bool), repr(event.segments)
+        assert all(isinstance(url, str) for url in event.media_urls), repr(event.media_urls)
+    else:
+        assert event.recipient is None or isinstance(event.recipient, str), repr(event.recipient)
+        assert isinstance(event.status, Status) and isinstance(event.vendor_status, str), repr(event.vendor_status)
+        for name in ("error_code", "error_reason", "failure_category"):
+            value = getattr(event, name)
+            assert value is None or isinstance(value, str), f"{name} is {value!r}"
+    assert isinstance(event.raw, Mapping), repr(event.raw)
 
 
 def replace_event(event: Event, **changes: Any) -> Event:

@@ -8,21 +8,22 @@ the vendor's expected acknowledgement — only after the events committed.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
 from flask import Blueprint, Response, request
+from sqlalchemy.orm import Session
 
 from smshooks import feedback
 from smshooks.app import Gateway, gateway
 from smshooks.credentials import open_credentials
-from smshooks.events import stamp
-from smshooks.ingest import Stored, storable, store_events
-from smshooks.pipeline import handle_inbound, prepare_inbound
+from smshooks.events import Event, stamp
+from smshooks.ingest import Stored, check_event_count, event_chunks, storable, store_events
+from smshooks.pipeline import PreparedReply, handle_inbound, prepare_inbound
 from smshooks.store.replay import DatabaseReplayGuard, Replayed
 from smshooks.store.tables import Webhook
-from smshooks.vendor import PayloadError, ReplayGuard, SignatureError, WebhookRequest
+from smshooks.vendor import PayloadError, ReplayGuard, SignatureError, TooManyEvents, WebhookRequest
 from smshooks.web.errors import ApiError
 from smshooks.web.errors import storable as storable_text
 
@@ -87,6 +88,9 @@ def receive(webhook_id: str) -> Response:
         raise ApiError(403, f"signature verification failed: {exc}") from None
     try:
         events = vendor.parse(incoming)
+        check_event_count(vendor, events, gw.settings.max_events_per_request)
+    except TooManyEvents as exc:
+        raise ApiError(413, f"too many events for one {vendor.name} request: {exc}") from None
     except PayloadError as exc:
         raise ApiError(400, f"malformed {vendor.name} payload: {exc}") from None
     except Exception as exc:
@@ -102,49 +106,77 @@ def receive(webhook_id: str) -> Response:
     stamped = [stamp(event, org=webhook.org, sandbox=webhook.sandbox, webhook_id=webhook.id) for event in events]
     inline = vendor.replies_inline(credential)
     inline_replies: list[str] = []
-    # Replies are rendered before the write transaction, so a template (up to
-    # its 100 ms limit) never holds the lock other webhooks wait for.
-    prepared = {}
-    if webhook.type == "inbound":
-        with gw.db.session() as session:
-            for event in stamped:
-                if event.kind == "inbound":
-                    prepared[id(event)] = prepare_inbound(session, webhook, event)
-    # One transaction: the events, the consent changes, the ledger entries,
-    # the reply jobs and the feedback deliveries commit together, before the
-    # vendor hears 2xx.
-    with gw.db.transaction() as session:
-        try:
-            replay_guard.record(session)
-        except Replayed:
-            raise ApiError(403, "signature verification failed: nonce already used") from None
-        outcomes = store_events(session, stamped)
-        for outcome in outcomes:
-            if outcome.event.kind != "inbound":
-                feedback.emit_for_report(session, outcome)
-                continue
-            if outcome.duplicate:
-                continue  # a vendor's retry changes nothing and gets no second reply
-            classification = None
-            if webhook.type == "inbound":
-                result = handle_inbound(
-                    session,
-                    webhook,
-                    outcome.event,
-                    outcome.row_id,
-                    vendor_name=vendor.name,
-                    inline_replies=inline,
-                    prepared=prepared.get(id(outcome.event)),
-                )
-                classification = result.classification
-                if result.inline and result.reply_text:
-                    inline_replies.append(result.reply_text)
-            feedback.relay_inbound(session, outcome.event, outcome.row_id, classification)
+    outcomes: list[Stored] = []
+    # A large batch is stored in bounded chunks, one transaction each, so one
+    # request never holds the write lock other webhooks wait for for long.
+    # Each event is stored once whatever happens (dedupe), so a request that
+    # fails after some chunks committed is answered 503, and the vendor's retry
+    # stores only what is missing. The signature nonce is recorded with the
+    # last chunk: a retry of a half-stored request must not look like a replay.
+    chunks = list(event_chunks(stamped)) or [[]]
+    for number, chunk in enumerate(chunks, start=1):
+        # Replies are rendered before the write transaction, so a template (up
+        # to its 100 ms limit) never holds the lock either.
+        prepared = _prepare_replies(gw, webhook, chunk)
+        # One transaction per chunk: its events, consent changes, ledger
+        # entries, reply jobs and feedback deliveries commit together, before
+        # the vendor hears 2xx.
+        with gw.db.transaction() as session:
+            if number == len(chunks):
+                try:
+                    replay_guard.record(session)
+                except Replayed:
+                    raise ApiError(403, "signature verification failed: nonce already used") from None
+            stored = store_events(session, chunk)
+            inline_replies += _apply(session, webhook, vendor.name, inline, stored, prepared)
+        outcomes += stored
 
     for outcome in outcomes:
         _notify(gw, outcome)
     answer = vendor.acknowledge(inline_replies)
     return Response(answer.body, status=answer.status, content_type=answer.content_type)
+
+
+def _prepare_replies(gw: Gateway, webhook: Webhook, events: Sequence[Event]) -> dict[int, PreparedReply]:
+    """The replies of a chunk's inbound messages, rendered outside any write transaction."""
+    if webhook.type != "inbound" or not any(event.kind == "inbound" for event in events):
+        return {}
+    with gw.db.session() as session:
+        return {id(event): prepare_inbound(session, webhook, event) for event in events if event.kind == "inbound"}
+
+
+def _apply(
+    session: Session,
+    webhook: Webhook,
+    vendor_name: str,
+    inline: bool,
+    outcomes: Sequence[Stored],
+    prepared: Mapping[int, PreparedReply],
+) -> list[str]:
+    """The consequences of stored events, in their transaction; the replies to send inline."""
+    inline_replies = []
+    for outcome in outcomes:
+        if outcome.event.kind != "inbound":
+            feedback.emit_for_report(session, outcome)
+            continue
+        if outcome.duplicate:
+            continue  # a vendor's retry changes nothing and gets no second reply
+        classification = None
+        if webhook.type == "inbound":
+            result = handle_inbound(
+                session,
+                webhook,
+                outcome.event,
+                outcome.row_id,
+                vendor_name=vendor_name,
+                inline_replies=inline,
+                prepared=prepared.get(id(outcome.event)),
+            )
+            classification = result.classification
+            if result.inline and result.reply_text:
+                inline_replies.append(result.reply_text)
+        feedback.relay_inbound(session, outcome.event, outcome.row_id, classification)
+    return inline_replies
 
 
 def _notify(gw: Gateway, outcome: Stored) -> None:

@@ -19,11 +19,13 @@ from typing import Any
 
 from smshooks.events import DeliveryReport, Event, InboundMessage, Status
 from smshooks.vendor import PayloadError, WebhookRequest, to_e164
+from smshooks.vendor import TooManyEvents as TooManyRequestEvents
 from smshooks_custom.mapping import (
     DEFAULT_FEEDBACK_MAPPING,
     DEFAULT_INBOUND_MAPPING,
     FEEDBACK,
     INBOUND,
+    MAX_EVENTS,
     Binding,
     CompiledMapping,
     MappingError,
@@ -86,8 +88,9 @@ def parse_request(request: WebhookRequest, config: WebhookConfig) -> list[Event]
 def _match(mapping: CompiledMapping, payload: Any) -> list[Binding] | None:
     try:
         return mapping.match(payload)
-    except TooManyEvents as exc:
-        raise PayloadError(str(exc)) from None
+    except TooManyEvents:
+        # Counted while matching, before any event is built; answered 413.
+        raise TooManyRequestEvents(None, MAX_EVENTS) from None
 
 
 def _choose(

@@ -20,6 +20,7 @@ from smshooks.events import Event, OutboundMessage, Status
 from smshooks.vendor import PayloadError, SendError, Vendor, WebhookRequest
 from smshooks_custom import auth, oauth2
 from smshooks_custom.credentials import CustomCredentialsSchema
+from smshooks_custom.mapping import MAX_EVENTS
 from smshooks_custom.parse import VENDOR, WebhookConfig, parse_request
 from smshooks_custom.send import build_request, message_id, prepare, transmit
 from smshooks_custom.signature import verify_request
@@ -36,6 +37,9 @@ class CustomVendor(Vendor):
     name: ClassVar[str] = VENDOR
     title: ClassVar[str] = "Custom"
     credentials_schema = CustomCredentialsSchema
+    # A configured provider's batch size is unknown: the mapping's own bound on
+    # the events one payload may expand into (mapping.MAX_EVENTS).
+    max_events_per_request: ClassVar[int] = MAX_EVENTS
 
     def __init__(self, credentials: Mapping[str, Any] | None = None, *, clock: Callable[[], float] = time.monotonic):
         self.credentials: Mapping[str, Any] = dict(credentials or {})

@@ -449,6 +449,13 @@ INFOBIP_STATUS_MAP = {
     "REJECTED_PREFIX_MISSING": "error",
     "REJECTED_DESTINATION_BLOCKLISTED": "error",
     "REJECTED_NOT_ENOUGH_CREDITS": "error",
+    # the groups, for reports whose status carries only a groupName
+    "ACCEPTED": "queued",
+    "PENDING": "sent",
+    "UNDELIVERABLE": "bounce",
+    "DELIVERED": "delivered",
+    "EXPIRED": "bounce",
+    "REJECTED": "error",
 }
 INFOBIP_CREDENTIALS = credential(
     provider_url="https://xk9q2.api.infobip.com/sms/3/messages",
@@ -528,6 +535,27 @@ INFOBIP_PARSE = [
         "infobip-inbound-infobip-offset-format",
         json_request(HOOK_URL, _infobip(_infobip_result(INFOBIP_INBOUND, receivedAt="2023-08-01T10:40:00.000+0000"))),
         [INFOBIP_QUIZ],
+    ),
+    ParseCase(
+        "infobip-dlr-group-only-status",
+        json_request(HOOK_URL, _infobip(_infobip_result(INFOBIP_DLR, status={"groupId": 3, "groupName": "DELIVERED"}))),
+        [replace_event(INFOBIP_DELIVERED, vendor_status="DELIVERED")],
+    ),
+    ParseCase(
+        "infobip-dlr-group-only-undeliverable",
+        json_request(
+            HOOK_URL, _infobip(_infobip_result(INFOBIP_DLR, status={"groupId": 2, "groupName": "UNDELIVERABLE"}))
+        ),
+        [
+            replace_event(
+                INFOBIP_DELIVERED,
+                status=Status.BOUNCE,
+                vendor_status="UNDELIVERABLE",
+                # the error object of the fixture says NO_ERROR; its description is the reason given
+                error_reason="No Error",
+                failure_category="unknown",
+            )
+        ],
     ),
     ParseCase(
         "infobip-dlr-delivered-to-operator-not-final",
@@ -706,7 +734,7 @@ INFOBIP_STATUSES = [
     StatusCase("delivered_to_handset", Status.DELIVERED),
     # Not in this credential's map.
     StatusCase("REJECTED_SENDER", Status.UNKNOWN),
-    StatusCase("DELIVERED", Status.UNKNOWN),
+    StatusCase("SIGNALS_BLOCKED", Status.UNKNOWN),
 ]
 
 INFOBIP_SEND = [
@@ -1040,3 +1068,8 @@ SINCH_SEND = [
     ),
     *_error_cases("sinch", OTP, SINCH_SERVER),
 ]
+
+
+def type_confusion(*names: str) -> list[tuple[str, Any]]:
+    """Fixtures for the kit's type-confusion sweep (every value replaced by each other JSON type)."""
+    return [(name.removesuffix(".json"), fixture_json(name)) for name in names]

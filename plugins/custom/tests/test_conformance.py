@@ -19,6 +19,8 @@ class TestSeedShapes(VendorConformance):
     verify_cases = cases.SEED_VERIFY
     status_cases = cases.SEED_STATUSES
     send_cases = cases.SEED_SEND
+    hostile_json = True
+    type_confusion_payloads = cases.type_confusion("seed_inbound.json", "seed_feedback.json")
 
 
 class TestInfobipDescribed(VendorConformance):
@@ -27,6 +29,8 @@ class TestInfobipDescribed(VendorConformance):
     verify_cases = cases.INFOBIP_VERIFY
     status_cases = cases.INFOBIP_STATUSES
     send_cases = cases.INFOBIP_SEND
+    hostile_json = True
+    type_confusion_payloads = cases.type_confusion("infobip_inbound.json", "infobip_dlr.json")
 
 
 class TestSinchDescribed(VendorConformance):
@@ -35,3 +39,7 @@ class TestSinchDescribed(VendorConformance):
     verify_cases = cases.SINCH_VERIFY
     status_cases = cases.SINCH_STATUSES
     send_cases = cases.SINCH_SEND
+    hostile_json = True
+    type_confusion_payloads = cases.type_confusion(
+        "sinch_mo_text.json", "sinch_batch_report.json", "sinch_recipient_report.json"
+    )

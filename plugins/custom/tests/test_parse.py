@@ -9,7 +9,7 @@ import pytest
 
 from smshooks.events import DeliveryReport, InboundMessage, Status
 from smshooks.testing import RECEIVED_AT, json_request
-from smshooks.vendor import PayloadError
+from smshooks.vendor import PayloadError, TooManyEvents
 from smshooks_custom import CustomVendor
 
 from .cases import (
@@ -148,3 +148,16 @@ def test_report_time_defaults_to_arrival() -> None:
     (event,) = CustomVendor(LOOSE).parse(json_request(HOOK_URL, {"id": "1", "status": "sent"}))
     assert event.occurred_at == RECEIVED_AT
     assert event.recipient is None
+
+
+def test_a_batch_over_the_mapping_bound_is_too_many_events() -> None:
+    # The host answers TooManyEvents with 413, not 400: the payload is well
+    # formed, only more than one request may carry.
+    item = json.loads(INFOBIP_INBOUND)["results"][0]
+    vendor = CustomVendor(INFOBIP_CREDENTIALS)
+    body = json.dumps({"results": [{**item, "messageId": str(index)} for index in range(1001)]})
+    with pytest.raises(TooManyEvents) as raised:
+        vendor.parse(json_request(HOOK_URL, body))
+    assert raised.value.limit == vendor.max_events_per_request == 1000
+    body = json.dumps({"results": [{**item, "messageId": str(index)} for index in range(1000)]})
+    assert len(vendor.parse(json_request(HOOK_URL, body))) == 1000

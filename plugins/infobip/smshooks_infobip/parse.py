@@ -1,7 +1,9 @@
 """Infobip webhook requests → common events.
 
-Infobip posts JSON ``{"results": [...]}`` for both inbound messages (the
-``MO_JSON_2`` renderer) and delivery reports, and a request may carry several
+Infobip posts JSON ``{"results": [...]}`` for inbound messages (the
+``MO_JSON_2`` renderer for SMS; ``MO_MMS_2`` for MMS, whose ``message`` is a
+list of parts: ``{"contentType": "text/plain", "value": …}`` for text,
+``{"contentType": "image/jpeg", "url": …}`` for media) and delivery reports, and a request may carry several
 items, so one request becomes one event per item. An item with a ``status``
 object is a delivery report — in the v3 shape (``sender``, ``messageCount``) or
 the legacy v2 shape (``from``, ``smsCount``), which differ only in fields the
@@ -23,7 +25,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from smshooks.events import DeliveryReport, Event, FailureType, InboundMessage, Status
-from smshooks.vendor import PayloadError, WebhookRequest, to_e164
+from smshooks.vendor import PayloadError, TooManyEvents, WebhookRequest, to_e164
 from smshooks_infobip.statuses import (
     ERROR_CATEGORIES,
     ERROR_GROUP_CATEGORIES,
@@ -35,8 +37,16 @@ from smshooks_infobip.statuses import (
 
 VENDOR = "infobip"
 
-#: fields only an inbound (MO) item carries
-_INBOUND_FIELDS = ("text", "cleanText", "keyword", "receivedAt")
+#: fields only an inbound (MO) item carries (``message``: an MMS's parts)
+_INBOUND_FIELDS = ("text", "cleanText", "keyword", "receivedAt", "message")
+#: an MMS has at most this many parts we keep as media; a bound far above what
+#: carriers deliver (a few hundred KB in total), so an absurd list costs nothing
+_MAX_MEDIA = 100
+#: Infobip documents the batch of a delivery-report webhook as 100 by default,
+#: configurable with the subscription's maxBucketSize ("Receive outbound SMS
+#: message report", infobip.com/docs/api); its pull endpoints (GET /sms/1/reports,
+#: /sms/1/inbox/reports) answer at most 1000 per call, the largest batch it documents
+MAX_RESULTS = 1000
 # Infobip writes ``yyyy-MM-dd'T'HH:mm:ss.SSSZ``; ISO 8601 offsets also occur.
 _TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
 
@@ -55,6 +65,8 @@ def results(request: WebhookRequest) -> list[Item]:
     items = payload.get("results")
     if not isinstance(items, list):
         raise PayloadError("no results list")
+    if len(items) > MAX_RESULTS:
+        raise TooManyEvents(len(items), MAX_RESULTS)
     for index, item in enumerate(items):
         if not isinstance(item, dict):
             raise PayloadError(f"results[{index}] is not an object")
@@ -70,17 +82,48 @@ def parse_item(item: Item, request: WebhookRequest) -> Event:
 
 
 def inbound_message(item: Item, request: WebhookRequest) -> InboundMessage:
+    if isinstance(item.get("message"), list):
+        text, media_urls = mms_parts(item["message"])
+    else:
+        # The full text: cleanText lacks the keyword, which the keyword pipeline needs.
+        # (Infobip's MMS inbox pull API gives an MMS's text as a ``message`` string.)
+        text = _message_text(item, "text") if "text" in item else _message_text(item, "message")
+        media_urls = ()
     return InboundMessage(
         vendor=VENDOR,
         vendor_message_id=_message_id(item),
         sender=to_e164(_required_text(item, "from")),
         recipient=to_e164(_required_text(item, "to")),
-        # The full text: cleanText lacks the keyword, which the keyword pipeline needs.
-        text=_message_text(item, "text"),
+        text=text,
         received_at=_timestamp(item, "receivedAt") or request.received_at,
         segments=_count(item, "smsCount", default=1),
+        media_urls=media_urls,
         raw=dict(item),
     )
+
+
+def mms_parts(parts: list[Any]) -> tuple[str, tuple[str, ...]]:
+    """An MMS's text (its text parts, in order, one per line) and its media URLs.
+
+    A part with a ``value`` is text; one with a ``url`` is media (Infobip's
+    ``MmsInboundMessageSegment``: ``contentType``, ``value``, ``url``).
+    """
+    texts: list[str] = []
+    urls: list[str] = []
+    for index, part in enumerate(parts):
+        if not isinstance(part, dict):
+            raise PayloadError(f"message[{index}] is not an object")
+        value = part.get("value")
+        url = part.get("url")
+        if value is not None and not isinstance(value, str):
+            raise PayloadError(f"message[{index}].value is not a string: {value!r}")
+        if url is not None and not isinstance(url, str):
+            raise PayloadError(f"message[{index}].url is not a string: {url!r}")
+        if value is not None:
+            texts.append(value)
+        elif url and url.strip() and len(urls) < _MAX_MEDIA:
+            urls.append(url.strip())
+    return "\n".join(texts), tuple(urls)
 
 
 def delivery_report(item: Item, request: WebhookRequest) -> DeliveryReport:

@@ -11,7 +11,7 @@ from smshooks.events import Event, OutboundMessage, Status
 from smshooks.vendor import Vendor, WebhookRequest
 from smshooks_infobip.basic_auth import verify_request
 from smshooks_infobip.credentials import InfobipCredentialsSchema
-from smshooks_infobip.parse import VENDOR, parse_request
+from smshooks_infobip.parse import MAX_RESULTS, VENDOR, parse_request
 from smshooks_infobip.send import send_message
 from smshooks_infobip.statuses import FINAL_STATUSES, STATUS_MAP, resolve_status
 
@@ -24,6 +24,8 @@ class InfobipVendor(Vendor):
     credentials_schema = InfobipCredentialsSchema
     status_map: ClassVar[Mapping[str, Status]] = STATUS_MAP
     final_statuses: ClassVar[frozenset[str]] = FINAL_STATUSES
+    # results[] batches: 100 reports by default, at most 1000 (see parse.MAX_RESULTS)
+    max_events_per_request: ClassVar[int] = MAX_RESULTS
 
     def map_status(self, vendor_status: str) -> Status:
         # A report whose status carries only a group stores the group name as

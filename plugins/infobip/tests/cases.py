@@ -1,9 +1,12 @@
 """Infobip's conformance tables: real-format requests in, the exact events out.
 
 Payload fixtures are in ``fixtures/`` in the shapes vendors.md §2 documents:
-the ``MO_JSON_2`` inbound example and the v3 delivery report of Infobip's
-Python SDK tests, the legacy v2 ``SmsReport`` shape (``from``, ``smsCount``),
-and the v3 send answer and error bodies. Variants are made by editing the
+the ``MO_JSON_2`` inbound example, the ``MO_MMS_2`` inbound MMS of Infobip's
+Java SDK tests (``infobip/infobip-api-java-client``
+``src/test/java/com/infobip/api/MmsApiTest.java``, ``shouldParseInboundMmsMessages``
+@12ee68aa), the v3 delivery report of Infobip's Python SDK tests, the legacy
+v2 ``SmsReport`` shape (``from``, ``smsCount``), and the v3 send answer and error
+bodies. Variants are made by editing the
 parsed fixture, so each case shows exactly what it changes.
 """
 
@@ -230,7 +233,87 @@ def _drop(*names: str) -> Callable[[Any], object]:
     return _first(lambda item: [item.pop(name) for name in names])
 
 
+MMS = InboundMessage(
+    vendor="infobip",
+    vendor_message_id="817790313235066447",
+    sender="+385916242493",
+    recipient="+385921004026",
+    text="This is message text",
+    received_at=utc(2016, 10, 6, 9, 28, 39, 220000),
+    media_urls=("https://examplelink.com/123456",),
+)
+
+
+def _mms_parts(*parts: dict[str, Any]) -> Callable[[Any], object]:
+    return _set(message=list(parts))
+
+
 PARSE = [
+    # -- inbound MMS (MO_MMS_2: message[] of text and media parts) --------------
+    ParseCase("inbound-mms-example-text-and-media", request(fixture("inbound_mms.json")), [MMS]),
+    ParseCase(
+        "inbound-mms-text-parts-joined-in-order",
+        request(
+            variant(
+                "inbound_mms.json",
+                _mms_parts(
+                    {"contentType": "text/plain", "value": "STOP"},
+                    {"contentType": "image/png", "url": " https://examplelink.com/a "},
+                    {"contentType": "text/plain", "value": "please"},
+                    {"contentType": "video/mp4", "url": "https://examplelink.com/b"},
+                ),
+            )
+        ),
+        [
+            replace_event(
+                MMS, text="STOP\nplease", media_urls=("https://examplelink.com/a", "https://examplelink.com/b")
+            )
+        ],
+    ),
+    ParseCase(
+        "inbound-mms-media-only",
+        request(variant("inbound_mms.json", _mms_parts({"contentType": "image/jpeg", "url": "https://e.com/1"}))),
+        [replace_event(MMS, text="", media_urls=("https://e.com/1",))],
+    ),
+    ParseCase(
+        "inbound-mms-no-parts",
+        request(variant("inbound_mms.json", _mms_parts())),
+        [replace_event(MMS, text="", media_urls=())],
+    ),
+    ParseCase(
+        "inbound-mms-pull-shape-message-string",
+        request(variant("inbound_mms.json", _set(message="YES"))),
+        [replace_event(MMS, text="YES", media_urls=())],
+    ),
+    ParseCase(
+        "error-mms-part-not-an-object",
+        request(variant("inbound_mms.json", _mms_parts("image"))),  # type: ignore[arg-type]
+        error=PayloadError,
+    ),
+    ParseCase(
+        "error-mms-part-value-not-a-string",
+        request(variant("inbound_mms.json", _mms_parts({"contentType": "text/plain", "value": ["x"]}))),
+        error=PayloadError,
+    ),
+    ParseCase(
+        "error-mms-part-url-not-a-string",
+        request(variant("inbound_mms.json", _mms_parts({"contentType": "image/png", "url": {"href": "x"}}))),
+        error=PayloadError,
+    ),
+    # -- wrong JSON types -------------------------------------------------------
+    ParseCase("error-results-is-an-object", request('{"results": {"messageId": "1"}}'), error=PayloadError),
+    ParseCase("error-result-is-a-string", request('{"results": ["817790313235066447"]}'), error=PayloadError),
+    ParseCase("error-inbound-from-is-a-list", request(variant(INBOUND, _set(**{"from": ["1"]}))), error=PayloadError),
+    ParseCase("error-inbound-text-is-an-object", request(variant(INBOUND, _set(text={"t": 1}))), error=PayloadError),
+    ParseCase("error-inbound-sms-count-is-a-bool", request(variant(INBOUND, _set(smsCount=True))), error=PayloadError),
+    ParseCase("error-inbound-sms-count-is-a-float", request(variant(INBOUND, _set(smsCount=1.5))), error=PayloadError),
+    ParseCase("error-inbound-id-is-null", request(variant(INBOUND, _set(messageId=None))), error=PayloadError),
+    ParseCase("error-dlr-status-is-a-string", request(variant(DLR_V3, _set(status="DELIVERED"))), error=PayloadError),
+    ParseCase(
+        "error-dlr-status-name-is-a-list", request(variant(DLR_V3, _set(status={"name": ["x"]}))), error=PayloadError
+    ),
+    ParseCase("error-dlr-error-is-a-list", request(variant(DLR_V3, _set(error=[1]))), error=PayloadError),
+    ParseCase("error-dlr-done-at-is-a-number", request(variant(DLR_V3, _set(doneAt=1700000000))), error=PayloadError),
     # -- inbound --------------------------------------------------------------
     ParseCase("inbound-mo-json-2-example", request(fixture(INBOUND)), [QUIZ]),
     ParseCase("inbound-batch-three-messages", request(fixture(INBOUND_BATCH)), BATCH),
@@ -796,4 +879,12 @@ SEND = [
     ),
     SendCase("send-timeout", OTP, SERVER_CREDENTIALS, TIMEOUT, retryable=True),
     SendCase("send-connection-refused", OTP, SERVER_CREDENTIALS, REFUSED, retryable=True),
+]
+
+
+# -- every shape with each value replaced by another JSON type -----------------------
+
+TYPE_CONFUSION = [
+    (name.removesuffix(".json"), fixture_json(name))
+    for name in ("inbound_mo_json2.json", "inbound_mms.json", "dlr_v3_delivered.json", "dlr_v2_unknown_subscriber.json")
 ]

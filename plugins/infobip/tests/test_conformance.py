@@ -5,7 +5,7 @@ from __future__ import annotations
 from smshooks.testing import VendorConformance
 from smshooks_infobip import InfobipVendor
 
-from .cases import PARSE, SEND, STATUSES, VERIFY
+from .cases import PARSE, SEND, STATUSES, TYPE_CONFUSION, VERIFY
 
 
 class TestInfobip(VendorConformance):
@@ -14,3 +14,5 @@ class TestInfobip(VendorConformance):
     verify_cases = VERIFY
     status_cases = STATUSES
     send_cases = SEND
+    hostile_json = True
+    type_confusion_payloads = TYPE_CONFUSION

@@ -9,7 +9,7 @@ import pytest
 
 from smshooks.events import DeliveryReport, InboundMessage
 from smshooks.testing import json_request
-from smshooks.vendor import PayloadError
+from smshooks.vendor import PayloadError, TooManyEvents
 from smshooks_infobip import InfobipVendor
 
 from .cases import DLR_BATCH, DLR_V2, DLR_V3, HOOK_URL, INBOUND, INBOUND_BATCH, fixture, fixture_json, variant
@@ -105,3 +105,20 @@ def test_batch_order_is_kept() -> None:
     events = parse(fixture(DLR_BATCH))
     ids = [item["messageId"] for item in json.loads(fixture(DLR_BATCH))["results"]]
     assert [event.vendor_message_id for event in events] == ids
+
+
+def _stops(count: int) -> str:
+    item = fixture_json(INBOUND)["results"][0]
+    return json.dumps({"results": [{**item, "messageId": str(index), "text": "STOP"} for index in range(count)]})
+
+
+def test_a_batch_of_the_largest_documented_size_is_parsed() -> None:
+    assert len(parse(_stops(VENDOR.max_events_per_request))) == 1000
+
+
+def test_a_batch_over_the_largest_documented_size_is_too_many_events() -> None:
+    # 9,000 STOPs in one request would mean 9,000 replies in one transaction;
+    # Infobip batches at most 1000, so this is refused (413) before any is parsed.
+    with pytest.raises(TooManyEvents) as raised:
+        parse(_stops(9000))
+    assert (raised.value.count, raised.value.limit) == (9000, 1000)

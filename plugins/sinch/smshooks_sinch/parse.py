@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from smshooks.events import DeliveryReport, Event, InboundMessage, Status
-from smshooks.vendor import PayloadError, WebhookRequest, to_e164
+from smshooks.vendor import PayloadError, TooManyEvents, WebhookRequest, to_e164
 from smshooks_sinch.statuses import NON_FAILURE_CODES, UNKNOWN_CATEGORY, code_info, is_final, map_status
 
 VENDOR = "sinch"
@@ -27,6 +27,8 @@ VENDOR = "sinch"
 INBOUND_TYPES = frozenset({"mo_text", "mo_binary", "mo_media"})
 BATCH_REPORT_TYPES = frozenset({"delivery_report_sms", "delivery_report_mms"})
 RECIPIENT_REPORT_TYPES = frozenset({"recipient_delivery_report_sms", "recipient_delivery_report_mms"})
+#: a batch's `to` holds 1 to 1000 recipients (Sinch SMS REST API, Batches endpoint)
+MAX_BATCH_RECIPIENTS = 1000
 
 #: common statuses that say the message is on its way or arrived: a code beside them is no failure
 _PROGRESS = frozenset({Status.QUEUED, Status.SENT, Status.DELIVERED, Status.READ})
@@ -42,14 +44,16 @@ def parse_request(request: WebhookRequest) -> list[Event]:
     if not isinstance(payload, dict):
         raise PayloadError(f"a Sinch callback is a JSON object, not {type(payload).__name__}")
     kind = payload.get("type")
+    if kind is None:
+        raise PayloadError("missing type")
+    if not isinstance(kind, str):
+        raise PayloadError(f"type is not a string: {type(kind).__name__}")
     if kind in INBOUND_TYPES:
         return [inbound_message(payload, request)]
     if kind in RECIPIENT_REPORT_TYPES:
         return [recipient_report(payload, request)]
     if kind in BATCH_REPORT_TYPES:
         return batch_reports(payload, request)
-    if kind is None:
-        raise PayloadError("missing type")
     raise PayloadError(f"not a Sinch SMS callback type: {kind!r}")
 
 
@@ -151,6 +155,11 @@ def batch_reports(payload: Payload, request: WebhookRequest) -> list[Event]:
     buckets = payload.get("statuses")
     if not isinstance(buckets, list):
         raise PayloadError("statuses is not a list")
+    # Counted before any event is built: a report listing more recipients than
+    # a batch can have is refused at the cost of one pass over the buckets.
+    count = sum(_events_in(bucket) for bucket in buckets)
+    if count > MAX_BATCH_RECIPIENTS:
+        raise TooManyEvents(count, MAX_BATCH_RECIPIENTS)
     envelope = {name: value for name, value in payload.items() if name != "statuses"}
     events: list[Event] = []
     for bucket in buckets:
@@ -189,6 +198,12 @@ def batch_reports(payload: Payload, request: WebhookRequest) -> list[Event]:
                 )
             )
     return events
+
+
+def _events_in(bucket: Any) -> int:
+    """How many events a status bucket becomes: one per recipient, or one for a summary."""
+    recipients = bucket.get("recipients") if isinstance(bucket, dict) else None
+    return len(recipients) if isinstance(recipients, list) and recipients else 1
 
 
 def _report(

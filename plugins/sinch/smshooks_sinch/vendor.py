@@ -10,7 +10,7 @@ import requests
 from smshooks.events import Event, OutboundMessage, Status
 from smshooks.vendor import Vendor, WebhookRequest
 from smshooks_sinch.credentials import SinchCredentialsSchema
-from smshooks_sinch.parse import VENDOR, parse_request
+from smshooks_sinch.parse import MAX_BATCH_RECIPIENTS, VENDOR, parse_request
 from smshooks_sinch.send import send_message
 from smshooks_sinch.signature import verify_request
 from smshooks_sinch.statuses import FINAL_STATUSES, STATUS_MAP, map_status
@@ -24,6 +24,10 @@ class SinchVendor(Vendor):
     credentials_schema = SinchCredentialsSchema
     status_map: ClassVar[Mapping[str, Status]] = STATUS_MAP
     final_statuses: ClassVar[frozenset[str]] = FINAL_STATUSES
+    # A batch has 1 to 1000 recipients (`to`, "1 to 1000 elements": Sinch SMS REST
+    # API, Batches endpoint), so a full delivery report lists at most 1000; an
+    # inbound or recipient report is one event.
+    max_events_per_request: ClassVar[int] = MAX_BATCH_RECIPIENTS
 
     def verify(self, request: WebhookRequest, credentials: Mapping[str, Any]) -> None:
         verify_request(request, credentials.get("webhook_secret"))

@@ -469,6 +469,31 @@ PARSE = [
     ParseCase("error-json-array", request("[" + MO_TEXT + "]"), error=PayloadError),
     ParseCase("error-missing-type", request(changed("mo_text.json", drop=("type",))), error=PayloadError),
     ParseCase("error-unknown-type", request(changed("mo_text.json", type="mo_rcs")), error=PayloadError),
+    # -- wrong JSON types (each used to escape as TypeError or AttributeError) ------
+    ParseCase("error-type-is-a-list", request(changed("mo_text.json", type=["mo_text"])), error=PayloadError),
+    ParseCase("error-type-is-an-object", request(changed("mo_text.json", type={"mo": "text"})), error=PayloadError),
+    ParseCase("error-type-is-a-number", request(changed("mo_text.json", type=1)), error=PayloadError),
+    ParseCase("error-type-is-null", request(changed("mo_text.json", type=None)), error=PayloadError),
+    ParseCase("error-mo-id-is-a-number", request(changed("mo_text.json", id=17)), error=PayloadError),
+    ParseCase(
+        "error-mo-from-is-a-list", request(changed("mo_text.json", **{"from": ["12015555555"]})), error=PayloadError
+    ),
+    ParseCase("error-mo-body-is-a-bool", request(changed("mo_text.json", body=True)), error=PayloadError),
+    ParseCase(
+        "error-report-statuses-is-an-object",
+        request(changed("delivery_report_full_mixed.json", statuses={"status": "Delivered"})),
+        error=PayloadError,
+    ),
+    ParseCase(
+        "error-report-code-is-a-float",
+        request(changed("recipient_report_aborted_412.json", code=412.5)),
+        error=PayloadError,
+    ),
+    ParseCase(
+        "error-report-recipient-is-a-number",
+        request(changed("recipient_report_aborted_412.json", recipient=12010000000)),
+        error=PayloadError,
+    ),
     ParseCase("error-mo-missing-id", request(changed("mo_text.json", drop=("id",))), error=PayloadError),
     ParseCase("error-mo-missing-from", request(changed("mo_text.json", drop=("from",))), error=PayloadError),
     ParseCase("error-mo-blank-to", request(changed("mo_text.json", to=" ")), error=PayloadError),
@@ -902,3 +927,25 @@ SEND = [
         retryable=False,
     ),
 ]
+
+
+# -- every callback kind with each value replaced by another JSON type ---------------
+
+TYPE_CONFUSION = [
+    (name.removesuffix(".json"), fixture_json(name))
+    for name in (
+        "mo_text.json",
+        "mo_binary_text.json",
+        "mo_media.json",
+        "delivery_report_full_mixed.json",
+        "delivery_report_summary.json",
+        "recipient_report_delivered_all_fields.json",
+    )
+]
+
+
+def full_report_with(recipients: int) -> WebhookRequest:
+    """A full batch report listing ``recipients`` numbers under one status."""
+    numbers = [str(12010000000 + index) for index in range(recipients)]
+    bucket = {"code": 0, "status": "Delivered", "count": recipients, "recipients": numbers}
+    return request(changed("delivery_report_full.json", statuses=[bucket], total_message_count=recipients))

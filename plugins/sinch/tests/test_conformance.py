@@ -5,7 +5,7 @@ from __future__ import annotations
 from smshooks.testing import VendorConformance
 from smshooks_sinch import SinchVendor
 
-from .cases import PARSE, SEND, STATUSES, VERIFY
+from .cases import PARSE, SEND, STATUSES, TYPE_CONFUSION, VERIFY
 
 
 class TestSinch(VendorConformance):
@@ -14,3 +14,5 @@ class TestSinch(VendorConformance):
     verify_cases = VERIFY
     status_cases = STATUSES
     send_cases = SEND
+    hostile_json = True
+    type_confusion_payloads = TYPE_CONFUSION

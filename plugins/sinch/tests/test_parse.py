@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import pytest
+
 from smshooks.events import DeliveryReport, InboundMessage
+from smshooks.vendor import TooManyEvents
 from smshooks_sinch import SinchVendor
 from smshooks_sinch.parse import binary_text
 
-from .cases import FULL_MIXED, fixture, fixture_json, request
+from .cases import FULL_MIXED, fixture, fixture_json, full_report_with, request
 
 VENDOR = SinchVendor()
 
@@ -77,3 +80,17 @@ def test_binary_text_rules() -> None:
     assert binary_text("woU=") == ""  # U+0085, a C1 control character
     assert binary_text("SGVsbG8") == ""  # padding missing: not valid base64
     assert binary_text("") == ""
+
+
+def test_a_full_report_of_a_whole_batch_is_one_report_per_recipient() -> None:
+    events = VENDOR.parse(full_report_with(VENDOR.max_events_per_request))
+    assert len(events) == 1000
+    assert {event.recipient for event in events} == {f"+{12010000000 + index}" for index in range(1000)}
+
+
+def test_a_report_listing_more_recipients_than_a_batch_holds_is_too_many_events() -> None:
+    # Sinch batches have at most 1000 recipients: 55,000 is no Sinch report, and
+    # it is refused after one count, before 55,000 numbers are parsed.
+    with pytest.raises(TooManyEvents) as raised:
+        VENDOR.parse(full_report_with(55_000))
+    assert (raised.value.count, raised.value.limit) == (55_000, 1000)

@@ -45,11 +45,15 @@ def compute_signature(url: str, params: Params | None, auth_token: str) -> str:
 
 
 def url_variants(url: str) -> list[str]:
-    """``url`` as given, plus the same URL with its scheme's default port removed or added.
+    """``url`` as given, plus the same URL with its port removed, or the scheme's default port added.
 
-    Twilio's back end is inconsistent about including ``:443`` / ``:80`` in the
-    URL it signs, so twilio-python accepts both forms; so do we. A non-default
-    port is always part of the signed URL and is never dropped.
+    Twilio's back end is inconsistent about the port in the URL it signs, so
+    twilio-python's ``RequestValidator`` accepts a signature on the URL with
+    any explicit port removed (``remove_port``: ``https://host:1234/p`` signed
+    as ``https://host/p``) and on the URL without one with the default port
+    added (``add_port``: ``https://host/p`` signed as ``https://host:443/p``);
+    so do we. A URL without a port is never tried with a non-default one:
+    Twilio's helper does not, and there is no telling which port it would be.
     """
     split = urlsplit(url)
     default_port = _DEFAULT_PORTS.get(split.scheme.lower())
@@ -64,12 +68,7 @@ def url_variants(url: str) -> list[str]:
     if parsed is None:
         return [url]
     host, port = parsed
-    if port is None:
-        other = f"{host}:{default_port}"
-    elif port == str(default_port):
-        other = host
-    else:
-        return [url]
+    other = f"{host}:{default_port}" if port is None else host
     return [url, prefix + userinfo + at + other + rest]
 
 

@@ -25,6 +25,8 @@ class TwilioVendor(Vendor):
     credentials_schema = TwilioCredentialsSchema
     status_map: ClassVar[Mapping[str, Status]] = STATUS_MAP
     final_statuses: ClassVar[frozenset[str]] = FINAL_STATUSES
+    # Twilio posts one inbound message or one status callback per request (vendors.md §5).
+    max_events_per_request: ClassVar[int] = 1
 
     def verify(self, request: WebhookRequest, credentials: Mapping[str, Any]) -> None:
         verify_request(request, credentials.get("auth_token"))

@@ -480,10 +480,19 @@ VERIFY = [
         False,
     ),
     VerifyCase(
-        # Twilio signs a non-default port; dropping it would accept a signature
-        # made for another endpoint (twilio-python drops any port; we do not).
-        "non-default-port-not-dropped",
+        # Twilio may sign the URL without its non-default port; twilio-python's
+        # RequestValidator accepts that (remove_port), so do we. The signature
+        # is Twilio's for http://mycompany.com/myapp.php?foo=1&bar=2.
+        "non-default-port-signed-without-it",
         _vector("http://mycompany.com:1234/myapp.php?foo=1&bar=2", VECTOR_PARAMS, "OyGYPqTF6ztdbRNCvuQO/oPvqQ4="),
+        VECTOR_TOKEN,
+        True,
+    ),
+    VerifyCase(
+        # ... but a signature for another port is another endpoint's (RequestValidator
+        # agrees): Twilio's for http://mycompany.com:4321/myapp.php?foo=1&bar=2.
+        "other-non-default-port-refused",
+        _vector("http://mycompany.com:1234/myapp.php?foo=1&bar=2", VECTOR_PARAMS, "7pKCGhygM4uukxEi5Lwb3SbflQU="),
         VECTOR_TOKEN,
         False,
     ),

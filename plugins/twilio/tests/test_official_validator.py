@@ -83,13 +83,17 @@ def test_we_accept_what_twilio_signs(form_name: str) -> None:
         )
 
 
-# Twilio may sign with or without the default port: every pairing of the URL
-# Twilio signed and the URL we were called at must be accepted by both.
+# Twilio may sign with or without the port: every pairing of the URL Twilio
+# signed and the URL we were called at that twilio-python accepts, we accept.
 PORT_PAIRS = [
     ("https://mycompany.com/myapp.php?foo=1&bar=2", "https://mycompany.com:443/myapp.php?foo=1&bar=2"),
     ("https://mycompany.com:443/myapp.php?foo=1&bar=2", "https://mycompany.com/myapp.php?foo=1&bar=2"),
     ("http://mycompany.com/myapp.php?foo=1&bar=2", "http://mycompany.com:80/myapp.php?foo=1&bar=2"),
     ("http://mycompany.com:80/myapp.php?foo=1&bar=2", "http://mycompany.com/myapp.php?foo=1&bar=2"),
+    # a non-default port, signed without it (twilio-python's remove_port)
+    ("https://mycompany.com/myapp.php?foo=1&bar=2", "https://mycompany.com:1234/myapp.php?foo=1&bar=2"),
+    ("http://mycompany.com/myapp.php?foo=1&bar=2", "http://mycompany.com:8080/myapp.php?foo=1&bar=2"),
+    ("https://mycompany.com:1234/myapp.php?foo=1&bar=2", "https://mycompany.com:1234/myapp.php?foo=1&bar=2"),
 ]
 
 
@@ -102,6 +106,25 @@ def test_default_port_variants_agree(signed_url: str, called_url: str) -> None:
     assert our_signature == twilio_signature
     assert RequestValidator(AUTH_TOKEN).validate(called_url, twilio_params(form), our_signature)
     VENDOR.verify(form_request(called_url, body, {"X-Twilio-Signature": twilio_signature}), CREDENTIALS)
+
+
+# Pairings twilio-python refuses: a port it would have to guess, or another port.
+PORT_MISMATCHES = [
+    ("https://mycompany.com:1234/myapp.php", "https://mycompany.com/myapp.php"),
+    ("https://mycompany.com:1234/myapp.php", "https://mycompany.com:4321/myapp.php"),
+    ("https://mycompany.com:1234/myapp.php", "https://mycompany.com:443/myapp.php"),
+    ("https://mycompany.com/myapp.php", "http://mycompany.com/myapp.php"),
+]
+
+
+@pytest.mark.parametrize(("signed_url", "called_url"), PORT_MISMATCHES)
+def test_port_mismatches_refused_by_both(signed_url: str, called_url: str) -> None:
+    body = FORMS["inbound-sms"]
+    form = form_request(called_url, body).form
+    signature = RequestValidator(AUTH_TOKEN).compute_signature(signed_url, twilio_params(form))
+    assert not RequestValidator(AUTH_TOKEN).validate(called_url, twilio_params(form), signature)
+    with pytest.raises(SignatureError):
+        VENDOR.verify(form_request(called_url, body, {"X-Twilio-Signature": signature}), CREDENTIALS)
 
 
 def _json_url(base: str, body: str) -> str:

@@ -27,6 +27,7 @@ lifts the rule (development, tests with receivers on loopback).
 from __future__ import annotations
 
 import contextlib
+import functools
 import ipaddress
 import socket
 import sys
@@ -322,10 +323,18 @@ def _is_refusal(exc: BaseException) -> bool:
     return False
 
 
+class _Refusals:
+    """How many requests one guarded session refused (shared by the session and its adapter)."""
+
+    count = 0
+
+
 class _GuardedAdapter(HTTPAdapter):
     """Refuses plain http and connections to non-public addresses, counting each refusal."""
 
-    refusals = 0
+    def __init__(self, refusals: _Refusals, **kwargs: Any):
+        super().__init__(**kwargs)
+        self.refusals = refusals
 
     def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
         super().init_poolmanager(*args, **kwargs)
@@ -333,33 +342,65 @@ class _GuardedAdapter(HTTPAdapter):
 
     def send(self, request: requests.PreparedRequest, *args: Any, **kwargs: Any) -> requests.Response:
         if urlsplit(request.url or "").scheme != "https":
-            self.refusals += 1
+            self.refusals.count += 1
             raise TargetRefused(request=request)
         try:
             return super().send(request, *args, **kwargs)
         except requests.ConnectionError as exc:
             if not _is_refusal(exc):
                 raise
-            self.refusals += 1
+            self.refusals.count += 1
             raise TargetRefused(request=request) from None
+
+
+#: what requests raises for a URL it cannot even prepare (no adapter is reached):
+#: for a guarded session that is a target it refuses, with the same message
+_UNPREPARABLE = (requests.exceptions.InvalidURL, requests.exceptions.InvalidSchema, requests.exceptions.MissingSchema)
+
+
+class _GuardedRequests(requests.Session):
+    """Mixed in before a session class: a URL requests cannot prepare is refused too."""
+
+    target_refusals: _Refusals
+
+    def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> requests.Response:
+        try:
+            return super().request(method, url, *args, **kwargs)
+        except _UNPREPARABLE:
+            self.target_refusals.count += 1
+            raise TargetRefused() from None
 
 
 Session = TypeVar("Session", bound=requests.Session)
 
 
-def http_session(session: Session | None = None, *, allow_private: bool, pool_size: int = 10) -> Session:
-    """``session`` (a new ``requests.Session`` by default) with pooled keep-alive
-    connections that, unless ``allow_private``, only reach HTTPS on public
-    addresses and raise :class:`TargetRefused` for anything else.
+@functools.cache
+def _guarded_class(session_class: type[requests.Session]) -> type[requests.Session]:
+    return type(f"Guarded{session_class.__name__}", (_GuardedRequests, session_class), {})
+
+
+def http_session(
+    session_class: type[Session] = requests.Session,  # type: ignore[assignment]
+    *,
+    allow_private: bool,
+    pool_size: int = 10,
+    **kwargs: Any,
+) -> Session:
+    """A ``session_class(**kwargs)`` with pooled keep-alive connections that, unless
+    ``allow_private``, only reaches HTTPS on public addresses and raises
+    :class:`TargetRefused` for anything else (without connecting).
 
     Proxies and .netrc from the environment are ignored: a proxy would hide the
     address actually reached.
     """
-    if session is None:
-        session = cast(Session, requests.Session())
+    if allow_private:
+        session = session_class(**kwargs)
+        adapter = HTTPAdapter(pool_connections=pool_size, pool_maxsize=pool_size, max_retries=0)
+    else:
+        session = cast(Session, _guarded_class(session_class)(**kwargs))
+        refusals = session.target_refusals = _Refusals()  # type: ignore[attr-defined]
+        adapter = _GuardedAdapter(refusals, pool_connections=pool_size, pool_maxsize=pool_size, max_retries=0)
     session.trust_env = False
-    adapter_class = HTTPAdapter if allow_private else _GuardedAdapter
-    adapter = adapter_class(pool_connections=pool_size, pool_maxsize=pool_size, max_retries=0)
     session.mount("https://", adapter)
     session.mount("http://", adapter)
     return session
@@ -367,6 +408,6 @@ def http_session(session: Session | None = None, *, allow_private: bool, pool_si
 
 def refusal_count(session: requests.Session) -> int:
     """How many requests ``session`` refused so far (0 for an unguarded session):
-    lets a caller tell a refusal from the failure a plugin reported for it."""
-    adapters = {id(adapter): adapter for adapter in session.adapters.values()}
-    return sum(getattr(adapter, "refusals", 0) for adapter in adapters.values())
+    lets a caller tell a refusal from whatever failure a plugin reported for it."""
+    refusals = getattr(session, "target_refusals", None)
+    return refusals.count if isinstance(refusals, _Refusals) else 0

@@ -52,7 +52,7 @@ class Worker:
         self.poll_interval = poll_interval
         self.retry_delays = retry_delays
         # What Vendor.send gets: a tenant aims it (credential URLs), so it is guarded like feedback.
-        self.http = http_session(HttpSession(), allow_private=gateway.settings.allow_private_targets)
+        self.http = http_session(HttpSession, allow_private=gateway.settings.allow_private_targets)
         self.stopping = threading.Event()
 
     def run_once(self) -> bool:

@@ -19,59 +19,11 @@ import pytest
 from support import loopback
 from support.api import Api, make_webhook
 from support.feedback import deliveries, make_feedback_webhook, report, work
-from support.listener import ANSWER, CountingListener, closed_port, hosts_file_loopback_name
+from support.ssrf import ANSWER, PRIVATE_URLS, REFUSED, CountingListener, closed_port, urls
 
 from smshooks.app import create_app
 from smshooks.store.tables import Credential, FeedbackWebhook
 from smshooks.worker import Worker
-
-#: the one error of every refused target (the API shows it as it is)
-REFUSED = "target refused: not a public https address"
-
-#: spellings of loopback and private addresses; {port} is the listener's
-PRIVATE_URLS = [
-    "https://127.0.0.1:{port}/x",
-    "https://localhost:{port}/x",
-    "https://localhost.:{port}/x",
-    "https://LOCALHOST:{port}/x",
-    "https://LocalHost.:{port}/x",
-    "https://api.localhost:{port}/x",
-    "https://%31%32%37.0.0.1:{port}/x",  # percent-encoded
-    "https://%6c%6f%63%61%6c%68%6f%73%74:{port}/x",  # percent-encoded "localhost"
-    "https://2130706433:{port}/x",  # one decimal number
-    "https://0x7f000001:{port}/x",  # one hex number
-    "https://0x7f.0.0.1:{port}/x",
-    "https://0177.0.0.1:{port}/x",  # octal
-    "https://0177.0.0.01:{port}/x",
-    "https://127.1:{port}/x",  # short form
-    "https://127.0.1:{port}/x",
-    "https://[::1]:{port}/x",
-    "https://[::ffff:127.0.0.1]:{port}/x",  # IPv4-mapped IPv6
-    "https://[::ffff:7f00:1]:{port}/x",
-    "https://[0:0:0:0:0:ffff:7f00:1]:{port}/x",
-    "https://[::]:{port}/x",
-    "https://0.0.0.0:{port}/x",
-    "https://0:{port}/x",
-    "https://10.0.0.5:{port}/x",
-    "https://172.16.3.4:{port}/x",
-    "https://192.168.1.1:{port}/x",
-    "https://169.254.169.254/latest/meta-data",  # the cloud metadata service
-    "https://[fd00::1]:{port}/x",
-    "https://[fe80::1%25lo]:{port}/x",
-    "https://\uff4c\uff4f\uff43\uff41\uff4c\uff48\uff4f\uff53\uff54:{port}/x",  # full-width "localhost" (IDNA maps it)
-    "https://\uff11\uff12\uff17\u3002\uff10\u3002\uff10\u3002\uff11:{port}/x",  # full-width 127.0.0.1, ideographic dots
-    "https://127\u30020\u30020\u30021:{port}/x",
-    "https://\u24dbocalhost:{port}/x",  # circled l
-    "http://127.0.0.1:{port}/x",  # plain http, loopback
-    "http://93.184.216.34/x",  # plain http, even to a public address
-]
-_NAME = hosts_file_loopback_name()
-if _NAME:  # a DNS name that resolves to loopback (from /etc/hosts)
-    PRIVATE_URLS += [f"https://{_NAME}:{{port}}/x", f"https://{_NAME.upper()}.:{{port}}/x"]
-
-
-def urls(port: int) -> list[str]:
-    return [template.format(port=port) for template in PRIVATE_URLS]
 
 
 @pytest.fixture

@@ -278,9 +278,9 @@ def test_host_lists_the_installed_plugin(host_answers: dict) -> None:
         "name": "acme",
         "title": "Acme",
         "credential_fields": {
-            "api_key": {"required": True, "secret": True},
-            "base_url": {"required": False, "secret": False},
-            "webhook_secret": {"required": False, "secret": True},
+            "api_key": {"required": True, "secret": True, "target": False},
+            "base_url": {"required": False, "secret": False, "target": True},
+            "webhook_secret": {"required": False, "secret": True, "target": False},
         },
     }
 

@@ -80,10 +80,10 @@ def test_malformed_payloads_are_400(api, client, body):
     assert inbound_items(api) == []
 
 
-def test_body_over_the_limit_is_413(smshooks_settings, api_key_for):
+def test_body_over_the_limit_is_413(settings, api_key_for):
     from dataclasses import replace
 
-    app = create_app(replace(smshooks_settings, max_body_bytes=2048), plugins=[loopback])
+    app = create_app(replace(settings, max_body_bytes=2048), plugins=[loopback])
     client = app.test_client()
     hook = make_webhook(Api(client, api_key_for(app)), secret=None)
     big = {"messages": [{**INBOUND, "text": "x" * 4096}]}
@@ -144,11 +144,11 @@ def test_an_undocumented_status_is_stored_as_unknown_and_answered_200(api, clien
     assert api.get(f"/messages/{stored['message_id']}").json["status"] == "sent"
 
 
-def test_a_missing_vendor_plugin_is_503_so_the_vendor_retries(smshooks_settings, api_key_for):
-    app = create_app(smshooks_settings, plugins=[loopback])
+def test_a_missing_vendor_plugin_is_503_so_the_vendor_retries(settings, api_key_for):
+    app = create_app(settings, plugins=[loopback])
     hook = make_webhook(Api(app.test_client(), api_key_for(app)), secret=None)
     app.extensions["smshooks"].db.engine.dispose()
-    without = create_app(smshooks_settings)  # the loopback plugin is gone
+    without = create_app(settings)  # the loopback plugin is gone
     response = without.test_client().post(f"/hooks/{hook['id']}", json={"messages": [INBOUND]})
     assert_error(response, 503)
     assert response.headers["Retry-After"]

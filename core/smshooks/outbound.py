@@ -13,7 +13,8 @@ from smshooks.credentials import open_credentials
 from smshooks.events import OutboundMessage, Status
 from smshooks.feedback import emit_message_status
 from smshooks.store.tables import DeliveryReportRow, FeedbackDelivery, OutboundMessageRow, Webhook, utcnow
-from smshooks.vendor import HttpSession, SendError
+from smshooks.targets import REFUSED, refusal_count
+from smshooks.vendor import TARGET_REFUSED, HttpSession, SendError
 
 if TYPE_CHECKING:
     from smshooks.app import Gateway
@@ -62,9 +63,18 @@ def send_stored_message(gw: Gateway, http: HttpSession, message_id: str, *, exem
         status_callback_url=callback_url,
         reference=message.id,
     )
+    refused_before = refusal_count(http)
     try:
         vendor_message_id = vendor.send(outbound, credentials, http)
-    except SendError as exc:
+    except Exception as exc:
+        if refusal_count(http) > refused_before:
+            # The session would not connect where the credential points. However the
+            # plugin reported it (retryable, its own wording), the message fails for
+            # good with the one fixed error: nothing about the address may show.
+            _mark_error(gw, message_id, TARGET_REFUSED, REFUSED)
+            raise PermanentFailure(REFUSED) from None
+        if not isinstance(exc, SendError):
+            raise
         if exc.retryable:
             with gw.db.transaction() as session:
                 # Counted for the feedback payload's retryCount.

@@ -24,11 +24,13 @@ import phonenumbers
 import requests
 
 from smshooks.events import Event, OutboundMessage, Status
+from smshooks.targets import TargetRefused
 
 __all__ = [
     "DEFAULT_MAX_EVENTS_PER_REQUEST",
     "MAX_JSON_DEPTH",
     "MAX_JSON_NUMBER_LENGTH",
+    "TARGET_REFUSED",
     "HttpSession",
     "MemoryReplayGuard",
     "PayloadError",
@@ -44,6 +46,7 @@ __all__ = [
     "parse_json",
     "retry_after_seconds",
     "secret_field",
+    "target_url_field",
     "to_e164",
     "vendor_request",
 ]
@@ -275,7 +278,11 @@ class HttpSession(requests.Session):
     """A requests session whose calls time out by default.
 
     The host hands one to :meth:`Vendor.send`; a vendor API that hangs must
-    never hold a worker forever.
+    never hold a worker forever. The host's session also refuses (a
+    ``requests.ConnectionError`` with the message ``target refused: not a
+    public https address``) any request that is not HTTPS to a public address,
+    unless ``SMSHOOKS_ALLOW_PRIVATE_TARGETS`` is set; such a send ends as an
+    error with that message, whatever :class:`SendError` the plugin raises.
     """
 
     def __init__(self, timeout: float | tuple[float, float] = (5.0, 30.0)):
@@ -292,6 +299,8 @@ class HttpSession(requests.Session):
 #: 4xx answers after which the same request may succeed later: 408 Request
 #: Timeout and 429 Too Many Requests (every 5xx may too)
 _RETRYABLE_CLIENT_ERRORS = frozenset({408, 429})
+#: the ``SendError.code`` of a send whose URL the host refused (not HTTPS to a public address)
+TARGET_REFUSED = "target_refused"
 #: transport failures after which the same request may succeed later
 _RETRYABLE_TRANSPORT_ERRORS = (
     requests.ConnectionError,
@@ -319,6 +328,8 @@ def vendor_request(http: requests.Session, method: str, url: str, *, vendor: str
     kwargs.setdefault("allow_redirects", False)
     try:
         return http.request(method, url, **kwargs)
+    except TargetRefused as exc:  # the host's session would not connect there; it never will
+        raise SendError(str(exc), retryable=False, code=TARGET_REFUSED) from exc
     except _RETRYABLE_TRANSPORT_ERRORS as exc:
         raise SendError(f"{vendor} unreachable: {type(exc).__name__}: {exc}", retryable=True) from exc
     except requests.RequestException as exc:
@@ -367,6 +378,21 @@ def secret_field(**kwargs: Any) -> marshmallow.fields.String:
     """A credential field holding a secret: encrypted at rest, never returned by the API."""
     metadata = {"secret": True, **kwargs.pop("metadata", {})}
     return marshmallow.fields.String(metadata=metadata, **kwargs)
+
+
+def target_url_field(**kwargs: Any) -> marshmallow.fields.Url:
+    """A credential field holding a URL smshooks will call (an API base URL, a token URL).
+
+    The host checks every such field when a credential is saved: unless
+    ``SMSHOOKS_ALLOW_PRIVATE_TARGETS`` is set, only HTTPS to public addresses
+    is accepted (422 naming the field), and the session :meth:`Vendor.send`
+    gets refuses to connect anywhere else. The schema itself accepts http(s)
+    to any host, so a plugin's own tests can point it at a local fake API.
+    """
+    metadata = {"target": True, **kwargs.pop("metadata", {})}
+    kwargs.setdefault("require_tld", False)
+    kwargs.setdefault("schemes", {"http", "https"})
+    return marshmallow.fields.Url(metadata=metadata, **kwargs)
 
 
 class Vendor:
@@ -438,6 +464,11 @@ class Vendor:
         """Names of the credential fields that hold secrets."""
         schema = self.credentials_schema()
         return frozenset(name for name, fld in schema.fields.items() if fld.metadata.get("secret"))
+
+    def target_fields(self) -> frozenset[str]:
+        """Names of the credential fields holding URLs smshooks calls (:func:`target_url_field`)."""
+        schema = self.credentials_schema()
+        return frozenset(name for name, fld in schema.fields.items() if fld.metadata.get("target"))
 
 
 def to_e164(number: str, default_region: str | None = None) -> str:

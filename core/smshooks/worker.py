@@ -17,6 +17,7 @@ from smshooks import jobs
 from smshooks.feedback import JOB_KIND as FEEDBACK_JOB
 from smshooks.feedback.delivery import deliver as _deliver_feedback
 from smshooks.outbound import SEND_SMS, PermanentFailure, TryAgain, send_stored_message
+from smshooks.targets import http_session
 from smshooks.vendor import HttpSession
 
 if TYPE_CHECKING:
@@ -50,7 +51,8 @@ class Worker:
         self.kinds = list(kinds or HANDLERS)
         self.poll_interval = poll_interval
         self.retry_delays = retry_delays
-        self.http = HttpSession()
+        # What Vendor.send gets: a tenant aims it (credential URLs), so it is guarded like feedback.
+        self.http = http_session(HttpSession, allow_private=gateway.settings.allow_private_targets)
         self.stopping = threading.Event()
 
     def run_once(self) -> bool:

@@ -18,6 +18,8 @@ def server_env(smshooks_database_url: str, tmp_path: Path) -> dict[str, str]:
         "SMSHOOKS_DATABASE_URL": smshooks_database_url,
         "SMSHOOKS_SECRET_KEY": "e2e-secret",
         "SMSHOOKS_RETRY_DELAYS": "0.2,0.5,1",
+        # the fake vendor APIs and feedback receivers listen on loopback
+        "SMSHOOKS_ALLOW_PRIVATE_TARGETS": "1",
     }
     env.pop("SMSHOOKS_PUBLIC_URL", None)
     return env

@@ -16,7 +16,16 @@ from marshmallow import Schema, fields
 
 from smshooks.events import DeliveryReport, Event, InboundMessage, OutboundMessage, Status
 from smshooks.hookspecs import hookimpl
-from smshooks.vendor import PayloadError, SendError, SignatureError, Vendor, WebhookRequest, secret_field, to_e164
+from smshooks.vendor import (
+    PayloadError,
+    SendError,
+    SignatureError,
+    Vendor,
+    WebhookRequest,
+    secret_field,
+    target_url_field,
+    to_e164,
+)
 
 SIGNATURE_HEADER = "X-Loopback-Signature"
 
@@ -24,7 +33,7 @@ SIGNATURE_HEADER = "X-Loopback-Signature"
 class LoopbackCredentials(Schema):
     account = fields.String(required=True)
     secret = secret_field(load_default=None, allow_none=True)
-    api_url = fields.Url(load_default="http://127.0.0.1:9", require_tld=False)
+    api_url = target_url_field(load_default="http://127.0.0.1:9")
 
 
 def sign(secret: str, body: bytes) -> str:

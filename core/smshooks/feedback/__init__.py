@@ -6,7 +6,7 @@ customer's own HTTPS endpoint, in the seed's payload shape, signed, retried.
 - :mod:`~smshooks.feedback.payload` builds the JSON bodies;
 - :mod:`~smshooks.feedback.delivery` is the worker's ``feedback`` job;
 - :mod:`~smshooks.feedback.signing` holds Standard Webhooks and JWT;
-- :mod:`~smshooks.feedback.targets` keeps deliveries off private networks;
+- :mod:`smshooks.targets` keeps deliveries off private networks;
 - :mod:`~smshooks.feedback.replay` sends deliveries again.
 """
 

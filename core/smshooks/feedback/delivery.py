@@ -31,9 +31,9 @@ from smshooks import jobs
 from smshooks.feedback.emit import DEAD, DELIVERED, DISABLED, PENDING
 from smshooks.feedback.sealed import open_secrets
 from smshooks.feedback.signing import jwt_token, standard_webhooks_headers
-from smshooks.feedback.targets import UnsafeTarget, UnsafeTargetError, check_url, http_session
 from smshooks.outbound import PermanentFailure, TryAgain
 from smshooks.store.tables import DeliveryAttempt, FeedbackDelivery, FeedbackWebhook, Job, utcnow
+from smshooks.targets import REFUSED, UnsafeTarget, check_url, http_session
 
 if TYPE_CHECKING:
     from smshooks.app import Gateway
@@ -204,8 +204,10 @@ def _post(http: requests.Session, allow_private: bool, target: _Target, delivery
             excerpt = _read_excerpt(response)
         finally:
             response.close()
-    except UnsafeTarget as exc:
-        return _Answer(None, _millis(started), f"refused: the URL {exc}", None, None)
+    except UnsafeTarget:
+        # One fixed error for every refused target: nothing was connected, so
+        # nothing about the address (open port, closed port, DNS) can show.
+        return _Answer(None, _millis(started), REFUSED, None, None)
     except requests.RequestException as exc:
         return _Answer(None, _millis(started), _describe(exc), None, None)
     error = None
@@ -236,8 +238,6 @@ def _read_excerpt(response: requests.Response) -> str | None:
 def _describe(exc: requests.RequestException) -> str:
     reason = exc.args[0] if exc.args else None
     reason = getattr(reason, "reason", reason)
-    if isinstance(reason, UnsafeTargetError):
-        return str(reason).split(": ", 1)[-1]
     if isinstance(exc, requests.ConnectTimeout):
         return f"connect timeout after {TIMEOUT[0]:g} s"
     if isinstance(exc, requests.ReadTimeout):

@@ -19,7 +19,7 @@ import jwt
 import marshmallow
 from marshmallow import ValidationError, fields, post_load, validate, validates, validates_schema
 
-from smshooks.vendor import secret_field
+from smshooks.vendor import secret_field, target_url_field
 from smshooks_custom.auth import (
     AUTH_TYPES,
     DEFAULT_API_KEY_HEADER,
@@ -91,10 +91,8 @@ class CustomCredentialsSchema(marshmallow.Schema):
     """Any HTTP SMS provider: where and how to send, and how its webhooks look."""
 
     # -- sending ----------------------------------------------------------------
-    provider_url = fields.Url(
+    provider_url = target_url_field(
         required=True,
-        require_tld=False,
-        schemes={"http", "https"},
         metadata={"description": "the provider's send endpoint"},
     )
     http_method = fields.String(
@@ -134,7 +132,7 @@ class CustomCredentialsSchema(marshmallow.Schema):
     username = _optional_string()
     password = secret_field(load_default=None, allow_none=True)
     bearer_token = secret_field(load_default=None, allow_none=True)
-    oauth2_token_url = fields.Url(load_default=None, allow_none=True, require_tld=False, schemes={"http", "https"})
+    oauth2_token_url = target_url_field(load_default=None, allow_none=True)
     oauth2_client_id = _optional_string()
     oauth2_client_secret = secret_field(load_default=None, allow_none=True)
     oauth2_scope = _optional_string()

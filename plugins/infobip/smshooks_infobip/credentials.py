@@ -7,7 +7,7 @@ from typing import Any
 import marshmallow
 from marshmallow import fields, validate
 
-from smshooks.vendor import secret_field
+from smshooks.vendor import secret_field, target_url_field
 
 _OPTIONAL = ("webhook_username", "webhook_password")
 
@@ -15,10 +15,8 @@ _OPTIONAL = ("webhook_username", "webhook_password")
 class InfobipCredentialsSchema(marshmallow.Schema):
     """Account base URL + API key; optional HTTP Basic credentials Infobip sends to the webhook."""
 
-    base_url = fields.Url(
+    base_url = target_url_field(
         required=True,
-        require_tld=False,
-        schemes={"http", "https"},
         metadata={"description": "your account's API base URL, e.g. https://xxxxx.api.infobip.com"},
     )
     api_key = secret_field(

@@ -8,7 +8,7 @@ from typing import Any
 import marshmallow
 from marshmallow import fields, validate
 
-from smshooks.vendor import secret_field
+from smshooks.vendor import secret_field, target_url_field
 
 #: the SMS REST API host of each region a service plan can live in (vendors.md §3.5)
 REGION_BASE_URLS: Mapping[str, str] = {
@@ -38,11 +38,9 @@ class SinchCredentialsSchema(marshmallow.Schema):
         metadata={"description": "Region the service plan lives in: us or eu (or set base_url)"},
     )
     # For other regions agreed with Sinch, a proxy, or tests; wins over region.
-    base_url = fields.Url(
+    base_url = target_url_field(
         load_default=None,
         allow_none=True,
-        require_tld=False,
-        schemes={"http", "https"},
         metadata={"description": "SMS REST API base URL, instead of the region's"},
     )
     webhook_secret = secret_field(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import marshmallow
 from marshmallow import fields, validate
 
-from smshooks.vendor import secret_field
+from smshooks.vendor import secret_field, target_url_field
 
 DEFAULT_API_BASE_URL = "https://api.twilio.com"
 
@@ -30,10 +30,8 @@ class TwilioCredentialsSchema(marshmallow.Schema):
         metadata={"description": "Send through this Messaging Service (MG…) instead of a From number"},
     )
     # Overridable so tests and regional/edge deployments can point elsewhere.
-    api_base_url = fields.Url(
+    api_base_url = target_url_field(
         load_default=DEFAULT_API_BASE_URL,
-        require_tld=False,
-        schemes={"http", "https"},
         metadata={"description": "Twilio REST API base URL"},
     )
     # Inline TwiML replies are immediate and free of an API call, but Twilio

@@ -14,6 +14,7 @@ from smshooks.app import gateway
 from smshooks.credentials import MASK, CredentialFieldsInvalid, all_fields, masked_fields, store_fields, validate_fields
 from smshooks.events import OutboundMessage
 from smshooks.store.tables import Credential, Webhook, utcnow
+from smshooks.targets import BadTargetURL, TargetRefused, check_url
 from smshooks.vendor import PayloadError, Vendor
 from smshooks.web.api.base import ApiBlueprint
 from smshooks.web.api.scope import get_scoped, name_taken, scoped
@@ -69,9 +70,31 @@ def _vendor(name: str) -> Vendor:
 
 def _validated(vendor: Vendor, values: dict[str, Any]) -> dict[str, Any]:
     try:
-        return validate_fields(vendor, values)
+        valid = validate_fields(vendor, values)
     except CredentialFieldsInvalid as exc:
         raise ApiError(422, "invalid credential fields", details=exc.messages) from None
+    _check_targets(vendor, valid)
+    return valid
+
+
+def _check_targets(vendor: Vendor, values: dict[str, Any]) -> None:
+    """Every URL field the plugin marked (``target_url_field``) must be a place
+    smshooks may call: the host's rule, not the plugin schema's, so a plugin's
+    own tests can still aim at a local fake API."""
+    allow_private = gateway().settings.allow_private_targets
+    problems: dict[str, list[str]] = {}
+    for name in sorted(vendor.target_fields()):
+        url = values.get(name)
+        if not url:
+            continue
+        try:
+            check_url(str(url), allow_private=allow_private)
+        except BadTargetURL as exc:
+            problems[name] = [f"the URL {exc}"]
+        except TargetRefused as exc:
+            problems[name] = [str(exc)]
+    if problems:
+        raise ApiError(422, "a URL of the credential cannot be called", details=problems)
 
 
 @blp.route("")

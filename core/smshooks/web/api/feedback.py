@@ -34,8 +34,8 @@ from smshooks.feedback.signing import (
     public_key_pem,
     signing_secret_problem,
 )
-from smshooks.feedback.targets import MAX_URL_LENGTH, UnsafeTarget, check_url
 from smshooks.store.tables import DeliveryAttempt, FeedbackDelivery, FeedbackWebhook, Job, utcnow
+from smshooks.targets import MAX_URL_LENGTH, BadTargetURL, TargetRefused, check_url
 from smshooks.web.api.base import ApiBlueprint
 from smshooks.web.api.pagination import PageArgs
 from smshooks.web.api.scope import get_scoped, scoped
@@ -367,8 +367,10 @@ def _out(webhook: FeedbackWebhook, signing_secret: str | None = None) -> dict[st
 def _checked_url(url: str) -> str:
     try:
         return check_url(url, allow_private=gateway().settings.allow_private_targets)
-    except UnsafeTarget as exc:
+    except BadTargetURL as exc:
         raise ApiError(422, "the URL cannot receive feedback", details={"url": [f"the URL {exc}"]}) from None
+    except TargetRefused as exc:
+        raise ApiError(422, "the URL cannot receive feedback", details={"url": [str(exc)]}) from None
 
 
 def _apply_auth(

@@ -27,7 +27,9 @@ class PluginOut(Schema):
 class VendorOut(Schema):
     name = fields.String()
     title = fields.String()
-    credential_fields = fields.Dict(metadata={"description": "field name -> {required, secret}"})
+    credential_fields = fields.Dict(
+        metadata={"description": "field name -> {required, secret, target (a URL smshooks calls)}"}
+    )
 
 
 class PluginsOut(Schema):
@@ -48,7 +50,11 @@ def list_plugins() -> dict[str, Any]:
                 "name": vendor.name,
                 "title": vendor.title,
                 "credential_fields": {
-                    name: {"required": fld.required, "secret": bool(fld.metadata.get("secret"))}
+                    name: {
+                        "required": fld.required,
+                        "secret": bool(fld.metadata.get("secret")),
+                        "target": bool(fld.metadata.get("target")),
+                    }
                     for name, fld in schema.fields.items()
                 },
             }

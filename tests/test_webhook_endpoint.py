@@ -203,10 +203,10 @@ def test_an_unstorable_webhook_id_is_404(client):
     assert_error(client.post("/hooks/wh_%00x", json={"messages": [INBOUND]}), 404)
 
 
-def test_more_events_than_the_host_takes_per_request_is_413_and_stores_nothing(smshooks_settings, api_key_for):
+def test_more_events_than_the_host_takes_per_request_is_413_and_stores_nothing(settings, api_key_for):
     from dataclasses import replace
 
-    app = create_app(replace(smshooks_settings, max_events_per_request=2), plugins=[loopback])
+    app = create_app(replace(settings, max_events_per_request=2), plugins=[loopback])
     client = app.test_client()
     api = Api(client, api_key_for(app))
     hook = make_webhook(api, secret=None)

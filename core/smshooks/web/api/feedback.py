@@ -506,7 +506,7 @@ class FeedbackWebhookView(MethodView):
 
 
 @blp.route("/feedback-webhook/rotate-secret", methods=["POST"])
-@blp.arguments(RotateIn)
+@blp.arguments(RotateIn, required=False)
 @blp.response(200, FeedbackWebhookWithSecret)
 def rotate_secret(data: dict[str, Any]) -> dict[str, Any]:
     """Replace the signing secret; the old one keeps signing beside it for the grace period
@@ -618,7 +618,7 @@ def _replay_target(session: Any) -> FeedbackWebhook:
 
 
 @blp.route("/deliveries/<delivery_id>/replay", methods=["POST"])
-@blp.arguments(ReplayOneIn)
+@blp.arguments(ReplayOneIn, required=False)
 @blp.response(202, DeliveryOut)
 def replay_delivery(_data: dict[str, Any], delivery_id: str) -> dict[str, Any]:
     """Send a delivery again now, with a fresh retry schedule (same payload and webhook-id)."""

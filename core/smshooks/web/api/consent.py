@@ -130,9 +130,18 @@ def put_subscriber(data: dict[str, Any], phone: str) -> dict[str, Any]:
     return _subscriber(phone)
 
 
+CSV_EXPORT = {
+    "text/csv": {
+        "schema": {"type": "string"},
+        "example": "subscriber,sender_number,state,pending_expires_at,updated_at\r\n",
+    }
+}
+
+
 @blp.route("", methods=["GET"])
 @blp.arguments(ConsentFilter, location="query")
-@blp.response(200, ConsentPage)
+@blp.response(200, ConsentPage, description="a page of records (JSON), or every match as CSV (format=csv)")
+@blp.doc(responses={200: {"content": CSV_EXPORT}})
 def list_consent(args: dict[str, Any]) -> Any:
     """Consent records, newest first; ``?state=opted_out``; ``?format=csv`` exports every match."""
     query = select(ConsentRecord).where(*scoped(ConsentRecord))

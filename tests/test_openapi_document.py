@@ -4,6 +4,7 @@ from each plugin's schema, the CSV export, required bodies, the sandbox header."
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from support import loopback
@@ -131,3 +132,24 @@ def test_every_body_the_document_requires_is_required_by_the_api(api, document):
     assert ("patch", "/api/v1/webhooks/{webhook_id}", True) in checked
     assert ("put", "/api/v1/webhooks/{webhook_id}/keywords", True) in checked
     assert ("post", "/api/v1/feedback-webhook/rotate-secret", False) in checked
+
+
+@pytest.mark.parametrize(
+    ("locate", "good", "bad"),
+    [
+        (lambda d: resolve(d, d["paths"]["/api/v1/profiles/{phone}"]["parameters"][1])["schema"], "+14155550123", "00"),
+        (lambda d: d["components"]["schemas"]["RecipientIn"]["properties"]["phone"], "+14155550123", "0"),
+        (lambda d: d["components"]["schemas"]["ChannelIn"]["properties"]["sender_number"], "+14155550100", "banana"),
+        (lambda d: d["components"]["schemas"]["WebhookIn"]["properties"]["sender_number"], "ACME", "+abc"),
+        (lambda d: d["components"]["schemas"]["RotateIn"]["properties"]["signing_secret"], "whsec_" + "A" * 32, "x"),
+    ],
+    ids=["phone in a path", "recipient", "channel sender", "webhook sender", "signing secret"],
+)
+def test_validation_rules_are_documented_as_patterns(document, locate, good, bad):
+    pattern = re.compile(locate(document)["pattern"])
+    assert pattern.search(good) and not pattern.search(bad)
+
+
+def test_the_phone_path_parameter_is_documented_once(document):
+    parameters = document["paths"]["/api/v1/consent/{phone}"]["parameters"]
+    assert [p.get("name") for p in parameters if p.get("in") == "path"] == ["phone"]

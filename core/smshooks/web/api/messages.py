@@ -13,7 +13,7 @@ from smshooks.replies import ReplyTemplateError
 from smshooks.sending import MAX_RECIPIENTS, Recipient, send_request
 from smshooks.store.tables import Channel, ReplyTemplate
 from smshooks.web.api.base import ApiBlueprint
-from smshooks.web.api.phones import subscriber_number
+from smshooks.web.api.phones import E164_PATTERN, subscriber_number
 from smshooks.web.errors import ApiError
 
 blp = ApiBlueprint(
@@ -25,7 +25,7 @@ blp = ApiBlueprint(
 
 
 class RecipientIn(Schema):
-    phone = fields.String(required=True, validate=validate.Length(1, 32))
+    phone = fields.String(required=True, validate=validate.Length(1, 32), metadata={"pattern": E164_PATTERN})
     profile = fields.Dict(keys=fields.String(), load_default=None, allow_none=True)
 
     @validates("phone")

@@ -28,7 +28,7 @@ $(VENV)/.tox-installed: $(BIN)/python
 run: $(VENV)/.installed
 	$(BIN)/smshooks db upgrade
 	@test -s "$(SMSHOOKS_DATA_DIR)/demo-api-key" || \
-		$(BIN)/smshooks apikey create --org demo --name "make run" > "$(SMSHOOKS_DATA_DIR)/demo-api-key"
+		$(BIN)/smshooks apikey create --org demo --name "make run" --output "$(SMSHOOKS_DATA_DIR)/demo-api-key"
 	@sh scripts/demo-banner.sh "http://$(HOST):$(PORT)" "$$(cat "$(SMSHOOKS_DATA_DIR)/demo-api-key")"
 	$(BIN)/smshooks serve --host $(HOST) --port $(PORT)
 

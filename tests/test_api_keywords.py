@@ -79,3 +79,24 @@ def test_keyword_configs_are_scoped(api, hook):
     assert api.in_sandbox("dev").request("PUT", f"/webhooks/{hook['id']}/keywords", {}).status_code == 404
     answer = api.post("/keywords/classify", {"text": "stop", "webhook_id": "wh_nope"})
     assert answer.status_code == 404
+
+
+@pytest.mark.parametrize(
+    "content_type",
+    [None, "application/json"],
+    ids=["no body, no content type", "no body, JSON content type"],
+)
+def test_a_put_without_a_body_is_400_and_keeps_the_config(api, hook, content_type):
+    assert api.request("PUT", f"/webhooks/{hook['id']}/keywords", CONFIG).status_code == 200
+    answer = api.request("PUT", f"/webhooks/{hook['id']}/keywords", content_type=content_type)
+    assert answer.status_code == 400, answer.json
+    assert answer.json["error"]["code"] == "bad_request"
+    assert "body" in answer.json["error"]["message"]
+    assert api.get(f"/webhooks/{hook['id']}/keywords").json == CONFIG
+
+
+def test_an_empty_object_still_resets_the_config_to_the_defaults(api, hook):
+    api.request("PUT", f"/webhooks/{hook['id']}/keywords", CONFIG)
+    answer = api.request("PUT", f"/webhooks/{hook['id']}/keywords", {})
+    assert answer.status_code == 200, answer.json
+    assert api.get(f"/webhooks/{hook['id']}/keywords").json["categories"] == []

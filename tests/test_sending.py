@@ -165,6 +165,18 @@ def test_malformed_sends_are_422_and_send_nothing(env, body, field):
     assert run_worker(env) == []
 
 
+def test_a_send_to_35000_recipients_is_refused_by_its_count(env):
+    """The count is checked before any recipient is: the 422 names the limit, not
+    the malformed or repeated numbers hidden among the 35,000."""
+    recipients = [{"phone": f"+1415{i:07d}"} for i in range(35_000)]
+    recipients[100] = {"phone": "not a phone"}
+    recipients[200] = recipients[300]
+    answer = send(env, recipients=recipients)
+    assert answer.status_code == 422, answer.json
+    assert answer.json["error"]["details"] == {"recipients": ["at most 20 recipients per request, not 35000"]}
+    assert run_worker(env) == []
+
+
 def test_twenty_unique_recipients_are_fine(env):
     answer = send(env, recipients=[{"phone": f"+1415555{i:04d}"} for i in range(20)])
     assert answer.status_code == 202

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import sys
 
 import click
@@ -87,7 +88,13 @@ def apikey() -> None:
 @apikey.command("create")
 @click.option("--org", required=True, help="the organisation the key belongs to (created if new)")
 @click.option("--name", default="", help="a label for the key")
-def apikey_create(org: str, name: str) -> None:
+@click.option(
+    "--output",
+    type=click.Path(dir_okay=False, writable=True),
+    default=None,
+    help="write the key to this file (created readable by its owner only) instead of printing it",
+)
+def apikey_create(org: str, name: str, output: str | None) -> None:
     """Create an API key for ORG and print it (it is stored hashed: shown once)."""
     from smshooks.apikeys import create_api_key
     from smshooks.store.db import Database, has_schema, upgrade
@@ -100,7 +107,20 @@ def apikey_create(org: str, name: str) -> None:
         key = create_api_key(database, org, name)
     except ValueError as exc:
         raise click.UsageError(str(exc)) from None
-    click.echo(key)
+    if output is None:
+        click.echo(key)
+        return
+    _write_private(output, key + "\n")
+    click.echo(f"API key for {org} written to {output}", err=True)
+
+
+def _write_private(path: str, text: str) -> None:
+    """Write ``text`` to ``path`` with mode 0600, also when the file exists (a shell
+    redirection would have created it with the umask: often world-readable)."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        os.fchmod(handle.fileno(), 0o600)
+        handle.write(text)
 
 
 @main.command()

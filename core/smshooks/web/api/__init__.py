@@ -19,6 +19,7 @@ from smshooks.web.api import (
     replies,
     webhooks,
 )
+from smshooks.web.api.openapi import document_sandbox_header, document_vendors
 
 
 def register_api(app: Flask, api: Api) -> None:
@@ -36,5 +37,8 @@ def register_api(app: Flask, api: Api) -> None:
         feedback,
         plugins,
     )
+    # every operation runs in the sandbox the header names (auth.authenticate reads it)
+    sandbox = document_sandbox_header(api)
     for module in modules:
-        api.register_blueprint(module.blp)
+        api.register_blueprint(module.blp, parameters=[sandbox])
+    document_vendors(api, app.extensions["smshooks"].plugins.vendors.values())

@@ -15,6 +15,7 @@ from smshooks.app import gateway
 from smshooks.store.tables import Channel, Credential, Webhook, utcnow
 from smshooks.vendor import to_e164
 from smshooks.web.api.base import ApiBlueprint
+from smshooks.web.api.phones import E164_PATTERN
 from smshooks.web.api.scope import get_scoped, name_taken, scoped
 from smshooks.web.errors import ApiError
 
@@ -34,7 +35,7 @@ def _check_sender(value: str | None) -> None:
 class ChannelIn(Schema):
     name = fields.String(required=True, validate=validate.Length(1, 200))
     credentials_id = fields.String(required=True, validate=validate.Length(1, 40))
-    sender_number = fields.String(required=True, validate=validate.Length(1, 32))
+    sender_number = fields.String(required=True, validate=validate.Length(1, 32), metadata={"pattern": E164_PATTERN})
     inbound_webhook_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(1, 64))
     feedback_webhook_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(1, 64))
 
@@ -46,7 +47,7 @@ class ChannelIn(Schema):
 class ChannelPatch(Schema):
     name = fields.String(validate=validate.Length(1, 200))
     credentials_id = fields.String(validate=validate.Length(1, 40))
-    sender_number = fields.String(validate=validate.Length(1, 32))
+    sender_number = fields.String(validate=validate.Length(1, 32), metadata={"pattern": E164_PATTERN})
     inbound_webhook_id = fields.String(allow_none=True, validate=validate.Length(1, 64))
     feedback_webhook_id = fields.String(allow_none=True, validate=validate.Length(1, 64))
 

@@ -16,7 +16,7 @@ from smshooks.store.tables import ConsentLedgerEntry, ConsentRecord
 from smshooks.vendor import to_e164
 from smshooks.web.api.base import ApiBlueprint
 from smshooks.web.api.pagination import PageArgs, page
-from smshooks.web.api.phones import phone_from_path
+from smshooks.web.api.phones import E164_PATTERN, PHONE_PATH_PARAMETER, phone_from_path
 from smshooks.web.api.scope import scoped
 
 blp = ApiBlueprint(
@@ -77,7 +77,9 @@ class ConsentPage(Schema):
 
 
 class ConsentChange(Schema):
-    sender_number = fields.String(required=True, metadata={"description": "our number the consent is for"})
+    sender_number = fields.String(
+        required=True, metadata={"description": "our number the consent is for", "pattern": E164_PATTERN}
+    )
     state = fields.String(required=True, validate=validate.OneOf([*STATES, "none"]))
     note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=1000))
 
@@ -103,14 +105,14 @@ def _subscriber(phone: str) -> dict[str, Any]:
         return {"subscriber": number, "senders": list(records), "history": list(history)}
 
 
-@blp.route("/<phone>", methods=["GET"])
+@blp.route("/<phone>", methods=["GET"], parameters=[PHONE_PATH_PARAMETER])
 @blp.response(200, SubscriberOut)
 def get_subscriber(phone: str) -> dict[str, Any]:
     """A subscriber's consent per sender number, and its whole history."""
     return _subscriber(phone)
 
 
-@blp.route("/<phone>", methods=["PUT"])
+@blp.route("/<phone>", methods=["PUT"], parameters=[PHONE_PATH_PARAMETER])
 @blp.arguments(ConsentChange)
 @blp.response(200, SubscriberOut)
 def put_subscriber(data: dict[str, Any], phone: str) -> dict[str, Any]:
@@ -130,9 +132,18 @@ def put_subscriber(data: dict[str, Any], phone: str) -> dict[str, Any]:
     return _subscriber(phone)
 
 
+CSV_EXPORT = {
+    "text/csv": {
+        "schema": {"type": "string"},
+        "example": "subscriber,sender_number,state,pending_expires_at,updated_at\r\n",
+    }
+}
+
+
 @blp.route("", methods=["GET"])
 @blp.arguments(ConsentFilter, location="query")
-@blp.response(200, ConsentPage)
+@blp.response(200, ConsentPage, description="a page of records (JSON), or every match as CSV (format=csv)")
+@blp.doc(responses={200: {"content": CSV_EXPORT}})
 def list_consent(args: dict[str, Any]) -> Any:
     """Consent records, newest first; ``?state=opted_out``; ``?format=csv`` exports every match."""
     query = select(ConsentRecord).where(*scoped(ConsentRecord))

@@ -179,7 +179,7 @@ class PreviewOut(Schema):
 
 
 @blp.route("/<credential_id>/preview", methods=["POST"])
-@blp.arguments(PreviewIn)
+@blp.arguments(PreviewIn, required=False)
 @blp.response(200, PreviewOut)
 def preview(data: dict[str, Any], credential_id: str) -> dict[str, Any]:
     """Render the send request this credential would make for a sample message

@@ -49,6 +49,8 @@ blp = ApiBlueprint(
 )
 
 CHANNELS = ("sms", "email")
+#: the documented form of a usable signing secret: whsec_ and base64 of 24 to 63 bytes
+SIGNING_SECRET_PATTERN = r"^whsec_(?:[A-Za-z0-9+/]{4}){8,21}$"
 DEFAULT_GRACE = timedelta(hours=24)
 MAX_GRACE = timedelta(days=7)
 MAX_HEADERS = 30
@@ -158,7 +160,10 @@ class FeedbackWebhookIn(Schema):
     )
     signing_secret = fields.String(
         validate=validate.Length(1, 200),
-        metadata={"description": "whsec_… (Standard Webhooks); generated when absent"},
+        metadata={
+            "description": "whsec_… (Standard Webhooks); generated when absent",
+            "pattern": SIGNING_SECRET_PATTERN,
+        },
     )
     relay_inbound = fields.Boolean(
         load_default=False, metadata={"description": "also send inbound SMS (eventType message.inbound)"}
@@ -209,7 +214,8 @@ class RotateIn(Schema):
         metadata={"description": "how long the old secret keeps signing beside the new one"},
     )
     signing_secret = fields.String(
-        validate=validate.Length(1, 200), metadata={"description": "the new whsec_… secret; generated when absent"}
+        validate=validate.Length(1, 200),
+        metadata={"description": "the new whsec_… secret; generated when absent", "pattern": SIGNING_SECRET_PATTERN},
     )
 
     @validates("signing_secret")
@@ -508,7 +514,7 @@ class FeedbackWebhookView(MethodView):
 
 
 @blp.route("/feedback-webhook/rotate-secret", methods=["POST"])
-@blp.arguments(RotateIn)
+@blp.arguments(RotateIn, required=False)
 @blp.response(200, FeedbackWebhookWithSecret)
 def rotate_secret(data: dict[str, Any]) -> dict[str, Any]:
     """Replace the signing secret; the old one keeps signing beside it for the grace period
@@ -620,7 +626,7 @@ def _replay_target(session: Any) -> FeedbackWebhook:
 
 
 @blp.route("/deliveries/<delivery_id>/replay", methods=["POST"])
-@blp.arguments(ReplayOneIn)
+@blp.arguments(ReplayOneIn, required=False)
 @blp.response(202, DeliveryOut)
 def replay_delivery(_data: dict[str, Any], delivery_id: str) -> dict[str, Any]:
     """Send a delivery again now, with a fresh retry schedule (same payload and webhook-id)."""

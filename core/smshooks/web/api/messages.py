@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import g
-from marshmallow import Schema, ValidationError, fields, validate, validates, validates_schema
+from marshmallow import Schema, ValidationError, fields, pre_load, validate, validates, validates_schema
 from sqlalchemy import select
 
 from smshooks.app import gateway
@@ -13,7 +13,7 @@ from smshooks.replies import ReplyTemplateError
 from smshooks.sending import MAX_RECIPIENTS, Recipient, send_request
 from smshooks.store.tables import Channel, ReplyTemplate
 from smshooks.web.api.base import ApiBlueprint
-from smshooks.web.api.phones import subscriber_number
+from smshooks.web.api.phones import E164_PATTERN, subscriber_number
 from smshooks.web.errors import ApiError
 
 blp = ApiBlueprint(
@@ -25,7 +25,7 @@ blp = ApiBlueprint(
 
 
 class RecipientIn(Schema):
-    phone = fields.String(required=True, validate=validate.Length(1, 32))
+    phone = fields.String(required=True, validate=validate.Length(1, 32), metadata={"pattern": E164_PATTERN})
     profile = fields.Dict(keys=fields.String(), load_default=None, allow_none=True)
 
     @validates("phone")
@@ -40,22 +40,42 @@ class SendIn(Schema):
     campaign_version_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(1, 200))
     text = fields.String(validate=validate.Length(1, 1600))
     reply_id = fields.String(validate=validate.Length(1, 40))
-    recipients = fields.List(fields.Nested(RecipientIn), required=True, validate=validate.Length(1))
+    recipients = fields.List(
+        fields.Nested(RecipientIn),
+        required=True,
+        validate=validate.Length(1, MAX_RECIPIENTS),
+        metadata={"description": f"1 to {MAX_RECIPIENTS} recipients, each phone number once"},
+    )
     create_profiles = fields.Boolean(load_default=False, metadata={"description": "create unknown profiles"})
     message_type = fields.String(load_default="transactional", validate=validate.OneOf(["transactional", "marketing"]))
+
+    @pre_load
+    def at_most_max_recipients(self, data: Any, **_: Any) -> Any:
+        """Count before validating each recipient: a request with thousands of them is
+        refused in constant time, not after parsing every phone number."""
+        recipients = data.get("recipients") if isinstance(data, dict) else None
+        if isinstance(recipients, list) and len(recipients) > MAX_RECIPIENTS:
+            raise ValidationError(
+                {"recipients": [f"at most {MAX_RECIPIENTS} recipients per request, not {len(recipients)}"]}
+            )
+        return data
 
     @validates_schema
     def check(self, data: dict[str, Any], **_: Any) -> None:
         errors: dict[str, list[str]] = {}
         if ("text" in data) == ("reply_id" in data):
             errors["text"] = ["give either text or reply_id"]
-        phones = [subscriber_number(r["phone"]) for r in data.get("recipients", [])]
-        unique = {p for p in phones if p}
-        if len(unique) > MAX_RECIPIENTS:
-            errors["recipients"] = [f"at most {MAX_RECIPIENTS} unique recipients per request"]
-        duplicates = sorted({p for p in phones if p and phones.count(p) > 1})
+        seen: set[str] = set()
+        duplicates: set[str] = set()
+        for recipient in data.get("recipients", []):
+            phone = subscriber_number(recipient["phone"])
+            if phone is None:
+                continue
+            if phone in seen:
+                duplicates.add(phone)
+            seen.add(phone)
         if duplicates:
-            errors.setdefault("recipients", []).append(f"duplicate recipients: {', '.join(duplicates)}")
+            errors["recipients"] = [f"duplicate recipients: {', '.join(sorted(duplicates))}"]
         if errors:
             raise ValidationError(errors)
 

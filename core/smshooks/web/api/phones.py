@@ -7,6 +7,16 @@ from smshooks.web.errors import ApiError
 
 #: "+" and 7 to 15 digits (E.164 allows at most 15)
 MIN_LENGTH, MAX_LENGTH = 8, 16
+#: what the OpenAPI document asks for: the canonical E.164 form (the API also
+#: reads spaces, dashes and parentheses, and answers with this form)
+E164_PATTERN = r"^\+[1-9][0-9]{6,14}$"
+#: ``route(..., parameters=[PHONE_PATH_PARAMETER])`` documents a ``<phone>`` of a URL
+PHONE_PATH_PARAMETER = {
+    "in": "path",
+    "name": "phone",
+    "description": "the subscriber's number in E.164, e.g. +14155550123 (URL-encode the +)",
+    "schema": {"type": "string", "pattern": E164_PATTERN},
+}
 
 
 def subscriber_number(value: str) -> str | None:

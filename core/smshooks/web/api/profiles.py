@@ -12,7 +12,7 @@ from smshooks.app import gateway
 from smshooks.store.tables import Profile, utcnow
 from smshooks.store.upsert import insert_once
 from smshooks.web.api.base import ApiBlueprint
-from smshooks.web.api.phones import phone_from_path
+from smshooks.web.api.phones import PHONE_PATH_PARAMETER, phone_from_path
 from smshooks.web.api.scope import scoped
 from smshooks.web.errors import ApiError
 
@@ -39,7 +39,7 @@ def _find(session: Any, phone: str) -> Profile | None:
     return session.execute(select(Profile).where(*scoped(Profile), Profile.phone == phone)).scalar()
 
 
-@blp.route("/<phone>", methods=["GET"])
+@blp.route("/<phone>", methods=["GET"], parameters=[PHONE_PATH_PARAMETER])
 @blp.response(200, ProfileOut)
 def get_profile(phone: str) -> Profile:
     """One subscriber's profile."""
@@ -50,7 +50,7 @@ def get_profile(phone: str) -> Profile:
         return profile
 
 
-@blp.route("/<phone>", methods=["PUT"])
+@blp.route("/<phone>", methods=["PUT"], parameters=[PHONE_PATH_PARAMETER])
 @blp.arguments(ProfileIn)
 @blp.response(200, ProfileOut)
 def put_profile(data: dict[str, Any], phone: str) -> Profile:

@@ -32,6 +32,8 @@ WEBHOOK_TYPES = ("inbound", "feedback")
 SHORT_CODE = re.compile(r"[0-9]{3,8}")
 #: at least one letter: a string of digits is a number or a short code
 ALPHANUMERIC_SENDER_ID = re.compile(r"(?=.*[A-Za-z])[A-Za-z0-9]{1,11}")
+#: the OpenAPI document's form of what _sender_number accepts (sender ids there start with a letter)
+SENDER_PATTERN = r"^(?:\+[1-9][0-9]{6,14}|[0-9]{3,8}|[A-Za-z][A-Za-z0-9]{0,10})$"
 
 
 def _sender_number(value: str | None) -> None:
@@ -59,7 +61,9 @@ class WebhookIn(Schema):
     vendor = fields.String(required=True, validate=validate.Length(1, 64))
     type = fields.String(required=True, validate=validate.OneOf(WEBHOOK_TYPES))
     credentials_id = fields.String(required=True)
-    sender_number = fields.String(load_default=None, allow_none=True, validate=validate.Length(1, 32))
+    sender_number = fields.String(
+        load_default=None, allow_none=True, validate=validate.Length(1, 32), metadata={"pattern": SENDER_PATTERN}
+    )
 
     @validates("sender_number")
     def check_sender(self, value: str | None, **_: Any) -> None:
@@ -70,7 +74,9 @@ class WebhookPatch(Schema):
     name = fields.String(validate=validate.Length(1, 200))
     type = fields.String(validate=validate.OneOf(WEBHOOK_TYPES))
     credentials_id = fields.String()
-    sender_number = fields.String(allow_none=True, validate=validate.Length(1, 32))
+    sender_number = fields.String(
+        allow_none=True, validate=validate.Length(1, 32), metadata={"pattern": SENDER_PATTERN}
+    )
 
     @validates("sender_number")
     def check_sender(self, value: str | None, **_: Any) -> None:

@@ -40,6 +40,7 @@ from smshooks.keywords.sentences import (
     bare_f5_clause,
     infinitive_without_desire,
     is_vcard,
+    narrated,
     negated_desire,
     negated_send,
     on_topic,
@@ -54,6 +55,7 @@ from smshooks.keywords.tables import START_LOCALE, START_TRIGGER, KeywordTables,
 SHORT_CLAUSE_TOKENS = 8
 
 SEND_VERBS_OR_MESSAGING = SEND_VERBS | MESSAGING
+_WRONG_NUMBER = ("wrong", "number")
 _DIGIT = re.compile(r"\d")
 
 _PHRASES_BY_FIRST: dict[str, tuple[tuple[str, ...], ...]] = {}
@@ -217,6 +219,8 @@ def _has_phrase(tokens: list[str]) -> bool:
             if index > 0 and tokens[index - 1] in NEGATORS and phrase[0] not in ("dont", "do"):
                 continue
             if end < len(tokens) and tokens[end] in PHRASE_CONTINUATIONS:
+                continue
+            if phrase == _WRONG_NUMBER and narrated(tokens, index):
                 continue
             return True
     return False

@@ -282,14 +282,23 @@ def wrong_person(tokens: Tokens) -> bool:
     for index, token in enumerate(tokens):
         if token != "wrong":
             continue
-        before = tokens[:index]
-        if ("i" in before or "we" in before) and any(word in _NARRATION for word in before):
+        if narrated(tokens, index):
             return False
         for pos in (index + 1, index + 2):
             # "the wrong number for my mom" talks about someone else's number
-            if pos < len(tokens) and tokens[pos] in WRONG_PERSON and tokens[pos + 1 : pos + 2] != ["for"]:
+            if pos < len(tokens) and tokens[pos] in WRONG_PERSON and not _for_someone(tokens[pos + 1 : pos + 3]):
                 return True
     return False
+
+
+def _for_someone(tokens: Tokens) -> bool:
+    return len(tokens) == 2 and tokens[0] == "for" and tokens[1] in ("my", "his", "her", "your", "ur", "our", "the")
+
+
+def narrated(tokens: Tokens, index: int) -> bool:
+    """ "I dialed the wrong number": the sender tells what they did, nobody reached the wrong person."""
+    before = tokens[:index]
+    return ("i" in before or "we" in before) and any(word in _NARRATION for word in before)
 
 
 def bare_f5_clause(tokens: Tokens) -> bool:

@@ -147,7 +147,7 @@ WRONG_PERSON = _words("number person persons guy girl contact")
 THIRD_PARTY = _words("everyone everybody anyone him her them people ppl he she they his")
 #: instruction verbs: a trigger right after one of these quotes an instruction ("Reply STOP to opt out", "txt STOP
 #: to 80062", "What happens if I reply stop?"); past tenses are not here, "I replied STOP but ..." is a complaint
-INSTRUCTION_VERBS = _words("reply rply respond text txt send sms msg type say texting replying")
+INSTRUCTION_VERBS = _words("reply rply respond text txt send sms msg type say")
 #: politeness and complaint words a clause may hold and still be on the topic of stopping ("Too many messages",
 #: "I have already asked once"); used by the context condition of F5 and F6
 POLITE = _words(

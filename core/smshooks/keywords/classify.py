@@ -18,7 +18,6 @@ from smshooks.keywords.lexicon import (
     ARTICLES,
     CUE,
     EMOJI_JOINERS,
-    F8_OBJECTS,
     HEAD_FOLLOWERS,
     LEAD,
     MESSAGING,
@@ -32,11 +31,8 @@ from smshooks.keywords.lexicon import (
 )
 from smshooks.keywords.model import NO_MATCH, Category, Classification, Match
 from smshooks.keywords.sentences import (
-    START_F6,
-    START_F7,
-    START_F8,
-    START_F9,
-    START_F10,
+    RULE_PAIRS,
+    WANTED,
     bare_f5_clause,
     infinitive_without_desire,
     is_vcard,
@@ -56,6 +52,7 @@ SHORT_CLAUSE_TOKENS = 8
 
 SEND_VERBS_OR_MESSAGING = SEND_VERBS | MESSAGING
 _WRONG_NUMBER = ("wrong", "number")
+_F6, _F7, _F8, _F9, _F10, _MANY = RULE_PAIRS
 _DIGIT = re.compile(r"\d")
 
 _PHRASES_BY_FIRST: dict[str, tuple[tuple[str, ...], ...]] = {}
@@ -90,13 +87,15 @@ def classify(text: str | None, config: KeywordConfig) -> Classification:
 
     # Every later rule needs a trigger, a phrase or a sentence word in the clause. Most conversation has none
     # anywhere, so ask that (memoised per token) before splitting the text into clauses at all.
-    starts = tables.starts
-    if not any(map(starts.__getitem__, whole)) or is_vcard(whole):  # V1
+    get = tables.starts.__getitem__
+    # any() first: most messages hold no start word at all, and it is cheaper than OR-ing every token's bits
+    if not any(map(get, whole)) or not WANTED[reduce(or_, map(get, whole))] or is_vcard(whole):  # V1
         return NO_MATCH
     pieces = [tokens for tokens in clause_tokens(text) if tokens]
-    get = starts.__getitem__
-    # (clause, START_* bits of its tokens) for the clauses where some rule can start; any() stops at the first
-    live = [(tokens, reduce(or_, map(get, tokens))) for tokens in pieces if any(map(get, tokens))]
+    # (clause, START_* bits of its tokens) for the clauses where some rule can fire
+    live = [
+        (tokens, mask) for tokens in pieces if any(map(get, tokens)) and WANTED[mask := reduce(or_, map(get, tokens))]
+    ]
     for tokens, mask in live:
         hit = _clause_rules(tables, tokens, mask, pieces)
         if hit is not None:
@@ -114,7 +113,7 @@ def _clause_rules(
 ) -> Classification | None:
     """F4-F11 on one clause, in that order, each only if its start words are there (``mask``); ``pieces`` (all
     non-empty clauses) feed the context condition."""
-    if mask & START_TRIGGER:
+    if mask & START_TRIGGER or mask & _MANY == _MANY:
         trigger = _head_rule(tables, tokens)
         if trigger is not None:
             return _fuzzy(trigger.keyword, "F4")
@@ -122,7 +121,7 @@ def _clause_rules(
             found, trigger = _short_clause_rule(tables, tokens)
             if found and (trigger is None or _bare_ok(tables, tokens, pieces)):
                 return _fuzzy(trigger.keyword if trigger else None, "F5")
-    if mask & START_F6:
+    if mask & _F6 == _F6:
         fired, bare, lasting = negated_send(tokens)
         if fired and (
             _bare_ok(tables, tokens, pieces, no_contact_elsewhere=True)
@@ -130,13 +129,13 @@ def _clause_rules(
             else lasting or _others_on_topic(tables, tokens, pieces)
         ):
             return _fuzzy(None, "F6")
-    if mask & START_F7 and negated_desire(tables, tokens):
+    if mask & _F7 == _F7 and negated_desire(tables, tokens):
         return _fuzzy(None, "F7")
-    if mask & START_F8 and not F8_OBJECTS.isdisjoint(tokens) and stop_object(tokens):
+    if mask & _F8 == _F8 and stop_object(tokens):
         return _fuzzy(None, "F8")
-    if mask & START_F9 and remove_object(tokens):
+    if mask & _F9 == _F9 and remove_object(tokens):
         return _fuzzy(None, "F9")
-    if mask & START_F10 and wrong_person(tokens):
+    if mask & _F10 == _F10 and wrong_person(tokens):
         return _fuzzy(None, "F10")
     if mask & START_LOCALE and _has_locale_phrase(tables, tokens):
         return _fuzzy(None, "F11")

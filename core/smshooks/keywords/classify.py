@@ -89,13 +89,19 @@ def classify(text: str | None, config: KeywordConfig) -> Classification:
     # anywhere, so ask that (memoised per token) before splitting the text into clauses at all.
     get = tables.starts.__getitem__
     # any() first: most messages hold no start word at all, and it is cheaper than OR-ing every token's bits
-    if not any(map(get, whole)) or not WANTED[reduce(or_, map(get, whole))] or is_vcard(whole):  # V1
+    if not any(map(get, whole)) or not WANTED[whole_mask := reduce(or_, map(get, whole))] or is_vcard(whole):  # V1
         return NO_MATCH
     pieces = [tokens for tokens in clause_tokens(text) if tokens]
-    # (clause, START_* bits of its tokens) for the clauses where some rule can fire
-    live = [
-        (tokens, mask) for tokens in pieces if any(map(get, tokens)) and WANTED[mask := reduce(or_, map(get, tokens))]
-    ]
+    # (clause, START_* bits of its tokens) for the clauses where some rule can fire; one clause is the whole message
+    live = (
+        [(pieces[0], whole_mask)]
+        if len(pieces) == 1
+        else [
+            (tokens, mask)
+            for tokens in pieces
+            if any(map(get, tokens)) and WANTED[mask := reduce(or_, map(get, tokens))]
+        ]
+    )
     for tokens, mask in live:
         hit = _clause_rules(tables, tokens, mask, pieces)
         if hit is not None:

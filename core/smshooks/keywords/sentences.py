@@ -51,7 +51,7 @@ SENTENCE_STARTS: dict[int, frozenset[str]] = {
     START_F6: frozenset({"dont", "dun", "never", "not", "longer"}),
     WITH_F6: CONTACT_VERBS,
     START_F7: NEGATORS | frozenset({"longer"}),
-    WITH_F7: DESIRE,
+    WITH_F7: DESIRE - {"like"},  # "if you don't like it": F7 needs a stronger wish than "like"
     START_F8: STOP_VERBS,
     WITH_F8: F8_OBJECTS,
     START_F9: REMOVE_VERBS,

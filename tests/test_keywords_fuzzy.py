@@ -232,7 +232,9 @@ def test_f5_short_clause(text: str, expected: Classification) -> None:
 
 
 ACCEPTED_FALSE_POSITIVES = [
-    pytest.param("Stop! You are the best", fuzzy("F5", "STOP"), id="Stop!-You-are-the-best"),
+    # "Stop! You are the best" was listed here by keywords.md §6.4; the context condition of docs/keywords.md §3.3
+    # (a bare trigger clause counts only when the other clauses stay on topic) now leaves it alone, see
+    # FORMER_FALSE_POSITIVES below.
     pytest.param("It wont stop", fuzzy("F5", "STOP"), id="It-wont-stop"),
     pytest.param("Stop sending the invoice to my old email", fuzzy("F4", "STOP"), id="Stop-sending-the-invoice"),
 ]
@@ -241,6 +243,16 @@ ACCEPTED_FALSE_POSITIVES = [
 @pytest.mark.parametrize(("text", "expected"), ACCEPTED_FALSE_POSITIVES)
 def test_known_accepted_false_positives(text: str, expected: Classification) -> None:
     assert classify(text, DEFAULT) == expected
+
+
+FORMER_FALSE_POSITIVES = [
+    pytest.param("Stop! You are the best", id="Stop!-You-are-the-best"),
+]
+
+
+@pytest.mark.parametrize("text", FORMER_FALSE_POSITIVES)
+def test_former_accepted_false_positives_are_none_now(text: str) -> None:
+    assert classify(text, DEFAULT) == NONE
 
 
 KNOWN_MISSES = [

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 
     from smshooks.events import DeliveryReport, InboundMessage, Status
     from smshooks.feedback.delivery import FeedbackEvent
+    from smshooks.keywords import Classification, KeywordConfig
     from smshooks.vendor import Vendor
 
 PROJECT = "smshooks"
@@ -75,4 +76,23 @@ def smshooks_feedback_payload(payload: dict[str, Any], delivery: FeedbackEvent) 
     message id, target URL and attempt number. The payload must stay
     JSON-serializable; when a hook raises, the error is logged and the
     payload is sent as built, without any hook's changes.
+    """
+
+
+@hookspec
+def smshooks_classify(text: str | None, config: KeywordConfig, result: Classification) -> Classification | None:
+    """Refine or veto the fuzzy opt-out decision about one inbound message.
+
+    Called after the built-in keyword rules classified ``text`` under the
+    webhook's ``config`` into ``result``, only when fuzzy opt-out is enabled
+    and nothing matched exactly (exact keywords are never put to plugins).
+    Return None for no opinion, a fuzzy opt-out
+    (``Classification(Category.OPT_OUT, Match.FUZZY, rule="MODEL")``) to catch
+    a revocation the rules missed, or ``NO_MATCH`` to veto a fuzzy opt-out;
+    anything else is ignored with a warning. The first implementation that
+    answers (in pluggy's call order) decides; when it disagrees with the
+    rules, the stored decision carries its rule (at most 8 characters,
+    "HOOK" if none) and ``decided_by`` naming the plugin. Must be pure and
+    fast (it runs for every inbound message); exceptions are logged and the
+    built-in decision stands. See ``smshooks.keywords.hooks``.
     """

@@ -14,10 +14,12 @@ from smshooks.keywords.packs import (
     COMPLIANCE_PROFILES,
     DEFAULT_KEYWORDS,
     FUZZY_ACTIONS,
+    LOCALE_FUZZY_PHRASES,
     LOCALE_PACKS,
     base_keywords,
     effective_keywords,
 )
+from smshooks.keywords.sentences import SENTENCE_STARTS
 from smshooks.keywords.tables import KeywordTables
 
 FuzzyAction = Literal["prompt", "auto_opt_out"]
@@ -87,7 +89,8 @@ class KeywordConfig:
         if unknown:
             raise ValueError(f"unknown reply_ids keys {sorted(unknown)}")
         set_field(self, "reply_ids", MappingProxyType({key: self.reply_ids.get(key) for key in REPLY_KEYS}))
-        set_field(self, "tables", KeywordTables(lists, PHRASE_STARTS))
+        phrases = [tuple(phrase.split()) for name in packs for phrase in LOCALE_FUZZY_PHRASES.get(name, ())]
+        set_field(self, "tables", KeywordTables(lists, PHRASE_STARTS, phrases, SENTENCE_STARTS))
 
     def keywords(self, category: Category | str) -> tuple[str, ...]:
         """The effective keywords of ``category`` as configured (display form)."""

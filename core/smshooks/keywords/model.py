@@ -37,13 +37,18 @@ class Classification:
 
     ``keyword`` is the configured keyword as written for an exact match; for a fuzzy match it is the opt-out
     keyword (or built-in revocation term) the trigger resolved to, and None when the rule has no single keyword
-    (F1 stop emoji, F5 phrases). ``rule`` is "F1".."F5" for fuzzy matches and None otherwise.
+    (F1 stop emoji, F5 phrases). ``rule`` is "F1".."F11" for fuzzy matches (docs/keywords.md) and None otherwise.
+
+    ``decided_by`` is None when the built-in rules decided, and the name of the plugin when a ``smshooks_classify``
+    hook changed the decision (see keywords/hooks.py); its ``rule`` is then the plugin's own (at most 8 characters,
+    "HOOK" when it gave none).
     """
 
     category: Category
     match: Match
     keyword: str | None = None
     rule: str | None = None
+    decided_by: str | None = None
 
 
 NO_MATCH = Classification(Category.NONE, Match.NONE)

@@ -22,13 +22,79 @@ DEFAULT_KEYWORDS: KeywordLists = {
     Category.CUSTOM: (),
 }
 
-#: §7.5: exact keywords only; the fuzzy lexicons stay English
+#: §7.5: exact keywords per language; each pack also brings fuzzy phrases (LOCALE_FUZZY_PHRASES, rule F11)
 LOCALE_PACKS: Mapping[str, KeywordLists] = {
     "sv": {
         Category.OPT_OUT: ("STOPP", "STOPPA", "SLUTA", "AVSLUTA", "AVREGISTRERA"),
         Category.OPT_IN: ("STARTA", "FORTSÄTT"),
         Category.HELP: ("HJÄLP",),
     },
+    # BAJA and CANCELAR are the Spanish opt-out words US programs document (docs/keywords.md §4)
+    "es": {
+        Category.OPT_OUT: ("BAJA", "CANCELAR"),
+    },
+}
+
+#: F11: revocation phrases per locale pack, canonical (lower case, diacritics folded, no apostrophes). A clause
+#: containing one is a fuzzy opt-out when the pack is configured. A phrase marked with a trailing "$" must be the
+#: whole clause ("No más" is a revocation, "no más tarde" is not).
+LOCALE_FUZZY_PHRASES: Mapping[str, tuple[str, ...]] = {
+    "sv": (
+        "sluta skicka",
+        "sluta messa",
+        "sluta sms",
+        "sluta smsa",
+        "sluta kontakta",
+        "sluta ringa",
+        "vill inte ha fler",
+        "vill inte ha mer",
+        "vill inte ha nagra",
+        "vill inte fa fler",
+        "vill inte fa mer",
+        "inga fler sms",
+        "inga fler meddelanden",
+        "inga mer sms",
+        "avregistrera mig",
+        "avsluta prenumerationen",
+        "avsluta min prenumeration",
+        "ta bort mig",
+        "ta bort mitt nummer",
+        "skicka inte",
+        "kontakta mig inte",
+        "fel nummer",
+        "fel person",
+    ),
+    "es": (
+        "deja de enviar",
+        "deja de enviarme",
+        "dejen de enviar",
+        "dejen de enviarme",
+        "deja de mandar",
+        "deja de mandarme",
+        "dejen de mandar",
+        "dejen de mandarme",
+        "deja de escribirme",
+        "dejen de escribirme",
+        "no me manden",
+        "no me mandes",
+        "no me envien",
+        "no me envies",
+        "no me escriban",
+        "no me escribas",
+        "no me contacten",
+        "no me llamen",
+        "no mas mensajes",
+        "no quiero recibir",
+        "ya no quiero",
+        "no mas $",
+        "borrenme",
+        "borrame",
+        "dar de baja",
+        "darme de baja",
+        "baja por favor",
+        "numero equivocado",
+        "persona equivocada",
+    ),
 }
 
 #: §7.2: ``us`` adds the FCC's per-se revocation words and keeps STOP, HELP and START (which Twilio does not let

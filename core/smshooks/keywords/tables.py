@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Mapping
 from typing import NamedTuple, TypeVar
 
 from smshooks.keywords.canon import canon
 from smshooks.keywords.guard import guard_words
-from smshooks.keywords.lexicon import AMBIGUOUS, GUARD, REVOCATION_BIGRAMS, REVOCATION_UNIGRAMS
+from smshooks.keywords.lexicon import (
+    AMBIGUOUS,
+    EXTRA_REVOCATION_UNIGRAMS,
+    GUARD,
+    REVOCATION_BIGRAMS,
+    REVOCATION_UNIGRAMS,
+)
 from smshooks.keywords.model import PRECEDENCE, Category
 from smshooks.keywords.packs import KeywordLists
 from smshooks.keywords.typos import MIN_KEYWORD_LENGTH, is_typo
@@ -17,6 +23,11 @@ from smshooks.keywords.typos import MIN_KEYWORD_LENGTH, is_typo
 _TOKEN_CACHE_LIMIT = 100_000
 
 _T = TypeVar("_T")
+
+#: bits of KeywordTables.starts: a trigger or §6.4 phrase (F4, F5), a locale phrase (F11); the sentence rules bring
+#: their own bits (sentences.SENTENCE_STARTS)
+START_TRIGGER = 1
+START_LOCALE = 2
 
 
 class Trigger(NamedTuple):
@@ -30,7 +41,13 @@ class Trigger(NamedTuple):
 class KeywordTables:
     """Canonical lookup tables of one effective keyword configuration."""
 
-    def __init__(self, lists: KeywordLists, phrase_starts: Collection[str]) -> None:
+    def __init__(
+        self,
+        lists: KeywordLists,
+        phrase_starts: Collection[str],
+        locale_phrases: Collection[tuple[str, ...]] = (),
+        sentence_starts: Mapping[int, Collection[str]] | None = None,
+    ) -> None:
         #: canonical keyword -> (category, keyword as written); first category in precedence order wins (§6.3)
         self.exact: dict[str, tuple[Category, str]] = {}
         for category in PRECEDENCE:
@@ -50,7 +67,7 @@ class KeywordTables:
                 multi.setdefault(words[0], []).append((words, trigger))
         # Built-in revocation terms, unless configured: as an opt-out keyword they are already in, and a word an
         # operator gave another category (say custom REMOVE) must not turn into an opt-out in a sentence.
-        for key, term in REVOCATION_UNIGRAMS.items():
+        for key, term in {**REVOCATION_UNIGRAMS, **EXTRA_REVOCATION_UNIGRAMS}.items():
             if key not in all_keywords:
                 self.single[key] = Trigger(term, key in AMBIGUOUS, 1)
         for words, term in REVOCATION_BIGRAMS.items():
@@ -75,10 +92,26 @@ class KeywordTables:
         self.excluded: frozenset[str] = all_keywords | self.guard
         #: token -> the one-token trigger it is, or None; filled on first sight (dict lookups stay in C)
         self.triggers: _Memo[Trigger | None] = _Memo(self._compute_trigger)
-        #: token -> whether a trigger or phrase can start at it; lets classify() skip clauses without one
-        self.starts: _Memo[bool] = _Memo(
-            lambda token: token in self.multi or token in phrase_starts or self.triggers[token] is not None
-        )
+        #: F11: the configured locale packs' phrases (a trailing "$" token: the phrase must be the whole clause)
+        self.locale_phrases: dict[str, tuple[tuple[str, ...], ...]] = {}
+        for phrase in locale_phrases:
+            self.locale_phrases[phrase[0]] = (*self.locale_phrases.get(phrase[0], ()), phrase)
+        phrase_firsts = frozenset(phrase_starts)
+        sentence_bits = [(bit, frozenset(words)) for bit, words in (sentence_starts or {}).items()]
+        locale_firsts = frozenset(self.locale_phrases)
+
+        def start_mask(token: str) -> int:
+            trigger = token in self.multi or token in phrase_firsts or self.triggers[token] is not None
+            mask = START_TRIGGER if trigger else 0
+            if token in locale_firsts:
+                mask |= START_LOCALE
+            for bit, words in sentence_bits:
+                if token in words:
+                    mask |= bit
+            return mask
+
+        #: token -> which rules can start at it (START_* bits, 0 for none); lets classify() skip clauses and rules
+        self.starts: _Memo[int] = _Memo(start_mask)
 
     def token_trigger(self, token: str) -> Trigger | None:
         """The one-token trigger ``token`` is: an opt-out keyword, a revocation unigram, or a typo of a keyword."""

@@ -23,7 +23,9 @@ import pytest
 from smshooks.keywords import Category, KeywordConfig, Match, canon, classify
 
 CORPUS = Path(__file__).parent / "data" / "optout_corpus.csv"
-UCI = Path(os.environ.get("SMSHOOKS_SMS_COLLECTION", "/work/shared/data/SMSSpamCollection"))
+#: a copy of the UCI SMS Spam Collection v.1 (Almeida & Gómez Hidalgo, CC BY 4.0), kept in the
+#: repository so the real-SMS bar is measured on every machine, CI included
+UCI = Path(os.environ.get("SMSHOOKS_SMS_COLLECTION", Path(__file__).parent / "data" / "SMSSpamCollection"))
 
 RECALL_BAR = 0.97
 COURT_RECALL_BAR = 0.95
@@ -108,8 +110,6 @@ def test_false_opt_outs_on_hard_negatives(rows: list[dict[str, str]]) -> None:
 
 
 def _uci_rows() -> list[tuple[int, str, str]]:
-    if not UCI.exists():
-        pytest.skip(f"the UCI SMS Spam Collection is not at {UCI} (set SMSHOOKS_SMS_COLLECTION)")
     lines = UCI.read_text(encoding="utf-8").splitlines()
     assert lines[0] == "Label\tSMS" and len(lines) == 5575, "not the 5,574-message SMS Spam Collection v.1"
     return [(number, *line.split("\t", 1)) for number, line in enumerate(lines[1:], start=2)]  # type: ignore[misc]

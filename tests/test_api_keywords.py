@@ -100,3 +100,13 @@ def test_an_empty_object_still_resets_the_config_to_the_defaults(api, hook):
     answer = api.request("PUT", f"/webhooks/{hook['id']}/keywords", {})
     assert answer.status_code == 200, answer.json
     assert api.get(f"/webhooks/{hook['id']}/keywords").json["categories"] == []
+
+
+@pytest.mark.parametrize("config", [CONFIG, {}], ids=["a full config", "an empty object"])
+def test_a_feedback_webhook_refuses_keyword_settings_with_422(api, config):
+    """A feedback webhook only receives delivery reports: keyword settings would be stored and never used."""
+    feedback_hook = make_webhook(api, type_="feedback", name="fb")
+    answer = api.request("PUT", f"/webhooks/{feedback_hook['id']}/keywords", config)
+    assert answer.status_code == 422, answer.json
+    assert "feedback" in answer.json["error"]["details"]["type"][0]
+    assert api.get(f"/webhooks/{feedback_hook['id']}/keywords").status_code == 422

@@ -61,7 +61,7 @@ def classify_text(data: dict[str, Any]) -> dict[str, Any]:
 def get_keywords(webhook_id: str) -> dict[str, Any]:
     """The webhook's keyword configuration, exactly as saved (the defaults when never saved)."""
     with gateway().db.session() as session:
-        webhook = get_scoped(session, Webhook, webhook_id, "webhook")
+        webhook = _inbound_webhook(session, webhook_id)
         return webhook.keyword_settings or KeywordSettingsSchema().load({})
 
 
@@ -71,7 +71,7 @@ def get_keywords(webhook_id: str) -> dict[str, Any]:
 def put_keywords(settings: dict[str, Any], webhook_id: str) -> dict[str, Any]:
     """Replace the webhook's keyword configuration; 422 with field messages when invalid."""
     with gateway().db.transaction() as session:
-        webhook = get_scoped(session, Webhook, webhook_id, "webhook")
+        webhook = _inbound_webhook(session, webhook_id)
         wanted = reply_ids_named(settings)
         if wanted:
             known = set(
@@ -85,3 +85,16 @@ def put_keywords(settings: dict[str, Any], webhook_id: str) -> dict[str, Any]:
         webhook.keyword_settings = settings
         webhook.updated_at = utcnow()
     return settings
+
+
+def _inbound_webhook(session: Any, webhook_id: str) -> Webhook:
+    """The webhook, when keyword settings apply to it: a feedback webhook only
+    receives delivery reports, so settings saved there would never be used."""
+    webhook = get_scoped(session, Webhook, webhook_id, "webhook")
+    if webhook.type != "inbound":
+        raise ApiError(
+            422,
+            "keyword settings apply to inbound webhooks only",
+            details={"type": [f"this is a {webhook.type} webhook: it receives delivery reports, not messages"]},
+        )
+    return webhook

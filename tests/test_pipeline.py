@@ -305,3 +305,18 @@ def test_a_missing_profile_attribute_takes_its_default_in_a_reply(gw):
     webhook_id = _signed_webhook_with_opt_out_reply(gw, 'Bye {{ profile.first_name | default("friend") }}!')
     assert _signed_text(gw, webhook_id, "STOP").status_code == 200
     assert [sent["text"] for sent in gw.deliver()] == ["Bye friend!"]
+
+
+@pytest.mark.parametrize("body", ["STOP ALL", "stop all", "Stop  All!"])
+def test_stop_all_is_an_exact_opt_out(gw, body):
+    """Twilio, Telnyx and Plivo treat STOP ALL as an opt-out keyword: it opts out at once, no prompt."""
+    event = gw.text(body)["keyword_event"]
+    assert (event["category"], event["match"], event["keyword"], event["action"]) == (
+        "opt_out",
+        "exact",
+        "STOP ALL",
+        "opt_out",
+    )
+    assert gw.state() == "opted_out"
+    [confirmation] = gw.deliver()
+    assert "unsubscribed" in confirmation["text"]

@@ -89,6 +89,7 @@ FIELDS = {
         "compliance_profile",
         "locale_packs",
         "double_opt_in_expiry_hours",
+        "double_opt_in_confirm_keyword",
     ],
     "/keywords/classify": ["text", "webhook_id"],
     "/replies": ["name", "template"],

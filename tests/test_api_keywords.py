@@ -16,6 +16,7 @@ CONFIG = {
     "compliance_profile": "us",
     "locale_packs": ["sv"],
     "double_opt_in_expiry_hours": 48,
+    "double_opt_in_confirm_keyword": "YES",
 }
 
 

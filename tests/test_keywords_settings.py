@@ -27,6 +27,7 @@ FULL = {
     "compliance_profile": "us",
     "locale_packs": ["sv"],
     "double_opt_in_expiry_hours": 48,
+    "double_opt_in_confirm_keyword": "JOIN",
 }
 
 DEFAULTS = {
@@ -36,6 +37,7 @@ DEFAULTS = {
     "compliance_profile": "none",
     "locale_packs": [],
     "double_opt_in_expiry_hours": 72,
+    "double_opt_in_confirm_keyword": "YES",
 }
 
 

@@ -143,12 +143,67 @@ def test_double_opt_in_is_pending_until_an_opt_in_keyword(gw):
     assert gw.text("JOIN")["keyword_event"]["action"] == "double_opt_in_pending"
     assert gw.state() == "pending"
     [ask] = gw.deliver()
-    assert "Reply START to confirm" in ask["text"]  # names the opt-in keyword to send
+    assert "Reply YES to confirm" in ask["text"]  # names the confirm keyword
     assert gw.text("yes please")["keyword_event"]["action"] in ("none", "default_reply")
     assert gw.state() == "pending"  # no fuzzy confirmation
     assert gw.text("YES")["keyword_event"]["action"] == "confirm_double_opt_in"
     assert gw.state() == "opted_in"
     assert gw.api.get(f"/profiles/{SUBSCRIBER}").status_code == 200  # created on confirmation
+
+
+@pytest.mark.parametrize(
+    ("keyword_settings", "asked", "confirm"),
+    [
+        (
+            {
+                "categories": [
+                    {"category": "opt_in", "keywords": ["START"]},
+                    {"category": "double_opt_in", "keywords": ["JOIN", "YES"]},
+                ],
+                "double_opt_in_confirm_keyword": "YES",
+            },
+            "YES",
+            "YES",
+        ),
+        ({"categories": [{"category": "double_opt_in", "keywords": ["JOIN"]}]}, "YES", "start"),
+        (
+            {
+                "categories": [{"category": "double_opt_in", "keywords": ["JOIN"]}],
+                "double_opt_in_confirm_keyword": "Confirm",
+            },
+            "CONFIRM",
+            "confirm!",
+        ),
+        (
+            {
+                "categories": [{"category": "double_opt_in", "keywords": ["JOIN"]}],
+                "double_opt_in_confirm_keyword": "Confirm",
+            },
+            "CONFIRM",
+            "Yes",
+        ),
+    ],
+    ids=["YES listed under double opt-in", "START", "a configured confirm word", "YES with a configured word"],
+)
+def test_a_pending_subscriber_confirms_with_the_confirm_word_yes_or_start(gw, keyword_settings, asked, confirm):
+    gw.configure(keyword_settings)
+    assert gw.text("JOIN")["keyword_event"]["action"] == "double_opt_in_pending"
+    [ask] = gw.deliver()
+    assert f"Reply {asked} to confirm" in ask["text"]
+    assert gw.text(confirm)["keyword_event"]["action"] == "confirm_double_opt_in"
+    assert gw.state() == "opted_in"
+    [welcome] = gw.deliver()
+    assert "You are subscribed" in welcome["text"]
+    assert [(e["previous_state"], e["new_state"]) for e in gw.history()] == [(None, "pending"), ("pending", "opted_in")]
+
+
+def test_the_confirm_word_is_shown_and_cannot_be_an_opt_out_or_help_keyword(gw):
+    url = f"/webhooks/{gw.webhook['id']}/keywords"
+    assert gw.api.get(url).json["double_opt_in_confirm_keyword"] == "YES"
+    for word in ("stop", "HELP"):
+        answer = gw.api.request("PUT", url, {"double_opt_in_confirm_keyword": word})
+        assert answer.status_code == 422, answer.json
+        assert "double_opt_in_confirm_keyword" in answer.json["error"]["details"]
 
 
 def test_fuzzy_opt_out_with_prompt_asks_once_and_changes_nothing(gw):

@@ -91,6 +91,10 @@ def decide(
         return Decision("fuzzy_prompt", reply="fuzzy", stamps="fuzzy")
     if category is Category.HELP:
         return Decision("help", reply="help", exempt=True)
+    if state is ConsentState.PENDING and config.confirms_double_opt_in(text):
+        # The confirm word, YES or START, whichever category lists it (even double_opt_in:
+        # re-asking would leave the subscriber pending for ever).
+        return Decision("confirm_double_opt_in", ConsentState.OPTED_IN, True, reply="opt_in")
     if category is Category.OPT_IN:
         if state is ConsentState.PENDING:
             return Decision("confirm_double_opt_in", ConsentState.OPTED_IN, True, reply="opt_in")
@@ -373,6 +377,7 @@ def _keyword_context(message: InboundMessage, config: KeywordConfig, classificat
         "opt_out_keyword": _first_keyword(config, Category.OPT_OUT, "STOP"),
         "opt_in_keyword": _first_keyword(config, Category.OPT_IN, "START"),
         "help_keyword": _first_keyword(config, Category.HELP, "HELP"),
+        "confirm_keyword": config.double_opt_in_confirm_keyword.upper(),
     }
 
 

@@ -125,6 +125,7 @@ def _context(channel: Channel, recipient: Recipient, attributes: Mapping[str, An
         "opt_out_keyword": "STOP",
         "opt_in_keyword": "START",
         "help_keyword": "HELP",
+        "confirm_keyword": "YES",
         "profile": attributes,
     }
 

@@ -184,3 +184,25 @@ def test_concurrent_redeliveries_are_stored_once(server, twilio):
     assert codes == [200] * 16
     assert len(api.get(server.url + "/api/v1/inbound-messages").json()["items"]) == 1
     assert len(api.get(server.url + "/api/v1/delivery-reports").json()["items"]) == 1
+
+
+def test_a_retried_stop_is_answered_with_the_same_twiml_and_changes_nothing(server, twilio):
+    """Twilio retries an inbound request it got no answer to (a timeout, a dropped connection): the retry gets
+    the opt-out confirmation again, so the subscriber receives it, and nothing is stored or sent twice."""
+    api, hook = twilio
+    first = post_as_twilio(api, hook["url"], INBOUND)
+    retry = post_as_twilio(api, hook["url"], INBOUND)
+    assert first.status_code == retry.status_code == 200
+    assert "<Message>" in first.text and "unsubscribed" in first.text
+    assert retry.text == first.text
+    consent = api.get(server.url + "/api/v1/consent/+14155550123").json()
+    assert [entry["new_state"] for entry in consent["history"]] == ["opted_out"]
+    [message] = api.get(server.url + "/api/v1/inbound-messages").json()["items"]
+    assert message["keyword_event"]["action"] == "opt_out"
+
+
+def test_a_retried_message_that_got_no_reply_is_answered_with_empty_twiml(server, twilio):
+    api, hook = twilio
+    quiet = {**INBOUND, "Body": "thanks", "MessageSid": "SM" + "4" * 32, "SmsSid": "SM" + "4" * 32}
+    answers = [post_as_twilio(api, hook["url"], quiet).text for _ in range(2)]
+    assert answers[0] == answers[1] and "<Message>" not in answers[0]

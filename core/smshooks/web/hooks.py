@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from flask import Blueprint, Response, request
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from smshooks import feedback
@@ -22,7 +23,7 @@ from smshooks.events import Event, stamp
 from smshooks.ingest import Stored, check_event_count, event_chunks, storable, store_events
 from smshooks.pipeline import PreparedReply, handle_inbound, prepare_inbound
 from smshooks.store.replay import DatabaseReplayGuard, Replayed
-from smshooks.store.tables import Webhook
+from smshooks.store.tables import InboundMessageRow, OutboundMessageRow, Webhook
 from smshooks.vendor import PayloadError, ReplayGuard, SignatureError, TooManyEvents, WebhookRequest
 from smshooks.web.errors import ApiError
 from smshooks.web.errors import storable as storable_text
@@ -160,7 +161,13 @@ def _apply(
             feedback.emit_for_report(session, outcome)
             continue
         if outcome.duplicate:
-            continue  # a vendor's retry changes nothing and gets no second reply
+            # A vendor's retry changes nothing and sends nothing; an inline reply is
+            # answered again as the first time (the vendor may never have seen it).
+            if inline and webhook.type == "inbound":
+                repeated = _stored_inline_reply(session, webhook, outcome.event)
+                if repeated:
+                    inline_replies.append(repeated)
+            continue
         classification = None
         if webhook.type == "inbound":
             result = handle_inbound(
@@ -177,6 +184,29 @@ def _apply(
                 inline_replies.append(result.reply_text)
         feedback.relay_inbound(session, outcome.event, outcome.row_id, classification)
     return inline_replies
+
+
+def _stored_inline_reply(session: Session, webhook: Webhook, event: Event) -> str | None:
+    """The reply the first delivery of ``event`` was answered with inline, if it was: stored on its
+    inbound row, and not sent through the outbox (then it went out already and must not go again)."""
+    row = session.execute(
+        select(InboundMessageRow.id, InboundMessageRow.reply_text).where(
+            InboundMessageRow.webhook_id == webhook.id,
+            InboundMessageRow.vendor_message_id == event.vendor_message_id,
+        )
+    ).first()
+    if row is None or not row.reply_text:
+        return None
+    through_outbox = session.execute(
+        select(OutboundMessageRow.id)
+        .where(
+            OutboundMessageRow.org == webhook.org,
+            OutboundMessageRow.sandbox == webhook.sandbox,
+            OutboundMessageRow.inbound_message_id == row.id,
+        )
+        .limit(1)
+    ).first()
+    return None if through_outbox else row.reply_text
 
 
 def _notify(gw: Gateway, outcome: Stored) -> None:

@@ -90,6 +90,7 @@ FIELDS = {
         "locale_packs",
         "double_opt_in_expiry_hours",
         "double_opt_in_confirm_keyword",
+        "reply_rate_limit_hours",
     ],
     "/keywords/classify": ["text", "webhook_id"],
     "/replies": ["name", "template"],

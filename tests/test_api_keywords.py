@@ -17,6 +17,7 @@ CONFIG = {
     "locale_packs": ["sv"],
     "double_opt_in_expiry_hours": 48,
     "double_opt_in_confirm_keyword": "YES",
+    "reply_rate_limit_hours": 24,
 }
 
 

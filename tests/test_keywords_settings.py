@@ -28,6 +28,7 @@ FULL = {
     "locale_packs": ["sv"],
     "double_opt_in_expiry_hours": 48,
     "double_opt_in_confirm_keyword": "JOIN",
+    "reply_rate_limit_hours": 12,
 }
 
 DEFAULTS = {
@@ -38,6 +39,7 @@ DEFAULTS = {
     "locale_packs": [],
     "double_opt_in_expiry_hours": 72,
     "double_opt_in_confirm_keyword": "YES",
+    "reply_rate_limit_hours": 24,
 }
 
 

@@ -238,6 +238,51 @@ def test_default_reply_at_most_once_per_day_and_never_for_empty_bodies(gw):
     assert [sent["text"] for sent in gw.deliver()] == ["We got your message, Ada"]
 
 
+def _age_reply_stamps(gw: Gateway, hours: int) -> None:
+    """Move the subscriber's last default-reply and fuzzy-prompt times ``hours`` into the past (the clock
+    cannot be waited for in a test; the stored stamps can be aged)."""
+    from datetime import timedelta
+
+    from smshooks.store.tables import ConsentRecord
+
+    with gw.app.extensions["smshooks"].db.transaction() as session:
+        for record in session.query(ConsentRecord).filter_by(subscriber=SUBSCRIBER):
+            if record.last_default_reply_at:
+                record.last_default_reply_at -= timedelta(hours=hours)
+            if record.last_fuzzy_prompt_at:
+                record.last_fuzzy_prompt_at -= timedelta(hours=hours)
+
+
+@pytest.mark.parametrize(
+    ("limit_hours", "hours_later", "second"),
+    [(None, 3, "suppressed"), (2, 3, "sent"), (2, 1, "suppressed"), (48, 30, "suppressed"), (24, 30, "sent")],
+    ids=["default 24 h, 3 h later", "2 h, 3 h later", "2 h, 1 h later", "48 h, 30 h later", "24 h, 30 h later"],
+)
+def test_the_reply_rate_limit_is_a_webhook_setting(gw, limit_hours, hours_later, second):
+    reply = gw.api.post("/replies", {"name": "default", "template": "We got your message"})
+    settings = {"default_reply_id": reply.json["id"]}
+    if limit_hours is not None:
+        settings["reply_rate_limit_hours"] = limit_hours
+    assert gw.configure(settings)["reply_rate_limit_hours"] == (limit_hours or 24)  # shown
+    assert gw.text("what time do you open?")["keyword_event"]["action"] == "default_reply"
+    assert gw.text("stpo")["keyword_event"]["action"] == "fuzzy_prompt"
+    _age_reply_stamps(gw, hours_later)
+    expected = {
+        "sent": ("default_reply", "fuzzy_prompt"),
+        "suppressed": ("default_reply_suppressed", "fuzzy_prompt_suppressed"),
+    }
+    assert (gw.text("hello?")["keyword_event"]["action"], gw.text("stpo")["keyword_event"]["action"]) == expected[
+        second
+    ]
+    assert len(gw.deliver()) == (4 if second == "sent" else 2)
+
+
+@pytest.mark.parametrize("hours", [0, 721, "24"])
+def test_the_reply_rate_limit_is_1_to_720_hours(gw, hours):
+    answer = gw.api.request("PUT", f"/webhooks/{gw.webhook['id']}/keywords", {"reply_rate_limit_hours": hours})
+    assert answer.status_code == 422 and "reply_rate_limit_hours" in answer.json["error"]["details"]
+
+
 def test_a_vendor_retry_changes_nothing_and_sends_no_second_reply(gw):
     gw.text("STOP", message_id="dup-1")
     gw.text("STOP", message_id="dup-1")

@@ -44,8 +44,6 @@ from smshooks.store.upsert import insert_once
 
 log = logging.getLogger(__name__)
 
-#: the fuzzy prompt and the default reply go to one number at most once in this time
-REPLY_RATE_WINDOW = timedelta(hours=24)
 DEFAULT_PENDING_HOURS = 72
 
 
@@ -78,6 +76,9 @@ def decide(
     category, match = classification.category, classification.match
     opted_out = state is ConsentState.OPTED_OUT
     auto = config.fuzzy_action == "auto_opt_out"
+    # The fuzzy prompt and the default reply at most once per window, so a
+    # conversation (or another auto-responder) cannot become a reply loop.
+    window = timedelta(hours=config.reply_rate_limit_hours)
 
     if category is Category.OPT_OUT and (match is Match.EXACT or auto):
         if opted_out:
@@ -86,7 +87,7 @@ def decide(
     if category is Category.OPT_OUT:  # fuzzy, action prompt: nothing changes
         if opted_out:
             return Decision("already_opted_out")
-        if _recent(last_fuzzy_prompt_at, now):
+        if _recent(last_fuzzy_prompt_at, now, window):
             return Decision("fuzzy_prompt_suppressed")
         return Decision("fuzzy_prompt", reply="fuzzy", stamps="fuzzy")
     if category is Category.HELP:
@@ -111,13 +112,13 @@ def decide(
     # empty body (a picture-only MMS), at most once per window.
     if opted_out or not text.strip() or not config.reply_ids.get("default"):
         return Decision("none")
-    if _recent(last_default_reply_at, now):
+    if _recent(last_default_reply_at, now, window):
         return Decision("default_reply_suppressed")
     return Decision("default_reply", reply="default", stamps="default")
 
 
-def _recent(at: datetime | None, now: datetime) -> bool:
-    return at is not None and now - at < REPLY_RATE_WINDOW
+def _recent(at: datetime | None, now: datetime, window: timedelta) -> bool:
+    return at is not None and now - at < window
 
 
 @lru_cache(maxsize=512)

@@ -55,6 +55,8 @@ class KeywordConfig:
     compliance_profile: ComplianceProfile = "none"
     locale_packs: tuple[str, ...] = ()
     double_opt_in_expiry_hours: int = 72
+    #: the default reply and the fuzzy prompt go to one number at most once in this many hours
+    reply_rate_limit_hours: int = 24
     #: what the double opt-in reply asks a pending subscriber to send; YES and START confirm too
     double_opt_in_confirm_keyword: str = "YES"
     #: category name (and "fuzzy", "default") -> reply id or None; opaque here
@@ -128,6 +130,7 @@ class KeywordConfig:
             compliance_profile=settings.get("compliance_profile", "none"),
             locale_packs=tuple(settings.get("locale_packs") or ()),
             double_opt_in_expiry_hours=int(settings.get("double_opt_in_expiry_hours", 72)),
+            reply_rate_limit_hours=int(settings.get("reply_rate_limit_hours", 24)),
             double_opt_in_confirm_keyword=settings.get("double_opt_in_confirm_keyword") or "YES",
             reply_ids=replies,
         )

@@ -24,6 +24,8 @@ from smshooks.keywords.packs import (
 KEYWORD_MAX_LENGTH = 64
 EXPIRY_HOURS_RANGE = (1, 720)
 DEFAULT_EXPIRY_HOURS = 72
+#: the default reply and the fuzzy prompt go to one number at most once in this many hours
+DEFAULT_REPLY_RATE_LIMIT_HOURS = 24
 #: the word the double opt-in reply asks for; YES and START confirm as well
 DEFAULT_CONFIRM_KEYWORD = "YES"
 
@@ -83,6 +85,12 @@ class KeywordSettingsSchema(Schema):
     )
     double_opt_in_expiry_hours = fields.Integer(
         strict=True, load_default=DEFAULT_EXPIRY_HOURS, validate=validate.Range(*EXPIRY_HOURS_RANGE)
+    )
+    reply_rate_limit_hours = fields.Integer(
+        strict=True,
+        load_default=DEFAULT_REPLY_RATE_LIMIT_HOURS,
+        validate=validate.Range(*EXPIRY_HOURS_RANGE),
+        metadata={"description": "the default reply and the fuzzy prompt go to one number at most once in this time"},
     )
     double_opt_in_confirm_keyword = Keyword(
         load_default=DEFAULT_CONFIRM_KEYWORD,

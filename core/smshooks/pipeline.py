@@ -375,6 +375,13 @@ def _keyword_context(message: InboundMessage, config: KeywordConfig, classificat
         "category": classification.category.value,
         "subscriber": message.sender,
         "number": message.recipient,
+        **reply_keywords(config),
+    }
+
+
+def reply_keywords(config: KeywordConfig) -> dict[str, str]:
+    """The keywords a reply (or a send) tells subscribers to use, under ``config``."""
+    return {
         "opt_out_keyword": _first_keyword(config, Category.OPT_OUT, "STOP"),
         "opt_in_keyword": _first_keyword(config, Category.OPT_IN, "START"),
         "help_keyword": _first_keyword(config, Category.HELP, "HELP"),

@@ -20,9 +20,11 @@ from smshooks.consent import is_opted_out
 from smshooks.events import Status
 from smshooks.feedback import emit_message_status
 from smshooks.ingest import new_message_id
+from smshooks.keywords import KeywordConfig
 from smshooks.outbound import SEND_SMS
-from smshooks.replies import render, segments
-from smshooks.store.tables import Channel, Credential, OutboundMessageRow, Profile, utcnow
+from smshooks.pipeline import keyword_config, reply_keywords
+from smshooks.replies import ReplyTemplateError, render, segments
+from smshooks.store.tables import Channel, Credential, OutboundMessageRow, Profile, Webhook, utcnow
 from smshooks.store.upsert import insert_once
 
 MAX_RECIPIENTS = 20
@@ -62,16 +64,22 @@ def send_request(
     message_type: str,
 ) -> tuple[str, list[Accepted]]:
     """Write the messages of one send request in ``session``; returns its request id.
-    Raises ReplyTemplateError (nothing written) when the reply does not render."""
+    Raises ReplyTemplateError (nothing written) when ``text`` or the reply does not render
+    (or renders empty) for a recipient."""
     credential = session.get(Credential, channel.credentials_id)
     request_id = new_request_id()
     now = utcnow()
     accepted: list[Accepted] = []
     callback_webhook = channel.feedback_webhook_id or channel.inbound_webhook_id
+    keywords = _channel_keywords(session, channel)
+    template = text if text is not None else reply_template or ""
     for recipient in recipients:
         profile = _profile(session, org, sandbox, recipient, create=create_profiles)
         attributes = dict(profile.attributes) if profile else dict(recipient.profile or {})
-        body = text if text is not None else render(reply_template or "", _context(channel, recipient, attributes))
+        # ``text`` is a template like a reply's: "Hi {{ profile.first_name }}" is filled in, never sent with braces.
+        body = render(template, _context(channel, recipient, attributes, keywords))
+        if not body:
+            raise ReplyTemplateError(f"renders empty for {recipient.phone}")
         cost = segments(body)
         excluded = is_opted_out(session, org, sandbox, channel.sender_number, recipient.phone)
         status = Status.ERROR if excluded else Status.QUEUED
@@ -115,19 +123,26 @@ def send_request(
     return request_id, accepted
 
 
-def _context(channel: Channel, recipient: Recipient, attributes: Mapping[str, Any]) -> dict[str, Any]:
-    """What a reply template sees in a transactional send (no keyword was matched)."""
+def _context(
+    channel: Channel, recipient: Recipient, attributes: Mapping[str, Any], keywords: Mapping[str, str]
+) -> dict[str, Any]:
+    """What a send's template sees: a reply's names (no keyword was matched)."""
     return {
         "keyword": "",
         "category": "",
         "subscriber": recipient.phone,
         "number": channel.sender_number,
-        "opt_out_keyword": "STOP",
-        "opt_in_keyword": "START",
-        "help_keyword": "HELP",
-        "confirm_keyword": "YES",
+        **keywords,
         "profile": attributes,
     }
+
+
+def _channel_keywords(session: Session, channel: Channel) -> dict[str, str]:
+    """STOP, START, HELP … as the channel's inbound webhook configures them (the defaults without one),
+    so "Reply {{ opt_out_keyword }} to stop" names the keyword that really works on this number."""
+    webhook = session.get(Webhook, channel.inbound_webhook_id) if channel.inbound_webhook_id else None
+    config = keyword_config(webhook) if webhook is not None else KeywordConfig.default()
+    return reply_keywords(config)
 
 
 def _profile(session: Session, org: str, sandbox: str, recipient: Recipient, *, create: bool) -> Profile | None:

@@ -38,7 +38,10 @@ class SendIn(Schema):
     channel_id = fields.String(required=True, validate=validate.Length(1, 40))
     campaign_id = fields.String(required=True, validate=validate.Length(1, 200))
     campaign_version_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(1, 200))
-    text = fields.String(validate=validate.Length(1, 1600))
+    text = fields.String(
+        validate=validate.Length(1, 1600),
+        metadata={"description": "a template like a reply's: {{ profile.first_name }}, {{ opt_out_keyword }} …"},
+    )
     reply_id = fields.String(validate=validate.Length(1, 40))
     recipients = fields.List(
         fields.Nested(RecipientIn),
@@ -128,5 +131,8 @@ def send(data: dict[str, Any]) -> dict[str, Any]:
                 message_type=data["message_type"],
             )
         except ReplyTemplateError as exc:
-            raise ApiError(422, "the reply does not render", details={"reply_id": [str(exc)]}) from None
+            field = "reply_id" if "reply_id" in data else "text"
+            raise ApiError(
+                422, f"the {'reply' if field == 'reply_id' else 'text'} does not render", details={field: [str(exc)]}
+            ) from None
     return {"request_id": request_id, "messages": accepted}

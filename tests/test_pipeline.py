@@ -420,3 +420,23 @@ def test_stop_all_is_an_exact_opt_out(gw, body):
     assert gw.state() == "opted_out"
     [confirmation] = gw.deliver()
     assert "unsubscribed" in confirmation["text"]
+
+
+@pytest.fixture
+def gw_without_public_url(settings, api_key_for, vendor_api):
+    from dataclasses import replace
+
+    app = create_app(replace(settings, public_url=None), plugins=[loopback])
+    yield Gateway(app, Api(app.test_client(), api_key_for(app)), vendor_api)
+    app.extensions["smshooks"].db.engine.dispose()
+
+
+def test_a_reply_asks_for_status_callbacks_at_the_host_the_vendor_called(gw_without_public_url):
+    """Without SMSHOOKS_PUBLIC_URL a reply's status callback is the inbound webhook's URL on the host the
+    vendor's request reached, so the vendor reports on the reply."""
+    gw = gw_without_public_url
+    payload = {"messages": [{"id": "in-host", "from": SUBSCRIBER, "to": OUR_NUMBER, "text": "STOP"}]}
+    answer = gw.client.post(f"/hooks/{gw.webhook['id']}", json=payload, base_url="https://hooks.example.net")
+    assert answer.status_code == 200
+    [sent] = gw.deliver()
+    assert sent["callback"] == f"https://hooks.example.net/hooks/{gw.webhook['id']}"

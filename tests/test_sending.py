@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import json
+from dataclasses import replace
 
 import pytest
 from support import loopback
@@ -30,6 +31,15 @@ def vendor_api():
 
 @pytest.fixture
 def env(settings, api_key_for, vendor_api):
+    yield from _env(settings, api_key_for, vendor_api)
+
+
+@pytest.fixture
+def env_without_public_url(settings, api_key_for, vendor_api):
+    yield from _env(replace(settings, public_url=None), api_key_for, vendor_api)
+
+
+def _env(settings, api_key_for, vendor_api):
     app = create_app(settings, plugins=[loopback])
     api = Api(app.test_client(), api_key_for(app))
     cred = api.post("/credentials", {"name": "lb", "vendor": "loopback", "account": "A", "api_url": vendor_api.url})
@@ -271,3 +281,54 @@ def test_a_text_that_does_not_render_is_422_and_sends_nothing(env, text):
     assert answer.status_code == 422, answer.json
     assert "text" in answer.json["error"]["details"]
     assert run_worker(env) == []
+
+
+def test_without_a_public_url_the_status_callback_is_the_creating_requests_host(env_without_public_url):
+    """SMSHOOKS_PUBLIC_URL unset: vendors are still told where to report, the host the send was made at."""
+    env = env_without_public_url
+    hook_id = env["channel"]["feedback_webhook_id"]
+    answer = env["api"].post(
+        "/messages",
+        {
+            "channel_id": env["channel"]["id"],
+            "campaign_id": "c",
+            "text": "hi",
+            "recipients": [{"phone": "+14155550123"}],
+        },
+        base_url="https://sms.example.org",
+    )
+    assert answer.status_code == 202, answer.json
+    expected = f"https://sms.example.org/hooks/{hook_id}"
+    assert answer.json["messages"][0]["status_callback_url"] == expected
+    [sent] = run_worker(env)
+    assert sent["callback"] == expected
+
+
+def test_the_public_url_wins_over_the_request_host(settings, api_key_for, vendor_api):
+    app = create_app(replace(settings, public_url="https://public.example.com"), plugins=[loopback])
+    try:
+        api = Api(app.test_client(), api_key_for(app))
+        cred = api.post("/credentials", {"name": "lb", "vendor": "loopback", "account": "A", "api_url": vendor_api.url})
+        hook = api.post(
+            "/webhooks", {"name": "fb", "vendor": "loopback", "type": "feedback", "credentials_id": cred.json["id"]}
+        ).json
+        channel = api.post(
+            "/channels",
+            {
+                "name": "m",
+                "credentials_id": cred.json["id"],
+                "sender_number": OUR_NUMBER,
+                "feedback_webhook_id": hook["id"],
+            },
+        ).json
+        answer = api.post(
+            "/messages",
+            {"channel_id": channel["id"], "campaign_id": "c", "text": "hi", "recipients": [{"phone": "+14155550123"}]},
+        )
+        assert answer.json["messages"][0]["status_callback_url"] == f"https://public.example.com/hooks/{hook['id']}"
+        worker = Worker(app.extensions["smshooks"], retry_delays=(0,))
+        while worker.run_once():
+            pass
+        assert [r.json()["callback"] for r in vendor_api.requests] == [f"https://public.example.com/hooks/{hook['id']}"]
+    finally:
+        app.extensions["smshooks"].db.engine.dispose()

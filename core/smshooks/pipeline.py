@@ -184,11 +184,14 @@ def handle_inbound(
     vendor_name: str,
     inline_replies: bool,
     prepared: PreparedReply | None = None,
+    callback_base_url: str | None = None,
 ) -> PipelineResult:
     """Classify one stored inbound message and apply the consequences in ``session``.
 
     ``prepared`` is :func:`prepare_inbound`'s answer for ``message``, made before
     the transaction; without it the reply is rendered here, inside it.
+    ``callback_base_url`` (the vendor request's base URL) goes with a reply job,
+    for the reply's status callback when SMSHOOKS_PUBLIC_URL is unset.
     """
     if prepared is None:
         prepared = prepare_inbound(session, webhook, message)
@@ -242,7 +245,16 @@ def handle_inbound(
 
     outbound_id = None
     if reply_text and not inline_replies:
-        outbound_id = enqueue_reply(session, webhook, message, inbound_row_id, reply_text, vendor_name, decision.exempt)
+        outbound_id = enqueue_reply(
+            session,
+            webhook,
+            message,
+            inbound_row_id,
+            reply_text,
+            vendor_name,
+            decision.exempt,
+            callback_base_url=callback_base_url,
+        )
     return PipelineResult(
         classification,
         decision,
@@ -296,6 +308,8 @@ def enqueue_reply(
     text: str,
     vendor_name: str,
     exempt: bool,
+    *,
+    callback_base_url: str | None = None,
 ) -> str:
     """Write the reply as an outbound message and its send job (the outbox)."""
     now = utcnow()
@@ -319,7 +333,10 @@ def enqueue_reply(
     )
     session.add(row)
     session.flush()
-    jobs.enqueue(session, SEND_SMS, {"message_id": row.id, "exempt": exempt}, org=message.org, sandbox=message.sandbox)
+    payload: dict[str, Any] = {"message_id": row.id, "exempt": exempt}
+    if callback_base_url:
+        payload["callback_base_url"] = callback_base_url
+    jobs.enqueue(session, SEND_SMS, payload, org=message.org, sandbox=message.sandbox)
     return row.id
 
 

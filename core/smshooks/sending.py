@@ -21,7 +21,7 @@ from smshooks.events import Status
 from smshooks.feedback import emit_message_status
 from smshooks.ingest import new_message_id
 from smshooks.keywords import KeywordConfig
-from smshooks.outbound import SEND_SMS
+from smshooks.outbound import SEND_SMS, status_callback_url
 from smshooks.pipeline import keyword_config, reply_keywords
 from smshooks.replies import ReplyTemplateError, render, segments
 from smshooks.store.tables import Channel, Credential, OutboundMessageRow, Profile, Webhook, utcnow
@@ -43,6 +43,8 @@ class Accepted:
     message_execution_id: str
     state: str  # queued or excluded
     exclusion: str | None = None
+    #: where the vendor will report on the message; None: no webhook to report to
+    status_callback_url: str | None = None
 
 
 def new_request_id() -> str:
@@ -62,16 +64,19 @@ def send_request(
     reply_template: str | None,
     create_profiles: bool,
     message_type: str,
+    callback_base_url: str | None = None,
 ) -> tuple[str, list[Accepted]]:
     """Write the messages of one send request in ``session``; returns its request id.
     Raises ReplyTemplateError (nothing written) when ``text`` or the reply does not render
-    (or renders empty) for a recipient."""
+    (or renders empty) for a recipient. ``callback_base_url`` is the base URL of the
+    creating request, kept in each send job for the status callback (SMSHOOKS_PUBLIC_URL wins)."""
     credential = session.get(Credential, channel.credentials_id)
     request_id = new_request_id()
     now = utcnow()
     accepted: list[Accepted] = []
     callback_webhook = channel.feedback_webhook_id or channel.inbound_webhook_id
     keywords = _channel_keywords(session, channel)
+    callback_url = status_callback_url(session, callback_base_url, callback_webhook)
     template = text if text is not None else reply_template or ""
     for recipient in recipients:
         profile = _profile(session, org, sandbox, recipient, create=create_profiles)
@@ -118,8 +123,11 @@ def send_request(
             emit_message_status(session, row, Status.ERROR)
             accepted.append(Accepted(recipient.phone, row.id, "excluded", EXCLUDED_OPTED_OUT))
         else:
-            jobs.enqueue(session, SEND_SMS, {"message_id": row.id}, org=org, sandbox=sandbox)
-            accepted.append(Accepted(recipient.phone, row.id, "queued"))
+            payload = {"message_id": row.id}
+            if callback_base_url:
+                payload["callback_base_url"] = callback_base_url
+            jobs.enqueue(session, SEND_SMS, payload, org=org, sandbox=sandbox)
+            accepted.append(Accepted(recipient.phone, row.id, "queued", status_callback_url=callback_url))
     return request_id, accepted
 
 

@@ -33,6 +33,11 @@ log = logging.getLogger(__name__)
 blueprint = Blueprint("hooks", __name__)
 
 
+def public_base_url() -> str:
+    """Our base URL as the caller reached it: SMSHOOKS_PUBLIC_URL, else the request's own."""
+    return gateway().settings.public_url or request.host_url.rstrip("/")
+
+
 def public_request_url() -> str:
     """The URL as the vendor called it: signatures sign it byte for byte.
 
@@ -40,8 +45,7 @@ def public_request_url() -> str:
     ``SMSHOOKS_PUBLIC_URL`` gives the scheme and host the vendor used. The
     path and the raw query string are kept exactly as received.
     """
-    base = gateway().settings.public_url or request.host_url.rstrip("/")
-    url = base + request.script_root + request.path
+    url = public_base_url() + request.script_root + request.path
     if request.query_string:
         url += "?" + request.query_string.decode("latin-1")
     return url
@@ -178,6 +182,7 @@ def _apply(
                 vendor_name=vendor_name,
                 inline_replies=inline,
                 prepared=prepared.get(id(outcome.event)),
+                callback_base_url=public_base_url(),
             )
             classification = result.classification
             if result.inline and result.reply_text:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import g
+from flask import g, request
 from marshmallow import Schema, ValidationError, fields, pre_load, validate, validates, validates_schema
 from sqlalchemy import select
 
@@ -88,6 +88,13 @@ class AcceptedOut(Schema):
     message_execution_id = fields.String()
     state = fields.String(metadata={"description": "queued, or excluded (not sent)"})
     exclusion = fields.String(allow_none=True, metadata={"description": "why excluded: opted_out"})
+    status_callback_url = fields.String(
+        allow_none=True,
+        metadata={
+            "description": "where the vendor reports on the message (SMSHOOKS_PUBLIC_URL, else this request's"
+            " base URL); null when the channel has no webhook to report to"
+        },
+    )
 
 
 class SendOut(Schema):
@@ -129,6 +136,7 @@ def send(data: dict[str, Any]) -> dict[str, Any]:
                 reply_template=template,
                 create_profiles=data["create_profiles"],
                 message_type=data["message_type"],
+                callback_base_url=gateway().settings.public_url or request.host_url.rstrip("/"),
             )
         except ReplyTemplateError as exc:
             field = "reply_id" if "reply_id" in data else "text"

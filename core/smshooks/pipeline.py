@@ -25,12 +25,22 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from smshooks import jobs
-from smshooks.consent import ConsentState, Evidence, change, effective_state, record_for_update
+from smshooks.consent import (
+    ALL_NUMBERS,
+    STOP_ALL_KEYWORDS,
+    ConsentState,
+    Evidence,
+    change,
+    opted_out_everywhere,
+    record_for_update,
+    scoped_state,
+)
 from smshooks.events import InboundMessage, Status
 from smshooks.ingest import new_message_id
 from smshooks.keywords import Category, Classification, KeywordConfig, Match, canon, classify
 from smshooks.outbound import SEND_SMS
 from smshooks.replies import BUILTIN_REPLIES, render
+from smshooks.sandboxes import Policy, sandbox_settings
 from smshooks.store.tables import (
     ConsentRecord,
     InboundMessageRow,
@@ -168,7 +178,8 @@ def prepare_inbound(session: Session, webhook: Webhook, message: InboundMessage)
                 org=message.org, sandbox=message.sandbox, sender_number=message.recipient, subscriber=message.sender
             )
         ).scalar()
-        decision = _decide(classification, record, config, message, now)
+        state = _state(session, message, classification, sandbox_settings(session, message.org, message.sandbox), now)
+        decision = _decide(classification, state, record, config, message, now)
         return PreparedReply(decision.reply, _reply_text(session, message, config, classification, decision))
     except Exception:
         log.exception("preparing the reply to an inbound message failed; the built-in text will be used")
@@ -199,29 +210,32 @@ def handle_inbound(
     config = keyword_config(webhook)
     classification = classify(message.text, config)
     our_number = message.recipient
+    policy = sandbox_settings(session, message.org, message.sandbox)
     record = record_for_update(session, message.org, message.sandbox, our_number, message.sender)
-    decision = _decide(classification, record, config, message, now)
+    decision = _decide(
+        classification, _state(session, message, classification, policy, now), record, config, message, now
+    )
     reply_text = _locked_reply_text(message, config, classification, decision, prepared)
     if decision.reply and reply_text is None:
         decision = replace(decision, reply=None)
 
     if decision.changes_state:
         hours = (webhook.keyword_settings or {}).get("double_opt_in_expiry_hours") or DEFAULT_PENDING_HOURS
-        change(
-            session,
-            record,
-            decision.new_state,
-            Evidence(
-                action=decision.action,
-                inbound_message_id=inbound_row_id,
-                keyword=classification.keyword,
-                category=classification.category.value,
-                match=classification.match.value,
-                rule=classification.rule,
-                reply_text=reply_text,
-            ),
-            pending_expires_at=now + timedelta(hours=hours),
+        evidence = Evidence(
+            action=decision.action,
+            inbound_message_id=inbound_row_id,
+            keyword=classification.keyword,
+            category=classification.category.value,
+            match=classification.match.value,
+            rule=classification.rule,
+            reply_text=reply_text,
         )
+        if _stops_all(classification, decision) and policy.consent_scope == "number":
+            # STOPALL means every one of our numbers, whatever the scope: under number scope
+            # it is recorded once more, for all numbers (sends check that record too).
+            every = record_for_update(session, message.org, message.sandbox, ALL_NUMBERS, message.sender)
+            change(session, every, decision.new_state, evidence)
+        change(session, record, decision.new_state, evidence, pending_expires_at=now + timedelta(hours=hours))
         if decision.new_state is ConsentState.OPTED_IN:
             _ensure_profile(session, message)
     if decision.stamps == "fuzzy" and reply_text:
@@ -264,8 +278,26 @@ def handle_inbound(
     )
 
 
+def _stops_all(classification: Classification, decision: Decision) -> bool:
+    return decision.new_state is ConsentState.OPTED_OUT and canon(classification.keyword or "") in STOP_ALL_KEYWORDS
+
+
+def _state(
+    session: Session, message: InboundMessage, classification: Classification, policy: Policy, now: datetime
+) -> ConsentState | None:
+    """The consent the message is decided on: for our number under the sandbox's scope; for a STOPALL
+    under number scope, the every-number record's (so it is not 'already opted out' of one number only)."""
+    if policy.consent_scope == "number" and canon(classification.keyword or "") in STOP_ALL_KEYWORDS:
+        everywhere = opted_out_everywhere(session, message.org, message.sandbox, message.sender, now)
+        return ConsentState.OPTED_OUT if everywhere else None
+    return scoped_state(
+        session, message.org, message.sandbox, message.recipient, message.sender, policy.consent_scope, now
+    )
+
+
 def _decide(
     classification: Classification,
+    state: ConsentState | None,
     record: ConsentRecord | None,
     config: KeywordConfig,
     message: InboundMessage,
@@ -273,7 +305,7 @@ def _decide(
 ) -> Decision:
     return decide(
         classification,
-        effective_state(record, now),
+        state,
         config,
         text=message.text,
         last_fuzzy_prompt_at=record.last_fuzzy_prompt_at if record else None,

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from smshooks import jobs
-from smshooks.consent import is_opted_out
+from smshooks.consent import ConsentState, scoped_state
 from smshooks.events import Status
 from smshooks.feedback import emit_message_status
 from smshooks.ingest import new_message_id
@@ -24,11 +24,18 @@ from smshooks.keywords import KeywordConfig
 from smshooks.outbound import SEND_SMS, status_callback_url
 from smshooks.pipeline import keyword_config, reply_keywords
 from smshooks.replies import ReplyTemplateError, render, segments
+from smshooks.sandboxes import Policy, sandbox_settings
 from smshooks.store.tables import Channel, Credential, OutboundMessageRow, Profile, Webhook, utcnow
 from smshooks.store.upsert import insert_once
 
 MAX_RECIPIENTS = 20
 EXCLUDED_OPTED_OUT = "opted_out"
+#: a marketing send to a subscriber with no recorded opt-in (when the sandbox requires one)
+EXCLUDED_NO_OPT_IN = "no_opt_in"
+EXCLUSION_REASONS = {
+    EXCLUDED_OPTED_OUT: "the recipient opted out; not sent",
+    EXCLUDED_NO_OPT_IN: "marketing needs the recipient's opt-in, and none is recorded; not sent",
+}
 
 
 @dataclass(frozen=True)
@@ -77,6 +84,7 @@ def send_request(
     callback_webhook = channel.feedback_webhook_id or channel.inbound_webhook_id
     keywords = _channel_keywords(session, channel)
     callback_url = status_callback_url(session, callback_base_url, callback_webhook)
+    policy = sandbox_settings(session, org, sandbox)
     template = text if text is not None else reply_template or ""
     for recipient in recipients:
         profile = _profile(session, org, sandbox, recipient, create=create_profiles)
@@ -86,7 +94,7 @@ def send_request(
         if not body:
             raise ReplyTemplateError(f"renders empty for {recipient.phone}")
         cost = segments(body)
-        excluded = is_opted_out(session, org, sandbox, channel.sender_number, recipient.phone)
+        excluded = _exclusion(session, org, sandbox, channel.sender_number, recipient.phone, message_type, policy)
         status = Status.ERROR if excluded else Status.QUEUED
         row = OutboundMessageRow(
             id=new_message_id(),
@@ -106,9 +114,9 @@ def send_request(
             campaign_version_id=campaign_version_id,
             message_type=message_type,
             profile_id=profile.id if profile else None,
-            exclusion=EXCLUDED_OPTED_OUT if excluded else None,
-            error_code=EXCLUDED_OPTED_OUT if excluded else None,
-            error_reason="the recipient opted out; not sent" if excluded else None,
+            exclusion=excluded,
+            error_code=excluded,
+            error_reason=EXCLUSION_REASONS[excluded] if excluded else None,
             encoding="GSM" if cost.encoding == "GSM-7" else "UNICODE",
             segments=cost.segments,
             status=status.value,
@@ -121,7 +129,7 @@ def send_request(
         if excluded:
             # Never sent: the customer learns why through an `error` feedback.
             emit_message_status(session, row, Status.ERROR)
-            accepted.append(Accepted(recipient.phone, row.id, "excluded", EXCLUDED_OPTED_OUT))
+            accepted.append(Accepted(recipient.phone, row.id, "excluded", excluded))
         else:
             payload = {"message_id": row.id}
             if callback_base_url:
@@ -129,6 +137,19 @@ def send_request(
             jobs.enqueue(session, SEND_SMS, payload, org=org, sandbox=sandbox)
             accepted.append(Accepted(recipient.phone, row.id, "queued", status_callback_url=callback_url))
     return request_id, accepted
+
+
+def _exclusion(
+    session: Session, org: str, sandbox: str, sender: str, phone: str, message_type: str, policy: Policy
+) -> str | None:
+    """Why the message must not be sent, or None: opted out (under the sandbox's consent scope), or a
+    marketing message to someone who never opted in (transactional messages need no opt-in)."""
+    state = scoped_state(session, org, sandbox, sender, phone, policy.consent_scope)
+    if state is ConsentState.OPTED_OUT:
+        return EXCLUDED_OPTED_OUT
+    if message_type == "marketing" and policy.marketing_requires_opt_in and state is not ConsentState.OPTED_IN:
+        return EXCLUDED_NO_OPT_IN
+    return None
 
 
 def _context(

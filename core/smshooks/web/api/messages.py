@@ -87,7 +87,10 @@ class AcceptedOut(Schema):
     phone = fields.String()
     message_execution_id = fields.String()
     state = fields.String(metadata={"description": "queued, or excluded (not sent)"})
-    exclusion = fields.String(allow_none=True, metadata={"description": "why excluded: opted_out"})
+    exclusion = fields.String(
+        allow_none=True,
+        metadata={"description": "why excluded: opted_out, or no_opt_in (marketing without a recorded opt-in)"},
+    )
     status_callback_url = fields.String(
         allow_none=True,
         metadata={

@@ -54,6 +54,8 @@ ROUTES = [
     ("PUT", "/consent/{phone}"),
     ("GET", "/profiles/{phone}"),
     ("PUT", "/profiles/{phone}"),
+    ("GET", "/sandbox-settings"),
+    ("PUT", "/sandbox-settings"),
     ("GET", "/channels"),
     ("POST", "/channels"),
     ("GET", "/channels/{channel_id}"),
@@ -89,12 +91,15 @@ FIELDS = {
         "compliance_profile",
         "locale_packs",
         "double_opt_in_expiry_hours",
+        "double_opt_in_confirm_keyword",
+        "reply_rate_limit_hours",
     ],
     "/keywords/classify": ["text", "webhook_id"],
     "/replies": ["name", "template"],
     "/replies/{reply_id}": ["name", "template"],
     "/consent/{phone}": ["sender_number", "state", "note"],
     "/profiles/{phone}": ["attributes"],
+    "/sandbox-settings": ["consent_scope", "marketing_requires_opt_in"],
     "/channels": ["name", "credentials_id", "sender_number", "inbound_webhook_id", "feedback_webhook_id"],
     "/channels/{channel_id}": ["name", "credentials_id", "sender_number", "inbound_webhook_id", "feedback_webhook_id"],
     "/messages": ["channel_id", "campaign_id", "campaign_version_id", "text", "reply_id", "recipients"],
@@ -313,6 +318,8 @@ def valid_body(method: str, path: str, ids: dict[str, str]) -> dict[str, Any]:
         return {"sender_number": "+14155550100", "state": "opted_out"}
     if path == "/profiles/{phone}":
         return {"attributes": {"first_name": "Ada"}}
+    if path == "/sandbox-settings":
+        return {"consent_scope": "number"}
     if path == "/channels":
         return {"name": "second", "credentials_id": ids["credential_id"], "sender_number": "+14155550111"}
     if path == "/messages":

@@ -16,6 +16,8 @@ CONFIG = {
     "compliance_profile": "us",
     "locale_packs": ["sv"],
     "double_opt_in_expiry_hours": 48,
+    "double_opt_in_confirm_keyword": "YES",
+    "reply_rate_limit_hours": 24,
 }
 
 
@@ -27,8 +29,43 @@ def hook(api):
 def test_a_config_reads_back_exactly_as_saved(api, hook):
     saved = api.request("PUT", f"/webhooks/{hook['id']}/keywords", CONFIG)
     assert saved.status_code == 200, saved.json
-    assert saved.json == CONFIG
-    assert api.get(f"/webhooks/{hook['id']}/keywords").json == CONFIG
+    assert without_effective(saved.json) == CONFIG
+    read = api.get(f"/webhooks/{hook['id']}/keywords").json
+    assert without_effective(read) == CONFIG
+    # the answer, PUT back unchanged (``effective`` and all), is accepted and changes nothing
+    again = api.request("PUT", f"/webhooks/{hook['id']}/keywords", read)
+    assert again.status_code == 200, again.json
+    assert again.json == read
+
+
+def without_effective(settings: dict) -> dict:
+    return {key: value for key, value in settings.items() if key != "effective"}
+
+
+def keywords_of(view: dict, category: str) -> list[tuple[str, str]]:
+    return [(entry["keyword"], entry["source"]) for entry in view["effective"][category]["keywords"]]
+
+
+def test_the_effective_default_keywords_are_shown_marked_as_defaults(api, hook):
+    """Never configured, the settings list no category, yet STOP, YES, HELP … match: the answer shows them."""
+    view = api.get(f"/webhooks/{hook['id']}/keywords").json
+    assert view["categories"] == []
+    assert view["effective"]["opt_out"]["default"] is True
+    assert ("STOP", "default") in keywords_of(view, "opt_out")
+    assert ("YES", "default") in keywords_of(view, "opt_in")
+    assert keywords_of(view, "help")[0] == ("HELP", "default")
+    assert view["effective"]["custom"] == {"default": True, "keywords": []}
+
+
+def test_the_effective_keywords_name_where_each_comes_from(api, hook):
+    view = api.request("PUT", f"/webhooks/{hook['id']}/keywords", CONFIG).json
+    assert view["effective"]["opt_out"]["default"] is False
+    opt_out = keywords_of(view, "opt_out")
+    assert opt_out[:3] == [("STOP", "configured"), ("STOPP", "configured"), ("ARRET", "configured")]
+    assert ("SLUTA", "locale_pack:sv") in opt_out and ("REVOKE", "compliance_profile:us") in opt_out
+    assert ("QUIT", "default") not in opt_out  # a configured list replaces the defaults
+    assert view["effective"]["help"]["default"] is True
+    assert api.get(f"/webhooks/{hook['id']}/keywords").json["effective"] == view["effective"]
 
 
 def test_the_config_drives_classification(api, hook):
@@ -92,7 +129,7 @@ def test_a_put_without_a_body_is_400_and_keeps_the_config(api, hook, content_typ
     assert answer.status_code == 400, answer.json
     assert answer.json["error"]["code"] == "bad_request"
     assert "body" in answer.json["error"]["message"]
-    assert api.get(f"/webhooks/{hook['id']}/keywords").json == CONFIG
+    assert without_effective(api.get(f"/webhooks/{hook['id']}/keywords").json) == CONFIG
 
 
 def test_an_empty_object_still_resets_the_config_to_the_defaults(api, hook):
@@ -100,3 +137,13 @@ def test_an_empty_object_still_resets_the_config_to_the_defaults(api, hook):
     answer = api.request("PUT", f"/webhooks/{hook['id']}/keywords", {})
     assert answer.status_code == 200, answer.json
     assert api.get(f"/webhooks/{hook['id']}/keywords").json["categories"] == []
+
+
+@pytest.mark.parametrize("config", [CONFIG, {}], ids=["a full config", "an empty object"])
+def test_a_feedback_webhook_refuses_keyword_settings_with_422(api, config):
+    """A feedback webhook only receives delivery reports: keyword settings would be stored and never used."""
+    feedback_hook = make_webhook(api, type_="feedback", name="fb")
+    answer = api.request("PUT", f"/webhooks/{feedback_hook['id']}/keywords", config)
+    assert answer.status_code == 422, answer.json
+    assert "feedback" in answer.json["error"]["details"]["type"][0]
+    assert api.get(f"/webhooks/{feedback_hook['id']}/keywords").status_code == 422

@@ -67,7 +67,7 @@ def test_default_config(text: str, expected: Classification) -> None:
 
 
 def test_defaults_are_section_7() -> None:
-    assert DEFAULT.opt_out == ("STOP", "QUIT", "CANCEL", "END", "UNSUBSCRIBE", "NO")
+    assert DEFAULT.opt_out == ("STOP", "QUIT", "CANCEL", "END", "UNSUBSCRIBE", "NO", "STOP ALL")
     assert DEFAULT.opt_in == ("SUBSCRIBE", "YES", "UNSTOP", "START", "CONTINUE", "FORTSÄTT", "RESUME", "BEGIN")
     assert DEFAULT.help == ("HELP", "HJÄLP", "INFO", "INFORMATION")
     assert DEFAULT.double_opt_in == () and DEFAULT.custom == ()
@@ -185,7 +185,7 @@ SV_CASES = [
 @pytest.mark.parametrize(("text", "expected"), SV_CASES)
 def test_sv_locale_pack(text: str, expected: Classification) -> None:
     config = KeywordConfig.from_settings({"locale_packs": ["sv"]})
-    assert config.opt_out == ("STOP", "QUIT", "CANCEL", "END", "UNSUBSCRIBE", "NO", *SV_OPT_OUT)
+    assert config.opt_out == ("STOP", "QUIT", "CANCEL", "END", "UNSUBSCRIBE", "NO", "STOP ALL", *SV_OPT_OUT)
     assert config.opt_in.count("FORTSÄTT") == 1 and config.help.count("HJÄLP") == 1
     assert classify(text, config) == expected
 

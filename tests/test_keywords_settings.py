@@ -27,6 +27,8 @@ FULL = {
     "compliance_profile": "us",
     "locale_packs": ["sv"],
     "double_opt_in_expiry_hours": 48,
+    "double_opt_in_confirm_keyword": "JOIN",
+    "reply_rate_limit_hours": 12,
 }
 
 DEFAULTS = {
@@ -36,6 +38,8 @@ DEFAULTS = {
     "compliance_profile": "none",
     "locale_packs": [],
     "double_opt_in_expiry_hours": 72,
+    "double_opt_in_confirm_keyword": "YES",
+    "reply_rate_limit_hours": 24,
 }
 
 

@@ -143,12 +143,67 @@ def test_double_opt_in_is_pending_until_an_opt_in_keyword(gw):
     assert gw.text("JOIN")["keyword_event"]["action"] == "double_opt_in_pending"
     assert gw.state() == "pending"
     [ask] = gw.deliver()
-    assert "Reply START to confirm" in ask["text"]  # names the opt-in keyword to send
+    assert "Reply YES to confirm" in ask["text"]  # names the confirm keyword
     assert gw.text("yes please")["keyword_event"]["action"] in ("none", "default_reply")
     assert gw.state() == "pending"  # no fuzzy confirmation
     assert gw.text("YES")["keyword_event"]["action"] == "confirm_double_opt_in"
     assert gw.state() == "opted_in"
     assert gw.api.get(f"/profiles/{SUBSCRIBER}").status_code == 200  # created on confirmation
+
+
+@pytest.mark.parametrize(
+    ("keyword_settings", "asked", "confirm"),
+    [
+        (
+            {
+                "categories": [
+                    {"category": "opt_in", "keywords": ["START"]},
+                    {"category": "double_opt_in", "keywords": ["JOIN", "YES"]},
+                ],
+                "double_opt_in_confirm_keyword": "YES",
+            },
+            "YES",
+            "YES",
+        ),
+        ({"categories": [{"category": "double_opt_in", "keywords": ["JOIN"]}]}, "YES", "start"),
+        (
+            {
+                "categories": [{"category": "double_opt_in", "keywords": ["JOIN"]}],
+                "double_opt_in_confirm_keyword": "Confirm",
+            },
+            "CONFIRM",
+            "confirm!",
+        ),
+        (
+            {
+                "categories": [{"category": "double_opt_in", "keywords": ["JOIN"]}],
+                "double_opt_in_confirm_keyword": "Confirm",
+            },
+            "CONFIRM",
+            "Yes",
+        ),
+    ],
+    ids=["YES listed under double opt-in", "START", "a configured confirm word", "YES with a configured word"],
+)
+def test_a_pending_subscriber_confirms_with_the_confirm_word_yes_or_start(gw, keyword_settings, asked, confirm):
+    gw.configure(keyword_settings)
+    assert gw.text("JOIN")["keyword_event"]["action"] == "double_opt_in_pending"
+    [ask] = gw.deliver()
+    assert f"Reply {asked} to confirm" in ask["text"]
+    assert gw.text(confirm)["keyword_event"]["action"] == "confirm_double_opt_in"
+    assert gw.state() == "opted_in"
+    [welcome] = gw.deliver()
+    assert "You are subscribed" in welcome["text"]
+    assert [(e["previous_state"], e["new_state"]) for e in gw.history()] == [(None, "pending"), ("pending", "opted_in")]
+
+
+def test_the_confirm_word_is_shown_and_cannot_be_an_opt_out_or_help_keyword(gw):
+    url = f"/webhooks/{gw.webhook['id']}/keywords"
+    assert gw.api.get(url).json["double_opt_in_confirm_keyword"] == "YES"
+    for word in ("stop", "HELP"):
+        answer = gw.api.request("PUT", url, {"double_opt_in_confirm_keyword": word})
+        assert answer.status_code == 422, answer.json
+        assert "double_opt_in_confirm_keyword" in answer.json["error"]["details"]
 
 
 def test_fuzzy_opt_out_with_prompt_asks_once_and_changes_nothing(gw):
@@ -181,6 +236,51 @@ def test_default_reply_at_most_once_per_day_and_never_for_empty_bodies(gw):
     assert gw.text("what time do you open?")["keyword_event"]["action"] == "default_reply"
     assert gw.text("hello?")["keyword_event"]["action"] == "default_reply_suppressed"
     assert [sent["text"] for sent in gw.deliver()] == ["We got your message, Ada"]
+
+
+def _age_reply_stamps(gw: Gateway, hours: int) -> None:
+    """Move the subscriber's last default-reply and fuzzy-prompt times ``hours`` into the past (the clock
+    cannot be waited for in a test; the stored stamps can be aged)."""
+    from datetime import timedelta
+
+    from smshooks.store.tables import ConsentRecord
+
+    with gw.app.extensions["smshooks"].db.transaction() as session:
+        for record in session.query(ConsentRecord).filter_by(subscriber=SUBSCRIBER):
+            if record.last_default_reply_at:
+                record.last_default_reply_at -= timedelta(hours=hours)
+            if record.last_fuzzy_prompt_at:
+                record.last_fuzzy_prompt_at -= timedelta(hours=hours)
+
+
+@pytest.mark.parametrize(
+    ("limit_hours", "hours_later", "second"),
+    [(None, 3, "suppressed"), (2, 3, "sent"), (2, 1, "suppressed"), (48, 30, "suppressed"), (24, 30, "sent")],
+    ids=["default 24 h, 3 h later", "2 h, 3 h later", "2 h, 1 h later", "48 h, 30 h later", "24 h, 30 h later"],
+)
+def test_the_reply_rate_limit_is_a_webhook_setting(gw, limit_hours, hours_later, second):
+    reply = gw.api.post("/replies", {"name": "default", "template": "We got your message"})
+    settings = {"default_reply_id": reply.json["id"]}
+    if limit_hours is not None:
+        settings["reply_rate_limit_hours"] = limit_hours
+    assert gw.configure(settings)["reply_rate_limit_hours"] == (limit_hours or 24)  # shown
+    assert gw.text("what time do you open?")["keyword_event"]["action"] == "default_reply"
+    assert gw.text("stpo")["keyword_event"]["action"] == "fuzzy_prompt"
+    _age_reply_stamps(gw, hours_later)
+    expected = {
+        "sent": ("default_reply", "fuzzy_prompt"),
+        "suppressed": ("default_reply_suppressed", "fuzzy_prompt_suppressed"),
+    }
+    assert (gw.text("hello?")["keyword_event"]["action"], gw.text("stpo")["keyword_event"]["action"]) == expected[
+        second
+    ]
+    assert len(gw.deliver()) == (4 if second == "sent" else 2)
+
+
+@pytest.mark.parametrize("hours", [0, 721, "24"])
+def test_the_reply_rate_limit_is_1_to_720_hours(gw, hours):
+    answer = gw.api.request("PUT", f"/webhooks/{gw.webhook['id']}/keywords", {"reply_rate_limit_hours": hours})
+    assert answer.status_code == 422 and "reply_rate_limit_hours" in answer.json["error"]["details"]
 
 
 def test_a_vendor_retry_changes_nothing_and_sends_no_second_reply(gw):
@@ -305,3 +405,38 @@ def test_a_missing_profile_attribute_takes_its_default_in_a_reply(gw):
     webhook_id = _signed_webhook_with_opt_out_reply(gw, 'Bye {{ profile.first_name | default("friend") }}!')
     assert _signed_text(gw, webhook_id, "STOP").status_code == 200
     assert [sent["text"] for sent in gw.deliver()] == ["Bye friend!"]
+
+
+@pytest.mark.parametrize("body", ["STOP ALL", "stop all", "Stop  All!"])
+def test_stop_all_is_an_exact_opt_out(gw, body):
+    """Twilio, Telnyx and Plivo treat STOP ALL as an opt-out keyword: it opts out at once, no prompt."""
+    event = gw.text(body)["keyword_event"]
+    assert (event["category"], event["match"], event["keyword"], event["action"]) == (
+        "opt_out",
+        "exact",
+        "STOP ALL",
+        "opt_out",
+    )
+    assert gw.state() == "opted_out"
+    [confirmation] = gw.deliver()
+    assert "unsubscribed" in confirmation["text"]
+
+
+@pytest.fixture
+def gw_without_public_url(settings, api_key_for, vendor_api):
+    from dataclasses import replace
+
+    app = create_app(replace(settings, public_url=None), plugins=[loopback])
+    yield Gateway(app, Api(app.test_client(), api_key_for(app)), vendor_api)
+    app.extensions["smshooks"].db.engine.dispose()
+
+
+def test_a_reply_asks_for_status_callbacks_at_the_host_the_vendor_called(gw_without_public_url):
+    """Without SMSHOOKS_PUBLIC_URL a reply's status callback is the inbound webhook's URL on the host the
+    vendor's request reached, so the vendor reports on the reply."""
+    gw = gw_without_public_url
+    payload = {"messages": [{"id": "in-host", "from": SUBSCRIBER, "to": OUR_NUMBER, "text": "STOP"}]}
+    answer = gw.client.post(f"/hooks/{gw.webhook['id']}", json=payload, base_url="https://hooks.example.net")
+    assert answer.status_code == 200
+    [sent] = gw.deliver()
+    assert sent["callback"] == f"https://hooks.example.net/hooks/{gw.webhook['id']}"

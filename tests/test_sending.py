@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import json
+from dataclasses import replace
 
 import pytest
 from support import loopback
@@ -30,6 +31,15 @@ def vendor_api():
 
 @pytest.fixture
 def env(settings, api_key_for, vendor_api):
+    yield from _env(settings, api_key_for, vendor_api)
+
+
+@pytest.fixture
+def env_without_public_url(settings, api_key_for, vendor_api):
+    yield from _env(replace(settings, public_url=None), api_key_for, vendor_api)
+
+
+def _env(settings, api_key_for, vendor_api):
     app = create_app(settings, plugins=[loopback])
     api = Api(app.test_client(), api_key_for(app))
     cred = api.post("/credentials", {"name": "lb", "vendor": "loopback", "account": "A", "api_url": vendor_api.url})
@@ -220,3 +230,105 @@ def test_a_report_that_beats_the_send_answer_is_merged_into_the_message(env):
     assert [r["vendor_status"] for r in message["reports"]] == ["ok"]
     delivered = [d for d in api.get("/deliveries").json["items"] if d["feedback_status"] == "delivered"]
     assert [d["message_id"] for d in delivered] == [execution_id]
+
+
+@pytest.mark.parametrize(
+    ("text", "profile", "sent"),
+    [
+        ("Hi {{ profile.first_name }}, your code is 1234", {"first_name": "Ada"}, "Hi Ada, your code is 1234"),
+        ("Hi {{ profile.first_name | default('there') }}!", None, "Hi there!"),
+        ("Reply {{ opt_out_keyword }} to stop, {{ help_keyword }} for help", None, "Reply STOP to stop, HELP for help"),
+        ("Your code is {1234}", None, "Your code is {1234}"),
+        ("{{ subscriber }} via {{ number }}", None, f"+14155550123 via {OUR_NUMBER}"),
+    ],
+    ids=["profile attribute", "missing attribute, default", "keywords", "single braces are text", "numbers"],
+)
+def test_the_text_of_a_send_is_rendered_like_a_reply_template(env, text, profile, sent):
+    recipient = {"phone": "+14155550123", **({"profile": profile} if profile else {})}
+    answer = send(env, text=text, create_profiles=True, recipients=[recipient])
+    assert answer.status_code == 202, answer.json
+    assert [s["text"] for s in run_worker(env)] == [sent]
+    stored = env["api"].get(f"/messages/{answer.json['messages'][0]['message_execution_id']}").json
+    assert stored["text"] == sent
+
+
+def test_the_text_uses_the_stored_profile_and_the_inbound_webhooks_keywords(env):
+    api = env["api"]
+    api.request("PUT", "/profiles/+14155550123", {"attributes": {"first_name": "Grace"}})
+    inbound = api.post(
+        "/webhooks",
+        {"name": "in", "vendor": "loopback", "type": "inbound", "credentials_id": env["channel"]["credentials_id"]},
+    ).json
+    settings = {"categories": [{"category": "opt_out", "keywords": ["HALT"]}]}
+    assert api.request("PUT", f"/webhooks/{inbound['id']}/keywords", settings).status_code == 200
+    assert api.patch(f"/channels/{env['channel']['id']}", {"inbound_webhook_id": inbound["id"]}).status_code == 200
+    answer = send(
+        env,
+        text="{{ profile.first_name }}: reply {{ opt_out_keyword }} to opt out",
+        recipients=[{"phone": "+14155550123"}],
+    )
+    assert answer.status_code == 202, answer.json
+    assert [s["text"] for s in run_worker(env)] == ["Grace: reply HALT to opt out"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Hi {{ profile.first_name", "{{ nosuchname }}", "{{ profile.first_name }}", "{{ 'x' * 2000 }}"],
+    ids=["does not parse", "unknown name", "renders empty", "more than 10 segments"],
+)
+def test_a_text_that_does_not_render_is_422_and_sends_nothing(env, text):
+    answer = send(env, text=text, recipients=[{"phone": "+14155550123"}, {"phone": "+14155550124"}])
+    assert answer.status_code == 422, answer.json
+    assert "text" in answer.json["error"]["details"]
+    assert run_worker(env) == []
+
+
+def test_without_a_public_url_the_status_callback_is_the_creating_requests_host(env_without_public_url):
+    """SMSHOOKS_PUBLIC_URL unset: vendors are still told where to report, the host the send was made at."""
+    env = env_without_public_url
+    hook_id = env["channel"]["feedback_webhook_id"]
+    answer = env["api"].post(
+        "/messages",
+        {
+            "channel_id": env["channel"]["id"],
+            "campaign_id": "c",
+            "text": "hi",
+            "recipients": [{"phone": "+14155550123"}],
+        },
+        base_url="https://sms.example.org",
+    )
+    assert answer.status_code == 202, answer.json
+    expected = f"https://sms.example.org/hooks/{hook_id}"
+    assert answer.json["messages"][0]["status_callback_url"] == expected
+    [sent] = run_worker(env)
+    assert sent["callback"] == expected
+
+
+def test_the_public_url_wins_over_the_request_host(settings, api_key_for, vendor_api):
+    app = create_app(replace(settings, public_url="https://public.example.com"), plugins=[loopback])
+    try:
+        api = Api(app.test_client(), api_key_for(app))
+        cred = api.post("/credentials", {"name": "lb", "vendor": "loopback", "account": "A", "api_url": vendor_api.url})
+        hook = api.post(
+            "/webhooks", {"name": "fb", "vendor": "loopback", "type": "feedback", "credentials_id": cred.json["id"]}
+        ).json
+        channel = api.post(
+            "/channels",
+            {
+                "name": "m",
+                "credentials_id": cred.json["id"],
+                "sender_number": OUR_NUMBER,
+                "feedback_webhook_id": hook["id"],
+            },
+        ).json
+        answer = api.post(
+            "/messages",
+            {"channel_id": channel["id"], "campaign_id": "c", "text": "hi", "recipients": [{"phone": "+14155550123"}]},
+        )
+        assert answer.json["messages"][0]["status_callback_url"] == f"https://public.example.com/hooks/{hook['id']}"
+        worker = Worker(app.extensions["smshooks"], retry_delays=(0,))
+        while worker.run_once():
+            pass
+        assert [r.json()["callback"] for r in vendor_api.requests] == [f"https://public.example.com/hooks/{hook['id']}"]
+    finally:
+        app.extensions["smshooks"].db.engine.dispose()

@@ -82,6 +82,11 @@ def create_app(
     )
     app.json.sort_keys = False
     app.extensions["smshooks"] = gw
+    if not settings.public_url:
+        log.warning(
+            "SMSHOOKS_PUBLIC_URL is not set: webhook URLs, signature checks and the status-callback URL of each"
+            " send use the scheme and host of the request that created them; set it behind a proxy"
+        )
 
     from smshooks.web import hooks
     from smshooks.web.api import register_api

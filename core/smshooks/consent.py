@@ -14,6 +14,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from smshooks.sandboxes import sandbox_settings
 from smshooks.store.tables import ConsentLedgerEntry, ConsentRecord, utcnow
 from smshooks.store.upsert import insert_once
 
@@ -96,15 +97,84 @@ def change(
     return entry
 
 
-def is_opted_out(session: Session, org: str, sandbox: str, sender_number: str | None, subscriber: str) -> bool:
-    """True when the subscriber opted out of ``sender_number`` (or, without a
-    sender number, of any of our numbers in the sandbox: the safe reading)."""
-    query = select(ConsentRecord.state).where(
+#: the sender number of the record a STOPALL writes under number scope: every one of our numbers
+ALL_NUMBERS = "*"
+#: keywords (canonical) that opt out of every number whatever the consent scope
+STOP_ALL_KEYWORDS = frozenset({"stopall", "stop all"})
+
+
+def scoped_state(
+    session: Session,
+    org: str,
+    sandbox: str,
+    sender_number: str,
+    subscriber: str,
+    scope: str,
+    now: datetime | None = None,
+) -> ConsentState | None:
+    """The subscriber's consent for messages from ``sender_number`` under ``scope``.
+
+    ``sandbox`` scope (as Twilio Messaging Services pool numbers): the latest stated consent to any of our
+    numbers in the sandbox. ``number`` scope: the latest of the number's own record and the every-number
+    record a STOPALL wrote. A pending double opt-in past its expiry states nothing; an older record then counts.
+    """
+    query = select(ConsentRecord).where(
         ConsentRecord.org == org,
         ConsentRecord.sandbox == sandbox,
         ConsentRecord.subscriber == subscriber,
-        ConsentRecord.state == ConsentState.OPTED_OUT.value,
+        ConsentRecord.state.is_not(None),
     )
-    if sender_number:
-        query = query.where(ConsentRecord.sender_number == sender_number)
-    return session.execute(query.limit(1)).first() is not None
+    if scope == "number":
+        query = query.where(ConsentRecord.sender_number.in_([sender_number, ALL_NUMBERS]))
+    records = session.execute(query.order_by(ConsentRecord.updated_at.desc(), ConsentRecord.id.desc())).scalars()
+    for record in records:
+        state = effective_state(record, now)
+        if state is not None:
+            return state
+    return None
+
+
+def opted_out_everywhere(
+    session: Session, org: str, sandbox: str, subscriber: str, now: datetime | None = None
+) -> bool:
+    """True when a STOPALL's every-number opt-out stands: no record stated since says otherwise."""
+    records = session.execute(
+        select(ConsentRecord)
+        .where(
+            ConsentRecord.org == org,
+            ConsentRecord.sandbox == sandbox,
+            ConsentRecord.subscriber == subscriber,
+            ConsentRecord.state.is_not(None),
+        )
+        .order_by(ConsentRecord.updated_at.desc(), ConsentRecord.id.desc())
+    ).scalars()
+    for record in records:
+        state = effective_state(record, now)
+        if record.sender_number == ALL_NUMBERS:
+            return state is ConsentState.OPTED_OUT
+        if state is not None and state is not ConsentState.OPTED_OUT:
+            return False
+    return False
+
+
+def is_opted_out(
+    session: Session,
+    org: str,
+    sandbox: str,
+    sender_number: str | None,
+    subscriber: str,
+    scope: str | None = None,
+) -> bool:
+    """True when the subscriber opted out of messages from ``sender_number`` under the sandbox's consent
+    scope (or, without a sender number, of any of our numbers in the sandbox: the safe reading)."""
+    if not sender_number:
+        query = select(ConsentRecord.state).where(
+            ConsentRecord.org == org,
+            ConsentRecord.sandbox == sandbox,
+            ConsentRecord.subscriber == subscriber,
+            ConsentRecord.state == ConsentState.OPTED_OUT.value,
+        )
+        return session.execute(query.limit(1)).first() is not None
+    if scope is None:
+        scope = sandbox_settings(session, org, sandbox).consent_scope
+    return scoped_state(session, org, sandbox, sender_number, subscriber, scope) is ConsentState.OPTED_OUT

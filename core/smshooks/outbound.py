@@ -35,9 +35,19 @@ class TryAgain(Exception):
         self.retry_after = retry_after
 
 
-def send_stored_message(gw: Gateway, http: HttpSession, message_id: str, *, exempt: bool = False) -> str | None:
+def send_stored_message(
+    gw: Gateway,
+    http: HttpSession,
+    message_id: str,
+    *,
+    exempt: bool = False,
+    callback_base_url: str | None = None,
+) -> str | None:
     """Send one stored message; returns the vendor's message id, or None when the
-    message is not sent (opted out, already sent). Raises TryAgain or PermanentFailure."""
+    message is not sent (opted out, already sent). Raises TryAgain or PermanentFailure.
+
+    ``callback_base_url`` is the base URL of the request that created the message
+    (kept in its job): the status callback's base when SMSHOOKS_PUBLIC_URL is unset."""
     with gw.db.session() as session:
         message = session.get(OutboundMessageRow, message_id)
         if message is None:
@@ -49,7 +59,7 @@ def send_stored_message(gw: Gateway, http: HttpSession, message_id: str, *, exem
             _mark_error(gw, message_id, "opted_out", "the recipient opted out; not sent", excluded=True)
             return None
         credentials = open_credentials(session, gw.secrets, message.credentials_id or "")
-        callback_url = _callback_url(gw, session, message.webhook_id)
+        callback_url = status_callback_url(session, gw.settings.public_url or callback_base_url, message.webhook_id)
     vendor = gw.plugins.vendor(message.vendor)
     if vendor is None:
         raise TryAgain(f"vendor plugin {message.vendor!r} is not loaded")
@@ -149,11 +159,12 @@ def _mark_error(gw: Gateway, message_id: str, code: str, reason: str, *, exclude
             emit_message_status(session, message, Status.ERROR, failure=failure)
 
 
-def _callback_url(gw: Gateway, session: Session, webhook_id: str | None) -> str | None:
-    """Where the vendor should report on the message: its webhook's public URL
-    (only known when SMSHOOKS_PUBLIC_URL is set; a worker has no request)."""
-    if not webhook_id or not gw.settings.public_url:
+def status_callback_url(session: Session, base_url: str | None, webhook_id: str | None) -> str | None:
+    """Where the vendor should report on a message: its webhook's URL under ``base_url``
+    (SMSHOOKS_PUBLIC_URL, else the base URL of the request that created the message —
+    a worker has no request of its own). None without a webhook or a base."""
+    if not webhook_id or not base_url:
         return None
     if session.get(Webhook, webhook_id) is None:
         return None
-    return f"{gw.settings.public_url}/hooks/{webhook_id}"
+    return f"{base_url.rstrip('/')}/hooks/{webhook_id}"

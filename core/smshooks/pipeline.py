@@ -25,12 +25,22 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from smshooks import jobs
-from smshooks.consent import ConsentState, Evidence, change, effective_state, record_for_update
+from smshooks.consent import (
+    ALL_NUMBERS,
+    STOP_ALL_KEYWORDS,
+    ConsentState,
+    Evidence,
+    change,
+    opted_out_everywhere,
+    record_for_update,
+    scoped_state,
+)
 from smshooks.events import InboundMessage, Status
 from smshooks.ingest import new_message_id
 from smshooks.keywords import Category, Classification, KeywordConfig, Match, canon, classify
 from smshooks.outbound import SEND_SMS
 from smshooks.replies import BUILTIN_REPLIES, render
+from smshooks.sandboxes import Policy, sandbox_settings
 from smshooks.store.tables import (
     ConsentRecord,
     InboundMessageRow,
@@ -44,8 +54,6 @@ from smshooks.store.upsert import insert_once
 
 log = logging.getLogger(__name__)
 
-#: the fuzzy prompt and the default reply go to one number at most once in this time
-REPLY_RATE_WINDOW = timedelta(hours=24)
 DEFAULT_PENDING_HOURS = 72
 
 
@@ -78,6 +86,9 @@ def decide(
     category, match = classification.category, classification.match
     opted_out = state is ConsentState.OPTED_OUT
     auto = config.fuzzy_action == "auto_opt_out"
+    # The fuzzy prompt and the default reply at most once per window, so a
+    # conversation (or another auto-responder) cannot become a reply loop.
+    window = timedelta(hours=config.reply_rate_limit_hours)
 
     if category is Category.OPT_OUT and (match is Match.EXACT or auto):
         if opted_out:
@@ -86,11 +97,15 @@ def decide(
     if category is Category.OPT_OUT:  # fuzzy, action prompt: nothing changes
         if opted_out:
             return Decision("already_opted_out")
-        if _recent(last_fuzzy_prompt_at, now):
+        if _recent(last_fuzzy_prompt_at, now, window):
             return Decision("fuzzy_prompt_suppressed")
         return Decision("fuzzy_prompt", reply="fuzzy", stamps="fuzzy")
     if category is Category.HELP:
         return Decision("help", reply="help", exempt=True)
+    if state is ConsentState.PENDING and config.confirms_double_opt_in(text):
+        # The confirm word, YES or START, whichever category lists it (even double_opt_in:
+        # re-asking would leave the subscriber pending for ever).
+        return Decision("confirm_double_opt_in", ConsentState.OPTED_IN, True, reply="opt_in")
     if category is Category.OPT_IN:
         if state is ConsentState.PENDING:
             return Decision("confirm_double_opt_in", ConsentState.OPTED_IN, True, reply="opt_in")
@@ -107,13 +122,13 @@ def decide(
     # empty body (a picture-only MMS), at most once per window.
     if opted_out or not text.strip() or not config.reply_ids.get("default"):
         return Decision("none")
-    if _recent(last_default_reply_at, now):
+    if _recent(last_default_reply_at, now, window):
         return Decision("default_reply_suppressed")
     return Decision("default_reply", reply="default", stamps="default")
 
 
-def _recent(at: datetime | None, now: datetime) -> bool:
-    return at is not None and now - at < REPLY_RATE_WINDOW
+def _recent(at: datetime | None, now: datetime, window: timedelta) -> bool:
+    return at is not None and now - at < window
 
 
 @lru_cache(maxsize=512)
@@ -163,7 +178,8 @@ def prepare_inbound(session: Session, webhook: Webhook, message: InboundMessage)
                 org=message.org, sandbox=message.sandbox, sender_number=message.recipient, subscriber=message.sender
             )
         ).scalar()
-        decision = _decide(classification, record, config, message, now)
+        state = _state(session, message, classification, sandbox_settings(session, message.org, message.sandbox), now)
+        decision = _decide(classification, state, record, config, message, now)
         return PreparedReply(decision.reply, _reply_text(session, message, config, classification, decision))
     except Exception:
         log.exception("preparing the reply to an inbound message failed; the built-in text will be used")
@@ -179,11 +195,14 @@ def handle_inbound(
     vendor_name: str,
     inline_replies: bool,
     prepared: PreparedReply | None = None,
+    callback_base_url: str | None = None,
 ) -> PipelineResult:
     """Classify one stored inbound message and apply the consequences in ``session``.
 
     ``prepared`` is :func:`prepare_inbound`'s answer for ``message``, made before
     the transaction; without it the reply is rendered here, inside it.
+    ``callback_base_url`` (the vendor request's base URL) goes with a reply job,
+    for the reply's status callback when SMSHOOKS_PUBLIC_URL is unset.
     """
     if prepared is None:
         prepared = prepare_inbound(session, webhook, message)
@@ -191,29 +210,32 @@ def handle_inbound(
     config = keyword_config(webhook)
     classification = classify(message.text, config)
     our_number = message.recipient
+    policy = sandbox_settings(session, message.org, message.sandbox)
     record = record_for_update(session, message.org, message.sandbox, our_number, message.sender)
-    decision = _decide(classification, record, config, message, now)
+    decision = _decide(
+        classification, _state(session, message, classification, policy, now), record, config, message, now
+    )
     reply_text = _locked_reply_text(message, config, classification, decision, prepared)
     if decision.reply and reply_text is None:
         decision = replace(decision, reply=None)
 
     if decision.changes_state:
         hours = (webhook.keyword_settings or {}).get("double_opt_in_expiry_hours") or DEFAULT_PENDING_HOURS
-        change(
-            session,
-            record,
-            decision.new_state,
-            Evidence(
-                action=decision.action,
-                inbound_message_id=inbound_row_id,
-                keyword=classification.keyword,
-                category=classification.category.value,
-                match=classification.match.value,
-                rule=classification.rule,
-                reply_text=reply_text,
-            ),
-            pending_expires_at=now + timedelta(hours=hours),
+        evidence = Evidence(
+            action=decision.action,
+            inbound_message_id=inbound_row_id,
+            keyword=classification.keyword,
+            category=classification.category.value,
+            match=classification.match.value,
+            rule=classification.rule,
+            reply_text=reply_text,
         )
+        if _stops_all(classification, decision) and policy.consent_scope == "number":
+            # STOPALL means every one of our numbers, whatever the scope: under number scope
+            # it is recorded once more, for all numbers (sends check that record too).
+            every = record_for_update(session, message.org, message.sandbox, ALL_NUMBERS, message.sender)
+            change(session, every, decision.new_state, evidence)
+        change(session, record, decision.new_state, evidence, pending_expires_at=now + timedelta(hours=hours))
         if decision.new_state is ConsentState.OPTED_IN:
             _ensure_profile(session, message)
     if decision.stamps == "fuzzy" and reply_text:
@@ -237,7 +259,16 @@ def handle_inbound(
 
     outbound_id = None
     if reply_text and not inline_replies:
-        outbound_id = enqueue_reply(session, webhook, message, inbound_row_id, reply_text, vendor_name, decision.exempt)
+        outbound_id = enqueue_reply(
+            session,
+            webhook,
+            message,
+            inbound_row_id,
+            reply_text,
+            vendor_name,
+            decision.exempt,
+            callback_base_url=callback_base_url,
+        )
     return PipelineResult(
         classification,
         decision,
@@ -247,8 +278,26 @@ def handle_inbound(
     )
 
 
+def _stops_all(classification: Classification, decision: Decision) -> bool:
+    return decision.new_state is ConsentState.OPTED_OUT and canon(classification.keyword or "") in STOP_ALL_KEYWORDS
+
+
+def _state(
+    session: Session, message: InboundMessage, classification: Classification, policy: Policy, now: datetime
+) -> ConsentState | None:
+    """The consent the message is decided on: for our number under the sandbox's scope; for a STOPALL
+    under number scope, the every-number record's (so it is not 'already opted out' of one number only)."""
+    if policy.consent_scope == "number" and canon(classification.keyword or "") in STOP_ALL_KEYWORDS:
+        everywhere = opted_out_everywhere(session, message.org, message.sandbox, message.sender, now)
+        return ConsentState.OPTED_OUT if everywhere else None
+    return scoped_state(
+        session, message.org, message.sandbox, message.recipient, message.sender, policy.consent_scope, now
+    )
+
+
 def _decide(
     classification: Classification,
+    state: ConsentState | None,
     record: ConsentRecord | None,
     config: KeywordConfig,
     message: InboundMessage,
@@ -256,7 +305,7 @@ def _decide(
 ) -> Decision:
     return decide(
         classification,
-        effective_state(record, now),
+        state,
         config,
         text=message.text,
         last_fuzzy_prompt_at=record.last_fuzzy_prompt_at if record else None,
@@ -291,6 +340,8 @@ def enqueue_reply(
     text: str,
     vendor_name: str,
     exempt: bool,
+    *,
+    callback_base_url: str | None = None,
 ) -> str:
     """Write the reply as an outbound message and its send job (the outbox)."""
     now = utcnow()
@@ -314,7 +365,10 @@ def enqueue_reply(
     )
     session.add(row)
     session.flush()
-    jobs.enqueue(session, SEND_SMS, {"message_id": row.id, "exempt": exempt}, org=message.org, sandbox=message.sandbox)
+    payload: dict[str, Any] = {"message_id": row.id, "exempt": exempt}
+    if callback_base_url:
+        payload["callback_base_url"] = callback_base_url
+    jobs.enqueue(session, SEND_SMS, payload, org=message.org, sandbox=message.sandbox)
     return row.id
 
 
@@ -370,9 +424,17 @@ def _keyword_context(message: InboundMessage, config: KeywordConfig, classificat
         "category": classification.category.value,
         "subscriber": message.sender,
         "number": message.recipient,
+        **reply_keywords(config),
+    }
+
+
+def reply_keywords(config: KeywordConfig) -> dict[str, str]:
+    """The keywords a reply (or a send) tells subscribers to use, under ``config``."""
+    return {
         "opt_out_keyword": _first_keyword(config, Category.OPT_OUT, "STOP"),
         "opt_in_keyword": _first_keyword(config, Category.OPT_IN, "START"),
         "help_keyword": _first_keyword(config, Category.HELP, "HELP"),
+        "confirm_keyword": config.double_opt_in_confirm_keyword.upper(),
     }
 
 

@@ -20,6 +20,7 @@ SAMPLE_CONTEXT: dict[str, Any] = {
     "opt_out_keyword": "STOP",
     "opt_in_keyword": "START",
     "help_keyword": "HELP",
+    "confirm_keyword": "YES",
     "profile": {"first_name": "Ada", "last_name": "Lovelace"},
 }
 
@@ -129,7 +130,7 @@ BUILTIN_REPLIES: dict[str, str] = {
         "Reply {{ opt_out_keyword }} to unsubscribe or {{ opt_in_keyword }} to subscribe. Msg&data rates may apply."
     ),
     "double_opt_in": (
-        "Reply {{ opt_in_keyword }} to confirm your subscription. Msg&data rates may apply. "
+        "Reply {{ confirm_keyword }} to confirm your subscription. Msg&data rates may apply. "
         "Reply {{ help_keyword }} for help, {{ opt_out_keyword }} to cancel."
     ),
     # Says the opt-out did NOT happen and names the exact keyword; never asks

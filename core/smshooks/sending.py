@@ -16,17 +16,26 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from smshooks import jobs
-from smshooks.consent import is_opted_out
+from smshooks.consent import ConsentState, scoped_state
 from smshooks.events import Status
 from smshooks.feedback import emit_message_status
 from smshooks.ingest import new_message_id
-from smshooks.outbound import SEND_SMS
-from smshooks.replies import render, segments
-from smshooks.store.tables import Channel, Credential, OutboundMessageRow, Profile, utcnow
+from smshooks.keywords import KeywordConfig
+from smshooks.outbound import SEND_SMS, status_callback_url
+from smshooks.pipeline import keyword_config, reply_keywords
+from smshooks.replies import ReplyTemplateError, render, segments
+from smshooks.sandboxes import Policy, sandbox_settings
+from smshooks.store.tables import Channel, Credential, OutboundMessageRow, Profile, Webhook, utcnow
 from smshooks.store.upsert import insert_once
 
 MAX_RECIPIENTS = 20
 EXCLUDED_OPTED_OUT = "opted_out"
+#: a marketing send to a subscriber with no recorded opt-in (when the sandbox requires one)
+EXCLUDED_NO_OPT_IN = "no_opt_in"
+EXCLUSION_REASONS = {
+    EXCLUDED_OPTED_OUT: "the recipient opted out; not sent",
+    EXCLUDED_NO_OPT_IN: "marketing needs the recipient's opt-in, and none is recorded; not sent",
+}
 
 
 @dataclass(frozen=True)
@@ -41,6 +50,8 @@ class Accepted:
     message_execution_id: str
     state: str  # queued or excluded
     exclusion: str | None = None
+    #: where the vendor will report on the message; None: no webhook to report to
+    status_callback_url: str | None = None
 
 
 def new_request_id() -> str:
@@ -60,20 +71,30 @@ def send_request(
     reply_template: str | None,
     create_profiles: bool,
     message_type: str,
+    callback_base_url: str | None = None,
 ) -> tuple[str, list[Accepted]]:
     """Write the messages of one send request in ``session``; returns its request id.
-    Raises ReplyTemplateError (nothing written) when the reply does not render."""
+    Raises ReplyTemplateError (nothing written) when ``text`` or the reply does not render
+    (or renders empty) for a recipient. ``callback_base_url`` is the base URL of the
+    creating request, kept in each send job for the status callback (SMSHOOKS_PUBLIC_URL wins)."""
     credential = session.get(Credential, channel.credentials_id)
     request_id = new_request_id()
     now = utcnow()
     accepted: list[Accepted] = []
     callback_webhook = channel.feedback_webhook_id or channel.inbound_webhook_id
+    keywords = _channel_keywords(session, channel)
+    callback_url = status_callback_url(session, callback_base_url, callback_webhook)
+    policy = sandbox_settings(session, org, sandbox)
+    template = text if text is not None else reply_template or ""
     for recipient in recipients:
         profile = _profile(session, org, sandbox, recipient, create=create_profiles)
         attributes = dict(profile.attributes) if profile else dict(recipient.profile or {})
-        body = text if text is not None else render(reply_template or "", _context(channel, recipient, attributes))
+        # ``text`` is a template like a reply's: "Hi {{ profile.first_name }}" is filled in, never sent with braces.
+        body = render(template, _context(channel, recipient, attributes, keywords))
+        if not body:
+            raise ReplyTemplateError(f"renders empty for {recipient.phone}")
         cost = segments(body)
-        excluded = is_opted_out(session, org, sandbox, channel.sender_number, recipient.phone)
+        excluded = _exclusion(session, org, sandbox, channel.sender_number, recipient.phone, message_type, policy)
         status = Status.ERROR if excluded else Status.QUEUED
         row = OutboundMessageRow(
             id=new_message_id(),
@@ -93,9 +114,9 @@ def send_request(
             campaign_version_id=campaign_version_id,
             message_type=message_type,
             profile_id=profile.id if profile else None,
-            exclusion=EXCLUDED_OPTED_OUT if excluded else None,
-            error_code=EXCLUDED_OPTED_OUT if excluded else None,
-            error_reason="the recipient opted out; not sent" if excluded else None,
+            exclusion=excluded,
+            error_code=excluded,
+            error_reason=EXCLUSION_REASONS[excluded] if excluded else None,
             encoding="GSM" if cost.encoding == "GSM-7" else "UNICODE",
             segments=cost.segments,
             status=status.value,
@@ -108,25 +129,49 @@ def send_request(
         if excluded:
             # Never sent: the customer learns why through an `error` feedback.
             emit_message_status(session, row, Status.ERROR)
-            accepted.append(Accepted(recipient.phone, row.id, "excluded", EXCLUDED_OPTED_OUT))
+            accepted.append(Accepted(recipient.phone, row.id, "excluded", excluded))
         else:
-            jobs.enqueue(session, SEND_SMS, {"message_id": row.id}, org=org, sandbox=sandbox)
-            accepted.append(Accepted(recipient.phone, row.id, "queued"))
+            payload = {"message_id": row.id}
+            if callback_base_url:
+                payload["callback_base_url"] = callback_base_url
+            jobs.enqueue(session, SEND_SMS, payload, org=org, sandbox=sandbox)
+            accepted.append(Accepted(recipient.phone, row.id, "queued", status_callback_url=callback_url))
     return request_id, accepted
 
 
-def _context(channel: Channel, recipient: Recipient, attributes: Mapping[str, Any]) -> dict[str, Any]:
-    """What a reply template sees in a transactional send (no keyword was matched)."""
+def _exclusion(
+    session: Session, org: str, sandbox: str, sender: str, phone: str, message_type: str, policy: Policy
+) -> str | None:
+    """Why the message must not be sent, or None: opted out (under the sandbox's consent scope), or a
+    marketing message to someone who never opted in (transactional messages need no opt-in)."""
+    state = scoped_state(session, org, sandbox, sender, phone, policy.consent_scope)
+    if state is ConsentState.OPTED_OUT:
+        return EXCLUDED_OPTED_OUT
+    if message_type == "marketing" and policy.marketing_requires_opt_in and state is not ConsentState.OPTED_IN:
+        return EXCLUDED_NO_OPT_IN
+    return None
+
+
+def _context(
+    channel: Channel, recipient: Recipient, attributes: Mapping[str, Any], keywords: Mapping[str, str]
+) -> dict[str, Any]:
+    """What a send's template sees: a reply's names (no keyword was matched)."""
     return {
         "keyword": "",
         "category": "",
         "subscriber": recipient.phone,
         "number": channel.sender_number,
-        "opt_out_keyword": "STOP",
-        "opt_in_keyword": "START",
-        "help_keyword": "HELP",
+        **keywords,
         "profile": attributes,
     }
+
+
+def _channel_keywords(session: Session, channel: Channel) -> dict[str, str]:
+    """STOP, START, HELP … as the channel's inbound webhook configures them (the defaults without one),
+    so "Reply {{ opt_out_keyword }} to stop" names the keyword that really works on this number."""
+    webhook = session.get(Webhook, channel.inbound_webhook_id) if channel.inbound_webhook_id else None
+    config = keyword_config(webhook) if webhook is not None else KeywordConfig.default()
+    return reply_keywords(config)
 
 
 def _profile(session: Session, org: str, sandbox: str, recipient: Recipient, *, create: bool) -> Profile | None:

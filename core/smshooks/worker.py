@@ -29,7 +29,13 @@ Handler = Callable[["Worker", jobs.ClaimedJob], None]
 
 
 def _send_sms(worker: Worker, job: jobs.ClaimedJob) -> None:
-    send_stored_message(worker.gateway, worker.http, job.payload["message_id"], exempt=bool(job.payload.get("exempt")))
+    send_stored_message(
+        worker.gateway,
+        worker.http,
+        job.payload["message_id"],
+        exempt=bool(job.payload.get("exempt")),
+        callback_base_url=job.payload.get("callback_base_url"),
+    )
 
 
 #: job kind → handler; a handler raises TryAgain to retry, PermanentFailure to give up

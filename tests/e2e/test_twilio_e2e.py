@@ -184,3 +184,83 @@ def test_concurrent_redeliveries_are_stored_once(server, twilio):
     assert codes == [200] * 16
     assert len(api.get(server.url + "/api/v1/inbound-messages").json()["items"]) == 1
     assert len(api.get(server.url + "/api/v1/delivery-reports").json()["items"]) == 1
+
+
+def test_a_retried_stop_is_answered_with_the_same_twiml_and_changes_nothing(server, twilio):
+    """Twilio retries an inbound request it got no answer to (a timeout, a dropped connection): the retry gets
+    the opt-out confirmation again, so the subscriber receives it, and nothing is stored or sent twice."""
+    api, hook = twilio
+    first = post_as_twilio(api, hook["url"], INBOUND)
+    retry = post_as_twilio(api, hook["url"], INBOUND)
+    assert first.status_code == retry.status_code == 200
+    assert "<Message>" in first.text and "unsubscribed" in first.text
+    assert retry.text == first.text
+    consent = api.get(server.url + "/api/v1/consent/+14155550123").json()
+    assert [entry["new_state"] for entry in consent["history"]] == ["opted_out"]
+    [message] = api.get(server.url + "/api/v1/inbound-messages").json()["items"]
+    assert message["keyword_event"]["action"] == "opt_out"
+
+
+def test_a_retried_message_that_got_no_reply_is_answered_with_empty_twiml(server, twilio):
+    api, hook = twilio
+    quiet = {**INBOUND, "Body": "thanks", "MessageSid": "SM" + "4" * 32, "SmsSid": "SM" + "4" * 32}
+    answers = [post_as_twilio(api, hook["url"], quiet).text for _ in range(2)]
+    assert answers[0] == answers[1] and "<Message>" not in answers[0]
+
+
+def test_without_a_public_url_twilio_gets_a_status_callback_on_the_host_the_send_used(server):
+    """SMSHOOKS_PUBLIC_URL is unset here: the server says so at start-up, and a send still asks Twilio to
+    report, at the webhook's URL on the host the send request reached (so delivery reports arrive)."""
+    import json
+    import time
+
+    from smshooks.testing import FakeVendorAPI, Reply
+
+    assert "SMSHOOKS_PUBLIC_URL is not set" in server.log.read_text()
+    with FakeVendorAPI() as twilio_api:
+        twilio_api.reply_with(
+            Reply(
+                201,
+                json.dumps({"sid": "SM" + "3" * 32, "status": "queued"}).encode(),
+                {"Content-Type": "application/json"},
+            )
+        )
+        api = server.api(server.cli("apikey", "create", "--org", "acme"))
+        credential = api.post(
+            server.url + "/api/v1/credentials",
+            json={
+                "name": "twilio",
+                "vendor": "twilio",
+                "account_sid": ACCOUNT_SID,
+                "auth_token": AUTH_TOKEN,
+                "api_base_url": twilio_api.url,
+            },
+        ).json()
+        hook = api.post(
+            server.url + "/api/v1/webhooks",
+            json={"name": "fb", "vendor": "twilio", "type": "feedback", "credentials_id": credential["id"]},
+        ).json()
+        channel = api.post(
+            server.url + "/api/v1/channels",
+            json={
+                "name": "main",
+                "credentials_id": credential["id"],
+                "sender_number": "+14155550100",
+                "feedback_webhook_id": hook["id"],
+            },
+        ).json()
+        send = {
+            "channel_id": channel["id"],
+            "campaign_id": "c",
+            "text": "Hi",
+            "recipients": [{"phone": "+14155550123"}],
+        }
+        answer = api.post(server.url + "/api/v1/messages", json=send)
+        assert answer.status_code == 202, answer.text
+        expected = f"{server.url}/hooks/{hook['id']}"
+        assert answer.json()["messages"][0]["status_callback_url"] == expected
+        deadline = time.monotonic() + 20
+        while not twilio_api.requests and time.monotonic() < deadline:
+            time.sleep(0.05)
+        [sent] = twilio_api.requests
+        assert sent.form["StatusCallback"] == [expected]

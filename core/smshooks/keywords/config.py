@@ -57,6 +57,10 @@ class KeywordConfig:
     compliance_profile: ComplianceProfile = "none"
     locale_packs: tuple[str, ...] = ()
     double_opt_in_expiry_hours: int = 72
+    #: the default reply and the fuzzy prompt go to one number at most once in this many hours
+    reply_rate_limit_hours: int = 24
+    #: what the double opt-in reply asks a pending subscriber to send; YES and START confirm too
+    double_opt_in_confirm_keyword: str = "YES"
     #: category name (and "fuzzy", "default") -> reply id or None; opaque here
     reply_ids: Mapping[str, str | None] = field(default_factory=_no_replies, hash=False)
     tables: KeywordTables = field(init=False, repr=False, compare=False, hash=False)
@@ -99,6 +103,13 @@ class KeywordConfig:
             return ()
         return getattr(self, category)
 
+    def confirms_double_opt_in(self, text: str) -> bool:
+        """True when ``text`` (the whole message) confirms a pending double opt-in: the configured confirm
+        keyword, YES or START — whatever category they are listed under (keywords.md 6.7 asks for an opt-in
+        keyword; an administrator who listed YES under double_opt_in still means it to confirm)."""
+        whole = canon(text)
+        return bool(whole) and whole in {canon(self.double_opt_in_confirm_keyword), "yes", "start"}
+
     @classmethod
     def default(cls, fuzzy: bool = True) -> KeywordConfig:
         """Section 7's defaults; fuzzy opt-out on (action ``prompt``) unless ``fuzzy`` is False."""
@@ -122,6 +133,8 @@ class KeywordConfig:
             compliance_profile=settings.get("compliance_profile", "none"),
             locale_packs=tuple(settings.get("locale_packs") or ()),
             double_opt_in_expiry_hours=int(settings.get("double_opt_in_expiry_hours", 72)),
+            reply_rate_limit_hours=int(settings.get("reply_rate_limit_hours", 24)),
+            double_opt_in_confirm_keyword=settings.get("double_opt_in_confirm_keyword") or "YES",
             reply_ids=replies,
         )
 

@@ -15,7 +15,7 @@ from smshooks.keywords.model import PRECEDENCE, Category
 KeywordLists = Mapping[Category, tuple[str, ...]]
 
 DEFAULT_KEYWORDS: KeywordLists = {
-    Category.OPT_OUT: ("STOP", "QUIT", "CANCEL", "END", "UNSUBSCRIBE", "NO"),
+    Category.OPT_OUT: ("STOP", "QUIT", "CANCEL", "END", "UNSUBSCRIBE", "NO", "STOP ALL"),
     Category.OPT_IN: ("SUBSCRIBE", "YES", "UNSTOP", "START", "CONTINUE", "FORTSÄTT", "RESUME", "BEGIN"),
     Category.HELP: ("HELP", "HJÄLP", "INFO", "INFORMATION"),
     Category.DOUBLE_OPT_IN: (),

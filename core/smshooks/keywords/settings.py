@@ -11,7 +11,7 @@ from typing import Any
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from smshooks.keywords.canon import canon
-from smshooks.keywords.model import PRECEDENCE
+from smshooks.keywords.model import PRECEDENCE, Category
 from smshooks.keywords.packs import (
     COMPLIANCE_PROFILES,
     FUZZY_ACTIONS,
@@ -24,6 +24,10 @@ from smshooks.keywords.packs import (
 KEYWORD_MAX_LENGTH = 64
 EXPIRY_HOURS_RANGE = (1, 720)
 DEFAULT_EXPIRY_HOURS = 72
+#: the default reply and the fuzzy prompt go to one number at most once in this many hours
+DEFAULT_REPLY_RATE_LIMIT_HOURS = 24
+#: the word the double opt-in reply asks for; YES and START confirm as well
+DEFAULT_CONFIRM_KEYWORD = "YES"
 
 
 class Keyword(fields.String):
@@ -82,6 +86,19 @@ class KeywordSettingsSchema(Schema):
     double_opt_in_expiry_hours = fields.Integer(
         strict=True, load_default=DEFAULT_EXPIRY_HOURS, validate=validate.Range(*EXPIRY_HOURS_RANGE)
     )
+    reply_rate_limit_hours = fields.Integer(
+        strict=True,
+        load_default=DEFAULT_REPLY_RATE_LIMIT_HOURS,
+        validate=validate.Range(*EXPIRY_HOURS_RANGE),
+        metadata={"description": "the default reply and the fuzzy prompt go to one number at most once in this time"},
+    )
+    double_opt_in_confirm_keyword = Keyword(
+        load_default=DEFAULT_CONFIRM_KEYWORD,
+        metadata={
+            "description": "what a pending double opt-in replies to confirm (YES and START confirm too);"
+            " the built-in double opt-in reply names it"
+        },
+    )
 
     @validates_schema
     def one_category_per_keyword(self, data: dict[str, Any], **_: Any) -> None:
@@ -97,3 +114,10 @@ class KeywordSettingsSchema(Schema):
         messages = conflicts(lists)
         if messages:
             raise ValidationError(messages, "categories")
+        confirm = canon(data.get("double_opt_in_confirm_keyword") or DEFAULT_CONFIRM_KEYWORD)
+        for category in (Category.OPT_OUT, Category.HELP):
+            if confirm in {canon(keyword) for keyword in lists.get(category, ())}:
+                raise ValidationError(
+                    f"'{confirm}' is a {category} keyword: it cannot also confirm a subscription",
+                    "double_opt_in_confirm_keyword",
+                )

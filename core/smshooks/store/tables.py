@@ -285,6 +285,22 @@ class ConsentRecord(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class SandboxSettings(Base):
+    """How consent applies in one organisation + sandbox (absent: the defaults)."""
+
+    __tablename__ = "sandbox_settings"
+    __table_args__ = (UniqueConstraint("org", "sandbox", name="uq_sandbox_settings_scope"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    org: Mapped[str] = mapped_column(String(64))
+    sandbox: Mapped[str] = mapped_column(String(64))
+    #: "sandbox": an opt-out (or opt-in) to any of our numbers applies to all of them; "number": to that one
+    consent_scope: Mapped[str] = mapped_column(String(16), default="sandbox")
+    #: marketing sends go only to subscribers with a recorded opt-in
+    marketing_requires_opt_in: Mapped[bool] = mapped_column(Boolean, default=True)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class ConsentLedgerEntry(Base):
     """Every consent change, appended and never edited (no API writes here but
     the pipeline and the administrator's change, both as new rows)."""

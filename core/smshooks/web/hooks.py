@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from flask import Blueprint, Response, request
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from smshooks import feedback
@@ -22,7 +23,7 @@ from smshooks.events import Event, stamp
 from smshooks.ingest import Stored, check_event_count, event_chunks, storable, store_events
 from smshooks.pipeline import PreparedReply, handle_inbound, prepare_inbound
 from smshooks.store.replay import DatabaseReplayGuard, Replayed
-from smshooks.store.tables import Webhook
+from smshooks.store.tables import InboundMessageRow, OutboundMessageRow, Webhook
 from smshooks.vendor import PayloadError, ReplayGuard, SignatureError, TooManyEvents, WebhookRequest
 from smshooks.web.errors import ApiError
 from smshooks.web.errors import storable as storable_text
@@ -32,6 +33,11 @@ log = logging.getLogger(__name__)
 blueprint = Blueprint("hooks", __name__)
 
 
+def public_base_url() -> str:
+    """Our base URL as the caller reached it: SMSHOOKS_PUBLIC_URL, else the request's own."""
+    return gateway().settings.public_url or request.host_url.rstrip("/")
+
+
 def public_request_url() -> str:
     """The URL as the vendor called it: signatures sign it byte for byte.
 
@@ -39,8 +45,7 @@ def public_request_url() -> str:
     ``SMSHOOKS_PUBLIC_URL`` gives the scheme and host the vendor used. The
     path and the raw query string are kept exactly as received.
     """
-    base = gateway().settings.public_url or request.host_url.rstrip("/")
-    url = base + request.script_root + request.path
+    url = public_base_url() + request.script_root + request.path
     if request.query_string:
         url += "?" + request.query_string.decode("latin-1")
     return url
@@ -160,7 +165,13 @@ def _apply(
             feedback.emit_for_report(session, outcome)
             continue
         if outcome.duplicate:
-            continue  # a vendor's retry changes nothing and gets no second reply
+            # A vendor's retry changes nothing and sends nothing; an inline reply is
+            # answered again as the first time (the vendor may never have seen it).
+            if inline and webhook.type == "inbound":
+                repeated = _stored_inline_reply(session, webhook, outcome.event)
+                if repeated:
+                    inline_replies.append(repeated)
+            continue
         classification = None
         if webhook.type == "inbound":
             result = handle_inbound(
@@ -171,12 +182,36 @@ def _apply(
                 vendor_name=vendor_name,
                 inline_replies=inline,
                 prepared=prepared.get(id(outcome.event)),
+                callback_base_url=public_base_url(),
             )
             classification = result.classification
             if result.inline and result.reply_text:
                 inline_replies.append(result.reply_text)
         feedback.relay_inbound(session, outcome.event, outcome.row_id, classification)
     return inline_replies
+
+
+def _stored_inline_reply(session: Session, webhook: Webhook, event: Event) -> str | None:
+    """The reply the first delivery of ``event`` was answered with inline, if it was: stored on its
+    inbound row, and not sent through the outbox (then it went out already and must not go again)."""
+    row = session.execute(
+        select(InboundMessageRow.id, InboundMessageRow.reply_text).where(
+            InboundMessageRow.webhook_id == webhook.id,
+            InboundMessageRow.vendor_message_id == event.vendor_message_id,
+        )
+    ).first()
+    if row is None or not row.reply_text:
+        return None
+    through_outbox = session.execute(
+        select(OutboundMessageRow.id)
+        .where(
+            OutboundMessageRow.org == webhook.org,
+            OutboundMessageRow.sandbox == webhook.sandbox,
+            OutboundMessageRow.inbound_message_id == row.id,
+        )
+        .limit(1)
+    ).first()
+    return None if through_outbox else row.reply_text
 
 
 def _notify(gw: Gateway, outcome: Stored) -> None:

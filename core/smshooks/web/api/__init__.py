@@ -17,6 +17,7 @@ from smshooks.web.api import (
     plugins,
     profiles,
     replies,
+    sandbox_settings,
     webhooks,
 )
 from smshooks.web.api.openapi import document_sandbox_header, document_vendors
@@ -32,6 +33,7 @@ def register_api(app: Flask, api: Api) -> None:
         keywords,
         replies,
         consent,
+        sandbox_settings,
         profiles,
         events,
         feedback,

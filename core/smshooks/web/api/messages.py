@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import g
+from flask import g, request
 from marshmallow import Schema, ValidationError, fields, pre_load, validate, validates, validates_schema
 from sqlalchemy import select
 
@@ -38,7 +38,10 @@ class SendIn(Schema):
     channel_id = fields.String(required=True, validate=validate.Length(1, 40))
     campaign_id = fields.String(required=True, validate=validate.Length(1, 200))
     campaign_version_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(1, 200))
-    text = fields.String(validate=validate.Length(1, 1600))
+    text = fields.String(
+        validate=validate.Length(1, 1600),
+        metadata={"description": "a template like a reply's: {{ profile.first_name }}, {{ opt_out_keyword }} …"},
+    )
     reply_id = fields.String(validate=validate.Length(1, 40))
     recipients = fields.List(
         fields.Nested(RecipientIn),
@@ -84,7 +87,17 @@ class AcceptedOut(Schema):
     phone = fields.String()
     message_execution_id = fields.String()
     state = fields.String(metadata={"description": "queued, or excluded (not sent)"})
-    exclusion = fields.String(allow_none=True, metadata={"description": "why excluded: opted_out"})
+    exclusion = fields.String(
+        allow_none=True,
+        metadata={"description": "why excluded: opted_out, or no_opt_in (marketing without a recorded opt-in)"},
+    )
+    status_callback_url = fields.String(
+        allow_none=True,
+        metadata={
+            "description": "where the vendor reports on the message (SMSHOOKS_PUBLIC_URL, else this request's"
+            " base URL); null when the channel has no webhook to report to"
+        },
+    )
 
 
 class SendOut(Schema):
@@ -126,7 +139,11 @@ def send(data: dict[str, Any]) -> dict[str, Any]:
                 reply_template=template,
                 create_profiles=data["create_profiles"],
                 message_type=data["message_type"],
+                callback_base_url=gateway().settings.public_url or request.host_url.rstrip("/"),
             )
         except ReplyTemplateError as exc:
-            raise ApiError(422, "the reply does not render", details={"reply_id": [str(exc)]}) from None
+            field = "reply_id" if "reply_id" in data else "text"
+            raise ApiError(
+                422, f"the {'reply' if field == 'reply_id' else 'text'} does not render", details={field: [str(exc)]}
+            ) from None
     return {"request_id": request_id, "messages": accepted}

@@ -1,0 +1,178 @@
+"""Consent scope per sandbox, STOPALL, and marketing's opt-in: inbound keywords, then sends, over HTTP."""
+
+from __future__ import annotations
+
+import itertools
+import json
+
+import pytest
+from support import loopback
+from support.api import Api
+
+from smshooks.app import create_app
+from smshooks.testing import FakeVendorAPI, Reply
+from smshooks.worker import Worker
+
+SUBSCRIBER = "+14155550123"
+NUMBER_A = "+14155550100"
+NUMBER_B = "+14155550199"
+_ids = itertools.count(1)
+
+
+@pytest.fixture
+def vendor_api():
+    with FakeVendorAPI() as api:
+        counter = itertools.count(1)
+        api.reply_with(lambda req: Reply(200, json.dumps({"id": f"v-{next(counter)}"}).encode()))
+        yield api
+
+
+class Sandbox:
+    """One sandbox with an inbound webhook and a channel on each of two numbers."""
+
+    def __init__(self, app, api: Api, vendor_api: FakeVendorAPI):
+        self.app, self.api, self.client = app, api, app.test_client()
+        cred = api.post("/credentials", {"name": "lb", "vendor": "loopback", "account": "A", "api_url": vendor_api.url})
+        self.hook = api.post(
+            "/webhooks", {"name": "in", "vendor": "loopback", "type": "inbound", "credentials_id": cred.json["id"]}
+        ).json
+        self.channels = {
+            number: api.post(
+                "/channels", {"name": number, "credentials_id": cred.json["id"], "sender_number": number}
+            ).json
+            for number in (NUMBER_A, NUMBER_B)
+        }
+        self.worker = Worker(app.extensions["smshooks"], retry_delays=(0,))
+
+    def settings(self, **values) -> dict:
+        answer = self.api.request("PUT", "/sandbox-settings", values)
+        assert answer.status_code == 200, answer.json
+        return answer.json
+
+    def text(self, body: str, to: str) -> dict:
+        """The subscriber texts ``body`` to our number ``to``; the keyword event."""
+        message_id = f"in-{next(_ids)}"
+        payload = {"messages": [{"id": message_id, "from": SUBSCRIBER, "to": to, "text": body}]}
+        assert self.client.post(f"/hooks/{self.hook['id']}", json=payload).status_code == 200
+        while self.worker.run_once():  # the replies go out
+            pass
+        items = self.api.get("/inbound-messages", query_string={"phone": SUBSCRIBER}).json["items"]
+        return next(item for item in items if item["vendor_message_id"] == message_id)["keyword_event"]
+
+    def send(self, sender: str, message_type: str = "transactional") -> tuple[str, str | None]:
+        """A send from our number ``sender`` to the subscriber: (state, exclusion)."""
+        body = {
+            "channel_id": self.channels[sender]["id"],
+            "campaign_id": "c",
+            "text": "News",
+            "message_type": message_type,
+            "recipients": [{"phone": SUBSCRIBER}],
+        }
+        answer = self.api.post("/messages", body)
+        assert answer.status_code == 202, answer.json
+        [message] = answer.json["messages"]
+        return message["state"], message["exclusion"]
+
+
+@pytest.fixture
+def box(settings, api_key_for, vendor_api):
+    app = create_app(settings, plugins=[loopback])
+    yield Sandbox(app, Api(app.test_client(), api_key_for(app)), vendor_api)
+    app.extensions["smshooks"].db.engine.dispose()
+
+
+QUEUED, OPTED_OUT, NO_OPT_IN = ("queued", None), ("excluded", "opted_out"), ("excluded", "no_opt_in")
+
+
+def test_the_defaults_are_sandbox_scope_and_marketing_needs_an_opt_in(box):
+    assert box.api.get("/sandbox-settings").json == {"consent_scope": "sandbox", "marketing_requires_opt_in": True}
+    assert box.api.in_sandbox("dev").get("/sandbox-settings").json["consent_scope"] == "sandbox"
+
+
+@pytest.mark.parametrize(
+    ("scope", "texts", "from_a", "from_b"),
+    [
+        ("sandbox", [("STOP", NUMBER_A)], OPTED_OUT, OPTED_OUT),
+        ("number", [("STOP", NUMBER_A)], OPTED_OUT, QUEUED),
+        ("sandbox", [("STOP", NUMBER_A), ("START", NUMBER_B)], QUEUED, QUEUED),
+        ("number", [("STOP", NUMBER_A), ("START", NUMBER_B)], OPTED_OUT, QUEUED),
+        ("number", [("STOP ALL", NUMBER_A)], OPTED_OUT, OPTED_OUT),
+        ("number", [("STOP ALL", NUMBER_A), ("START", NUMBER_B)], OPTED_OUT, QUEUED),
+        ("number", [("STOP ALL", NUMBER_A), ("START", NUMBER_B), ("STOP ALL", NUMBER_B)], OPTED_OUT, OPTED_OUT),
+        ("number", [("STOP", NUMBER_B), ("START", NUMBER_B), ("STOP ALL", NUMBER_A)], OPTED_OUT, OPTED_OUT),
+        ("sandbox", [("STOP ALL", NUMBER_B)], OPTED_OUT, OPTED_OUT),
+    ],
+    ids=[
+        "sandbox: STOP to A stops B",
+        "number: STOP to A leaves B",
+        "sandbox: START to B resubscribes everywhere",
+        "number: START to B is for B",
+        "number: STOP ALL stops every number",
+        "number: START to B after STOP ALL is for B",
+        "number: a second STOP ALL stops B again",
+        "number: STOP ALL after B's own START",
+        "sandbox: STOP ALL",
+    ],
+)
+def test_opt_outs_reach_as_far_as_the_consent_scope(box, scope, texts, from_a, from_b):
+    box.settings(consent_scope=scope)
+    for body, to in texts:
+        box.text(body, to)
+    assert (box.send(NUMBER_A), box.send(NUMBER_B)) == (from_a, from_b)
+
+
+def test_stopall_under_the_us_profile_stops_every_number_under_number_scope(box):
+    box.settings(consent_scope="number")
+    url = f"/webhooks/{box.hook['id']}/keywords"
+    assert box.api.request("PUT", url, {"compliance_profile": "us"}).status_code == 200
+    event = box.text("STOPALL", NUMBER_A)
+    assert (event["match"], event["action"]) == ("exact", "opt_out")
+    assert (box.send(NUMBER_A), box.send(NUMBER_B)) == (OPTED_OUT, OPTED_OUT)
+    senders = {r["sender_number"]: r["state"] for r in box.api.get(f"/consent/{SUBSCRIBER}").json["senders"]}
+    assert senders == {"*": "opted_out", NUMBER_A: "opted_out"}
+
+
+@pytest.mark.parametrize(
+    ("required", "texts", "marketing", "transactional"),
+    [
+        (True, [], NO_OPT_IN, QUEUED),
+        (True, [("START", NUMBER_A)], QUEUED, QUEUED),
+        (True, [("START", NUMBER_A), ("STOP", NUMBER_A)], OPTED_OUT, OPTED_OUT),
+        (True, [("hello", NUMBER_A)], NO_OPT_IN, QUEUED),
+        (False, [], QUEUED, QUEUED),
+    ],
+    ids=["no opt-in", "opted in", "opted in, then out", "only talked", "opt-in not required"],
+)
+def test_marketing_needs_a_recorded_opt_in_transactional_does_not(box, required, texts, marketing, transactional):
+    box.settings(marketing_requires_opt_in=required)
+    for body, to in texts:
+        box.text(body, to)
+    assert box.send(NUMBER_A, "marketing") == marketing
+    assert box.send(NUMBER_A, "transactional") == transactional
+
+
+def test_an_excluded_marketing_send_says_why(box):
+    state, exclusion = box.send(NUMBER_A, "marketing")
+    assert (state, exclusion) == NO_OPT_IN
+    body = {
+        "channel_id": box.channels[NUMBER_A]["id"],
+        "campaign_id": "c",
+        "text": "x",
+        "message_type": "marketing",
+        "recipients": [{"phone": SUBSCRIBER}],
+    }
+    execution_id = box.api.post("/messages", body).json["messages"][0]["message_execution_id"]
+    message = box.api.get(f"/messages/{execution_id}").json
+    assert (message["status"], message["exclusion"], message["vendor_message_id"]) == ("error", "no_opt_in", None)
+    assert "opt-in" in message["error_reason"]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [{"consent_scope": "galaxy"}, {"marketing_requires_opt_in": "maybe"}, {"surprise": 1}],
+    ids=["bad scope", "bad flag", "unknown field"],
+)
+def test_bad_sandbox_settings_are_422_and_change_nothing(box, body):
+    answer = box.api.request("PUT", "/sandbox-settings", body)
+    assert answer.status_code == 422, answer.json
+    assert box.api.get("/sandbox-settings").json["consent_scope"] == "sandbox"

@@ -72,7 +72,14 @@ def test_the_config_drives_classification(api, hook):
     api.request("PUT", f"/webhooks/{hook['id']}/keywords", CONFIG)
     classify = lambda text: api.post("/keywords/classify", {"text": text, "webhook_id": hook["id"]}).json  # noqa: E731
     assert classify("arret")["category"] == "opt_out"  # a custom opt-out keyword
-    assert classify("quit") == {"category": "none", "match": "none", "keyword": None, "rule": None, "canonical": "quit"}
+    assert classify("quit") == {
+        "category": "none",
+        "match": "none",
+        "keyword": None,
+        "rule": None,
+        "decided_by": None,
+        "canonical": "quit",
+    }
     assert classify("pizza")["category"] == "custom"
     assert classify("REVOKE")["match"] == "exact"  # the us profile adds it
     assert classify("sluta")["category"] == "opt_out"  # the sv pack

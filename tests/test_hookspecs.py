@@ -43,6 +43,11 @@ class Recorder:
         )
 
     @hookimpl
+    def smshooks_classify(self, text, config, result):
+        self.calls.append(("smshooks_classify", {"text": text, "result": result}))
+        return None  # no opinion: the built-in rules decide
+
+    @hookimpl
     def smshooks_feedback_payload(self, payload, delivery):
         self.calls.append(("smshooks_feedback_payload", {"payload": dict(payload), "delivery": delivery}))
         payload["observed"] = True
@@ -91,8 +96,7 @@ def test_every_hook_is_exercised(recorded_app, recorder, api_key_for):
     called = {name for name, _ in recorder.calls}
     # smshooks_register_vendors is how the loopback vendor exists at all
     assert recorded_app.extensions["smshooks"].plugins.vendor("loopback") is not None
-    # smshooks_classify is exercised by tests/test_keywords_hook.py until the pipeline calls it (integration)
-    assert called | {"smshooks_register_vendors", "smshooks_classify"} == set(SPECS), "a hook is never called"
+    assert called | {"smshooks_register_vendors"} == set(SPECS), "a hook is never called"
 
     inbound_calls = [kw for name, kw in recorder.calls if name == "smshooks_inbound_handled"]
     assert [kw["duplicate"] for kw in inbound_calls] == [False, True]
@@ -122,4 +126,47 @@ def test_a_failing_observer_never_fails_the_vendor(settings, api_key_for):
     inbound = {"id": "in-1", "from": "+14155550123", "to": "+14155550100", "text": "hello"}
     assert post_signed(client, hook, {"messages": [inbound]}).status_code == 200
     assert [m["text"] for m in api.get("/inbound-messages").json["items"]] == ["hello"]
+    app.extensions["smshooks"].db.engine.dispose()
+
+
+class Pineapple:
+    """A plugin that knows a revocation the rules do not, and vetoes one they would take."""
+
+    @hookimpl
+    def smshooks_classify(self, text, config, result):
+        from smshooks.keywords import NO_MATCH, Category, Classification, Match
+
+        if "pineapple" in text.lower():
+            return Classification(Category.OPT_OUT, Match.FUZZY, rule="FRUIT")
+        if "leave me alone" in text.lower():
+            return NO_MATCH
+        return None
+
+
+def test_a_classify_plugin_decides_a_fuzzy_opt_out_and_the_audit_trail_names_it(settings, api_key_for):
+    app = create_app(settings, plugins=[loopback, Pineapple()])
+    client = app.test_client()
+    api = Api(client, api_key_for(app))
+    hook = make_webhook(api)
+    answer = api.request(
+        "PUT", f"/webhooks/{hook['id']}/keywords", {"fuzzy_opt_out": {"enabled": True, "action": "auto_opt_out"}}
+    )
+    assert answer.status_code == 200, answer.json
+
+    tried = api.post("/keywords/classify", {"text": "pineapple!", "webhook_id": hook["id"]}).json
+    assert (tried["category"], tried["match"], tried["rule"], tried["decided_by"]) == (
+        "opt_out",
+        "fuzzy",
+        "FRUIT",
+        "Pineapple",
+    ), tried
+    vetoed = api.post("/keywords/classify", {"text": "leave me alone", "webhook_id": hook["id"]}).json
+    assert (vetoed["category"], vetoed["decided_by"]) == ("none", "Pineapple"), vetoed
+
+    inbound = {"id": "in-1", "from": "+14155550123", "to": "+14155550100", "text": "pineapple!"}
+    assert post_signed(client, hook, {"messages": [inbound]}).status_code == 200
+    event = api.get("/inbound-messages").json["items"][0]["keyword_event"]
+    assert (event["action"], event["rule"], event["decided_by"]) == ("opt_out", "FRUIT", "Pineapple")
+    history = api.get("/consent/+14155550123").json["history"]
+    assert [(entry["new_state"], entry["decided_by"]) for entry in history] == [("opted_out", "Pineapple")]
     app.extensions["smshooks"].db.engine.dispose()

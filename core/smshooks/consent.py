@@ -36,6 +36,8 @@ class Evidence:
     category: str | None = None
     match: str | None = None
     rule: str | None = None
+    #: the smshooks_classify plugin that decided, None when the built-in rules did
+    decided_by: str | None = None
     reply_text: str | None = None
     note: str | None = None
 
@@ -85,6 +87,7 @@ def change(
         category=evidence.category,
         match=evidence.match,
         rule=evidence.rule,
+        decided_by=evidence.decided_by,
         reply_text=evidence.reply_text,
         actor=evidence.actor,
         note=evidence.note,

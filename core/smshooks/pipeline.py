@@ -38,6 +38,7 @@ from smshooks.consent import (
 from smshooks.events import InboundMessage, Status
 from smshooks.ingest import new_message_id
 from smshooks.keywords import Category, Classification, KeywordConfig, Match, canon, classify
+from smshooks.keywords.hooks import apply_classify_hooks
 from smshooks.outbound import SEND_SMS
 from smshooks.replies import BUILTIN_REPLIES, render
 from smshooks.sandboxes import Policy, sandbox_settings
@@ -161,9 +162,20 @@ class PreparedReply:
     reply: str | None
     #: the text for that key: the configured template, else the built-in text; None for none
     text: str | None
+    #: the message's classification (rules + smshooks_classify plugins), reused inside the transaction
+    classification: Classification | None = None
 
 
-def prepare_inbound(session: Session, webhook: Webhook, message: InboundMessage) -> PreparedReply:
+def classify_message(text: str, config: KeywordConfig, classify_hook: Any = None) -> Classification:
+    """The built-in rules' classification of ``text``, refined by the ``smshooks_classify``
+    plugins of ``classify_hook`` (``pm.hook.smshooks_classify``) when given."""
+    result = classify(text, config)
+    return result if classify_hook is None else apply_classify_hooks(text, config, result, classify_hook)
+
+
+def prepare_inbound(
+    session: Session, webhook: Webhook, message: InboundMessage, classify_hook: Any = None
+) -> PreparedReply:
     """Render the reply ``message`` would get, reading (not locking) the consent state.
 
     Call it before opening the write transaction. It never raises: whatever
@@ -172,7 +184,7 @@ def prepare_inbound(session: Session, webhook: Webhook, message: InboundMessage)
     try:
         now = utcnow()
         config = keyword_config(webhook)
-        classification = classify(message.text, config)
+        classification = classify_message(message.text, config, classify_hook)
         record = session.execute(
             select(ConsentRecord).filter_by(
                 org=message.org, sandbox=message.sandbox, sender_number=message.recipient, subscriber=message.sender
@@ -180,7 +192,8 @@ def prepare_inbound(session: Session, webhook: Webhook, message: InboundMessage)
         ).scalar()
         state = _state(session, message, classification, sandbox_settings(session, message.org, message.sandbox), now)
         decision = _decide(classification, state, record, config, message, now)
-        return PreparedReply(decision.reply, _reply_text(session, message, config, classification, decision))
+        text = _reply_text(session, message, config, classification, decision)
+        return PreparedReply(decision.reply, text, classification)
     except Exception:
         log.exception("preparing the reply to an inbound message failed; the built-in text will be used")
         return PreparedReply(None, None)
@@ -196,6 +209,7 @@ def handle_inbound(
     inline_replies: bool,
     prepared: PreparedReply | None = None,
     callback_base_url: str | None = None,
+    classify_hook: Any = None,
 ) -> PipelineResult:
     """Classify one stored inbound message and apply the consequences in ``session``.
 
@@ -205,10 +219,10 @@ def handle_inbound(
     for the reply's status callback when SMSHOOKS_PUBLIC_URL is unset.
     """
     if prepared is None:
-        prepared = prepare_inbound(session, webhook, message)
+        prepared = prepare_inbound(session, webhook, message, classify_hook)
     now = utcnow()
     config = keyword_config(webhook)
-    classification = classify(message.text, config)
+    classification = prepared.classification or classify_message(message.text, config, classify_hook)
     our_number = message.recipient
     policy = sandbox_settings(session, message.org, message.sandbox)
     record = record_for_update(session, message.org, message.sandbox, our_number, message.sender)
@@ -228,6 +242,7 @@ def handle_inbound(
             category=classification.category.value,
             match=classification.match.value,
             rule=classification.rule,
+            decided_by=classification.decided_by,
             reply_text=reply_text,
         )
         if _stops_all(classification, decision) and policy.consent_scope == "number":
@@ -252,6 +267,7 @@ def handle_inbound(
             match=classification.match.value,
             keyword=classification.keyword,
             rule=classification.rule,
+            decided_by=classification.decided_by,
             action=decision.action,
             reply_text=reply_text,
         )

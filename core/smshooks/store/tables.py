@@ -135,6 +135,8 @@ class InboundMessageRow(Base):
     match: Mapped[str | None] = mapped_column(String(8), default=None)
     keyword: Mapped[str | None] = mapped_column(String(64), default=None)
     rule: Mapped[str | None] = mapped_column(String(8), default=None)
+    #: the smshooks_classify plugin that decided, None when the built-in rules did
+    decided_by: Mapped[str | None] = mapped_column(String(128), default=None)
     action: Mapped[str | None] = mapped_column(String(32), default=None)
     reply_text: Mapped[str | None] = mapped_column(Text, default=None)
 
@@ -322,6 +324,8 @@ class ConsentLedgerEntry(Base):
     category: Mapped[str | None] = mapped_column(String(16), default=None)
     match: Mapped[str | None] = mapped_column(String(8), default=None)
     rule: Mapped[str | None] = mapped_column(String(8), default=None)
+    #: the smshooks_classify plugin that decided, None when the built-in rules did
+    decided_by: Mapped[str | None] = mapped_column(String(128), default=None)
     reply_text: Mapped[str | None] = mapped_column(Text, default=None)
     #: "subscriber", or "admin:<api key prefix>" for an administrator's change
     actor: Mapped[str] = mapped_column(String(80), default="subscriber")

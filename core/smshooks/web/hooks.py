@@ -147,7 +147,10 @@ def _prepare_replies(gw: Gateway, webhook: Webhook, events: Sequence[Event]) -> 
     if webhook.type != "inbound" or not any(event.kind == "inbound" for event in events):
         return {}
     with gw.db.session() as session:
-        return {id(event): prepare_inbound(session, webhook, event) for event in events if event.kind == "inbound"}
+        hook = gw.plugins.hook.smshooks_classify
+        return {
+            id(event): prepare_inbound(session, webhook, event, hook) for event in events if event.kind == "inbound"
+        }
 
 
 def _apply(
@@ -183,6 +186,7 @@ def _apply(
                 inline_replies=inline,
                 prepared=prepared.get(id(outcome.event)),
                 callback_base_url=public_base_url(),
+                classify_hook=gateway().plugins.hook.smshooks_classify,
             )
             classification = result.classification
             if result.inline and result.reply_text:

@@ -41,6 +41,7 @@ class LedgerOut(Schema):
     category = fields.String(allow_none=True)
     match = fields.String(allow_none=True)
     rule = fields.String(allow_none=True)
+    decided_by = fields.String(allow_none=True, metadata={"description": "the plugin that decided; null: the rules"})
     reply_text = fields.String(allow_none=True)
     actor = fields.String()
     note = fields.String(allow_none=True)

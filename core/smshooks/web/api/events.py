@@ -56,6 +56,7 @@ class InboundOut(Schema):
             "match": row.match,
             "keyword": row.keyword,
             "rule": row.rule,
+            "decided_by": row.decided_by,
             "action": row.action,
             "reply_text": row.reply_text,
             "canonical_text": row.canonical_text,

@@ -8,9 +8,9 @@ from marshmallow import Schema, ValidationError, fields, pre_load, validate
 from sqlalchemy import select
 
 from smshooks.app import gateway
-from smshooks.keywords import KeywordConfig, KeywordSettingsSchema, canon, classify
+from smshooks.keywords import KeywordConfig, KeywordSettingsSchema, canon
 from smshooks.keywords.effective import effective_view
-from smshooks.pipeline import keyword_config
+from smshooks.pipeline import classify_message, keyword_config
 from smshooks.store.tables import ReplyTemplate, Webhook, utcnow
 from smshooks.web.api.base import ApiBlueprint
 from smshooks.web.api.replies import reply_ids_named
@@ -35,6 +35,7 @@ class ClassifyOut(Schema):
     match = fields.String()
     keyword = fields.String(allow_none=True)
     rule = fields.String(allow_none=True)
+    decided_by = fields.String(allow_none=True, metadata={"description": "the smshooks_classify plugin that decided"})
     canonical = fields.String(metadata={"description": "the text as matching sees it"})
 
 
@@ -70,12 +71,13 @@ def classify_text(data: dict[str, Any]) -> dict[str, Any]:
     if data["webhook_id"]:
         with gateway().db.session() as session:
             config = keyword_config(get_scoped(session, Webhook, data["webhook_id"], "webhook"))
-    result = classify(data["text"], config)
+    result = classify_message(data["text"], config, gateway().plugins.hook.smshooks_classify)
     return {
         "category": result.category.value,
         "match": result.match.value,
         "keyword": result.keyword,
         "rule": result.rule,
+        "decided_by": result.decided_by,
         "canonical": canon(data["text"]),
     }
 

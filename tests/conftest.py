@@ -27,14 +27,15 @@ def module_settings(smshooks_module_settings: Settings) -> Settings:
 
 
 @pytest.fixture(scope="module")
-def module_app(module_settings: Settings) -> Iterator[Flask]:
+def module_app(request: pytest.FixtureRequest, module_settings: Settings) -> Iterator[Flask]:
     """One app and database for every test of a module, once per backend.
 
     Building an app costs ~0.3 s, a request a few ms: tables of cases share
     this one. Each case sees the rows of the cases before it, so it uses
-    ``module_api`` (an organisation of its own) or names of its own.
+    ``module_api`` (an organisation of its own) or names of its own. A module
+    sets ``APP_PLUGINS`` for plugins other than the loopback vendor.
     """
-    app = create_app(module_settings, plugins=[loopback])
+    app = create_app(module_settings, plugins=getattr(request.module, "APP_PLUGINS", [loopback]))
     yield app
     app.extensions["smshooks"].db.engine.dispose()
 

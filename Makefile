@@ -22,7 +22,7 @@ $(VENV)/.installed: $(BIN)/python setup.cfg $(wildcard plugins/*/setup.cfg)
 	touch $@
 
 $(VENV)/.tox-installed: $(BIN)/python
-	$(BIN)/pip install --quiet "tox>=4.11"
+	$(BIN)/pip install --quiet "tox>=4.11" "tox-uv>=1.11"
 	touch $@
 
 run: $(VENV)/.installed

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import update
 from support.api import make_webhook
+from support.one_app import shared_api, shared_app, shared_client, shared_other_org_api, shared_settings  # noqa: F401
 
 from smshooks.store.tables import ApiKey
 
@@ -77,7 +78,7 @@ def test_the_scheme_is_case_insensitive(api, client):
 def test_a_revoked_key_is_refused(app, api):
     assert api.get("/credentials").status_code == 200
     with app.extensions["smshooks"].db.transaction() as session:
-        session.execute(update(ApiKey).where(ApiKey.org == "acme").values(revoked_at=datetime.now(UTC)))
+        session.execute(update(ApiKey).where(ApiKey.prefix == api.key[:12]).values(revoked_at=datetime.now(UTC)))
     assert_unauthorized(api.get("/credentials"))
 
 

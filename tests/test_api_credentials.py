@@ -8,6 +8,7 @@ import base64
 import pytest
 from sqlalchemy import text
 from support.api import make_webhook, post_signed
+from support.one_app import shared_api, shared_app, shared_client, shared_other_org_api, shared_settings  # noqa: F401
 
 MASK = "********"
 SECRET = "sk_live_plaintext-4f3c9a"

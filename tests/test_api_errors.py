@@ -10,7 +10,9 @@ import json
 from typing import Any
 
 import pytest
-from support.api import make_webhook, post_signed
+from support.api import Api, make_webhook, new_org, post_signed
+
+from smshooks.apikeys import create_api_key
 
 CODES = {
     400: "bad_request",
@@ -133,9 +135,9 @@ def assert_error(response, status: int) -> dict[str, Any]:
     return error
 
 
-@pytest.fixture
-def ids(api, client) -> dict[str, str]:
-    """One existing credential, webhook and message of the caller."""
+def make_ids(api: Api) -> dict[str, str]:
+    """One existing credential, webhook, message, reply, channel, profile and delivery of the caller."""
+    client = api.client
     hook = make_webhook(api)
     feedback = {"name": "fb", "channels": ["sms"], "url": "http://127.0.0.1:9/feedback"}
     assert api.post("/feedback-webhook", feedback).status_code == 201
@@ -157,6 +159,24 @@ def ids(api, client) -> dict[str, str]:
     }
 
 
+# One app and database per module (and backend): the cases are a table of
+# requests, and building an app costs a hundred of them. A case whose request
+# only gets an error changes nothing, so those share one organisation's objects
+# (``shared``); a case that may change or delete something gets an organisation
+# of its own (``fresh``), so no case sees another's changes, whatever the order.
+
+
+@pytest.fixture(scope="module")
+def shared(module_app, module_client) -> tuple[Api, dict[str, str]]:
+    api = Api(module_client, create_api_key(module_app.extensions["smshooks"].db, new_org()))
+    return api, make_ids(api)
+
+
+@pytest.fixture
+def fresh(module_api) -> tuple[Api, dict[str, str]]:
+    return module_api, make_ids(module_api)
+
+
 def url(path: str, ids: dict[str, str]) -> str:
     return "/api/v1" + path.format(**ids)
 
@@ -169,22 +189,25 @@ def send(api, method: str, path: str, data: Any, content_type: str | None = "app
 # --- each status, once, with its shape ---------------------------------------
 
 
-def test_malformed_json_is_400(api):
+def test_malformed_json_is_400(module_api):
+    api = module_api
     error = assert_error(send(api, "POST", "/api/v1/credentials", '{"name": '), 400)
     assert error["details"]
 
 
-def test_401(client):
-    assert_error(client.get("/api/v1/webhooks"), 401)
+def test_401(module_client):
+    assert_error(module_client.get("/api/v1/webhooks"), 401)
 
 
 @pytest.mark.parametrize("path", ["/api/v1/nope", "/api/v1/credentials/", "/api/v2/credentials", "/nope"])
-def test_an_unknown_route_is_404(api, path):
+def test_an_unknown_route_is_404(module_api, path):
+    api = module_api
     assert_error(api.client.get(path, headers=api.headers()), 404)
 
 
 @pytest.mark.parametrize("path", ["/credentials/cred_unknown", "/webhooks/wh_unknown", "/messages/msg_unknown"])
-def test_an_unknown_id_is_404(api, path):
+def test_an_unknown_id_is_404(module_api, path):
+    api = module_api
     assert_error(api.get(path), 404)
 
 
@@ -200,18 +223,22 @@ def test_an_unknown_id_is_404(api, path):
         ("POST", "/plugins", {"GET"}),
     ],
 )
-def test_a_wrong_method_is_405_with_allow(api, ids, method, path, allowed):
+def test_a_wrong_method_is_405_with_allow(shared, method, path, allowed):
+    api, ids = shared
     response = api.request(method, path.format(**ids), {"name": "x"})
     assert_error(response, 405)
     assert allowed <= {m.strip() for m in response.headers["Allow"].split(",")}
 
 
-def test_a_conflict_is_409(api, ids):
+def test_a_conflict_is_409(shared):
+    api, ids = shared
     assert_error(api.delete(f"/credentials/{ids['credential_id']}"), 409)
 
 
 @pytest.mark.parametrize(("method", "path"), BODY_ROUTES)
-def test_a_body_over_the_limit_is_413(api, ids, settings, method, path):
+def test_a_body_over_the_limit_is_413(shared, module_settings, method, path):
+    api, ids = shared
+    settings = module_settings
     body = json.dumps({"name": "x" * settings.max_body_bytes})
     assert_error(send(api, method, url(path, ids), body), 413)
 
@@ -225,13 +252,15 @@ def test_a_body_over_the_limit_is_413(api, ids, settings, method, path):
         ('{"name": "x"}', "application/xml"),
     ],
 )
-def test_a_body_that_is_not_json_is_415(api, ids, method, path, data, content_type):
+def test_a_body_that_is_not_json_is_415(shared, method, path, data, content_type):
+    api, ids = shared
     before = api.get(path.format(**ids)).json
     assert_error(send(api, method, url(path, ids), data, content_type), 415)
     assert api.get(path.format(**ids)).json == before  # not read as an empty body
 
 
-def test_invalid_fields_are_422_with_field_messages(api):
+def test_invalid_fields_are_422_with_field_messages(module_api):
+    api = module_api
     error = assert_error(api.post("/webhooks", {"name": "", "type": "sideways"}), 422)
     assert set(error["details"]) >= {"name", "type", "vendor", "credentials_id"}
     assert all(isinstance(messages, list) and messages for messages in error["details"].values())
@@ -279,7 +308,8 @@ ACCEPTS["/deliveries/{delivery_id}/replay"] = {label for label, _ in FIELD_VALUE
 
 @pytest.mark.parametrize(("method", "path"), BODY_ROUTES)
 @pytest.mark.parametrize(("label", "raw", "status"), RAW_BODIES, ids=[row[0] for row in RAW_BODIES])
-def test_garbage_bodies(api, ids, method, path, label, raw, status):
+def test_garbage_bodies(shared, method, path, label, raw, status):
+    api, ids = shared
     before = api.get(path.format(**ids)).json
     assert_error(send(api, method, url(path, ids), raw), status)
     assert api.get(path.format(**ids)).json == before  # nothing changed
@@ -287,7 +317,9 @@ def test_garbage_bodies(api, ids, method, path, label, raw, status):
 
 @pytest.mark.parametrize(("method", "path"), BODY_ROUTES)
 @pytest.mark.parametrize(("label", "value"), FIELD_VALUES, ids=[row[0] for row in FIELD_VALUES])
-def test_garbage_field_values(api, ids, method, path, label, value):
+def test_garbage_field_values(request, shared, method, path, label, value):
+    # an accepted body changes things: that case gets an organisation of its own
+    api, ids = request.getfixturevalue("fresh") if label in ACCEPTS.get(path, ()) else shared
     before = api.get(path.format(**ids)).json
     body = dict.fromkeys(FIELDS[path], value)
     answer = api.request(method, path.format(**ids), body)
@@ -339,7 +371,8 @@ def valid_body(method: str, path: str, ids: dict[str, str]) -> dict[str, Any]:
 
 
 @pytest.mark.parametrize(("method", "path"), BODY_ROUTES)
-def test_unknown_fields_are_422(api, ids, method, path):
+def test_unknown_fields_are_422(fresh, method, path):
+    api, ids = fresh
     body = {**valid_body(method, path, ids), "💥": 1, "bogus": "x"}
     error = assert_error(api.request(method, path.format(**ids), body), 422)
     assert {"bogus", "💥"} <= set(error["details"])
@@ -354,7 +387,8 @@ def test_unknown_fields_are_422(api, ids, method, path):
     "bad_id",
     ["does-not-exist", "%00", "a%00b", "x" * 3000, "名前", "%ED%A0%80", "' OR '1'='1", "1", "-1", "%20"],
 )
-def test_garbage_ids_are_404(api, ids, method, path, bad_id):
+def test_garbage_ids_are_404(shared, method, path, bad_id):
+    api, ids = shared
     bad = {key: bad_id for key in ids}
     # a body where one is required: without it the answer is 400, whatever the id
     body = {"name": "x"} if method == "PATCH" else {} if method == "PUT" else None
@@ -381,13 +415,15 @@ QUERY_GARBAGE = [
 
 @pytest.mark.parametrize(("method", "path"), QUERY_ROUTES)
 @pytest.mark.parametrize("query", QUERY_GARBAGE)
-def test_garbage_query_parameters_are_422(api, ids, method, path, query):
+def test_garbage_query_parameters_are_422(shared, method, path, query):
+    api = shared[0]  # an organisation with rows to list
     assert_error(api.request(method, f"{path}?{query}"), 422)
 
 
 @pytest.mark.parametrize(("method", "path"), QUERY_ROUTES)
 @pytest.mark.parametrize("query", ["phone=%FF%FE", "phone=💥", "webhook_id=" + "x" * 5000, "limit=1&limit=abc"])
-def test_odd_but_harmless_query_parameters_answer_normally(api, ids, method, path, query):
+def test_odd_but_harmless_query_parameters_answer_normally(shared, method, path, query):
+    api = shared[0]  # an organisation with rows to list
     assert api.request(method, f"{path}?{query}").status_code == 200
 
 
@@ -397,8 +433,9 @@ SWEEP = [("raw", label, raw) for label, raw, _ in RAW_BODIES] + [
 
 
 @pytest.mark.parametrize(("method", "path"), ROUTES)
-def test_no_garbage_gets_a_500_on_any_route(api, ids, method, path):
+def test_no_garbage_gets_a_500_on_any_route(fresh, method, path):
     """Every route with every garbage body, query and id: a 4xx error or a normal answer."""
+    api, ids = fresh
     attempts = []
     for kind, _label, garbage in SWEEP:
         if kind == "raw":
@@ -419,7 +456,8 @@ def test_no_garbage_gets_a_500_on_any_route(api, ids, method, path):
             assert_error(response, response.status_code)
 
 
-def test_the_route_table_is_complete(app):
+def test_the_route_table_is_complete(module_app):
+    app = module_app
     documented = set()
     for rule in app.url_map.iter_rules():
         if rule.rule.startswith("/api/v1/") and rule.endpoint != "api-docs.openapi_json":
@@ -431,8 +469,8 @@ def test_the_route_table_is_complete(app):
 # --- the OpenAPI document ----------------------------------------------------------
 
 
-def test_the_openapi_document_lists_the_api(client):
-    response = client.get("/api/v1/openapi.json")
+def test_the_openapi_document_lists_the_api(module_client):
+    response = module_client.get("/api/v1/openapi.json")
     assert response.status_code == 200
     document = json.loads(response.data)
     assert document["openapi"].startswith("3.")
@@ -464,8 +502,8 @@ def ref(document: dict, node: dict) -> dict:
     return node
 
 
-def test_the_openapi_document_describes_the_error_shape(client):
-    document = client.get("/api/v1/openapi.json").json
+def test_the_openapi_document_describes_the_error_shape(module_client):
+    document = module_client.get("/api/v1/openapi.json").json
     operation = document["paths"]["/api/v1/webhooks/{webhook_id}"]["patch"]
     response = ref(document, operation["responses"]["default"])
     schema = ref(document, response["content"]["application/json"]["schema"])

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 from support.api import make_webhook, post_signed
+from support.one_app import shared_api, shared_app, shared_client, shared_other_org_api, shared_settings  # noqa: F401
 
 SUBSCRIBER = "+14155550123"
 OTHER_SUBSCRIBER = "+442079460000"

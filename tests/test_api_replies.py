@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from support.one_app import shared_api, shared_app, shared_client, shared_other_org_api, shared_settings  # noqa: F401
 
 from smshooks.replies import segments
 

@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator
 
 import pytest
-from flask import Flask
 from support import loopback
-from support.api import Api, make_webhook, post_signed
+from support.api import Api, make_webhook, new_org, post_signed
+from support.one_app import shared_api, shared_app, shared_client, shared_other_org_api, shared_settings  # noqa: F401
 
 from smshooks.apikeys import create_api_key
 from smshooks.app import create_app
 from smshooks.hookspecs import hookimpl
-from smshooks.settings import Settings
 
 PUBLIC_URL = "https://sms.example.test"
 INBOUND = {"messages": [{"id": "m1", "from": "+14155550123", "to": "+14155550100", "text": "hi"}]}
@@ -30,12 +28,8 @@ class OtherVendorPlugin:
         return [OtherVendor()]
 
 
-@pytest.fixture
-def app(settings: Settings) -> Iterator[Flask]:
-    # a second vendor, to give webhooks credentials of the wrong vendor
-    app = create_app(settings, plugins=[loopback, OtherVendorPlugin()])
-    yield app
-    app.extensions["smshooks"].db.engine.dispose()
+# a second vendor, to give webhooks credentials of the wrong vendor (module_app reads this)
+APP_PLUGINS = [loopback, OtherVendorPlugin()]
 
 
 def credential(api, name: str = "cred", vendor: str = "loopback") -> str:
@@ -87,7 +81,7 @@ def test_without_a_public_url_the_url_uses_the_host_the_admin_called(settings):
     app = create_app(dataclasses.replace(settings, public_url=None), plugins=[loopback])
     try:
         client = app.test_client()
-        api = Api(client, create_api_key(app.extensions["smshooks"].db, "acme"))
+        api = Api(client, create_api_key(app.extensions["smshooks"].db, new_org()))
         cred = api.post("/credentials", {"name": "c", "vendor": "loopback", "account": "A1"}).json["id"]
         response = client.post(
             "/api/v1/webhooks",

@@ -10,8 +10,9 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from support import loopback
-from support.api import Api, make_webhook
+from support.api import Api, make_webhook, new_org
 from support.feedback import deliveries, make_feedback_webhook, report, work
+from support.one_app import shared_api, shared_app, shared_client, shared_other_org_api, shared_settings  # noqa: F401
 from support.receiver import Receiver
 
 from smshooks.app import create_app
@@ -156,7 +157,7 @@ def test_a_target_made_private_after_configuration_is_refused_at_delivery(settin
     with Receiver() as receiver:
         app = create_app(settings, plugins=[loopback])
         client = app.test_client()
-        api = Api(client, api_key_for(app))
+        api = Api(client, api_key_for(app, new_org()))  # the module's database: an org of its own
         make_feedback_webhook(api, receiver.url)
         report(client, make_webhook(api), "v-1", "ok")
         strict = create_app(replace(settings, allow_private_targets=False), plugins=[loopback])
@@ -298,7 +299,7 @@ def test_a_delivery_shows_its_payload_and_attempts(app, api, three):
 def test_replaying_a_window_by_state(settings, api_key_for):
     app = create_app(replace(settings, feedback_retry_delays=(0.01,)), plugins=[loopback])
     client = app.test_client()
-    api = Api(client, api_key_for(app))
+    api = Api(client, api_key_for(app, new_org()))  # the module's database: an org of its own
     with Receiver() as receiver:
         receiver.script([500, 500])
         make_feedback_webhook(api, receiver.url)

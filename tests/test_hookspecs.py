@@ -119,6 +119,7 @@ def test_every_hook_is_exercised(recorded_app, recorder, api_key_for):
 
 
 def test_a_failing_observer_never_fails_the_vendor(settings, api_key_for):
+    # ``settings``: the loopback vendor's api_url is private, which the target guard refuses otherwise
     app = create_app(settings, plugins=[loopback, Failing()])
     client = app.test_client()
     api = Api(client, api_key_for(app))

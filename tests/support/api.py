@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import json
+import secrets
 from typing import Any
 
 from flask.testing import FlaskClient
 
 from support import loopback
+
+
+def new_org() -> str:
+    """An organisation id no other test uses."""
+    return "org-" + secrets.token_hex(6)
 
 
 class Api:

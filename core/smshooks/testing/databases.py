@@ -3,7 +3,7 @@
 PostgreSQL runs where ``SMSHOOKS_TEST_POSTGRES_URL`` is set (a server URL such
 as ``postgresql+psycopg://postgres@127.0.0.1:5432/test``): the kit creates one
 throw-away database per test session, migrates it once, and empties its
-tables before each test.
+tables before each test (or, for the module-scoped fixtures, before each module).
 """
 
 from __future__ import annotations
@@ -68,8 +68,29 @@ def postgres_database() -> Iterator[str]:
 
 
 def empty_tables(url: str) -> None:
+    """Delete every row and restart the id sequences, as on a freshly migrated database.
+
+    DELETE, children first, rather than TRUNCATE: on tables of a few rows
+    TRUNCATE costs ~0.3 s (it replaces each table's files), DELETE ~15 ms, and
+    this runs before every test. A table whose trigger refuses DELETE (the
+    append-only consent ledger) is truncated, and only when it has rows.
+    """
     engine = create_engine(url)
-    names = ", ".join(f'"{table.name}"' for table in Base.metadata.sorted_tables)
     with engine.begin() as conn:
-        conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        guarded = set(
+            conn.execute(
+                text("SELECT DISTINCT tgrelid::regclass::text FROM pg_trigger WHERE NOT tgisinternal")
+            ).scalars()
+        )
+        refusing = []
+        for table in reversed(Base.metadata.sorted_tables):
+            if table.name not in guarded:
+                conn.execute(table.delete())
+            elif conn.execute(table.select().limit(1)).first() is not None:
+                refusing.append(f'"{table.name}"')
+        if refusing:
+            conn.execute(text(f"TRUNCATE {', '.join(refusing)} CASCADE"))
+        sequences = conn.execute(text("SELECT sequence_schema, sequence_name FROM information_schema.sequences")).all()
+        for schema, name in sequences:
+            conn.execute(text(f'ALTER SEQUENCE "{schema}"."{name}" RESTART'))
     engine.dispose()

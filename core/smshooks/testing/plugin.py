@@ -5,7 +5,12 @@ Fixtures for plugin authors and the core suite alike:
 - ``fake_vendor_api``: a running fake of a vendor's HTTP API on loopback;
 - ``smshooks_database_url``: a fresh, migrated database, once per backend
   (SQLite always, PostgreSQL where ``SMSHOOKS_TEST_POSTGRES_URL`` is set);
-- ``smshooks_settings``: server settings on that database in a temporary data dir.
+- ``smshooks_settings``: server settings on that database in a temporary data dir;
+- ``smshooks_module_database_url`` and ``smshooks_module_settings``: the same, but
+  shared by every test of a module (once per backend). Building an app costs far
+  more than a request, so a table of many cases is fast on one app per module;
+  each case then sees the others' rows, so it must create what it needs under
+  names or an organisation of its own and assert only on those.
 """
 
 from __future__ import annotations
@@ -43,6 +48,14 @@ def _smshooks_postgres_url() -> Iterator[str]:
         yield url
 
 
+@pytest.fixture(scope="session")
+def _smshooks_postgres_module_url() -> Iterator[str]:
+    # a database of its own, so the per-test emptying of the first never wipes
+    # the rows a module is sharing
+    with databases.postgres_database() as url:
+        yield url
+
+
 @pytest.fixture(params=databases.backends())
 def smshooks_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """A migrated, empty database for this test, on each configured backend."""
@@ -59,6 +72,32 @@ def smshooks_settings(smshooks_database_url: str, tmp_path: Path) -> Settings:
     return Settings(
         data_dir=tmp_path,
         database_url=smshooks_database_url,
+        secret_key="test-secret-key",
+        public_url="https://sms.example.test",
+    ).resolved()
+
+
+@pytest.fixture(scope="module", params=databases.backends())
+def smshooks_module_database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A migrated database, empty when the module starts, shared by its tests, on each backend.
+
+    Modules run one after another in a process, so one PostgreSQL database
+    serves every module in turn; do not mix it with ``smshooks_database_url``
+    in one test (each would be parametrized over the backends).
+    """
+    if request.param == "postgresql":
+        url = request.getfixturevalue("_smshooks_postgres_module_url")
+        databases.empty_tables(url)
+        return url
+    return request.getfixturevalue("_smshooks_sqlite_template").fresh(tmp_path_factory.mktemp("smshooks-module"))
+
+
+@pytest.fixture(scope="module")
+def smshooks_module_settings(smshooks_module_database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """Settings of a gateway on the module's shared database, with a fixed secret key."""
+    return Settings(
+        data_dir=tmp_path_factory.mktemp("smshooks-module-data"),
+        database_url=smshooks_module_database_url,
         secret_key="test-secret-key",
         public_url="https://sms.example.test",
     ).resolved()

@@ -22,10 +22,6 @@ from smshooks.apikeys import create_api_key
 from smshooks.app import create_app
 from smshooks.settings import Settings
 
-pytest.importorskip("smshooks_twilio")
-pytest.importorskip("smshooks_infobip")
-pytest.importorskip("smshooks_sinch")
-
 TWILIO_TOKEN = "12345"
 PUBLIC_URL = "https://sms.example.com"
 

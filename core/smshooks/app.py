@@ -13,7 +13,7 @@ from flask_smorest import Api
 from smshooks.crypto import SecretBox
 from smshooks.plugins import PluginHost
 from smshooks.settings import Settings
-from smshooks.store.db import Database, has_schema, upgrade
+from smshooks.store.db import Database, has_schema, schema_revisions, upgrade
 from smshooks.web import errors
 
 log = logging.getLogger(__name__)
@@ -98,6 +98,19 @@ def create_app(
 
     @app.get("/healthz")
     def healthz() -> dict[str, str]:
+        """The process is up (liveness): no database call."""
         return {"status": "ok"}
+
+    @app.get("/readyz")
+    def readyz() -> tuple[dict[str, str | None], int]:
+        """Ready for traffic: the database answers and its schema is this code's head (else 503)."""
+        try:
+            current, head = schema_revisions(gw.db.engine)
+        except Exception as exc:  # any driver error: not ready, and the balancer should look elsewhere
+            log.warning("readyz: the database does not answer: %s", exc)
+            return {"status": "database_unavailable"}, 503
+        if current != head:
+            return {"status": "schema_not_at_head", "schema": current, "head": head}, 503
+        return {"status": "ready", "schema": current, "head": head}, 200
 
     return app

@@ -8,6 +8,7 @@ the migration installs database triggers that refuse to.
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -121,16 +122,8 @@ def scoped_state(
     numbers in the sandbox. ``number`` scope: the latest of the number's own record and the every-number
     record a STOPALL wrote. A pending double opt-in past its expiry states nothing; an older record then counts.
     """
-    query = select(ConsentRecord).where(
-        ConsentRecord.org == org,
-        ConsentRecord.sandbox == sandbox,
-        ConsentRecord.subscriber == subscriber,
-        ConsentRecord.state.is_not(None),
-    )
-    if scope == "number":
-        query = query.where(ConsentRecord.sender_number.in_([sender_number, ALL_NUMBERS]))
-    records = session.execute(query.order_by(ConsentRecord.updated_at.desc(), ConsentRecord.id.desc())).scalars()
-    for record in records:
+    numbers = [sender_number, ALL_NUMBERS] if scope == "number" else None
+    for record in _stated_records(session, org, sandbox, subscriber, numbers):
         state = effective_state(record, now)
         if state is not None:
             return state
@@ -141,23 +134,28 @@ def opted_out_everywhere(
     session: Session, org: str, sandbox: str, subscriber: str, now: datetime | None = None
 ) -> bool:
     """True when a STOPALL's every-number opt-out stands: no record stated since says otherwise."""
-    records = session.execute(
-        select(ConsentRecord)
-        .where(
-            ConsentRecord.org == org,
-            ConsentRecord.sandbox == sandbox,
-            ConsentRecord.subscriber == subscriber,
-            ConsentRecord.state.is_not(None),
-        )
-        .order_by(ConsentRecord.updated_at.desc(), ConsentRecord.id.desc())
-    ).scalars()
-    for record in records:
+    for record in _stated_records(session, org, sandbox, subscriber):
         state = effective_state(record, now)
         if record.sender_number == ALL_NUMBERS:
             return state is ConsentState.OPTED_OUT
         if state is not None and state is not ConsentState.OPTED_OUT:
             return False
     return False
+
+
+def _stated_records(
+    session: Session, org: str, sandbox: str, subscriber: str, sender_numbers: list[str] | None = None
+) -> Iterable[ConsentRecord]:
+    """The subscriber's records that state a consent, latest first (of ``sender_numbers`` only, when given)."""
+    query = select(ConsentRecord).where(
+        ConsentRecord.org == org,
+        ConsentRecord.sandbox == sandbox,
+        ConsentRecord.subscriber == subscriber,
+        ConsentRecord.state.is_not(None),
+    )
+    if sender_numbers is not None:
+        query = query.where(ConsentRecord.sender_number.in_(sender_numbers))
+    return session.execute(query.order_by(ConsentRecord.updated_at.desc(), ConsentRecord.id.desc())).scalars()
 
 
 def is_opted_out(

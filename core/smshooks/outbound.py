@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from smshooks import jobs
 from smshooks.consent import is_opted_out
 from smshooks.credentials import open_credentials
 from smshooks.events import OutboundMessage, Status
@@ -23,6 +24,29 @@ log = logging.getLogger(__name__)
 
 #: the outbox job that sends one stored message (replies and transactional sends)
 SEND_SMS = "send_sms"
+
+
+def enqueue_send(
+    session: Session,
+    message_id: str,
+    *,
+    org: str,
+    sandbox: str,
+    exempt: bool = False,
+    callback_base_url: str | None = None,
+) -> None:
+    """Write the ``send_sms`` job of a stored message in the caller's transaction (the outbox).
+
+    ``exempt``: the message may go to an opted-out number (an opt-out confirmation, help);
+    ``callback_base_url``: the base URL of the request that created it, for the status callback
+    when SMSHOOKS_PUBLIC_URL is unset. The worker hands both to :func:`send_stored_message`.
+    """
+    payload: dict[str, object] = {"message_id": message_id}
+    if exempt:
+        payload["exempt"] = True
+    if callback_base_url:
+        payload["callback_base_url"] = callback_base_url
+    jobs.enqueue(session, SEND_SMS, payload, org=org, sandbox=sandbox)
 
 
 class PermanentFailure(Exception):

@@ -24,7 +24,6 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from smshooks import jobs
 from smshooks.consent import (
     ALL_NUMBERS,
     STOP_ALL_KEYWORDS,
@@ -39,7 +38,7 @@ from smshooks.events import InboundMessage, Status
 from smshooks.ingest import new_message_id
 from smshooks.keywords import Category, Classification, KeywordConfig, Match, canon, classify
 from smshooks.keywords.hooks import apply_classify_hooks
-from smshooks.outbound import SEND_SMS
+from smshooks.outbound import enqueue_send
 from smshooks.replies import BUILTIN_REPLIES, render
 from smshooks.sandboxes import Policy, sandbox_settings
 from smshooks.store.tables import (
@@ -294,8 +293,12 @@ def handle_inbound(
     )
 
 
+def _is_stop_all(classification: Classification) -> bool:
+    return canon(classification.keyword or "") in STOP_ALL_KEYWORDS
+
+
 def _stops_all(classification: Classification, decision: Decision) -> bool:
-    return decision.new_state is ConsentState.OPTED_OUT and canon(classification.keyword or "") in STOP_ALL_KEYWORDS
+    return decision.new_state is ConsentState.OPTED_OUT and _is_stop_all(classification)
 
 
 def _state(
@@ -303,7 +306,7 @@ def _state(
 ) -> ConsentState | None:
     """The consent the message is decided on: for our number under the sandbox's scope; for a STOPALL
     under number scope, the every-number record's (so it is not 'already opted out' of one number only)."""
-    if policy.consent_scope == "number" and canon(classification.keyword or "") in STOP_ALL_KEYWORDS:
+    if policy.consent_scope == "number" and _is_stop_all(classification):
         everywhere = opted_out_everywhere(session, message.org, message.sandbox, message.sender, now)
         return ConsentState.OPTED_OUT if everywhere else None
     return scoped_state(
@@ -381,10 +384,9 @@ def enqueue_reply(
     )
     session.add(row)
     session.flush()
-    payload: dict[str, Any] = {"message_id": row.id, "exempt": exempt}
-    if callback_base_url:
-        payload["callback_base_url"] = callback_base_url
-    jobs.enqueue(session, SEND_SMS, payload, org=message.org, sandbox=message.sandbox)
+    enqueue_send(
+        session, row.id, org=message.org, sandbox=message.sandbox, exempt=exempt, callback_base_url=callback_base_url
+    )
     return row.id
 
 

@@ -15,13 +15,12 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from smshooks import jobs
 from smshooks.consent import ConsentState, scoped_state
 from smshooks.events import Status
 from smshooks.feedback import emit_message_status
 from smshooks.ingest import new_message_id
 from smshooks.keywords import KeywordConfig
-from smshooks.outbound import SEND_SMS, status_callback_url
+from smshooks.outbound import enqueue_send, status_callback_url
 from smshooks.pipeline import keyword_config, reply_keywords
 from smshooks.replies import ReplyTemplateError, render, segments
 from smshooks.sandboxes import Policy, sandbox_settings
@@ -131,10 +130,7 @@ def send_request(
             emit_message_status(session, row, Status.ERROR)
             accepted.append(Accepted(recipient.phone, row.id, "excluded", excluded))
         else:
-            payload = {"message_id": row.id}
-            if callback_base_url:
-                payload["callback_base_url"] = callback_base_url
-            jobs.enqueue(session, SEND_SMS, payload, org=org, sandbox=sandbox)
+            enqueue_send(session, row.id, org=org, sandbox=sandbox, callback_base_url=callback_base_url)
             accepted.append(Accepted(recipient.phone, row.id, "queued", status_callback_url=callback_url))
     return request_id, accepted
 

@@ -29,6 +29,7 @@ Handler = Callable[["Worker", jobs.ClaimedJob], None]
 
 
 def _send_sms(worker: Worker, job: jobs.ClaimedJob) -> None:
+    # the payload enqueue_send writes
     send_stored_message(
         worker.gateway,
         worker.http,

@@ -27,15 +27,11 @@ from smshooks.store.tables import InboundMessageRow, OutboundMessageRow, Webhook
 from smshooks.vendor import PayloadError, ReplayGuard, SignatureError, TooManyEvents, WebhookRequest
 from smshooks.web.errors import ApiError
 from smshooks.web.errors import storable as storable_text
+from smshooks.web.urls import public_base_url
 
 log = logging.getLogger(__name__)
 
 blueprint = Blueprint("hooks", __name__)
-
-
-def public_base_url() -> str:
-    """Our base URL as the caller reached it: SMSHOOKS_PUBLIC_URL, else the request's own."""
-    return gateway().settings.public_url or request.host_url.rstrip("/")
 
 
 def public_request_url() -> str:
@@ -133,7 +129,7 @@ def receive(webhook_id: str) -> Response:
                 except Replayed:
                     raise ApiError(403, "signature verification failed: nonce already used") from None
             stored = store_events(session, chunk)
-            inline_replies += _apply(session, webhook, vendor.name, inline, stored, prepared)
+            inline_replies += _apply(gw, session, webhook, vendor.name, inline, stored, prepared)
         outcomes += stored
 
     for outcome in outcomes:
@@ -154,6 +150,7 @@ def _prepare_replies(gw: Gateway, webhook: Webhook, events: Sequence[Event]) -> 
 
 
 def _apply(
+    gw: Gateway,
     session: Session,
     webhook: Webhook,
     vendor_name: str,
@@ -163,6 +160,7 @@ def _apply(
 ) -> list[str]:
     """The consequences of stored events, in their transaction; the replies to send inline."""
     inline_replies = []
+    callback_base_url = public_base_url()
     for outcome in outcomes:
         if outcome.event.kind != "inbound":
             feedback.emit_for_report(session, outcome)
@@ -185,8 +183,8 @@ def _apply(
                 vendor_name=vendor_name,
                 inline_replies=inline,
                 prepared=prepared.get(id(outcome.event)),
-                callback_base_url=public_base_url(),
-                classify_hook=gateway().plugins.hook.smshooks_classify,
+                callback_base_url=callback_base_url,
+                classify_hook=gw.plugins.hook.smshooks_classify,
             )
             classification = result.classification
             if result.inline and result.reply_text:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import g, request
+from flask import g
 from marshmallow import Schema, ValidationError, fields, pre_load, validate, validates, validates_schema
 from sqlalchemy import select
 
@@ -15,6 +15,7 @@ from smshooks.store.tables import Channel, ReplyTemplate
 from smshooks.web.api.base import ApiBlueprint
 from smshooks.web.api.phones import E164_PATTERN, subscriber_number
 from smshooks.web.errors import ApiError
+from smshooks.web.urls import public_base_url
 
 blp = ApiBlueprint(
     "messages",
@@ -139,7 +140,7 @@ def send(data: dict[str, Any]) -> dict[str, Any]:
                 reply_template=template,
                 create_profiles=data["create_profiles"],
                 message_type=data["message_type"],
-                callback_base_url=gateway().settings.public_url or request.host_url.rstrip("/"),
+                callback_base_url=public_base_url(),
             )
         except ReplyTemplateError as exc:
             field = "reply_id" if "reply_id" in data else "text"

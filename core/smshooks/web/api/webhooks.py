@@ -7,7 +7,7 @@ import secrets
 from typing import Any
 
 import phonenumbers
-from flask import g, request
+from flask import g
 from flask.views import MethodView
 from marshmallow import Schema, ValidationError, fields, validate, validates
 from sqlalchemy import select
@@ -18,6 +18,7 @@ from smshooks.vendor import to_e164
 from smshooks.web.api.base import ApiBlueprint
 from smshooks.web.api.scope import get_scoped, name_taken, scoped
 from smshooks.web.errors import ApiError
+from smshooks.web.urls import public_base_url
 
 blp = ApiBlueprint(
     "webhooks",
@@ -103,8 +104,7 @@ class WebhookList(Schema):
 
 
 def webhook_url(webhook_id: str) -> str:
-    base = gateway().settings.public_url or request.host_url.rstrip("/")
-    return f"{base}/hooks/{webhook_id}"
+    return f"{public_base_url()}/hooks/{webhook_id}"
 
 
 def new_webhook_id() -> str:

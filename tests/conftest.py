@@ -10,8 +10,8 @@ from support import loopback
 from support.api import Api, new_org
 
 from smshooks.apikeys import create_api_key
-from smshooks.app import create_app
 from smshooks.settings import Settings
+from smshooks.web.app import create_app
 
 
 @pytest.fixture

@@ -10,8 +10,8 @@ from support.api import Api, make_webhook, new_org, post_signed
 from support.one_app import shared_api, shared_app, shared_client, shared_other_org_api, shared_settings  # noqa: F401
 
 from smshooks.apikeys import create_api_key
-from smshooks.app import create_app
 from smshooks.hookspecs import hookimpl
+from smshooks.web.app import create_app
 
 PUBLIC_URL = "https://sms.example.test"
 INBOUND = {"messages": [{"id": "m1", "from": "+14155550123", "to": "+14155550100", "text": "hi"}]}

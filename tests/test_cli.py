@@ -9,9 +9,9 @@ import pytest
 from click.testing import CliRunner
 
 from smshooks.apikeys import create_api_key
-from smshooks.app import create_app
 from smshooks.cli import main
 from smshooks.settings import Settings
+from smshooks.web.app import create_app
 
 
 @pytest.fixture

@@ -9,8 +9,8 @@ import pytest
 from support import loopback
 from support.api import Api
 
-from smshooks.app import create_app
 from smshooks.testing import FakeVendorAPI, Reply
+from smshooks.web.app import create_app
 from smshooks.worker import Worker
 
 SUBSCRIBER = "+14155550123"

@@ -15,8 +15,8 @@ from support.feedback import deliveries, make_feedback_webhook, report, work
 from support.one_app import shared_api, shared_app, shared_client, shared_other_org_api, shared_settings  # noqa: F401
 from support.receiver import Receiver
 
-from smshooks.app import create_app
 from smshooks.targets import REFUSED, TargetRefused, http_session
+from smshooks.web.app import create_app
 
 URL = "http://127.0.0.1:9/feedback"
 

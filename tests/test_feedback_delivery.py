@@ -22,8 +22,8 @@ from support.api import Api, make_webhook
 from support.feedback import deliveries, make_feedback_webhook, report, work
 from support.receiver import Answer, Receiver
 
-from smshooks.app import create_app
 from smshooks.hookspecs import hookimpl
+from smshooks.web.app import create_app
 
 HS_KEY = "k" * 40
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from alembic import command
 from support import loopback
 
-from smshooks.app import create_app
 from smshooks.settings import Settings
 from smshooks.store.db import alembic_config
+from smshooks.web.app import create_app
 
 
 def test_a_migrated_gateway_is_live_and_ready(client):

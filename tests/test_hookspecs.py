@@ -12,9 +12,9 @@ from support.feedback import make_feedback_webhook, work
 from support.receiver import Receiver
 
 from smshooks import hookspecs
-from smshooks.app import create_app
 from smshooks.events import DeliveryReport, InboundMessage, Status
 from smshooks.hookspecs import hookimpl
+from smshooks.web.app import create_app
 
 SPECS = sorted(name for name, fn in inspect.getmembers(hookspecs, inspect.isfunction) if name.startswith("smshooks_"))
 

@@ -12,11 +12,11 @@ from support import loopback
 from support.api import Api
 
 from smshooks.apikeys import create_api_key
-from smshooks.app import create_app
 from smshooks.events import InboundMessage, stamp
 from smshooks.ingest import MAX_SEGMENTS, check_event_count, event_chunks, storable, store_events
 from smshooks.settings import Settings
 from smshooks.vendor import PayloadError, TooManyEvents
+from smshooks.web.app import create_app
 
 AT = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
 

@@ -34,8 +34,8 @@ from schemathesis.specs.openapi.checks import (
 from support import loopback
 
 from smshooks.apikeys import create_api_key
-from smshooks.app import create_app
 from smshooks.settings import Settings
+from smshooks.web.app import create_app
 
 CHECKS = [not_a_server_error, status_code_conformance, response_schema_conformance, content_type_conformance]
 SEED = 20261201

@@ -10,8 +10,8 @@ from sqlalchemy import text
 from support import loopback
 from support.api import Api
 
-from smshooks.app import create_app
 from smshooks.testing import FakeVendorAPI
+from smshooks.web.app import create_app
 from smshooks.worker import Worker
 
 SUBSCRIBER = "+14155550123"

@@ -7,8 +7,8 @@ import sys
 import pytest
 from support.distributions import install_plugin
 
-from smshooks.app import create_app
 from smshooks.plugins import PluginHost
+from smshooks.web.app import create_app
 
 GOOD = """
 from smshooks.hookspecs import hookimpl

@@ -48,7 +48,7 @@ HOST_PROBE = """
 import hashlib, hmac, json, sys
 from pathlib import Path
 from smshooks.apikeys import create_api_key
-from smshooks.app import create_app
+from smshooks.web.app import create_app
 from smshooks.settings import Settings
 
 data, package = Path(sys.argv[1]), Path(sys.argv[2])

@@ -21,8 +21,8 @@ from support.api import Api, make_webhook
 from support.feedback import deliveries, make_feedback_webhook, report, work
 from support.ssrf import ANSWER, PRIVATE_URLS, REFUSED, CountingListener, closed_port, urls
 
-from smshooks.app import create_app
 from smshooks.store.tables import Credential, FeedbackWebhook
+from smshooks.web.app import create_app
 from smshooks.worker import Worker
 
 

@@ -8,8 +8,8 @@ import pytest
 from support import loopback
 from support.api import Api, make_webhook, post_signed
 
-from smshooks.app import create_app
 from smshooks.settings import Settings
+from smshooks.web.app import create_app
 
 INBOUND = {"id": "in-1", "from": "+14155550123", "to": "+14155550100", "text": "STOP"}
 

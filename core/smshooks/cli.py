@@ -34,7 +34,7 @@ def serve(host: str, port: int, threads: int, worker: bool) -> None:
     """Run the gateway (creates the database schema when missing)."""
     from waitress import serve as waitress_serve
 
-    from smshooks.app import create_app
+    from smshooks.web.app import create_app
     from smshooks.worker import Worker
 
     app = create_app(Settings.from_env())
@@ -50,7 +50,7 @@ def worker_command(poll_interval: float) -> None:
     """Run an outbox worker: sends replies and messages, delivers feedback, with retries."""
     import signal
 
-    from smshooks.app import Gateway
+    from smshooks.gateway import Gateway
     from smshooks.worker import Worker
 
     settings = Settings.from_env()

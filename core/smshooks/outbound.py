@@ -18,7 +18,7 @@ from smshooks.targets import REFUSED, refusal_count
 from smshooks.vendor import TARGET_REFUSED, HttpSession, SendError
 
 if TYPE_CHECKING:
-    from smshooks.app import Gateway
+    from smshooks.gateway import Gateway
 
 log = logging.getLogger(__name__)
 

@@ -21,7 +21,7 @@ from smshooks.targets import http_session
 from smshooks.vendor import HttpSession
 
 if TYPE_CHECKING:
-    from smshooks.app import Gateway
+    from smshooks.gateway import Gateway
 
 log = logging.getLogger(__name__)
 

@@ -18,8 +18,8 @@ import pytest
 from support.api import Api
 from support.ssrf import ANSWER, REFUSED, CountingListener, closed_port, urls
 
-from smshooks.app import create_app
 from smshooks.store.tables import Credential
+from smshooks.web.app import create_app
 from smshooks.worker import Worker
 
 PUBLIC = "https://93.184.216.34"

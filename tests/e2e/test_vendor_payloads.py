@@ -19,8 +19,8 @@ from support.api import Api
 from twilio.request_validator import RequestValidator
 
 from smshooks.apikeys import create_api_key
-from smshooks.app import create_app
 from smshooks.settings import Settings
+from smshooks.web.app import create_app
 
 TWILIO_TOKEN = "12345"
 PUBLIC_URL = "https://sms.example.com"

@@ -36,7 +36,7 @@ from smshooks.store.tables import DeliveryAttempt, FeedbackDelivery, FeedbackWeb
 from smshooks.targets import REFUSED, UnsafeTarget, check_url, http_session
 
 if TYPE_CHECKING:
-    from smshooks.app import Gateway
+    from smshooks.gateway import Gateway
     from smshooks.worker import Worker
 
 log = logging.getLogger(__name__)

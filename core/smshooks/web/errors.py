@@ -14,6 +14,8 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from webargs.flaskparser import FlaskParser, abort, is_json_request
 from werkzeug.exceptions import HTTPException
 
+from smshooks import errors as domain
+
 log = logging.getLogger(__name__)
 
 CODES = {
@@ -30,6 +32,23 @@ CODES = {
     500: "internal_error",
     503: "unavailable",
 }
+
+
+#: the one table from a use case's refusal to its HTTP answer (the API and the console share it)
+DOMAIN_STATUS: dict[type[domain.DomainError], int] = {
+    domain.NotFound: 404,
+    domain.Conflict: 409,
+    domain.Invalid: 422,
+    domain.TooLarge: 413,
+}
+
+
+def domain_status(error: domain.DomainError) -> int:
+    """The HTTP status of a refusal: its kind's entry in :data:`DOMAIN_STATUS` (the nearest base's)."""
+    for kind in type(error).__mro__:
+        if kind in DOMAIN_STATUS:
+            return DOMAIN_STATUS[kind]
+    return 400
 
 
 class ErrorBody(marshmallow.Schema):
@@ -164,6 +183,10 @@ def register_error_handlers(app: Flask) -> None:
         response = error_response(error.status, error.message, code=error.code, details=error.details)
         response.headers.update(error.headers)
         return response
+
+    @app.errorhandler(domain.DomainError)
+    def _domain_error(error: domain.DomainError) -> Response:
+        return error_response(domain_status(error), error.message, code=error.code, details=error.details)
 
     @app.errorhandler(HTTPException)
     def _http_error(error: HTTPException) -> Response:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import request
 
-from smshooks.app import gateway
+from smshooks.web.context import gateway
 
 
 def public_base_url() -> str:

@@ -16,8 +16,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from smshooks.apikeys import create_api_key
-from smshooks.app import create_app
 from smshooks.settings import Settings
+from smshooks.web.app import create_app
 
 from .cases import (
     INFOBIP_API_KEY,

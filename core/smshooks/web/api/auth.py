@@ -7,9 +7,9 @@ import re
 from flask import Flask, g, request
 from sqlalchemy import select
 
-from smshooks.app import gateway
 from smshooks.crypto import hash_api_key
 from smshooks.store.tables import ApiKey
+from smshooks.web.context import gateway
 from smshooks.web.errors import ApiError
 
 API_PREFIX = "/api/v1/"

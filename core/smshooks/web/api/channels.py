@@ -11,12 +11,12 @@ from flask.views import MethodView
 from marshmallow import Schema, ValidationError, fields, validate, validates
 from sqlalchemy import select
 
-from smshooks.app import gateway
 from smshooks.store.tables import Channel, Credential, Webhook, utcnow
 from smshooks.vendor import to_e164
 from smshooks.web.api.base import ApiBlueprint
 from smshooks.web.api.phones import E164_PATTERN
 from smshooks.web.api.scope import get_scoped, name_taken, scoped
+from smshooks.web.context import gateway
 from smshooks.web.errors import ApiError
 
 blp = ApiBlueprint(

@@ -10,7 +10,6 @@ from flask import Response, g
 from marshmallow import Schema, ValidationError, fields, validate, validates
 from sqlalchemy import select
 
-from smshooks.app import gateway
 from smshooks.consent import ConsentState, Evidence, change, effective_state, record_for_update
 from smshooks.store.tables import ConsentLedgerEntry, ConsentRecord
 from smshooks.vendor import to_e164
@@ -18,6 +17,7 @@ from smshooks.web.api.base import ApiBlueprint
 from smshooks.web.api.pagination import PageArgs, page
 from smshooks.web.api.phones import E164_PATTERN, PHONE_PATH_PARAMETER, phone_from_path
 from smshooks.web.api.scope import scoped
+from smshooks.web.context import gateway
 
 blp = ApiBlueprint(
     "consent",

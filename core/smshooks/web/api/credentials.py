@@ -10,7 +10,6 @@ from flask.views import MethodView
 from marshmallow import INCLUDE, Schema, fields, post_dump, validate
 from sqlalchemy import select
 
-from smshooks.app import gateway
 from smshooks.credentials import MASK, CredentialFieldsInvalid, all_fields, masked_fields, store_fields, validate_fields
 from smshooks.events import OutboundMessage
 from smshooks.store.tables import Credential, Webhook, utcnow
@@ -18,6 +17,7 @@ from smshooks.targets import BadTargetURL, TargetRefused, check_url
 from smshooks.vendor import PayloadError, Vendor
 from smshooks.web.api.base import ApiBlueprint
 from smshooks.web.api.scope import get_scoped, name_taken, scoped
+from smshooks.web.context import gateway
 from smshooks.web.errors import ApiError
 
 blp = ApiBlueprint(

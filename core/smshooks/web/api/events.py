@@ -7,12 +7,12 @@ from typing import Any
 from marshmallow import Schema, fields, validate
 from sqlalchemy import or_, select
 
-from smshooks.app import gateway
 from smshooks.store.tables import DeliveryReportRow, InboundMessageRow, OutboundMessageRow
 from smshooks.vendor import to_e164
 from smshooks.web.api.base import ApiBlueprint
 from smshooks.web.api.pagination import PageArgs, page
 from smshooks.web.api.scope import get_scoped, scoped
+from smshooks.web.context import gateway
 
 blp = ApiBlueprint("events", __name__, url_prefix="/api/v1", description="Normalized events, newest first.")
 

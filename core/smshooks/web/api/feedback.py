@@ -20,7 +20,6 @@ from flask.views import MethodView
 from marshmallow import Schema, ValidationError, fields, validate, validates, validates_schema
 from sqlalchemy import select
 
-from smshooks.app import gateway
 from smshooks.credentials import MASK
 from smshooks.feedback.emit import STATES
 from smshooks.feedback.payload import FEEDBACK, INBOUND, sandbox_id
@@ -39,6 +38,7 @@ from smshooks.targets import MAX_URL_LENGTH, BadTargetURL, TargetRefused, check_
 from smshooks.web.api.base import ApiBlueprint
 from smshooks.web.api.pagination import PageArgs
 from smshooks.web.api.scope import get_scoped, scoped
+from smshooks.web.context import gateway
 from smshooks.web.errors import ApiError
 
 blp = ApiBlueprint(

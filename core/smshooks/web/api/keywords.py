@@ -7,7 +7,6 @@ from typing import Any
 from marshmallow import Schema, ValidationError, fields, pre_load, validate
 from sqlalchemy import select
 
-from smshooks.app import gateway
 from smshooks.keywords import KeywordConfig, KeywordSettingsSchema, canon
 from smshooks.keywords.effective import effective_view
 from smshooks.pipeline import classify_message, keyword_config
@@ -15,6 +14,7 @@ from smshooks.store.tables import ReplyTemplate, Webhook, utcnow
 from smshooks.web.api.base import ApiBlueprint
 from smshooks.web.api.replies import reply_ids_named
 from smshooks.web.api.scope import get_scoped, scoped
+from smshooks.web.context import gateway
 from smshooks.web.errors import ApiError
 
 blp = ApiBlueprint(

@@ -8,12 +8,12 @@ from flask import g
 from marshmallow import Schema, ValidationError, fields, pre_load, validate, validates, validates_schema
 from sqlalchemy import select
 
-from smshooks.app import gateway
 from smshooks.replies import ReplyTemplateError
 from smshooks.sending import MAX_RECIPIENTS, Recipient, send_request
 from smshooks.store.tables import Channel, ReplyTemplate
 from smshooks.web.api.base import ApiBlueprint
 from smshooks.web.api.phones import E164_PATTERN, subscriber_number
+from smshooks.web.context import gateway
 from smshooks.web.errors import ApiError
 from smshooks.web.urls import public_base_url
 

@@ -7,8 +7,8 @@ from typing import Any
 
 from marshmallow import Schema, fields
 
-from smshooks.app import gateway
 from smshooks.web.api.base import ApiBlueprint
+from smshooks.web.context import gateway
 
 blp = ApiBlueprint("plugins", __name__, url_prefix="/api/v1/plugins", description="Installed plugins.")
 

@@ -8,12 +8,12 @@ from flask import g
 from marshmallow import Schema, fields
 from sqlalchemy import select
 
-from smshooks.app import gateway
 from smshooks.store.tables import Profile, utcnow
 from smshooks.store.upsert import insert_once
 from smshooks.web.api.base import ApiBlueprint
 from smshooks.web.api.phones import PHONE_PATH_PARAMETER, phone_from_path
 from smshooks.web.api.scope import scoped
+from smshooks.web.context import gateway
 from smshooks.web.errors import ApiError
 
 blp = ApiBlueprint(

@@ -10,11 +10,11 @@ from flask.views import MethodView
 from marshmallow import Schema, fields, validate
 from sqlalchemy import select
 
-from smshooks.app import gateway
 from smshooks.replies import SAMPLE_CONTEXT, ReplyTemplateError, render, segments
 from smshooks.store.tables import ReplyTemplate, Webhook, utcnow
 from smshooks.web.api.base import ApiBlueprint
 from smshooks.web.api.scope import get_scoped, name_taken, scoped
+from smshooks.web.context import gateway
 from smshooks.web.errors import ApiError
 
 blp = ApiBlueprint(

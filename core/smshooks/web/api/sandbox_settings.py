@@ -8,11 +8,11 @@ from flask import g
 from marshmallow import Schema, fields, validate
 from sqlalchemy import select
 
-from smshooks.app import gateway
 from smshooks.sandboxes import CONSENT_SCOPES, Policy, sandbox_settings
 from smshooks.store.tables import SandboxSettings, utcnow
 from smshooks.store.upsert import insert_once
 from smshooks.web.api.base import ApiBlueprint
+from smshooks.web.context import gateway
 
 blp = ApiBlueprint(
     "sandbox_settings",

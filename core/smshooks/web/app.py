@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import Any
 
-from flask import Flask, current_app
+from flask import Flask
 from flask_smorest import Api
 
-from smshooks.crypto import SecretBox
-from smshooks.plugins import PluginHost
+from smshooks.gateway import Gateway
 from smshooks.settings import Settings
-from smshooks.store.db import Database, has_schema, schema_revisions, upgrade
+from smshooks.store.db import schema_revisions
 from smshooks.web import errors
 
 log = logging.getLogger(__name__)
@@ -23,29 +21,6 @@ class GatewayApi(Api):
     """flask-smorest's Api documenting our error shape instead of its own."""
 
     ERROR_SCHEMA = errors.ErrorResponse
-
-
-@dataclass
-class Gateway:
-    """Everything a request handler or a worker needs, built once per process."""
-
-    settings: Settings
-    db: Database
-    plugins: PluginHost
-    secrets: SecretBox
-
-    @classmethod
-    def build(cls, settings: Settings, *, plugins: Iterable[Any] = (), create_schema: bool = True) -> Gateway:
-        db = Database.from_url(settings.database_url)
-        if create_schema and not has_schema(db.engine):
-            upgrade(db.engine)
-        host = PluginHost(only=settings.plugins, extra=plugins)
-        return cls(settings=settings, db=db, plugins=host, secrets=SecretBox(settings.secret_key))
-
-
-def gateway() -> Gateway:
-    """The gateway of the app handling the current request."""
-    return current_app.extensions["smshooks"]
 
 
 def create_app(

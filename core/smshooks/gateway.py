@@ -1,0 +1,36 @@
+"""The gateway: everything a use case needs, built once per process (no Flask).
+
+The web app, the outbox worker and the CLI each hold one :class:`Gateway` and
+pass it to the use cases (``inbound.receive``, ``messages.send``, ...), which
+never reach for a framework-global to find their database or plugins.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from smshooks.crypto import SecretBox
+from smshooks.plugins import PluginHost
+from smshooks.settings import Settings
+from smshooks.store.db import Database, has_schema, upgrade
+
+
+@dataclass
+class Gateway:
+    """Settings, database, plugin host and the secret box of one process."""
+
+    settings: Settings
+    db: Database
+    plugins: PluginHost
+    secrets: SecretBox
+
+    @classmethod
+    def build(cls, settings: Settings, *, plugins: Iterable[Any] = (), create_schema: bool = True) -> Gateway:
+        """Open the database (migrating an empty one when ``create_schema``) and load the plugins."""
+        db = Database.from_url(settings.database_url)
+        if create_schema and not has_schema(db.engine):
+            upgrade(db.engine)
+        host = PluginHost(only=settings.plugins, extra=plugins)
+        return cls(settings=settings, db=db, plugins=host, secrets=SecretBox(settings.secret_key))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from support.one_app import shared_api, shared_app, shared_client, shared_other_org_api, shared_settings  # noqa: F401
 
-from smshooks.replies import segments
+from smshooks.replies.templates import segments
 
 
 def test_a_reply_reports_its_sample_rendering_encoding_and_segments(api):

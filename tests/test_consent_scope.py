@@ -9,9 +9,9 @@ import pytest
 from support import loopback
 from support.api import Api
 
+from smshooks.outbox.worker import Worker
 from smshooks.testing import FakeVendorAPI, Reply
 from smshooks.web.app import create_app
-from smshooks.worker import Worker
 
 SUBSCRIBER = "+14155550123"
 NUMBER_A = "+14155550100"

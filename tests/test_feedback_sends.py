@@ -14,9 +14,9 @@ from support.api import Api, post_signed
 from support.feedback import deliveries, make_feedback_webhook, work
 from support.receiver import Receiver
 
+from smshooks.outbox.worker import Worker
 from smshooks.testing import FakeVendorAPI, Reply
 from smshooks.web.app import create_app
-from smshooks.worker import Worker
 
 OUR_NUMBER = "+14155550100"
 ADA, BOB = "+14155550123", "+14155550124"

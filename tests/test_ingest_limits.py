@@ -13,7 +13,7 @@ from support.api import Api
 
 from smshooks.apikeys import create_api_key
 from smshooks.events import InboundMessage, stamp
-from smshooks.ingest import MAX_SEGMENTS, check_event_count, event_chunks, storable, store_events
+from smshooks.inbound.event_store import MAX_SEGMENTS, check_event_count, event_chunks, storable, store_events
 from smshooks.settings import Settings
 from smshooks.vendor import PayloadError, TooManyEvents
 from smshooks.web.app import create_app

@@ -10,9 +10,9 @@ from sqlalchemy import text
 from support import loopback
 from support.api import Api
 
+from smshooks.outbox.worker import Worker
 from smshooks.testing import FakeVendorAPI
 from smshooks.web.app import create_app
-from smshooks.worker import Worker
 
 SUBSCRIBER = "+14155550123"
 OUR_NUMBER = "+14155550100"

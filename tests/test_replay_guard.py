@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 
 from smshooks.store.db import Database
-from smshooks.store.replay import DatabaseReplayGuard, Replayed
+from smshooks.store.nonces import DatabaseReplayGuard, Replayed
 from smshooks.vendor import MemoryReplayGuard
 
 TTL = timedelta(minutes=5)

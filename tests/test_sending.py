@@ -10,9 +10,9 @@ import pytest
 from support import loopback
 from support.api import Api
 
+from smshooks.outbox.worker import Worker
 from smshooks.testing import FakeVendorAPI, Reply
 from smshooks.web.app import create_app
-from smshooks.worker import Worker
 
 OUR_NUMBER = "+14155550100"
 

@@ -21,9 +21,9 @@ from support.api import Api, make_webhook
 from support.feedback import deliveries, make_feedback_webhook, report, work
 from support.ssrf import ANSWER, PRIVATE_URLS, REFUSED, CountingListener, closed_port, urls
 
+from smshooks.outbox.worker import Worker
 from smshooks.store.tables import Credential, FeedbackWebhook
 from smshooks.web.app import create_app
-from smshooks.worker import Worker
 
 
 @pytest.fixture

@@ -34,8 +34,8 @@ def serve(host: str, port: int, threads: int, worker: bool) -> None:
     """Run the gateway (creates the database schema when missing)."""
     from waitress import serve as waitress_serve
 
+    from smshooks.outbox.worker import Worker
     from smshooks.web.app import create_app
-    from smshooks.worker import Worker
 
     app = create_app(Settings.from_env())
     if worker:
@@ -51,7 +51,7 @@ def worker_command(poll_interval: float) -> None:
     import signal
 
     from smshooks.gateway import Gateway
-    from smshooks.worker import Worker
+    from smshooks.outbox.worker import Worker
 
     settings = Settings.from_env()
     gateway = Gateway.build(settings)

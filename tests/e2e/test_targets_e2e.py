@@ -18,9 +18,9 @@ import pytest
 from support.api import Api
 from support.ssrf import ANSWER, REFUSED, CountingListener, closed_port, urls
 
+from smshooks.outbox.worker import Worker
 from smshooks.store.tables import Credential
 from smshooks.web.app import create_app
-from smshooks.worker import Worker
 
 PUBLIC = "https://93.184.216.34"
 TEMPLATE = '{"to": "{{toNumber}}", "from": "{{fromNumber}}", "text": "{{message}}"}'

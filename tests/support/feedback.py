@@ -9,7 +9,7 @@ from typing import Any
 from flask import Flask
 from flask.testing import FlaskClient
 
-from smshooks.worker import Worker
+from smshooks.outbox.worker import Worker
 from support.api import Api, post_signed
 
 SUBSCRIBER = "+14155550123"

@@ -27,17 +27,17 @@ import requests
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from smshooks import jobs
 from smshooks.feedback.emit import DEAD, DELIVERED, DISABLED, PENDING
 from smshooks.feedback.sealed import open_secrets
 from smshooks.feedback.signing import jwt_token, standard_webhooks_headers
-from smshooks.outbound import PermanentFailure, TryAgain
+from smshooks.messages.send_job import PermanentFailure, TryAgain
+from smshooks.outbox import jobs
 from smshooks.store.tables import DeliveryAttempt, FeedbackDelivery, FeedbackWebhook, Job, utcnow
 from smshooks.targets import REFUSED, UnsafeTarget, check_url, http_session
 
 if TYPE_CHECKING:
     from smshooks.gateway import Gateway
-    from smshooks.worker import Worker
+    from smshooks.outbox.worker import Worker
 
 log = logging.getLogger(__name__)
 

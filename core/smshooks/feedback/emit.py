@@ -17,7 +17,6 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from smshooks import jobs
 from smshooks.events import DeliveryReport, InboundMessage, Status
 from smshooks.feedback.payload import (
     FEEDBACK,
@@ -27,7 +26,8 @@ from smshooks.feedback.payload import (
     feedback_payload,
     inbound_payload,
 )
-from smshooks.ingest import Stored
+from smshooks.inbound.event_store import Stored
+from smshooks.outbox import jobs
 from smshooks.store.tables import (
     DeliveryReportRow,
     FeedbackDelivery,

@@ -13,8 +13,8 @@ from datetime import datetime
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session
 
-from smshooks import jobs
 from smshooks.feedback.emit import JOB_KIND, JOB_MAX_ATTEMPTS, PENDING
+from smshooks.outbox import jobs
 from smshooks.store.tables import FeedbackDelivery, FeedbackWebhook, Job, utcnow
 
 MAX_BULK_REPLAY = 10_000

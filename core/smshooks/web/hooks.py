@@ -17,12 +17,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from smshooks import feedback
-from smshooks.credentials import open_credentials
+from smshooks.credentials.fields import open_credentials
 from smshooks.events import Event, stamp
 from smshooks.gateway import Gateway
-from smshooks.ingest import Stored, check_event_count, event_chunks, storable, store_events
-from smshooks.pipeline import PreparedReply, handle_inbound, prepare_inbound
-from smshooks.store.replay import DatabaseReplayGuard, Replayed
+from smshooks.inbound.event_store import Stored, check_event_count, event_chunks, storable, store_events
+from smshooks.inbound.pipeline import PreparedReply, handle_inbound, prepare_inbound
+from smshooks.store.nonces import DatabaseReplayGuard, Replayed
 from smshooks.store.tables import InboundMessageRow, OutboundMessageRow, Webhook
 from smshooks.vendor import PayloadError, ReplayGuard, SignatureError, TooManyEvents, WebhookRequest
 from smshooks.web.context import gateway

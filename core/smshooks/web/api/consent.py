@@ -10,7 +10,7 @@ from flask import Response, g
 from marshmallow import Schema, ValidationError, fields, validate, validates
 from sqlalchemy import select
 
-from smshooks.consent import ConsentState, Evidence, change, effective_state, record_for_update
+from smshooks.consent.ledger import ConsentState, Evidence, change, effective_state, record_for_update
 from smshooks.store.tables import ConsentLedgerEntry, ConsentRecord
 from smshooks.vendor import to_e164
 from smshooks.web.api.base import ApiBlueprint

@@ -10,7 +10,14 @@ from flask.views import MethodView
 from marshmallow import INCLUDE, Schema, fields, post_dump, validate
 from sqlalchemy import select
 
-from smshooks.credentials import MASK, CredentialFieldsInvalid, all_fields, masked_fields, store_fields, validate_fields
+from smshooks.credentials.fields import (
+    MASK,
+    CredentialFieldsInvalid,
+    all_fields,
+    masked_fields,
+    store_fields,
+    validate_fields,
+)
 from smshooks.events import OutboundMessage
 from smshooks.store.tables import Credential, Webhook, utcnow
 from smshooks.targets import BadTargetURL, TargetRefused, check_url

@@ -20,7 +20,7 @@ from flask.views import MethodView
 from marshmallow import Schema, ValidationError, fields, validate, validates, validates_schema
 from sqlalchemy import select
 
-from smshooks.credentials import MASK
+from smshooks.credentials.fields import MASK
 from smshooks.feedback.emit import STATES
 from smshooks.feedback.payload import FEEDBACK, INBOUND, sandbox_id
 from smshooks.feedback.replay import InProgress, replay_one, replay_window

@@ -7,9 +7,9 @@ from typing import Any
 from marshmallow import Schema, ValidationError, fields, pre_load, validate
 from sqlalchemy import select
 
+from smshooks.inbound.pipeline import classify_message, keyword_config
 from smshooks.keywords import KeywordConfig, KeywordSettingsSchema, canon
 from smshooks.keywords.effective import effective_view
-from smshooks.pipeline import classify_message, keyword_config
 from smshooks.store.tables import ReplyTemplate, Webhook, utcnow
 from smshooks.web.api.base import ApiBlueprint
 from smshooks.web.api.replies import reply_ids_named

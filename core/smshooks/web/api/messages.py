@@ -8,8 +8,8 @@ from flask import g
 from marshmallow import Schema, ValidationError, fields, pre_load, validate, validates, validates_schema
 from sqlalchemy import select
 
-from smshooks.replies import ReplyTemplateError
-from smshooks.sending import MAX_RECIPIENTS, Recipient, send_request
+from smshooks.messages.send import MAX_RECIPIENTS, Recipient, send_request
+from smshooks.replies.templates import ReplyTemplateError
 from smshooks.store.tables import Channel, ReplyTemplate
 from smshooks.web.api.base import ApiBlueprint
 from smshooks.web.api.phones import E164_PATTERN, subscriber_number

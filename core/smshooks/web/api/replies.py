@@ -10,7 +10,7 @@ from flask.views import MethodView
 from marshmallow import Schema, fields, validate
 from sqlalchemy import select
 
-from smshooks.replies import SAMPLE_CONTEXT, ReplyTemplateError, render, segments
+from smshooks.replies.templates import SAMPLE_CONTEXT, ReplyTemplateError, render, segments
 from smshooks.store.tables import ReplyTemplate, Webhook, utcnow
 from smshooks.web.api.base import ApiBlueprint
 from smshooks.web.api.scope import get_scoped, name_taken, scoped

@@ -8,7 +8,7 @@ from flask import g
 from marshmallow import Schema, fields, validate
 from sqlalchemy import select
 
-from smshooks.sandboxes import CONSENT_SCOPES, Policy, sandbox_settings
+from smshooks.consent.sandbox_policy import CONSENT_SCOPES, Policy, sandbox_settings
 from smshooks.store.tables import SandboxSettings, utcnow
 from smshooks.store.upsert import insert_once
 from smshooks.web.api.base import ApiBlueprint

@@ -8,11 +8,11 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from smshooks import jobs
-from smshooks.consent import is_opted_out
-from smshooks.credentials import open_credentials
+from smshooks.consent.ledger import is_opted_out
+from smshooks.credentials.fields import open_credentials
 from smshooks.events import OutboundMessage, Status
 from smshooks.feedback import emit_message_status
+from smshooks.outbox import jobs
 from smshooks.store.tables import DeliveryReportRow, FeedbackDelivery, OutboundMessageRow, Webhook, utcnow
 from smshooks.targets import REFUSED, refusal_count
 from smshooks.vendor import TARGET_REFUSED, HttpSession, SendError

@@ -15,15 +15,15 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from smshooks.consent import ConsentState, scoped_state
+from smshooks.consent.ledger import ConsentState, scoped_state
+from smshooks.consent.sandbox_policy import Policy, sandbox_settings
 from smshooks.events import Status
 from smshooks.feedback import emit_message_status
-from smshooks.ingest import new_message_id
+from smshooks.inbound.event_store import new_message_id
+from smshooks.inbound.pipeline import keyword_config, reply_keywords
 from smshooks.keywords import KeywordConfig
-from smshooks.outbound import enqueue_send, status_callback_url
-from smshooks.pipeline import keyword_config, reply_keywords
-from smshooks.replies import ReplyTemplateError, render, segments
-from smshooks.sandboxes import Policy, sandbox_settings
+from smshooks.messages.send_job import enqueue_send, status_callback_url
+from smshooks.replies.templates import ReplyTemplateError, render, segments
 from smshooks.store.tables import Channel, Credential, OutboundMessageRow, Profile, Webhook, utcnow
 from smshooks.store.upsert import insert_once
 

@@ -15,7 +15,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from smshooks.sandboxes import sandbox_settings
+from smshooks.consent.sandbox_policy import sandbox_settings
 from smshooks.store.tables import ConsentLedgerEntry, ConsentRecord, utcnow
 from smshooks.store.upsert import insert_once
 

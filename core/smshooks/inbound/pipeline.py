@@ -24,7 +24,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from smshooks.consent import (
+from smshooks.consent.ledger import (
     ALL_NUMBERS,
     STOP_ALL_KEYWORDS,
     ConsentState,
@@ -34,13 +34,13 @@ from smshooks.consent import (
     record_for_update,
     scoped_state,
 )
+from smshooks.consent.sandbox_policy import Policy, sandbox_settings
 from smshooks.events import InboundMessage, Status
-from smshooks.ingest import new_message_id
+from smshooks.inbound.event_store import new_message_id
 from smshooks.keywords import Category, Classification, KeywordConfig, Match, canon, classify
 from smshooks.keywords.hooks import apply_classify_hooks
-from smshooks.outbound import enqueue_send
-from smshooks.replies import BUILTIN_REPLIES, render
-from smshooks.sandboxes import Policy, sandbox_settings
+from smshooks.messages.send_job import enqueue_send
+from smshooks.replies.templates import BUILTIN_REPLIES, render
 from smshooks.store.tables import (
     ConsentRecord,
     InboundMessageRow,

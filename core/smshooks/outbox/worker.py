@@ -13,10 +13,10 @@ import threading
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
-from smshooks import jobs
 from smshooks.feedback import JOB_KIND as FEEDBACK_JOB
 from smshooks.feedback.delivery import deliver as _deliver_feedback
-from smshooks.outbound import SEND_SMS, PermanentFailure, TryAgain, send_stored_message
+from smshooks.messages.send_job import SEND_SMS, PermanentFailure, TryAgain, send_stored_message
+from smshooks.outbox import jobs
 from smshooks.targets import http_session
 from smshooks.vendor import HttpSession
 

@@ -1,0 +1,1 @@
+"""Consent: the per-subscriber state machine, its append-only ledger, and the sandbox policy."""

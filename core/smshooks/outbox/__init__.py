@@ -1,0 +1,1 @@
+"""The transactional outbox: jobs written with the state change that caused them, and the worker."""

@@ -1,0 +1,1 @@
+"""Reply templates: rendering in the bounded sandbox and the SMS cost of the text."""

@@ -5,10 +5,8 @@ from __future__ import annotations
 import re
 
 from flask import Flask, g, request
-from sqlalchemy import select
 
-from smshooks.crypto import hash_api_key
-from smshooks.store.tables import ApiKey
+from smshooks.apikeys import find_api_key
 from smshooks.web.context import gateway
 from smshooks.web.errors import ApiError
 
@@ -29,12 +27,7 @@ def authenticate() -> None:
     scheme, _, key = header.partition(" ")
     if scheme.lower() != "bearer" or not key.strip():
         raise ApiError(401, "missing API key: send Authorization: Bearer <key>", headers={"WWW-Authenticate": "Bearer"})
-    with gateway().db.session() as session:
-        found = session.execute(
-            select(ApiKey.org, ApiKey.prefix).where(
-                ApiKey.key_hash == hash_api_key(key.strip()), ApiKey.revoked_at.is_(None)
-            )
-        ).first()
+    found = find_api_key(gateway().db, key)
     if found is None:
         raise ApiError(401, "invalid API key", headers={"WWW-Authenticate": 'Bearer error="invalid_token"'})
     sandbox = request.headers.get("X-Sandbox-Name", DEFAULT_SANDBOX).strip() or DEFAULT_SANDBOX
@@ -44,5 +37,5 @@ def authenticate() -> None:
             "invalid X-Sandbox-Name: letters, digits, '.', '_' and '-', at most 64",
             details={"X-Sandbox-Name": ["invalid sandbox name"]},
         )
-    g.org, g.api_key_prefix = found
+    g.org, g.api_key_prefix = found.org, found.prefix
     g.sandbox = sandbox

@@ -13,6 +13,7 @@ from smshooks.gateway import Gateway
 from smshooks.settings import Settings
 from smshooks.store.db import schema_revisions
 from smshooks.web import errors
+from smshooks.web.console.mount import register_console
 
 log = logging.getLogger(__name__)
 
@@ -70,6 +71,7 @@ def create_app(
     api = GatewayApi(app)
     register_api(app, api)
     errors.register_error_handlers(app)
+    register_console(app)
 
     @app.get("/healthz")
     def healthz() -> dict[str, str]:

@@ -9,6 +9,7 @@ from flask import Response, current_app, g, redirect, render_template, request, 
 
 from smshooks.errors import DomainError
 from smshooks.store.sandboxes import sandboxes_with_data
+from smshooks.web.api.auth import DEFAULT_SANDBOX
 from smshooks.web.console import csrf
 from smshooks.web.console.blueprint import bp
 from smshooks.web.console.session import load_signed_in
@@ -78,8 +79,8 @@ def layout() -> dict[str, Any]:
 
 
 def _sandboxes() -> list[str]:
-    names = sandboxes_with_data(gateway().db, g.org)
-    return names if g.sandbox in names else sorted([*names, g.sandbox])
+    """The switcher's list: the sandboxes with data, the default one and the open one."""
+    return sorted({*sandboxes_with_data(gateway().db, g.org), DEFAULT_SANDBOX, g.sandbox})
 
 
 def error_page(status: int, message: str) -> tuple[str, int]:

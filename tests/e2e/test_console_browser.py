@@ -45,7 +45,7 @@ def sign_in(page, key: str) -> None:
     page.goto("/admin/login")
     page.get_by_label("API key").fill(key)
     page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url("**/admin/webhooks")
+    page.wait_for_url("**/admin/")
 
 
 def test_sign_in_switch_sandbox_and_sign_out(page, key: str) -> None:
@@ -57,7 +57,7 @@ def test_sign_in_switch_sandbox_and_sign_out(page, key: str) -> None:
     assert "not valid" in page.get_by_role("alert").inner_text()
     page.get_by_label("API key").fill(key)
     page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url("**/admin/webhooks")
+    page.wait_for_url("**/admin/")
     screenshot(page, "02-home")
 
     page.get_by_label("or open another").fill("staging")
@@ -69,7 +69,7 @@ def test_sign_in_switch_sandbox_and_sign_out(page, key: str) -> None:
 
     page.get_by_role("button", name="Sign out").click()
     page.wait_for_url("**/admin/login")
-    page.goto("/admin/webhooks")
+    page.goto("/admin/")
     page.wait_for_url(LOGIN_NEXT)
 
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 from flask import Flask, redirect
 from werkzeug.wrappers import Response
 
-from smshooks.web.console import pages, session, signin, webhooks
+from smshooks.web.console import pages, session, signin
 from smshooks.web.console.blueprint import bp
 
 #: the modules whose routes join the blueprint when imported (listed so the import is not "unused")
-PAGE_MODULES = (pages, signin, webhooks)
+PAGE_MODULES = (pages, signin)
 
 
 def register_console(app: Flask) -> None:

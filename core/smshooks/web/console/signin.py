@@ -13,7 +13,7 @@ from smshooks.web.console.blueprint import bp
 from smshooks.web.console.pages import local_path
 from smshooks.web.context import gateway
 
-HOME = "console.webhooks"
+HOME = "console.home"
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -56,4 +56,5 @@ def switch_sandbox() -> Any:
 @bp.route("")
 @bp.route("/")
 def home() -> Any:
-    return redirect(url_for(HOME))
+    """The start page: what to set up, in order, with a link to each page."""
+    return render_template("console/home.html")

@@ -65,4 +65,128 @@
       timer = setTimeout(fn, ms);
     };
   };
+
+  // keyword chips: the text field stays the form's value; chips show it and edit it
+  document.querySelectorAll("textarea[data-chips]").forEach(function (area) {
+    var box = document.createElement("div");
+    box.className = "chip-editor";
+    var list = document.createElement("ul");
+    list.className = "chips";
+    var input = document.createElement("input");
+    input.type = "text";
+    input.id = area.id + "-new";
+    input.setAttribute("aria-label", "Add a keyword (Enter or comma adds it)");
+    input.placeholder = "Type a keyword, press Enter";
+    box.appendChild(list);
+    box.appendChild(input);
+    area.hidden = true;
+    area.parentNode.insertBefore(box, area.nextSibling);
+    var label = document.querySelector("label[for='" + area.id + "']");
+    if (label) { label.setAttribute("for", input.id); }
+
+    function words() {
+      return area.value.split(/[,\n]/).map(function (w) { return w.trim(); }).filter(Boolean);
+    }
+    function render() {
+      list.innerHTML = "";
+      words().forEach(function (word, index) {
+        var chip = document.createElement("li");
+        chip.className = "chip";
+        chip.textContent = word;
+        var remove = document.createElement("button");
+        remove.type = "button";
+        remove.textContent = "×";
+        remove.setAttribute("aria-label", "Remove " + word);
+        remove.addEventListener("click", function () {
+          var all = words();
+          all.splice(index, 1);
+          area.value = all.join(", ");
+          render();
+          input.focus();
+        });
+        chip.appendChild(remove);
+        list.appendChild(chip);
+      });
+    }
+    function add() {
+      var word = input.value.replace(/,/g, "").trim();
+      if (word) {
+        var all = words();
+        all.push(word);
+        area.value = all.join(", ");
+        input.value = "";
+        render();
+      }
+    }
+    input.addEventListener("keydown", function (event) {
+      if (event.key === "Enter" || event.key === ",") { event.preventDefault(); add(); }
+      if (event.key === "Backspace" && !input.value) {
+        var all = words();
+        all.pop();
+        area.value = all.join(", ");
+        render();
+      }
+    });
+    input.addEventListener("blur", add);
+    render();
+  });
+
+  // a vendor list filters the credential list beside it to that vendor's credentials
+  document.querySelectorAll("select[data-filters]").forEach(function (vendor) {
+    var target = document.getElementById(vendor.getAttribute("data-filters"));
+    function filter() {
+      target.querySelectorAll("optgroup").forEach(function (group) {
+        var same = group.getAttribute("data-vendor") === vendor.value;
+        group.hidden = !same;
+        group.disabled = !same;
+      });
+      var chosen = target.options[target.selectedIndex];
+      if (chosen && chosen.getAttribute("data-vendor") && chosen.getAttribute("data-vendor") !== vendor.value) {
+        target.value = "";
+      }
+    }
+    vendor.addEventListener("change", filter);
+    filter();
+  });
+
+  // the webhook type shows the keyword editor only for inbound webhooks
+  document.querySelectorAll("select[data-toggles]").forEach(function (type) {
+    var section = document.getElementById(type.getAttribute("data-toggles"));
+    function toggle() { section.hidden = type.value !== "inbound"; }
+    type.addEventListener("change", toggle);
+    toggle();
+  });
+
+  // "try a message" answers in place
+  document.querySelectorAll("form[data-try]").forEach(function (form) {
+    var result = document.getElementById("try-result");
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      var text = form.querySelector("[name=text]").value;
+      window.smshooksPost(form.action, { text: text }).then(function (answer) {
+        result.innerHTML = "";
+        if (answer.error) {
+          var p = document.createElement("p");
+          p.className = "error-summary";
+          p.textContent = answer.error;
+          result.appendChild(p);
+          return;
+        }
+        var dl = document.createElement("dl");
+        dl.className = "pairs";
+        [["Category", answer.category], ["Match", answer.match + (answer.rule ? " (rule " + answer.rule + ")" : "")],
+         ["Keyword", answer.keyword || "—"], ["As matching sees it", answer.canonical],
+         ["Decided by", answer.decided_by]].forEach(function (pair) {
+          if (pair[1] === null || pair[1] === undefined) { return; }
+          var dt = document.createElement("dt");
+          dt.textContent = pair[0];
+          var dd = document.createElement("dd");
+          dd.textContent = pair[1];
+          dl.appendChild(dt);
+          dl.appendChild(dd);
+        });
+        result.appendChild(dl);
+      });
+    });
+  });
 })();

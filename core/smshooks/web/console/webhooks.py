@@ -1,14 +1,161 @@
-"""SMS webhooks: the list, create, edit, delete, keyword categories, "try a message"."""
+"""SMS webhooks: the list, create, edit, delete, the keyword categories editor and "try a message"."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import render_template
+from flask import flash, jsonify, redirect, render_template, request, url_for
+from marshmallow import ValidationError
 
+from smshooks.credentials import service as credentials_service
+from smshooks.errors import DomainError, Invalid
+from smshooks.inbound import keyword_settings
+from smshooks.inbound import webhooks as service
+from smshooks.keywords import KeywordConfig, KeywordSettingsSchema
+from smshooks.keywords.effective import effective_view
+from smshooks.replies import service as replies_service
+from smshooks.store.last_events import last_event_at
 from smshooks.web.console.blueprint import bp
+from smshooks.web.console.keyword_form import editor_context, is_editor_action, settings_from_form
+from smshooks.web.console.pages import FormErrors
+from smshooks.web.console.session import scope
+from smshooks.web.context import gateway
+from smshooks.web.errors import domain_status
+from smshooks.web.urls import public_base_url
+
+WEBHOOK_FIELDS = ("name", "vendor", "type", "credentials_id", "sender_number")
+
+
+def hook_url(webhook_id: str) -> str:
+    return f"{public_base_url()}/hooks/{webhook_id}"
 
 
 @bp.route("/webhooks")
 def webhooks() -> Any:
-    return render_template("console/webhooks.html", webhooks=[])
+    gw = gateway()
+    rows = service.list_webhooks(gw, scope())
+    last = last_event_at(gw.db, scope())
+    titles = {v.name: v.title for v in gw.plugins.vendors.values()}
+    return render_template("console/webhooks.html", webhooks=rows, last=last, titles=titles, hook_url=hook_url)
+
+
+@bp.route("/webhooks/new", methods=["GET", "POST"])
+def new_webhook() -> Any:
+    if request.method == "GET":
+        fields = {"type": "inbound", "vendor": request.args.get("vendor", "")}
+        return _form(None, fields, KeywordSettingsSchema().load({}), FormErrors())
+    fields = _webhook_fields(request.form)
+    settings = settings_from_form(request.form)
+    if is_editor_action(request.form):
+        return _form(None, fields, settings, FormErrors())
+    try:
+        if fields.get("type") == "inbound":
+            KeywordSettingsSchema().load(settings)  # refuse bad keywords before a webhook exists
+        created = service.create_webhook(gateway(), scope(), **fields)
+        if fields.get("type") == "inbound":
+            keyword_settings.put_settings(gateway(), scope(), created.id, settings)
+    except ValidationError as exc:
+        return _form(None, fields, settings, _schema_errors(exc), 422)
+    except DomainError as exc:
+        return _form(None, fields, settings, FormErrors.of(exc), domain_status(exc))
+    flash(f"Webhook {created.name} is saved. Give its URL to {fields['vendor']}.")
+    return redirect(url_for("console.edit_webhook", webhook_id=created.id), code=303)
+
+
+@bp.route("/webhooks/<webhook_id>", methods=["GET", "POST"])
+def edit_webhook(webhook_id: str) -> Any:
+    gw = gateway()
+    current = service.get_webhook(gw, scope(), webhook_id)
+    if request.method == "GET":
+        settings = keyword_settings.get_settings(gw, scope(), webhook_id) if current.type == "inbound" else None
+        return _form(current, _fields_of(current), settings or KeywordSettingsSchema().load({}), FormErrors())
+    fields = _webhook_fields(request.form)
+    fields.pop("vendor", None)  # a webhook's vendor does not change
+    settings = settings_from_form(request.form)
+    if is_editor_action(request.form):
+        return _form(current, {**fields, "vendor": current.vendor}, settings, FormErrors())
+    try:
+        if fields.get("type") == "inbound":
+            KeywordSettingsSchema().load(settings)
+        saved = service.update_webhook(gw, scope(), webhook_id, fields)
+        if saved.type == "inbound":
+            keyword_settings.put_settings(gw, scope(), webhook_id, settings)
+    except ValidationError as exc:
+        return _form(current, {**fields, "vendor": current.vendor}, settings, _schema_errors(exc), 422)
+    except DomainError as exc:
+        return _form(current, {**fields, "vendor": current.vendor}, settings, FormErrors.of(exc), domain_status(exc))
+    flash(f"Webhook {saved.name} is saved.")
+    return redirect(url_for("console.edit_webhook", webhook_id=webhook_id), code=303)
+
+
+@bp.route("/webhooks/<webhook_id>/delete", methods=["GET", "POST"])
+def delete_webhook(webhook_id: str) -> Any:
+    gw = gateway()
+    current = service.get_webhook(gw, scope(), webhook_id)
+    if request.method == "GET":
+        return render_template(
+            "console/confirm_delete.html",
+            what="webhook",
+            name=current.name,
+            error=None,
+            consequence=f"Its URL will answer 404 to {current.vendor}; the messages it received stay.",
+            back=url_for("console.edit_webhook", webhook_id=webhook_id),
+        )
+    service.delete_webhook(gw, scope(), webhook_id)
+    flash(f"Webhook {current.name} is deleted.")
+    return redirect(url_for("console.webhooks"), code=303)
+
+
+@bp.route("/webhooks/<webhook_id>/try", methods=["POST"])
+def try_message(webhook_id: str) -> Any:
+    """What a text would match under this webhook's saved keywords, and why (the classify service)."""
+    text = (request.get_json(silent=True) or {}).get("text") if request.is_json else request.form.get("text", "")
+    text = str(text or "")[:1600]
+    try:
+        result = keyword_settings.classify_text(gateway(), scope(), text, webhook_id=webhook_id)
+    except Invalid as exc:
+        result = {"error": exc.message}
+    if request.is_json:
+        return jsonify(result)
+    current = service.get_webhook(gateway(), scope(), webhook_id)
+    settings = keyword_settings.get_settings(gateway(), scope(), webhook_id) if current.type == "inbound" else None
+    return _form(current, _fields_of(current), settings or {}, FormErrors(), tried={"text": text, **result})
+
+
+def _webhook_fields(form: Any) -> dict[str, Any]:
+    fields = {name: (form.get(name) or "").strip() for name in WEBHOOK_FIELDS}
+    fields["sender_number"] = fields["sender_number"] or None
+    return fields
+
+
+def _fields_of(webhook: Any) -> dict[str, Any]:
+    return {name: getattr(webhook, name) for name in WEBHOOK_FIELDS}
+
+
+def _schema_errors(exc: ValidationError) -> FormErrors:
+    messages = exc.messages if isinstance(exc.messages, dict) else {"_schema": exc.messages}
+    return FormErrors("The keyword settings need a change.", messages)
+
+
+def _form(
+    current: Any, fields: dict[str, Any], settings: dict[str, Any], errors: FormErrors, status: int = 200, **extra: Any
+) -> tuple[str, int]:
+    gw = gateway()
+    try:
+        effective = effective_view(settings, KeywordConfig.from_settings(settings))
+    except Exception:  # settings refused by the schema: the editor still shows them, without the effective view
+        effective = {}
+    page = render_template(
+        "console/webhook_form.html",
+        current=current,
+        fields=fields,
+        settings=settings,
+        errors=errors,
+        vendors=sorted(gw.plugins.vendors.values(), key=lambda v: v.title.lower()),
+        credentials=credentials_service.list_credentials(gw, scope()),
+        replies=replies_service.list_replies(gw, scope()),
+        url=hook_url(current.id) if current else None,
+        **editor_context(settings, effective),
+        **extra,
+    )
+    return page, status

@@ -51,10 +51,12 @@ def find_api_key(db: Database, key: str) -> KeyOwner | None:
     return None if found is None else KeyOwner(*found)
 
 
-def api_key_in_force(db: Database, key_id: int, org: str) -> bool:
-    """True while the key ``key_id`` of ``org`` is not revoked (a console session re-checks it each request)."""
+def api_key_in_force(db: Database, key_id: int, org: str) -> KeyOwner | None:
+    """The key ``key_id`` of ``org`` while it is not revoked, else None (a console session checks it each request)."""
     with db.session() as session:
         found = session.execute(
-            select(ApiKey.id).where(ApiKey.id == key_id, ApiKey.org == org, ApiKey.revoked_at.is_(None))
+            select(ApiKey.id, ApiKey.org, ApiKey.prefix).where(
+                ApiKey.id == key_id, ApiKey.org == org, ApiKey.revoked_at.is_(None)
+            )
         ).first()
-    return found is not None
+    return None if found is None else KeyOwner(*found)

@@ -74,14 +74,16 @@ def sign_out() -> None:
 
 
 def load_signed_in() -> bool:
-    """Set ``g.org`` and ``g.sandbox`` from a session whose key is still in force; False without one."""
+    """Set ``g.org``, ``g.sandbox``, ``g.api_key_prefix`` from a session whose key is in force; False without."""
     key_id, org = session.get("key_id"), session.get("org")
     if not isinstance(key_id, int) or not isinstance(org, str):
         return False
-    if not api_key_in_force(gateway().db, key_id, org):
+    owner = api_key_in_force(gateway().db, key_id, org)
+    if owner is None:
         session.clear()
         return False
     g.org, g.sandbox = org, session.get("sandbox") or DEFAULT_SANDBOX
+    g.api_key_prefix = owner.prefix  # who an administrator's change names (as through the API)
     return True
 
 

@@ -189,4 +189,13 @@
       });
     });
   });
+
+  // a list that shows a section only for one of its values: data-toggles-value="section-id:value"
+  document.querySelectorAll("select[data-toggles-value]").forEach(function (select) {
+    var parts = select.getAttribute("data-toggles-value").split(":");
+    var section = document.getElementById(parts[0]);
+    function toggle() { section.hidden = select.value !== parts[1]; }
+    select.addEventListener("change", toggle);
+    toggle();
+  });
 })();

@@ -9,7 +9,7 @@ from flask import flash, redirect, render_template, request, url_for
 
 from smshooks.errors import DomainError
 from smshooks.feedback import deliveries as service
-from smshooks.feedback.replay import STATES
+from smshooks.feedback.emit import STATES
 from smshooks.web.console.blueprint import bp
 from smshooks.web.console.pages import error_page
 from smshooks.web.console.session import scope

@@ -10,10 +10,11 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from smshooks.events import DeliveryReport, Event, InboundMessage, Status
+from smshooks.messages.status import move_forward
 from smshooks.store.tables import DeliveryReportRow, InboundMessageRow, OutboundMessageRow, utcnow
 from smshooks.store.upsert import insert_once
 from smshooks.vendor import DEFAULT_MAX_EVENTS_PER_REQUEST, PayloadError, TooManyEvents, Vendor
@@ -256,10 +257,6 @@ def _advance_message(session: Session, report: DeliveryReport, recipient: str) -
     )
     where = [getattr(OutboundMessageRow, column) == value for column, value in key.items()]
     if inserted is None:
-        session.execute(
-            update(OutboundMessageRow)
-            .where(*where, OutboundMessageRow.status_rank < report.status.rank)
-            .values(status=report.status.value, status_rank=report.status.rank, status_at=now)
-        )
+        move_forward(session, where, report.status, now)
     message_id, status = session.execute(select(OutboundMessageRow.id, OutboundMessageRow.status).where(*where)).one()
     return message_id, Status(status)

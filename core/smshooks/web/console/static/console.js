@@ -198,4 +198,44 @@
     select.addEventListener("change", toggle);
     toggle();
   });
+
+  // the reply editor: encoding, segment count and rendering follow each keystroke
+  document.querySelectorAll("form[data-reply-editor]").forEach(function (form) {
+    var template = form.querySelector("[name=template]");
+    var profile = form.querySelector("[name=profile]");
+    var counter = document.getElementById("f-counter");
+    var rendered = document.getElementById("f-rendered");
+    form.querySelectorAll("[data-js-hide]").forEach(function (el) { el.hidden = true; });
+    var update = window.smshooksDebounce(function () {
+      window.smshooksPost(form.getAttribute("data-preview-url"), { template: template.value, profile: profile.value })
+        .then(function (answer) {
+          counter.innerHTML = "";
+          if (answer.error) {
+            var error = document.createElement("span");
+            error.className = "field-error";
+            error.textContent = answer.error;
+            counter.appendChild(error);
+            rendered.textContent = "";
+            return;
+          }
+          var parts = [[answer.characters, " characters · "], [answer.encoding, " · "],
+                       [answer.segments, answer.segments === 1 ? " SMS segment" : " SMS segments"]];
+          parts.forEach(function (part) {
+            var strong = document.createElement("strong");
+            strong.textContent = part[0];
+            counter.appendChild(strong);
+            counter.appendChild(document.createTextNode(part[1]));
+          });
+          if (answer.too_long) {
+            var warn = document.createElement("span");
+            warn.className = "field-error";
+            warn.textContent = ": too many segments, it will be refused";
+            counter.appendChild(warn);
+          }
+          rendered.textContent = answer.text;
+        });
+    }, 250);
+    template.addEventListener("input", update);
+    profile.addEventListener("input", update);
+  });
 })();

@@ -26,17 +26,13 @@ from smshooks.web.urls import public_base_url
 WEBHOOK_FIELDS = ("name", "vendor", "type", "credentials_id", "sender_number")
 
 
-def hook_url(webhook_id: str) -> str:
-    return f"{public_base_url()}/hooks/{webhook_id}"
-
-
 @bp.route("/webhooks")
 def webhooks() -> Any:
     gw = gateway()
-    rows = service.list_webhooks(gw, scope())
+    rows = service.list_webhooks(gw, scope(), base_url=public_base_url())
     last = last_event_at(gw.db, scope())
     titles = {v.name: v.title for v in gw.plugins.vendors.values()}
-    return render_template("console/webhooks.html", webhooks=rows, last=last, titles=titles, hook_url=hook_url)
+    return render_template("console/webhooks.html", webhooks=rows, last=last, titles=titles)
 
 
 @bp.route("/webhooks/new", methods=["GET", "POST"])
@@ -51,7 +47,7 @@ def new_webhook() -> Any:
     try:
         if fields.get("type") == "inbound":
             KeywordSettingsSchema().load(settings)  # refuse bad keywords before a webhook exists
-        created = service.create_webhook(gateway(), scope(), **fields)
+        created = service.create_webhook(gateway(), scope(), base_url=public_base_url(), **fields)
         if fields.get("type") == "inbound":
             keyword_settings.put_settings(gateway(), scope(), created.id, settings)
     except ValidationError as exc:
@@ -65,7 +61,7 @@ def new_webhook() -> Any:
 @bp.route("/webhooks/<webhook_id>", methods=["GET", "POST"])
 def edit_webhook(webhook_id: str) -> Any:
     gw = gateway()
-    current = service.get_webhook(gw, scope(), webhook_id)
+    current = service.get_webhook(gw, scope(), webhook_id, base_url=public_base_url())
     if request.method == "GET":
         settings = keyword_settings.get_settings(gw, scope(), webhook_id) if current.type == "inbound" else None
         return _form(current, _fields_of(current), settings or KeywordSettingsSchema().load({}), FormErrors())
@@ -77,7 +73,7 @@ def edit_webhook(webhook_id: str) -> Any:
     try:
         if fields.get("type") == "inbound":
             KeywordSettingsSchema().load(settings)
-        saved = service.update_webhook(gw, scope(), webhook_id, fields)
+        saved = service.update_webhook(gw, scope(), webhook_id, fields, base_url=public_base_url())
         if saved.type == "inbound":
             keyword_settings.put_settings(gw, scope(), webhook_id, settings)
     except ValidationError as exc:
@@ -91,7 +87,7 @@ def edit_webhook(webhook_id: str) -> Any:
 @bp.route("/webhooks/<webhook_id>/delete", methods=["GET", "POST"])
 def delete_webhook(webhook_id: str) -> Any:
     gw = gateway()
-    current = service.get_webhook(gw, scope(), webhook_id)
+    current = service.get_webhook(gw, scope(), webhook_id, base_url=public_base_url())
     if request.method == "GET":
         return render_template(
             "console/confirm_delete.html",
@@ -117,7 +113,7 @@ def try_message(webhook_id: str) -> Any:
         result = {"error": exc.message}
     if request.is_json:
         return jsonify(result)
-    current = service.get_webhook(gateway(), scope(), webhook_id)
+    current = service.get_webhook(gateway(), scope(), webhook_id, base_url=public_base_url())
     settings = keyword_settings.get_settings(gateway(), scope(), webhook_id) if current.type == "inbound" else None
     return _form(current, _fields_of(current), settings or {}, FormErrors(), tried={"text": text, **result})
 
@@ -154,7 +150,7 @@ def _form(
         vendors=sorted(gw.plugins.vendors.values(), key=lambda v: v.title.lower()),
         credentials=credentials_service.list_credentials(gw, scope()),
         replies=replies_service.list_replies(gw, scope()),
-        url=hook_url(current.id) if current else None,
+        url=current.url if current else None,
         **editor_context(settings, effective),
         **extra,
     )

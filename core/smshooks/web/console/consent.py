@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import Response, flash, g, redirect, render_template, request, url_for
 
-from smshooks.consent import service
+import smshooks.consent.service as service
 from smshooks.errors import DomainError
 from smshooks.phones import subscriber_number
 from smshooks.web.console.blueprint import bp

@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, url_for
 
-from smshooks.credentials import service
+import smshooks.credentials.service as service
 from smshooks.credentials.fields import MASK
 from smshooks.errors import DomainError
 from smshooks.web.console.blueprint import bp

@@ -7,8 +7,8 @@ from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
 
+import smshooks.feedback.deliveries as service
 from smshooks.errors import DomainError
-from smshooks.feedback import deliveries as service
 from smshooks.feedback.emit import STATES
 from smshooks.web.console.blueprint import bp
 from smshooks.web.console.pages import error_page

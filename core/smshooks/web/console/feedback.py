@@ -9,8 +9,8 @@ from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
 
+import smshooks.feedback.settings as service
 from smshooks.errors import DomainError, NotFound
-from smshooks.feedback import settings as service
 from smshooks.feedback.rules import CHANNELS, DEFAULT_GRACE, MAX_HEADERS
 from smshooks.feedback.signing import ALGORITHMS
 from smshooks.web.console.blueprint import bp

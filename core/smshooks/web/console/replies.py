@@ -8,8 +8,8 @@ from typing import Any
 
 from flask import flash, jsonify, redirect, render_template, request, url_for
 
+import smshooks.replies.service as service
 from smshooks.errors import DomainError
-from smshooks.replies import service
 from smshooks.replies.templates import MAX_REPLY_SEGMENTS, SAMPLE_CONTEXT, ReplyTemplateError, render, segments
 from smshooks.web.console.blueprint import bp
 from smshooks.web.console.pages import FormErrors

@@ -7,13 +7,13 @@ from typing import Any
 from flask import flash, jsonify, redirect, render_template, request, url_for
 from marshmallow import ValidationError
 
-from smshooks.credentials import service as credentials_service
+import smshooks.credentials.service as credentials_service
+import smshooks.inbound.keyword_settings as keyword_settings
+import smshooks.inbound.webhooks as service
+import smshooks.replies.service as replies_service
 from smshooks.errors import DomainError, Invalid
-from smshooks.inbound import keyword_settings
-from smshooks.inbound import webhooks as service
 from smshooks.keywords import KeywordConfig, KeywordSettingsSchema
 from smshooks.keywords.effective import effective_view
-from smshooks.replies import service as replies_service
 from smshooks.store.last_events import last_event_at
 from smshooks.web.console.blueprint import bp
 from smshooks.web.console.keyword_form import editor_context, is_editor_action, settings_from_form

@@ -7,11 +7,12 @@ import re
 
 import pytest
 from support.api import new_org
-from support.one_app import shared_app, shared_client, shared_settings  # noqa: F401
+from support.one_app import shared_api, shared_app, shared_client, shared_settings  # noqa: F401
 
 from smshooks.apikeys import create_api_key
 
 LOGIN = "/admin/login"
+PUBLIC = ("console.login", "console.static")
 
 
 def console_routes(app) -> list[tuple[str, str]]:
@@ -141,3 +142,77 @@ def test_pages_carry_security_headers(app) -> None:
 def test_the_api_ignores_the_console_session(app) -> None:
     client, _ = signed_in(app, key_of(app))
     assert client.get("/api/v1/webhooks").status_code == 401
+
+
+CREDENTIAL_SECRET = "loopback-secret-9f3e1c"
+JWT_KEY = "feedback-jwt-key-of-at-least-32-bytes-4d1a"
+HEADER_SECRET = "receiver-header-value-77b2"
+SUBSCRIBER = "+14155550123"
+
+
+@pytest.fixture
+def tenant(app, api):
+    """An organisation with a credential, reply, webhook, feedback webhook and consent, made through the API."""
+    cred = api.post(
+        "/credentials", {"name": "cred-a", "vendor": "loopback", "account": "A1", "secret": CREDENTIAL_SECRET}
+    )
+    assert cred.status_code == 201, cred.json
+    reply = api.post("/replies", {"name": "reply-a", "template": "Bye from org A"})
+    assert reply.status_code == 201, reply.json
+    hook = api.post(
+        "/webhooks", {"name": "hook-a", "vendor": "loopback", "type": "inbound", "credentials_id": cred.json["id"]}
+    )
+    assert hook.status_code == 201, hook.json
+    feedback = api.post(
+        "/feedback-webhook",
+        {
+            "name": "feedback-a",
+            "channels": ["sms"],
+            "url": "http://127.0.0.1:9/feedback",
+            "auth": {"type": "jwt", "algorithm": "HS256", "key": JWT_KEY},
+            "headers": {"X-Api-Key": HEADER_SECRET},
+        },
+    )
+    assert feedback.status_code == 201, feedback.json
+    consent = api.request(
+        "PUT", f"/consent/{SUBSCRIBER}", {"sender_number": "+14155550100", "state": "opted_out", "note": "note-a"}
+    )
+    assert consent.status_code == 200, consent.json
+    return {
+        "key": api.key,
+        "ids": {"credential_id": cred.json["id"], "reply_id": reply.json["id"], "webhook_id": hook.json["id"]},
+        "names": ["cred-a", "reply-a", "hook-a", "feedback-a", "note-a", "Bye from org A", hook.json["id"]],
+        "secrets": [CREDENTIAL_SECRET, JWT_KEY, HEADER_SECRET, feedback.json["signing_secret"]],
+    }
+
+
+def pages_of(app, ids: dict[str, str]) -> list[str]:
+    """Every console page a GET reaches: list pages, and each detail page of the tenant's rows."""
+    urls = ["/admin/consent?phone=%2B14155550123"] if "console.consent" in app.view_functions else []
+    for rule in app.url_map.iter_rules():
+        if not rule.rule.startswith("/admin") or "GET" not in rule.methods or rule.endpoint in PUBLIC:
+            continue
+        if all(argument in ids for argument in rule.arguments):
+            urls.append(rule.build({name: ids[name] for name in rule.arguments}, append_unknown=False)[1])
+    return urls
+
+
+def test_another_organisation_sees_nothing_of_this_one(app, tenant) -> None:
+    client, _ = signed_in(app, key_of(app))
+    for url in pages_of(app, tenant["ids"]):
+        answer = client.get(url)
+        assert answer.status_code in (200, 404), (url, answer.status_code)
+        for name in tenant["names"]:
+            assert name not in answer.text, (url, name)
+
+
+def test_secrets_never_appear_in_a_page(app, tenant) -> None:
+    client, _ = signed_in(app, tenant["key"])
+    seen = []
+    for url in pages_of(app, tenant["ids"]):
+        answer = client.get(url)
+        assert answer.status_code == 200, (url, answer.status_code)
+        seen.append(url)
+        for secret in tenant["secrets"]:
+            assert secret not in answer.text, (url, "a secret is in the page")
+    assert "/admin/" in seen

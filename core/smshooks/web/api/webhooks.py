@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import re
 import secrets
 from typing import Any
 
-import phonenumbers
 from flask import g
 from flask.views import MethodView
 from marshmallow import Schema, ValidationError, fields, validate, validates
 from sqlalchemy import select
 
+from smshooks.phones import NOT_A_SENDER_ADDRESS, sender_address
 from smshooks.store.tables import Credential, Webhook, utcnow
 from smshooks.vendor import to_e164
 from smshooks.web.api.base import ApiBlueprint
@@ -30,31 +29,13 @@ blp = ApiBlueprint(
 WEBHOOK_TYPES = ("inbound", "feedback")
 
 
-SHORT_CODE = re.compile(r"[0-9]{3,8}")
-#: at least one letter: a string of digits is a number or a short code
-ALPHANUMERIC_SENDER_ID = re.compile(r"(?=.*[A-Za-z])[A-Za-z0-9]{1,11}")
-#: the OpenAPI document's form of what _sender_number accepts (sender ids there start with a letter)
+#: the OpenAPI document's form of what phones.sender_address accepts (sender ids there start with a letter)
 SENDER_PATTERN = r"^(?:\+[1-9][0-9]{6,14}|[0-9]{3,8}|[A-Za-z][A-Za-z0-9]{0,10})$"
 
 
 def _sender_number(value: str | None) -> None:
-    if value is None:
-        return
-    normalized = to_e164(value)
-    if normalized.startswith("+"):
-        # to_e164 hands back a "+" value it could not read as a number unchanged ("+abc")
-        valid = _possible_number(normalized)
-    else:
-        valid = bool(SHORT_CODE.fullmatch(normalized) or ALPHANUMERIC_SENDER_ID.fullmatch(normalized))
-    if not valid:
-        raise ValidationError("an E.164 number, a short code or an alphanumeric sender id")
-
-
-def _possible_number(number: str) -> bool:
-    try:
-        return phonenumbers.is_possible_number(phonenumbers.parse(number))
-    except phonenumbers.NumberParseException:
-        return False
+    if value is not None and sender_address(value) is None:
+        raise ValidationError(NOT_A_SENDER_ADDRESS)
 
 
 class WebhookIn(Schema):

@@ -10,6 +10,7 @@ from smshooks.credentials import service as credentials
 from smshooks.errors import INVALID_FIELDS, Invalid
 from smshooks.gateway import Gateway
 from smshooks.inbound import webhooks
+from smshooks.replies import service as replies
 from smshooks.scope import Scope
 
 BASE = "https://sms.example.test"
@@ -81,3 +82,25 @@ def test_a_webhook_url_is_the_base_url_given(gw, scope):
     assert (
         webhooks.list_webhooks(gw, scope, base_url="http://other.test")[0].url == f"http://other.test/hooks/{hook.id}"
     )
+
+
+@pytest.mark.parametrize(
+    ("template", "expected"),
+    [
+        ("", (INVALID_FIELDS, {"template": ["Length must be between 1 and 4000."]})),
+        ("x" * 4001, (INVALID_FIELDS, {"template": ["Length must be between 1 and 4000."]})),
+        ("{{ '' }}", ("the template renders to an empty message", {"template": ["renders empty"]})),
+    ],
+)
+def test_a_reply_template_the_api_schema_refuses_is_refused_by_the_service(gw, scope, template, expected):
+    assert refused(replies.create_reply, gw, scope, name="r", template=template) == expected
+    assert replies.list_replies(gw, scope) == []
+
+
+def test_a_reply_change_of_an_unknown_field_is_refused(gw, scope):
+    reply = replies.create_reply(gw, scope, name="r", template="Hi")
+    assert refused(replies.update_reply, gw, scope, reply.id, {"id": "rep_mine"}) == (
+        INVALID_FIELDS,
+        {"id": ["Unknown field."]},
+    )
+    assert replies.get_reply(gw, scope, reply.id) == reply

@@ -1,4 +1,4 @@
-"""Credentials through the console in a real browser: a form generated from each vendor's
+"""Credentials and replies through the console in a real browser: a form generated from each vendor's
 credentials_schema, secrets write-only (never in a page), a refused field shown beside the field."""
 
 from __future__ import annotations
@@ -9,7 +9,8 @@ import pytest
 from support.api import new_org
 from support.browser import DESKTOP, PHONE, launch, screenshot
 
-pytest.importorskip("smshooks.credentials.service", reason="the console's credential pages need the service")
+expect = pytest.importorskip("playwright.sync_api").expect
+
 
 AUTH_TOKEN = "f00dfeedf00dfeedf00dfeedf00dfeed"
 ACCOUNT_SID = "AC0123456789abcdef0123456789abcdef"
@@ -84,4 +85,27 @@ def test_every_vendor_has_a_form(browser, server) -> None:
         )
         assert unlabelled == [], (vendor, unlabelled)
         screenshot(page, f"13-credential-new-{vendor}")
+    context.close()
+
+
+def test_a_reply_with_its_live_segment_counter(browser, server) -> None:
+    context = browser.new_context(viewport=DESKTOP, base_url=server.url)
+    page = context.new_page()
+    sign_in(page, server.cli("apikey", "create", "--org", new_org()))
+    go(page, "Replies")
+    page.get_by_role("link", name="New reply").click()
+    page.get_by_label("Name").fill("goodbye")
+    template = page.get_by_label("Template")
+    template.fill("Bye {{ profile.first_name }}, reply {{ opt_in_keyword }} to come back")
+    expect(page.locator("#f-rendered")).to_contain_text("Bye Ada, reply START to come back")
+    assert "GSM-7" in page.locator("#f-counter").inner_text()
+    template.fill("Hej då {{ profile.first_name }} 👋")  # an emoji: UCS-2
+    expect(page.locator("#f-counter")).to_contain_text("UCS-2")
+    page.get_by_label("Sample profile (JSON)").fill('{"first_name": "Grace"}')
+    expect(page.locator("#f-rendered")).to_contain_text("Hej då Grace")
+    screenshot(page, "15-reply-editor")
+    page.get_by_role("button", name="Save reply").click()
+    page.wait_for_selector("text=Reply goodbye is saved")
+    assert "UCS-2" in page.locator("tbody").inner_text()
+    screenshot(page, "16-replies")
     context.close()

@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Any
 
 from flask import flash, jsonify, redirect, render_template, request, url_for
-from marshmallow import ValidationError
 
 import smshooks.credentials.service as credentials_service
 import smshooks.inbound.keyword_settings as keyword_settings
 import smshooks.inbound.webhooks as service
 import smshooks.replies.service as replies_service
 from smshooks.errors import DomainError, Invalid
-from smshooks.keywords import KeywordConfig, KeywordSettingsSchema
-from smshooks.keywords.effective import effective_view
 from smshooks.store.last_events import last_event_at
 from smshooks.web.console.blueprint import bp
 from smshooks.web.console.keyword_form import editor_context, is_editor_action, settings_from_form
@@ -39,19 +37,17 @@ def webhooks() -> Any:
 def new_webhook() -> Any:
     if request.method == "GET":
         fields = {"type": "inbound", "vendor": request.args.get("vendor", "")}
-        return _form(None, fields, KeywordSettingsSchema().load({}), FormErrors())
+        return _form(None, fields, keyword_settings.parse_keyword_settings({}), FormErrors())
     fields = _webhook_fields(request.form)
     settings = settings_from_form(request.form)
     if is_editor_action(request.form):
         return _form(None, fields, settings, FormErrors())
     try:
         if fields.get("type") == "inbound":
-            KeywordSettingsSchema().load(settings)  # refuse bad keywords before a webhook exists
+            keyword_settings.parse_keyword_settings(settings)  # refuse bad keywords before a webhook exists
         created = service.create_webhook(gateway(), scope(), base_url=public_base_url(), **fields)
         if fields.get("type") == "inbound":
-            keyword_settings.put_settings(gateway(), scope(), created.id, settings)
-    except ValidationError as exc:
-        return _form(None, fields, settings, _schema_errors(exc), 422)
+            keyword_settings.replace_keyword_settings(gateway(), scope(), created.id, settings)
     except DomainError as exc:
         return _form(None, fields, settings, FormErrors.of(exc), domain_status(exc))
     flash(f"Webhook {created.name} is saved. Give its URL to {fields['vendor']}.")
@@ -63,8 +59,8 @@ def edit_webhook(webhook_id: str) -> Any:
     gw = gateway()
     current = service.get_webhook(gw, scope(), webhook_id, base_url=public_base_url())
     if request.method == "GET":
-        settings = keyword_settings.get_settings(gw, scope(), webhook_id) if current.type == "inbound" else None
-        return _form(current, _fields_of(current), settings or KeywordSettingsSchema().load({}), FormErrors())
+        settings = _saved_settings(current) or keyword_settings.parse_keyword_settings({})
+        return _form(current, _fields_of(current), settings, FormErrors())
     fields = _webhook_fields(request.form)
     fields.pop("vendor", None)  # a webhook's vendor does not change
     settings = settings_from_form(request.form)
@@ -72,12 +68,10 @@ def edit_webhook(webhook_id: str) -> Any:
         return _form(current, {**fields, "vendor": current.vendor}, settings, FormErrors())
     try:
         if fields.get("type") == "inbound":
-            KeywordSettingsSchema().load(settings)
+            keyword_settings.parse_keyword_settings(settings)
         saved = service.update_webhook(gw, scope(), webhook_id, fields, base_url=public_base_url())
         if saved.type == "inbound":
-            keyword_settings.put_settings(gw, scope(), webhook_id, settings)
-    except ValidationError as exc:
-        return _form(current, {**fields, "vendor": current.vendor}, settings, _schema_errors(exc), 422)
+            keyword_settings.replace_keyword_settings(gw, scope(), webhook_id, settings)
     except DomainError as exc:
         return _form(current, {**fields, "vendor": current.vendor}, settings, FormErrors.of(exc), domain_status(exc))
     flash(f"Webhook {saved.name} is saved.")
@@ -107,15 +101,12 @@ def try_message(webhook_id: str) -> Any:
     """What a text would match under this webhook's saved keywords, and why (the classify service)."""
     text = (request.get_json(silent=True) or {}).get("text") if request.is_json else request.form.get("text", "")
     text = str(text or "")[:1600]
-    try:
-        result = keyword_settings.classify_text(gateway(), scope(), text, webhook_id=webhook_id)
-    except Invalid as exc:
-        result = {"error": exc.message}
+    result = asdict(keyword_settings.classify_text(gateway(), scope(), text, webhook_id=webhook_id))
     if request.is_json:
         return jsonify(result)
     current = service.get_webhook(gateway(), scope(), webhook_id, base_url=public_base_url())
-    settings = keyword_settings.get_settings(gateway(), scope(), webhook_id) if current.type == "inbound" else None
-    return _form(current, _fields_of(current), settings or {}, FormErrors(), tried={"text": text, **result})
+    settings = _saved_settings(current) or keyword_settings.parse_keyword_settings({})
+    return _form(current, _fields_of(current), settings, FormErrors(), tried={"text": text, **result})
 
 
 def _webhook_fields(form: Any) -> dict[str, Any]:
@@ -128,9 +119,12 @@ def _fields_of(webhook: Any) -> dict[str, Any]:
     return {name: getattr(webhook, name) for name in WEBHOOK_FIELDS}
 
 
-def _schema_errors(exc: ValidationError) -> FormErrors:
-    messages = exc.messages if isinstance(exc.messages, dict) else {"_schema": exc.messages}
-    return FormErrors("The keyword settings need a change.", messages)
+def _saved_settings(webhook: Any) -> dict[str, Any] | None:
+    """The webhook's keyword settings as saved (without the computed ``effective``); None for a feedback webhook."""
+    if webhook.type != "inbound":
+        return None
+    saved = keyword_settings.get_keyword_settings(gateway(), scope(), webhook.id)
+    return {key: value for key, value in saved.items() if key != "effective"}
 
 
 def _form(
@@ -138,8 +132,8 @@ def _form(
 ) -> tuple[str, int]:
     gw = gateway()
     try:
-        effective = effective_view(settings, KeywordConfig.from_settings(settings))
-    except Exception:  # settings refused by the schema: the editor still shows them, without the effective view
+        effective = keyword_settings.with_effective(keyword_settings.parse_keyword_settings(settings))["effective"]
+    except Invalid:  # settings the rules refuse: the editor still shows them, without the effective view
         effective = {}
     page = render_template(
         "console/webhook_form.html",

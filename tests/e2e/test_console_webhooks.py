@@ -84,17 +84,17 @@ def test_an_inbound_webhook_through_the_console(browser, server) -> None:
     page.get_by_role("link", name="Create webhook").first.click()
     page.get_by_label("Name").first.fill("inbound")
     page.get_by_label("Vendor").select_option("twilio")
-    page.get_by_label("Type", exact=True).select_option("inbound")
+    page.get_by_label("Type (required)").select_option("inbound")
     page.get_by_label("API credential").select_option(label="twilio-main")
     page.get_by_label("Sender number").fill(OUR_NUMBER)
     for label, _, _ in CATEGORIES:  # each "Add" sends the form back with one more row
         page.get_by_label("Add a category").select_option(label=label)
         page.get_by_role("button", name="Add category").click()
-        expect(page.get_by_role("group", name=label)).to_be_visible()
+        expect(page.get_by_role("group", name=label, exact=True)).to_be_visible()
     assert page.get_by_label("Name").first.input_value() == "inbound"  # the form kept what was typed
     for label, keywords, reply in CATEGORIES:
-        row = page.get_by_role("group", name=label)
-        chips = row.get_by_label("Keywords")
+        row = page.get_by_role("group", name=label, exact=True)
+        chips = row.get_by_label("Keywords", exact=True)
         for keyword in keywords:
             chips.fill(keyword)
             chips.press("Enter")
@@ -115,7 +115,8 @@ def test_an_inbound_webhook_through_the_console(browser, server) -> None:
 
     # the saved categories came back, each with its keywords
     for label, keywords, _ in CATEGORIES:
-        assert page.get_by_role("group", name=label).locator("textarea").input_value() == ", ".join(keywords)
+        saved = page.get_by_role("group", name=label, exact=True).locator("textarea").input_value()
+        assert saved == ", ".join(keywords)
     # try a message
     page.get_by_label("Message text").fill("quit")
     page.get_by_role("button", name="Try it").click()

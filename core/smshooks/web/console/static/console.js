@@ -75,7 +75,10 @@
     var input = document.createElement("input");
     input.type = "text";
     input.id = area.id + "-new";
-    input.setAttribute("aria-label", "Add a keyword (Enter or comma adds it)");
+    // the field's own label names it; the hint says how to add and remove
+    if (area.getAttribute("aria-describedby")) {
+      input.setAttribute("aria-describedby", area.getAttribute("aria-describedby"));
+    }
     input.placeholder = "Type a keyword, press Enter";
     box.appendChild(list);
     box.appendChild(input);

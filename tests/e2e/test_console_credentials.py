@@ -109,3 +109,36 @@ def test_a_reply_with_its_live_segment_counter(browser, server) -> None:
     assert "UCS-2" in page.locator("tbody").inner_text()
     screenshot(page, "16-replies")
     context.close()
+
+
+PAYLOAD = '{"from": "{{fromNumber}}", "to": "{{toNumber}}", "text": "{{message}}", "name": "{{profile.first_name}}"}'
+BEARER = "tok_custom_8e1f4a2b9c"
+
+
+def test_the_custom_vendor_payload_editor_previews_the_exact_request(browser, server) -> None:
+    context = browser.new_context(viewport=DESKTOP, base_url=server.url)
+    page = context.new_page()
+    key = server.cli("apikey", "create", "--org", new_org())
+    sign_in(page, key)
+    page.goto("/admin/credentials/new?vendor=custom")
+    page.get_by_label("Name (required)").fill("my-provider")
+    page.get_by_label("Provider url (required)").fill("https://sms.provider.example/v1/messages")
+    page.get_by_label("Payload template (required)").fill('{"to": "{{toNumber}}"')  # not JSON, and misses placeholders
+    page.get_by_role("button", name="Save credential").click()
+    expect(page.locator(".field-error").first).to_be_visible()
+    page.get_by_label("Payload template (required)").fill(PAYLOAD)
+    page.get_by_label("Auth type", exact=True).select_option("bearer")
+    page.get_by_label("Bearer token secret").fill(BEARER)
+    page.get_by_role("button", name="Save credential").click()
+    page.wait_for_selector("text=Credential my-provider is saved")
+    page.get_by_role("link", name="my-provider").click()
+    preview = page.locator("#p-request")
+    expect(preview).to_contain_text("POST https://sms.provider.example/v1/messages")
+    expect(preview).to_contain_text('"name": "Ada"')
+    page.get_by_label("Message", exact=True).fill("Your code is 1234")
+    page.get_by_label("Sample profile (JSON)").fill('{"first_name": "Grace"}')
+    expect(page.locator("#p-request")).to_contain_text('"name": "Grace"')
+    expect(page.locator("#p-request")).to_contain_text("Your code is 1234")
+    assert BEARER not in page.content()
+    screenshot(page, "14-custom-payload-editor")
+    context.close()

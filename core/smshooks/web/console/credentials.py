@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, jsonify, redirect, render_template, request, url_for
 
 import smshooks.credentials.service as service
 from smshooks.credentials.fields import MASK
-from smshooks.errors import DomainError
+from smshooks.errors import DomainError, Invalid
+from smshooks.vendor import Vendor
 from smshooks.web.console.blueprint import bp
 from smshooks.web.console.pages import FormErrors
 from smshooks.web.console.schema_form import form_fields, shown_value, values_from_form
@@ -88,12 +90,64 @@ def delete_credential(credential_id: str) -> Any:
     return redirect(url_for("console.credentials"), code=303)
 
 
+#: the sample profile of the payload preview until one is typed
+SAMPLE_PROFILE = '{"first_name": "Ada", "last_name": "Lovelace"}'
+
+
+def previewable(vendor: Any) -> bool:
+    """True when the vendor's send request is configured (it implements ``preview_send``: the Custom vendor)."""
+    return type(vendor).preview_send is not Vendor.preview_send
+
+
+@bp.route("/credentials/<credential_id>/preview", methods=["POST"])
+def preview_credential(credential_id: str) -> Any:
+    """The exact request this credential's saved payload template makes for a sample message (JSON for the
+    live preview; without JavaScript the credential's page comes back with it)."""
+    sample = (request.get_json(silent=True) or {}) if request.is_json else request.form
+    answer = _preview(credential_id, sample)
+    if request.is_json:
+        return jsonify(answer)
+    return edit_credential_page(credential_id, preview=answer, sample=sample)
+
+
+def _preview(credential_id: str, sample: Any) -> dict[str, Any]:
+    try:
+        profile = json.loads(sample.get("profile") or SAMPLE_PROFILE)
+        if not isinstance(profile, dict):
+            raise ValueError
+    except ValueError:
+        return {"error": 'the sample profile is a JSON object, e.g. {"first_name": "Ada"}'}
+    try:
+        request_ = service.preview_send(
+            gateway(),
+            scope(),
+            credential_id,
+            text=str(sample.get("text") or service.SAMPLE_TEXT)[:1600],
+            to=str(sample.get("to") or service.SAMPLE_RECIPIENT)[:32],
+            sender=(str(sample.get("from") or "")[:32] or None),
+            profile=profile,
+        )
+    except Invalid as exc:
+        return {"error": exc.message}
+    return {"request": request_}
+
+
+def edit_credential_page(credential_id: str, **extra: Any) -> Any:
+    gw = gateway()
+    current = service.get_credential(gw, scope(), credential_id)
+    vendor = gw.plugins.vendor(current.vendor)
+    if vendor is None:
+        abort(404)
+    specs = form_fields(vendor.credentials_schema())
+    return _form(vendor, specs, current, _stored(specs, current.fields), FormErrors(), **extra)
+
+
 def _stored(specs: list[Any], stored: dict[str, Any]) -> dict[str, Any]:
     return {spec.name: shown_value(spec, stored) for spec in specs}
 
 
 def _form(
-    vendor: Any, specs: list[Any], current: Any, shown: Any, errors: FormErrors, status: int = 200
+    vendor: Any, specs: list[Any], current: Any, shown: Any, errors: FormErrors, status: int = 200, **extra: Any
 ) -> tuple[str, int]:
     values = {spec.name: shown.get(spec.name, shown_value(spec, {})) for spec in specs}
     if request.method == "POST":  # a refused form shows what was typed, never a secret
@@ -102,6 +156,8 @@ def _form(
             if spec.kind == "checkbox":
                 values[spec.name] = shown.get(spec.name) in ("on", "true", "1")
     secrets_set = {name for name, value in (current.fields if current else {}).items() if value == MASK}
+    if current and previewable(vendor) and "preview" not in extra:
+        extra["preview"] = _preview(current.id, {})
     page = render_template(
         "console/credential_form.html",
         vendor=vendor,
@@ -111,5 +167,11 @@ def _form(
         values=values,
         secrets_set=secrets_set,
         errors=errors,
+        previewable=bool(current) and previewable(vendor),
+        sample=extra.pop("sample", {}),
+        sample_text=service.SAMPLE_TEXT,
+        sample_to=service.SAMPLE_RECIPIENT,
+        sample_profile=SAMPLE_PROFILE,
+        **extra,
     )
     return page, status

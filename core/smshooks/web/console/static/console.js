@@ -241,4 +241,30 @@
     template.addEventListener("input", update);
     profile.addEventListener("input", update);
   });
+
+  // the payload editor's preview follows the sample message and profile
+  document.querySelectorAll("form[data-payload-preview]").forEach(function (form) {
+    var result = document.getElementById("p-result");
+    form.querySelectorAll("[data-js-hide]").forEach(function (el) { el.hidden = true; });
+    var update = window.smshooksDebounce(function () {
+      var body = {};
+      ["text", "to", "from", "profile"].forEach(function (name) { body[name] = form.querySelector("[name=" + name + "]").value; });
+      window.smshooksPost(form.action, body).then(function (answer) {
+        result.innerHTML = "";
+        var out = document.createElement(answer.error ? "p" : "pre");
+        if (answer.error) {
+          out.className = "error-summary";
+          out.textContent = answer.error;
+        } else {
+          var r = answer.request;
+          var lines = [r.method + " " + r.url];
+          Object.keys(r.headers || {}).forEach(function (name) { lines.push(name + ": " + r.headers[name]); });
+          out.id = "p-request";
+          out.textContent = lines.join("\n") + "\n\n" + (typeof r.body === "string" ? r.body : JSON.stringify(r.body, null, 2));
+        }
+        result.appendChild(out);
+      });
+    }, 300);
+    form.addEventListener("input", update);
+  });
 })();

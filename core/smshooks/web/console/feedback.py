@@ -25,7 +25,7 @@ MASK = "********"
 @bp.route("/feedback-webhook", methods=["GET", "POST"])
 def feedback_webhook() -> Any:
     gw = gateway()
-    current = _current()
+    current = current_view()
     if request.method == "GET":
         return _form(current, _values_of(current), FormErrors())
     values, problems = _values_from_form(request.form)
@@ -51,14 +51,14 @@ def rotate_feedback_secret() -> Any:
     try:
         rotated = service.rotate_secret(gateway(), scope(), grace=grace)
     except DomainError as exc:
-        current = _current()
+        current = current_view()
         return _form(current, _values_of(current), FormErrors.of(exc), domain_status(exc))
     return _form(rotated, _values_of(rotated), FormErrors(), new_secret=rotated.signing_secret)
 
 
 @bp.route("/feedback-webhook/delete", methods=["GET", "POST"])
 def delete_feedback_webhook() -> Any:
-    current = _current()
+    current = current_view()
     if current is None:
         return redirect(url_for("console.feedback_webhook"))
     if request.method == "GET":
@@ -75,11 +75,17 @@ def delete_feedback_webhook() -> Any:
     return redirect(url_for("console.feedback_webhook"), code=303)
 
 
-def _current() -> Any:
+def current_view() -> Any:
+    """The scope's feedback webhook, or None."""
     try:
         return service.get(gateway(), scope())
     except NotFound:
         return None
+
+
+def form_page(current: Any, errors: FormErrors, status: int = 200, **extra: Any) -> Any:
+    """The settings page of ``current`` as saved, with ``errors`` and extra parts (a test event's answer)."""
+    return _form(current, _values_of(current), errors, status, **extra)
 
 
 def _values_of(view: Any) -> dict[str, Any]:

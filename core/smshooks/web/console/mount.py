@@ -27,6 +27,7 @@ PENDING_SERVICES = frozenset(
         "smshooks.feedback.deliveries",
         "smshooks.inbound.queries",
         "smshooks.messages.queries",
+        "smshooks.feedback.sample",
     }
 )
 
@@ -70,6 +71,18 @@ try:
     PAGE_MODULES += [feedback, deliveries]
 except ModuleNotFoundError as exc:
     _waiting(exc, "feedback webhook")
+try:
+    from smshooks.web.console import messages
+
+    PAGE_MODULES.append(messages)
+except ModuleNotFoundError as exc:
+    _waiting(exc, "message")
+try:
+    from smshooks.web.console import feedback_test
+
+    PAGE_MODULES.append(feedback_test)
+except ModuleNotFoundError as exc:
+    _waiting(exc, "test event")
 
 
 def register_console(app: Flask) -> None:

@@ -75,6 +75,7 @@ def layout() -> dict[str, Any]:
         "sandbox": g.get("sandbox"),
         "navigation": [(e, label) for e, label in NAVIGATION if e in current_app.view_functions],
         "sandboxes": _sandboxes if signed_in else (lambda: []),
+        "navigation_endpoints": current_app.view_functions,
     }
 
 

@@ -1,5 +1,6 @@
 """Issue 11's flow in a real browser: the feedback webhook set up through the console (JWT and a header
-parameter), a signed Twilio STOP seen on the consent page, its relayed event in the delivery log, replayed.
+parameter) and a test event sent to a local receiver, a signed Twilio STOP seen on the messages and consent
+pages, its relayed event in the delivery log, replayed.
 
 Debian's Chromium driven by Playwright against a real server; the feedback receiver listens on loopback.
 """
@@ -14,6 +15,8 @@ import pytest
 from support.api import new_org
 from support.browser import DESKTOP, launch, screenshot
 from support.receiver import Receiver
+
+expect = pytest.importorskip("playwright.sync_api").expect
 
 twilio_validator = pytest.importorskip("twilio.request_validator")
 # until the feedback and consent services are on main, the console's pages for them are not mounted
@@ -103,16 +106,29 @@ def test_feedback_webhook_consent_and_replay(page, server) -> None:
         assert secret not in html and JWT_KEY not in html and HEADER_VALUE not in html
         screenshot(page, "21-feedback-webhook")
 
+        page.get_by_role("button", name="Send test event").click()
+        expect(page.locator("#test-event")).to_contain_text("Delivered")
+        [test_event] = receiver.wait_for(1, timeout=30)
+        assert test_event.json()["type"] == "message.feedback"
+        assert test_event.header("X-Api-Key") == HEADER_VALUE
+        screenshot(page, "22-feedback-test-event")
+
         # a subscriber texts STOP: Twilio's signed request to the webhook's URL
         params = twilio_stop()
         signature = twilio_validator.RequestValidator(AUTH_TOKEN).compute_signature(hook["url"], params)
         answer = api.post(hook["url"], data=params, headers={"X-Twilio-Signature": signature})
         assert answer.status_code == 200, answer.text
 
-        [relayed] = receiver.wait_for(1, timeout=30)
+        relayed = receiver.wait_for(2, timeout=30)[1]
         assert relayed.header("X-Api-Key") == HEADER_VALUE
         token = relayed.header("Authorization").removeprefix("Bearer ")
         assert jwt.decode(token, JWT_KEY, algorithms=["HS256"], issuer="smshooks")
+
+        go(page, "Messages")
+        row = page.locator("tbody tr", has_text=SUBSCRIBER)
+        expect(row).to_contain_text("STOP")
+        expect(row).to_contain_text("opt_out")
+        screenshot(page, "25-messages")
 
         go(page, "Consent")
         page.get_by_label("Look up a number").fill(SUBSCRIBER)
@@ -134,8 +150,8 @@ def test_feedback_webhook_consent_and_replay(page, server) -> None:
         screenshot(page, "40-deliveries")
         rows.first.get_by_role("button", name="Replay").click()
         page.wait_for_selector("text=deliveries are sent again")
-        again = receiver.wait_for(2, timeout=30)
-        assert again[1].webhook_id == again[0].webhook_id  # the same event: the receiver can drop the copy
+        again = receiver.wait_for(3, timeout=30)
+        assert again[2].webhook_id == again[1].webhook_id  # the same event: the receiver can drop the copy
         page.locator("tbody tr").first.get_by_role("link").click()
         page.wait_for_selector("text=Attempts")
         screenshot(page, "41-delivery")

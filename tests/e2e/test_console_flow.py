@@ -109,7 +109,7 @@ def test_feedback_webhook_consent_and_replay(page, server) -> None:
         page.get_by_role("button", name="Send test event").click()
         expect(page.locator("#test-event")).to_contain_text("Delivered")
         [test_event] = receiver.wait_for(1, timeout=30)
-        assert test_event.json()["type"] == "message.feedback"
+        assert test_event.json()["eventType"] == "message.feedback"
         assert test_event.header("X-Api-Key") == HEADER_VALUE
         screenshot(page, "22-feedback-test-event")
 

@@ -20,7 +20,8 @@ expect = pytest.importorskip("playwright.sync_api").expect
 
 twilio_validator = pytest.importorskip("twilio.request_validator")
 # until the feedback and consent services are on main, the console's pages for them are not mounted
-pytest.importorskip("smshooks.feedback.deliveries", reason="the console's feedback pages need the services")
+for _service in ("smshooks.feedback.deliveries", "smshooks.feedback.sample", "smshooks.inbound.queries"):
+    pytest.importorskip(_service, reason="the console's feedback and message pages need the services")
 
 AUTH_TOKEN = "0123456789abcdef0123456789abcdef"
 ACCOUNT_SID = "AC0123456789abcdef0123456789abcdef"

@@ -43,3 +43,7 @@ class TooLarge(DomainError):
     """More than a configured bound (recipients, events in one request)."""
 
     code = "payload_too_large"
+
+
+#: the message of an :class:`Invalid` listing refused fields in its details (as the API's schema errors)
+INVALID_FIELDS = "invalid field values"

@@ -18,11 +18,11 @@ from typing import Any
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
-from smshooks.errors import Conflict, Invalid
+from smshooks.errors import INVALID_FIELDS, Conflict, Invalid
 from smshooks.feedback.emit import STATES
 from smshooks.feedback.payload import FEEDBACK, INBOUND
 from smshooks.feedback.replay import BulkReplay, InProgress, replay_one, replay_window
-from smshooks.feedback.settings import INVALID_FIELDS, find_webhook
+from smshooks.feedback.settings import find_webhook
 from smshooks.gateway import Gateway
 from smshooks.scope import Scope
 from smshooks.store.pages import DEFAULT_LIMIT, Page

@@ -24,7 +24,7 @@ from typing import Any, TypedDict
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from smshooks.errors import Conflict, Invalid, NotFound
+from smshooks.errors import INVALID_FIELDS, Conflict, Invalid, NotFound
 from smshooks.feedback.payload import sandbox_id
 from smshooks.feedback.rules import (
     DEFAULT_GRACE,
@@ -42,9 +42,6 @@ from smshooks.scope import Scope
 from smshooks.store.scoped import in_scope
 from smshooks.store.tables import FeedbackWebhook, utcnow
 from smshooks.targets import BadTargetURL, TargetRefused, check_url
-
-#: the message of a refusal of field values (the API's 422 for a schema error says the same)
-INVALID_FIELDS = "invalid field values"
 
 
 class AuthFields(TypedDict, total=False):

@@ -29,7 +29,6 @@ CYCLES_PENDING = "keywords/ package cycle (wip/classify), hookspecs -> feedback.
 CONTRACT_PENDING = {"smshooks.hookspecs": "FeedbackEvent and Classification move into the contract (wip/contract)"}
 SIZE_PENDING = {
     "smshooks.vendor": "vendor.py splits into contract modules (wip/contract)",
-    "smshooks.web.api.feedback": "the feedback webhook service leaves the view (wip/feedback-services)",
     "smshooks.store.tables": "split by part of the flow once the branches changing its tables land",
 }
 

@@ -23,13 +23,13 @@ _CLAUSE_BREAK = re.compile(r"[.!?;,:\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029]+")
 # bytes.translate() in C: letters lower-cased, digits kept, apostrophes deleted, clause breaks turned into "\n"
 # and every other character into a space.
 _ASCII_BREAKS = frozenset(".!?;,:\n\r\v\f\x1c\x1d\x1e")
-_ASCII_FOLD = bytes(
+ASCII_FOLD = bytes(
     (code | 0x20 if chr(code).isalpha() else code)
     if chr(code).isalnum()
     else (0x0A if chr(code) in _ASCII_BREAKS else 0x20)
     for code in range(128)
 ) + bytes(128)  # bytes.translate wants 256 entries; ASCII text never reaches the upper half
-_ASCII_DELETE = b"'`"  # the ASCII apostrophes, U+0027 and U+0060
+ASCII_DELETE = b"'`"  # the ASCII apostrophes, U+0027 and U+0060
 # Other text: only its runs of non-ASCII characters go through the per-character table; what remains is ASCII
 # plus folded letters and digits, and in Python's re "[^\W_]" is exactly the categories L* and N*.
 _NON_ASCII_RUN = re.compile(r"[^\x00-\x7f]+")
@@ -77,7 +77,7 @@ _FOLD = _FoldTable()
 def fold_ascii(text: str) -> str:
     """ASCII ``text`` as canonical tokens separated by spaces, with a "\\n" at every clause break: ``split()`` gives
     the tokens of canon(text), ``split("\\n")`` the clauses."""
-    return text.encode("ascii").translate(_ASCII_FOLD, _ASCII_DELETE).decode("ascii")
+    return text.encode("ascii").translate(ASCII_FOLD, ASCII_DELETE).decode("ascii")
 
 
 def fold(text: str) -> str | None:

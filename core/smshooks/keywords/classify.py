@@ -5,7 +5,7 @@ keywords.md §6.3 (exact and precedence), §6.4 (fuzzy F1-F5), §6.9 (the order 
 deterministic: the result depends only on the text and the configuration, never on consent state (§7.6).
 
 This is the fast path. Most real SMS hold no keyword and no rule's words, so it tokenises ASCII text with one
-``bytes.translate`` and rejects the message with one pass over the tokens' memoised start bits
+``bytes.translate`` and rejects the message with one C-level pass over the tokens' memoised start bits
 (starts.py) before it splits clauses or runs a rule; reference.py evaluates the same rules one after another, and
 tests/test_keywords_equivalence.py checks that both agree on real SMS.
 """
@@ -17,7 +17,7 @@ from collections.abc import Callable
 from functools import reduce
 from operator import or_
 
-from smshooks.keywords.canon import clause_tokens, fold
+from smshooks.keywords.canon import ASCII_DELETE, ASCII_FOLD, clause_tokens, fold
 from smshooks.keywords.clause_rules import clause_rules, fuzzy, only_stop_emoji
 from smshooks.keywords.config import KeywordConfig
 from smshooks.keywords.model import NO_MATCH, Classification, Match
@@ -32,7 +32,11 @@ def classify(text: str | None, config: KeywordConfig) -> Classification:
     if not text:
         return NO_MATCH  # no keyword, and no stop emoji for F1
     tables = config.tables
-    folded = fold(text)  # tokens separated by " ", clauses by "\n"; None for text that stays non-ASCII
+    # tokens separated by " ", clauses by "\n" (canon.fold, inlined for ASCII); None for text that stays non-ASCII
+    if text.isascii():
+        folded: str | None = text.encode("ascii").translate(ASCII_FOLD, ASCII_DELETE).decode("ascii")
+    else:
+        folded = fold(text)
     pieces: list[list[str]] | None = None
     if folded is not None:
         whole = folded.split()  # canon(text).split()
@@ -61,9 +65,10 @@ def classify(text: str | None, config: KeywordConfig) -> Classification:
 
     # Every later rule needs certain words in its clause (starts.py). Most conversation has none of them anywhere,
     # so ask that of the whole message before splitting it into clauses at all.
-    get = tables.starts.__getitem__
-    # any() first: most messages hold no start word at all, and it is cheaper than OR-ing every token's bits
-    if not any(map(get, whole)) or not (rules := RULES[reduce(or_, map(get, whole))]) or is_vcard(whole):  # V1
+    # The start bits of the tokens OR-ed, all in C: most tokens have none, and filter() drops them before reduce()
+    # calls or_.
+    get = tables.start_bits
+    if not (rules := RULES[reduce(or_, filter(None, map(get, whole)), 0)]) or is_vcard(whole):  # V1
         return NO_MATCH
     if pieces is None:
         pieces = [tokens for tokens in map(str.split, folded.split("\n")) if tokens]  # type: ignore[union-attr]
@@ -71,11 +76,7 @@ def classify(text: str | None, config: KeywordConfig) -> Classification:
     if len(pieces) == 1:
         live = [(pieces[0], rules)]
     else:
-        live = [
-            (tokens, rules)
-            for tokens in pieces
-            if any(map(get, tokens)) and (rules := RULES[reduce(or_, map(get, tokens))])
-        ]
+        live = [(tokens, rules) for tokens in pieces if (rules := RULES[_bits(get, tokens)])]
     for tokens, rules in live:
         hit = clause_rules(tables, tokens, rules, pieces)
         if hit is not None:
@@ -89,4 +90,5 @@ def classify(text: str | None, config: KeywordConfig) -> Classification:
 
 
 def _bits(get: Callable[[str], int], tokens: list[str]) -> int:
-    return reduce(or_, map(get, tokens))
+    """The start bits of ``tokens`` OR-ed."""
+    return reduce(or_, filter(None, map(get, tokens)), 0)

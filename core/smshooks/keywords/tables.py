@@ -28,7 +28,7 @@ from smshooks.keywords.starts import (
     WITH_CUE,
     WITH_PHRASE,
 )
-from smshooks.keywords.typos import MIN_KEYWORD_LENGTH, is_typo
+from smshooks.keywords.typos import MIN_KEYWORD_LENGTH, is_typo, squeeze
 
 # Per-token typo answers are memoised; SMS vocabulary is small and repetitive. The bound only stops a flood of
 # unique junk tokens from growing memory without limit.
@@ -129,6 +129,8 @@ class KeywordTables:
 
         #: token -> which rules it can take part in (starts.py bits, 0 for none); lets classify() skip clauses and rules
         self.starts: _Memo[int] = _Memo(start_mask)
+        #: ``starts.__getitem__``, bound once for classify()'s hot path
+        self.start_bits: Callable[[str], int] = self.starts.__getitem__
 
     def token_trigger(self, token: str) -> Trigger | None:
         """The one-token trigger ``token`` is: an opt-out keyword, a revocation unigram, or a typo of a keyword."""
@@ -136,9 +138,10 @@ class KeywordTables:
 
     def _compute_trigger(self, token: str) -> Trigger | None:
         trigger = self.single.get(token)
-        if trigger is None:
+        if trigger is None and self.typo_targets and token not in self.excluded:
+            squeezed = squeeze(token)  # once, not once per keyword
             for key, typo_trigger in self.typo_targets:
-                if is_typo(token, key, self.excluded):
+                if is_typo(token, key, self.excluded, squeezed):
                     return typo_trigger
         return trigger
 

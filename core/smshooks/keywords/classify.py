@@ -20,7 +20,7 @@ from operator import or_
 from smshooks.keywords.canon import ASCII_DELETE, ASCII_FOLD, clause_tokens, fold
 from smshooks.keywords.clause_rules import clause_rules, fuzzy, only_stop_emoji
 from smshooks.keywords.config import KeywordConfig
-from smshooks.keywords.model import NO_MATCH, Classification, Match
+from smshooks.keywords.model import NO_MATCH, Classification
 from smshooks.keywords.sentences import is_vcard, quotes_instruction
 from smshooks.keywords.starts import RULES, START_TRIGGER
 
@@ -44,9 +44,9 @@ def classify(text: str | None, config: KeywordConfig) -> Classification:
         pieces = [tokens for tokens in clause_tokens(text) if tokens]
         whole = [token for tokens in pieces for token in tokens]  # the clauses' tokens are canon(text)'s
     if whole and len(whole) <= tables.exact_span:
-        hit = tables.exact.get(" ".join(whole))
-        if hit is not None:
-            return Classification(hit[0], Match.EXACT, hit[1])
+        exact = tables.exact_results.get(" ".join(whole))
+        if exact is not None:
+            return exact
     if not config.fuzzy_enabled:
         return NO_MATCH
     if not whole:

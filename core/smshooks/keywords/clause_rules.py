@@ -6,6 +6,8 @@ first that fires. classify() passes only the groups the clause's start bits allo
 
 from __future__ import annotations
 
+import functools
+
 from smshooks.keywords.lexicon import (
     ALLOWED,
     ARTICLES,
@@ -118,7 +120,9 @@ def _has_locale_phrase(tables: KeywordTables, tokens: list[str]) -> bool:
     return False
 
 
+@functools.lru_cache(maxsize=4096)
 def fuzzy(keyword: str | None, rule: str) -> Classification:
+    """The fuzzy opt-out answer; built once per (keyword, rule), a Classification is immutable."""
     return Classification(Category.OPT_OUT, Match.FUZZY, keyword, rule)
 
 

@@ -17,7 +17,7 @@ from smshooks.keywords.lexicon import (
     REVOCATION_BIGRAMS,
     REVOCATION_UNIGRAMS,
 )
-from smshooks.keywords.model import PRECEDENCE, Category
+from smshooks.keywords.model import PRECEDENCE, Category, Classification, Match
 from smshooks.keywords.packs import KeywordLists
 from smshooks.keywords.starts import (
     START_AMBIGUOUS,
@@ -62,6 +62,10 @@ class KeywordTables:
         all_keywords = frozenset(self.exact)
         #: the most tokens a keyword has: a longer message cannot match exactly
         self.exact_span: int = max((key.count(" ") + 1 for key in self.exact), default=0)
+        #: canonical keyword -> classify()'s answer for it, built once (a Classification is immutable)
+        self.exact_results: dict[str, Classification] = {
+            key: Classification(category, Match.EXACT, keyword) for key, (category, keyword) in self.exact.items()
+        }
 
         opt_out = [(key, keyword) for key, (category, keyword) in self.exact.items() if category is Category.OPT_OUT]
         self.single: dict[str, Trigger] = {}

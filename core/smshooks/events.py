@@ -1,4 +1,4 @@
-"""The common events every vendor plugin produces, and the common statuses.
+"""The common events every vendor plugin produces, the common statuses, and what hooks see of a feedback delivery.
 
 Plugins build these from a vendor's payload; the host stamps the webhook
 context (organisation, sandbox, webhook id) onto them before storing, so a
@@ -130,3 +130,20 @@ class OutboundMessage:
     reference: str | None = None
     #: the subscriber's profile attributes, for vendors whose payload is a template
     profile: Mapping[str, Any] = field(default_factory=dict, compare=False)
+
+
+@dataclass(frozen=True)
+class FeedbackEvent:
+    """What a ``smshooks_feedback_payload`` hook learns about the delivery it may add fields to.
+
+    The host builds one per attempt to deliver a payload to a customer's
+    feedback webhook (``smshooks.feedback.delivery``); ``id`` is the ``webhook-id``.
+    """
+
+    id: str
+    org: str
+    sandbox: str
+    event_type: str
+    message_id: str | None
+    url: str
+    attempt: int

@@ -21,9 +21,9 @@ from click.testing import CliRunner, Result
 
 from smshooks.cli import main
 
-#: the generated tables (21 parse, 11 verify, 10 status, 11 send cases), the kit's 8 completeness
+#: the generated tables (21 parse, 11 verify, 10 status, 11 send, 2 acknowledge cases), the kit's 10 completeness
 #: checks, its 22 hostile JSON bodies and the type-confusion sweep of the 2 webhook fixtures
-GENERATED_TESTS = 85
+GENERATED_TESTS = 89
 
 GENERATED_FILES = {
     "pyproject.toml",
@@ -258,7 +258,7 @@ def test_generated_tests_cover_every_table_row(
         "send-invalid-number-400",
     ):
         assert any(test_id.endswith(f"[{case}]") for test_id in ids), case
-    assert sum("::test_" in test_id and "[" not in test_id for test_id in ids) == 8, "the kit's completeness checks"
+    assert sum("::test_" in test_id and "[" not in test_id for test_id in ids) == 10, "the kit's completeness checks"
 
 
 def test_host_lists_the_installed_plugin(host_answers: dict) -> None:

@@ -84,6 +84,10 @@ class Vendor:
     ``status_map`` maps each documented vendor status string to a common
     :class:`~smshooks.events.Status`; :meth:`map_status` answers ``unknown``
     for anything else, so an undocumented status is stored, never refused.
+    :meth:`map_status` and :meth:`is_final` are the vendor's one mapping: a
+    report's ``status`` and ``final`` must be what they answer for its
+    ``vendor_status`` (the conformance kit checks every report ``parse``
+    returns, and that every ``status_map`` entry is proven through ``parse``).
     """
 
     name: ClassVar[str]
@@ -139,9 +143,20 @@ class Vendor:
         reason when it cannot be rendered. Others need not implement it."""
         raise NotImplementedError
 
-    def map_status(self, vendor_status: str) -> Status:
-        """The common status for a vendor status string (``unknown`` when undocumented)."""
+    def map_status(self, vendor_status: str, group: str | None = None) -> Status:
+        """The common status for a vendor status string (``unknown`` when undocumented).
+
+        ``group`` is the report's ``vendor_status_group``, for a vendor whose
+        statuses fall back to their group (Infobip); the default ignores it.
+        Override this (and :meth:`is_final`) for rules a table cannot hold —
+        any case, a group fallback, a configured map — and have ``parse`` use
+        the same rules, never a second lookup of its own.
+        """
         return self.status_map.get(vendor_status, Status.UNKNOWN)
+
+    def is_final(self, vendor_status: str, group: str | None = None) -> bool:
+        """Whether no further report follows ``vendor_status``: by default, whether it is in ``final_statuses``."""
+        return vendor_status in self.final_statuses
 
     def secret_fields(self) -> frozenset[str]:
         """Names of the credential fields that hold secrets."""

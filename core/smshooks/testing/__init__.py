@@ -17,6 +17,7 @@ from urllib.parse import parse_qs, urlencode
 from smshooks.testing.cases import (
     REFUSED,
     TIMEOUT,
+    AcknowledgeCase,
     ExpectedRequest,
     ParseCase,
     SendCase,
@@ -35,6 +36,7 @@ __all__ = [
     "REFUSED",
     "TIMEOUT",
     "WRONG_TYPES",
+    "AcknowledgeCase",
     "ExpectedRequest",
     "FakeVendorAPI",
     "HostileBody",

@@ -4,10 +4,13 @@
 every name of the contract's other modules a plugin uses, so ``from
 smshooks.vendor import X`` is the one import a plugin needs:
 
-- :mod:`smshooks.vendor_errors`: ``SignatureError``, ``PayloadError``, ``TooManyEvents``, ``SendError``;
-- :mod:`smshooks.webhook_request`: ``WebhookRequest``, ``WebhookResponse``, ``ReplayGuard``, ``MemoryReplayGuard``;
-- :mod:`smshooks.jsonsafe`: ``parse_json`` and its bounds;
-- :mod:`smshooks.send_http`: ``HttpSession``, ``vendor_request``, ``is_retryable_status``, ``retry_after_seconds``.
+- :mod:`smshooks.contract.errors`: ``SignatureError``, ``PayloadError``, ``TooManyEvents``,
+  ``SendError``;
+- :mod:`smshooks.contract.webhook_request`: ``WebhookRequest``, ``WebhookResponse``,
+  ``ReplayGuard``, ``MemoryReplayGuard``;
+- :mod:`smshooks.contract.jsonsafe`: ``parse_json`` and its bounds;
+- :mod:`smshooks.contract.send_http`: ``HttpSession``, ``vendor_request``,
+  ``is_retryable_status``, ``retry_after_seconds``.
 
 Nothing here touches Flask.
 """
@@ -21,11 +24,17 @@ import marshmallow
 import phonenumbers
 import requests
 
+from smshooks.contract.errors import PayloadError, SendError, SignatureError, TooManyEvents, VendorError
+from smshooks.contract.jsonsafe import MAX_JSON_DEPTH, MAX_JSON_NUMBER_LENGTH, parse_json
+from smshooks.contract.send_http import (
+    TARGET_REFUSED,
+    HttpSession,
+    is_retryable_status,
+    retry_after_seconds,
+    vendor_request,
+)
+from smshooks.contract.webhook_request import MemoryReplayGuard, ReplayGuard, WebhookRequest, WebhookResponse
 from smshooks.events import Event, OutboundMessage, Status
-from smshooks.jsonsafe import MAX_JSON_DEPTH, MAX_JSON_NUMBER_LENGTH, parse_json
-from smshooks.send_http import TARGET_REFUSED, HttpSession, is_retryable_status, retry_after_seconds, vendor_request
-from smshooks.vendor_errors import PayloadError, SendError, SignatureError, TooManyEvents, VendorError
-from smshooks.webhook_request import MemoryReplayGuard, ReplayGuard, WebhookRequest, WebhookResponse
 
 __all__ = [
     "DEFAULT_MAX_EVENTS_PER_REQUEST",

@@ -1,11 +1,11 @@
 """What classification answers: a category, how it matched, and why (keywords.md §6.8).
 
-The types live in the plugin contract (:mod:`smshooks.classification`), re-exported here.
+The types live in the plugin contract (:mod:`smshooks.contract.classification`), re-exported here.
 """
 
 from __future__ import annotations
 
-from smshooks.classification import NO_MATCH, Category, Classification, Match
+from smshooks.contract.classification import NO_MATCH, Category, Classification, Match
 
 __all__ = ["NO_MATCH", "PRECEDENCE", "Category", "Classification", "Match"]
 

@@ -12,8 +12,8 @@ from typing import Any
 
 import requests
 
+from smshooks.contract.errors import SendError
 from smshooks.targets import TargetRefused
-from smshooks.vendor_errors import SendError
 
 __all__ = ["TARGET_REFUSED", "HttpSession", "is_retryable_status", "retry_after_seconds", "vendor_request"]
 

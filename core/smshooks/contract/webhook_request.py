@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 from urllib.parse import parse_qs, urlsplit
 
-from smshooks.jsonsafe import parse_json
+from smshooks.contract.jsonsafe import parse_json
 
 __all__ = ["MemoryReplayGuard", "ReplayGuard", "WebhookRequest", "WebhookResponse"]
 
@@ -96,8 +96,8 @@ class WebhookRequest:
         """The body parsed by :func:`parse_json`: the one JSON parser for vendor bodies.
 
         A :class:`PayloadError` (answered 400) when the body is not JSON, is not
-        UTF-8/16/32 text, nests deeper than :data:`~smshooks.jsonsafe.MAX_JSON_DEPTH`, holds a number
-        literal longer than :data:`~smshooks.jsonsafe.MAX_JSON_NUMBER_LENGTH` characters, ``NaN`` or
+        UTF-8/16/32 text, nests deeper than :data:`~smshooks.contract.jsonsafe.MAX_JSON_DEPTH`, holds a number
+        literal longer than :data:`~smshooks.contract.jsonsafe.MAX_JSON_NUMBER_LENGTH` characters, ``NaN`` or
         ``Infinity``, or a number too large for a float (``1e999999``). Plugins
         call this instead of ``json.loads`` so every vendor refuses the same
         hostile bodies the same way, before any of their code sees them.

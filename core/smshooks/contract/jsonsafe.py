@@ -1,6 +1,6 @@
 """The one JSON parser for vendor bodies: bounded, so a hostile body is a PayloadError, never a crash.
 
-:meth:`smshooks.webhook_request.WebhookRequest.json` calls :func:`parse_json`;
+:meth:`smshooks.contract.webhook_request.WebhookRequest.json` calls :func:`parse_json`;
 plugins call that instead of ``json.loads`` so every vendor refuses the same
 hostile bodies the same way, before any of their code sees them.
 """
@@ -13,7 +13,7 @@ import math
 import re
 from typing import Any
 
-from smshooks.vendor_errors import PayloadError
+from smshooks.contract.errors import PayloadError
 
 __all__ = ["MAX_JSON_DEPTH", "MAX_JSON_NUMBER_LENGTH", "parse_json"]
 

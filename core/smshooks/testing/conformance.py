@@ -15,7 +15,7 @@ Example (a plugin's ``tests/test_conformance.py``)::
         acknowledge_cases = cases.ACKNOWLEDGE
 
         def status_report_request(self, case):
-            return cases.status_report(case.vendor_status)
+            return cases.status_report(case)
 
 The smshooks pytest plugin turns every row into its own labelled test, and the
 kit adds checks that the tables are complete: every contract method has

@@ -37,7 +37,7 @@ from smshooks.testing import (
     json_request,
     replace_event,
 )
-from smshooks.vendor import PayloadError
+from smshooks.vendor import PayloadError, WebhookRequest
 
 HERE = Path(__file__).parent
 
@@ -794,7 +794,7 @@ STATUSES = [
 ]
 
 
-def status_report(case: StatusCase) -> Any:
+def status_report(case: StatusCase) -> WebhookRequest:
     """The v3 delivery report example carrying the row's status name (in its group, when the row has one)."""
     status: dict[str, Any] = {"id": 999, "description": "…"}
     if case.group is not None:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from smshooks.testing import VendorConformance
+from smshooks.testing import StatusCase, VendorConformance
+from smshooks.vendor import WebhookRequest
 from smshooks_infobip import InfobipVendor
 
 from .cases import ACKNOWLEDGE, PARSE, SEND, STATUSES, TYPE_CONFUSION, VERIFY, status_report
@@ -18,5 +19,5 @@ class TestInfobip(VendorConformance):
     hostile_json = True
     type_confusion_payloads = TYPE_CONFUSION
 
-    def status_report_request(self, case):
+    def status_report_request(self, case: StatusCase) -> WebhookRequest | None:
         return status_report(case)

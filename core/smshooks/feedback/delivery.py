@@ -27,6 +27,7 @@ import requests
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from smshooks.events import FeedbackEvent  # defined in the plugin contract; re-exported here
 from smshooks.feedback.emit import DEAD, DELIVERED, DISABLED, PENDING
 from smshooks.feedback.sealed import open_secrets
 from smshooks.feedback.signing import jwt_token, standard_webhooks_headers
@@ -47,19 +48,6 @@ TIMEOUT = (5.0, 15.0)
 MAX_RESPONSE_READ = 64 * 1024
 EXCERPT_CHARS = 1000
 USER_AGENT = "smshooks-feedback/1"
-
-
-@dataclass(frozen=True)
-class FeedbackEvent:
-    """What a ``smshooks_feedback_payload`` hook learns about the delivery it may add fields to."""
-
-    id: str
-    org: str
-    sandbox: str
-    event_type: str
-    message_id: str | None
-    url: str
-    attempt: int
 
 
 class FeedbackTryAgain(TryAgain):

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import logging
 import os
 import sys
 from typing import TYPE_CHECKING
 
 import click
 
+from smshooks import logs
 from smshooks.settings import Settings
 
 if TYPE_CHECKING:
@@ -19,9 +19,8 @@ if TYPE_CHECKING:
 @click.option("--log-level", default="INFO", show_default=True, envvar="SMSHOOKS_LOG_LEVEL")
 def main(log_level: str) -> None:
     """smshooks: a self-hosted, plugin-based SMS webhook gateway."""
-    logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    # Alembic narrates every plugin it sets up at INFO; only its warnings matter here.
-    logging.getLogger("alembic").setLevel(max(logging.WARNING, logging.getLogger().level))
+    # text or JSON lines (SMSHOOKS_LOG_FORMAT), phone numbers masked (SMSHOOKS_LOG_PHONE_NUMBERS=1 shows them)
+    logs.configure(level=log_level)
 
 
 @main.command()

@@ -92,7 +92,7 @@ CONSENT_CHANGES = Counter(
 DELIVERY_ATTEMPTS = Counter(
     "smshooks_delivery_attempts",
     "Outbox delivery attempts (send_sms to a vendor, feedback to a receiver), by outcome:"
-    " success, retry, failed (for good), disabled (the feedback endpoint is gone), skipped",
+    " success, retry, failed (for good), disabled (the feedback endpoint is gone), error (unexpected; retried)",
     ["kind", "outcome"],
 )
 DELIVERY_SECONDS = Histogram(

@@ -40,6 +40,7 @@ from smshooks.inbound.event_store import new_message_id
 from smshooks.keywords import Category, Classification, KeywordConfig, Match, canon, classify
 from smshooks.keywords.hooks import apply_classify_hooks
 from smshooks.messages.send_job import enqueue_send
+from smshooks.metrics import PIPELINE_DECISIONS, count_on_commit
 from smshooks.replies.templates import BUILTIN_REPLIES, render
 from smshooks.store.tables import (
     ConsentRecord,
@@ -284,6 +285,7 @@ def handle_inbound(
             decision.exempt,
             callback_base_url=callback_base_url,
         )
+    count_on_commit(session, PIPELINE_DECISIONS, category=classification.category.value, action=decision.action)
     return PipelineResult(
         classification,
         decision,

@@ -29,11 +29,12 @@ from smshooks.errors import Forbidden, Malformed, NotFound, TooLarge, Unavailabl
 from smshooks.events import Event, stamp
 from smshooks.feedback.emit import emit_for_report, relay_inbound
 from smshooks.gateway import Gateway
-from smshooks.inbound.event_store import Stored, check_event_count, event_chunks, storable, store_events
+from smshooks.inbound.column_fit import fit_to_columns
+from smshooks.inbound.event_store import Stored, check_event_count, event_chunks, store_events
 from smshooks.inbound.pipeline import PreparedReply, handle_inbound, prepare_inbound
 from smshooks.store.nonces import DatabaseReplayGuard, Replayed
 from smshooks.store.tables import InboundMessageRow, OutboundMessageRow, Webhook
-from smshooks.store.text import storable as storable_text
+from smshooks.store.text import is_storable
 from smshooks.vendor import PayloadError, SignatureError, TooManyEvents, Vendor, WebhookRequest, WebhookResponse
 
 log = logging.getLogger(__name__)
@@ -127,7 +128,7 @@ def receive(gw: Gateway, webhook_id: str, read_call: Callable[[], VendorCall], *
 
 def _find_webhook(gw: Gateway, webhook_id: str) -> tuple[Webhook, dict[str, Any]]:
     """The webhook and its opened credential, else :class:`NotFound`."""
-    if not storable_text(webhook_id):
+    if not is_storable(webhook_id):
         raise NotFound("no such webhook")
     with gw.db.session() as session:
         webhook = session.get(Webhook, webhook_id)
@@ -151,7 +152,7 @@ def _parse(gw: Gateway, vendor: Vendor, incoming: WebhookRequest, webhook_id: st
         log.exception("webhook %s: %s plugin failed to parse the payload", webhook_id, vendor.name)
         raise Malformed(f"malformed {vendor.name} payload: {type(exc).__name__}") from None
     try:
-        return [storable(event) for event in events]
+        return [fit_to_columns(event) for event in events]
     except PayloadError as exc:
         raise Malformed(f"malformed {vendor.name} payload: {exc}") from None
 

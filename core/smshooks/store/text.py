@@ -7,10 +7,11 @@ from collections.abc import Mapping
 from typing import Any
 
 UNSTORABLE_TEXT = "text must not contain NUL characters or unpaired surrogates"
-_SURROGATE = re.compile(r"[\ud800-\udfff]")
+#: what no text column takes: NUL (PostgreSQL) and lone surrogates (no UTF-8 encoding)
+UNSTORABLE_CHARACTERS = re.compile(r"[\x00\ud800-\udfff]")
 
 
-def storable(value: Any) -> bool:
+def is_storable(value: Any) -> bool:
     """False when ``value`` holds text no database column can take: PostgreSQL
     refuses NUL in text, and a lone surrogate (legal as a JSON escape) has no
     UTF-8 encoding. Iterative: the JSON may nest nearly to the recursion limit."""
@@ -18,7 +19,7 @@ def storable(value: Any) -> bool:
     while stack:
         item = stack.pop()
         if isinstance(item, str):
-            if "\x00" in item or _SURROGATE.search(item):
+            if UNSTORABLE_CHARACTERS.search(item):
                 return False
         elif isinstance(item, Mapping):
             stack.extend(item.keys())
@@ -26,3 +27,8 @@ def storable(value: Any) -> bool:
         elif isinstance(item, list | tuple):
             stack.extend(item)
     return True
+
+
+def replace_unstorable(value: Any) -> str:
+    """``value`` as text with each unstorable character replaced by U+FFFD."""
+    return UNSTORABLE_CHARACTERS.sub("\ufffd", value) if isinstance(value, str) else str(value)

@@ -14,7 +14,7 @@ from webargs.flaskparser import FlaskParser, abort, is_json_request
 from werkzeug.exceptions import HTTPException
 
 from smshooks import errors as domain
-from smshooks.store.text import UNSTORABLE_TEXT, storable
+from smshooks.store.text import UNSTORABLE_TEXT, is_storable
 
 log = logging.getLogger(__name__)
 
@@ -148,7 +148,7 @@ class ApiArgumentsParser(FlaskParser):
             items = list(location_data.items())
         else:
             items = [("_schema", location_data)]
-        invalid = {str(key): [UNSTORABLE_TEXT] for key, value in items if not storable([key, value])}
+        invalid = {str(key): [UNSTORABLE_TEXT] for key, value in items if not is_storable([key, value])}
         if invalid:
             raise marshmallow.ValidationError(invalid)
         return location_data

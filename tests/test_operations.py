@@ -7,7 +7,10 @@ import io
 import itertools
 import json
 import logging
+import os
 import re
+import subprocess
+import sys
 
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
@@ -257,3 +260,45 @@ def test_the_api_docs_are_served_from_this_host(client):
         assert client.get(asset).status_code == 200, asset
     assert "Apache License" in client.get("/api/v1/docs/LICENSE").get_data(as_text=True)
     assert client.get("/api/v1/docs/../../secret.key").status_code == 404
+
+
+CHILD = """
+import os
+from smshooks.settings import Settings
+from smshooks.web.app import create_app
+
+client = create_app(Settings.from_env()).test_client()
+pid = os.fork()  # a second process, as serve --workers N starts them
+if pid == 0:
+    client.application.extensions["smshooks"].db.engine.dispose(close=False)  # its own connections
+for _ in range(2 if pid == 0 else 1):
+    assert client.post("/hooks/whk_none", json={}).status_code == 404
+if pid == 0:
+    os._exit(0)
+os.waitpid(pid, 0)
+print(client.get("/metrics").get_data(as_text=True))
+"""
+
+
+def test_with_a_multiprocess_directory_metrics_add_up_across_processes(tmp_path):
+    """What ``serve --workers N`` relies on: each process writes to PROMETHEUS_MULTIPROC_DIR, any one scrapes all."""
+    shared = tmp_path / "prometheus"
+    shared.mkdir()
+    env = {
+        **os.environ,
+        "PROMETHEUS_MULTIPROC_DIR": str(shared),
+        "SMSHOOKS_DATA_DIR": str(tmp_path / "data"),
+        "SMSHOOKS_PLUGINS": "none",  # no vendor plugin needed: every request is to an unknown webhook
+    }
+    scraped = subprocess.run(
+        [sys.executable, "-c", CHILD], env=env, check=True, capture_output=True, text=True, timeout=120
+    )
+    samples = {
+        (sample.name, tuple(sorted(sample.labels.items()))): sample.value
+        for family in text_string_to_metric_families(scraped.stdout)
+        for sample in family.samples
+    }
+    unknown = {"vendor": "unknown", "webhook_type": "unknown", "status": "404"}
+    assert value(samples, "smshooks_vendor_requests_total", **unknown) == 3
+    assert value(samples, "smshooks_outbox_jobs", kind="send_sms", state="pending") == 0
+    assert len(list(shared.glob("counter_*.db"))) == 2  # one file per process

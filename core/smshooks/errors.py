@@ -8,6 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
+#: the message of an :class:`Invalid` whose details name the fields, as the API words a schema's refusal
+INVALID_FIELDS = "invalid field values"
+
 
 class DomainError(Exception):
     """A request the gateway refuses, with a message for the caller and per-field details."""

@@ -79,7 +79,12 @@ class PreparedReply:
 
 
 def prepare_inbound(
-    session: Session, webhook: Webhook, message: InboundMessage, classify_hook: Any = None
+    session: Session,
+    webhook: Webhook,
+    message: InboundMessage,
+    classify_hook: Any = None,
+    *,
+    policy: Policy | None = None,
 ) -> PreparedReply:
     """Render the reply ``message`` would get, reading (not locking) the consent state.
 
@@ -95,7 +100,8 @@ def prepare_inbound(
                 org=message.org, sandbox=message.sandbox, sender_number=message.recipient, subscriber=message.sender
             )
         ).scalar()
-        state = _state(session, message, classification, sandbox_settings(session, message.org, message.sandbox), now)
+        policy = policy or sandbox_settings(session, message.org, message.sandbox)
+        state = _state(session, message, classification, policy, now)
         decision = _decide(classification, state, record, config, message, now)
         text = _reply_text(session, message, config, classification, decision)
         return PreparedReply(decision.reply, text, classification)
@@ -115,13 +121,15 @@ def handle_inbound(
     prepared: PreparedReply | None = None,
     callback_base_url: str | None = None,
     classify_hook: Any = None,
+    policy: Policy | None = None,
 ) -> PipelineResult:
     """Classify one stored inbound message and apply the consequences in ``session``.
 
     ``prepared`` is :func:`prepare_inbound`'s answer for ``message``, made before
     the transaction; without it the reply is rendered here, inside it.
     ``callback_base_url`` (the vendor request's base URL) goes with a reply job,
-    for the reply's status callback when SMSHOOKS_PUBLIC_URL is unset.
+    for the reply's status callback when SMSHOOKS_PUBLIC_URL is unset. ``policy``
+    is the sandbox's (read here when not given).
     """
     if prepared is None:
         prepared = prepare_inbound(session, webhook, message, classify_hook)
@@ -129,7 +137,7 @@ def handle_inbound(
     config = keyword_config(webhook)
     classification = prepared.classification or classify_message(message.text, config, classify_hook)
     our_number = message.recipient
-    policy = sandbox_settings(session, message.org, message.sandbox)
+    policy = policy or sandbox_settings(session, message.org, message.sandbox)
     record = record_for_update(session, message.org, message.sandbox, our_number, message.sender)
     decision = _decide(
         classification, _state(session, message, classification, policy, now), record, config, message, now

@@ -24,6 +24,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from smshooks import observe
+from smshooks.consent.sandbox_policy import Policy, sandbox_settings
 from smshooks.credentials.fields import open_credentials
 from smshooks.errors import Forbidden, Malformed, NotFound, TooLarge, Unavailable
 from smshooks.events import Event, stamp
@@ -130,10 +131,18 @@ def _find_webhook(gw: Gateway, webhook_id: str) -> tuple[Webhook, dict[str, Any]
     """The webhook and its opened credential, else :class:`NotFound`."""
     if not is_storable(webhook_id):
         raise NotFound("no such webhook")
+    found = gw.config.get(("webhook", webhook_id), lambda: _load_webhook(gw, webhook_id))
+    if found is None:
+        raise NotFound("no such webhook")
+    webhook, credential = found
+    return webhook, dict(credential)  # a plugin may not change the cached copy
+
+
+def _load_webhook(gw: Gateway, webhook_id: str) -> tuple[Webhook, dict[str, Any]] | None:
     with gw.db.session() as session:
         webhook = session.get(Webhook, webhook_id)
         if webhook is None:
-            raise NotFound("no such webhook")
+            return None
         return webhook, open_credentials(session, gw.secrets, webhook.credentials_id)
 
 
@@ -161,11 +170,24 @@ def _prepare_replies(gw: Gateway, webhook: Webhook, events: Sequence[Event]) -> 
     """The replies of a chunk's inbound messages, rendered outside any write transaction."""
     if webhook.type != INBOUND or not any(event.kind == "inbound" for event in events):
         return {}
+    policy = _policy(gw, webhook)
     with gw.db.session() as session:
         hook = gw.plugins.hook.smshooks_classify
         return {
-            id(event): prepare_inbound(session, webhook, event, hook) for event in events if event.kind == "inbound"
+            id(event): prepare_inbound(session, webhook, event, hook, policy=policy)
+            for event in events
+            if event.kind == "inbound"
         }
+
+
+def _policy(gw: Gateway, webhook: Webhook) -> Policy:
+    """The consent policy of the webhook's sandbox (cached for at most a second)."""
+
+    def load() -> Policy:
+        with gw.db.session() as session:
+            return sandbox_settings(session, webhook.org, webhook.sandbox)
+
+    return gw.config.get(("policy", webhook.org, webhook.sandbox), load)
 
 
 def _apply(
@@ -204,6 +226,7 @@ def _apply(
                 prepared=prepared.get(id(outcome.event)),
                 callback_base_url=base_url,
                 classify_hook=gw.plugins.hook.smshooks_classify,
+                policy=_policy(gw, webhook),
             )
             classification = result.classification
             if result.inline and result.reply_text:

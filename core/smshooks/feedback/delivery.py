@@ -27,6 +27,7 @@ import requests
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from smshooks import observe
 from smshooks.events import FeedbackEvent  # defined in the plugin contract; re-exported here
 from smshooks.feedback.emit import DEAD, DELIVERED, DISABLED, PENDING
 from smshooks.feedback.sealed import open_secrets
@@ -262,6 +263,7 @@ def _record(
     gw: Gateway, delivery_id: str, answer: _Answer, state: str, *, disable: tuple[str, str] | None = None
 ) -> None:
     """Log the attempt and move the delivery to ``state`` in one transaction."""
+    observe.feedback_attempt(state, answer, delivery_id=delivery_id)  # the attempt's log line and metrics
     now = utcnow()
     with gw.db.transaction() as session:
         session.add(

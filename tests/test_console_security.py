@@ -220,3 +220,24 @@ def test_secrets_never_appear_in_a_page(app, tenant) -> None:
         for secret in tenant["secrets"]:
             assert secret not in answer.text, (url, "a secret is in the page")
     assert "/admin/" in seen
+
+
+def test_only_an_admin_key_in_force_signs_in(app) -> None:
+    from datetime import timedelta
+
+    from smshooks.access.api_keys import create_key
+    from smshooks.store.tables import utcnow
+
+    db = app.extensions["smshooks"].db
+    client = app.test_client()
+    token = csrf_of(client.get(LOGIN).text)
+    read_only = create_key(db, new_org(), scopes=["read"]).key
+    answer = client.post(LOGIN, data={"api_key": read_only, "csrf_token": token})
+    assert answer.status_code == 403 and "admin scope" in answer.text
+    expired = create_key(db, new_org(), expires_at=utcnow() + timedelta(milliseconds=1)).key
+    import time
+
+    time.sleep(0.01)  # past its expiry (not a timing assertion)
+    answer = client.post(LOGIN, data={"api_key": expired, "csrf_token": token})
+    assert answer.status_code == 401 and "expired" in answer.text
+    assert client.get("/admin/").status_code == 303

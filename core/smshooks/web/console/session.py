@@ -5,7 +5,8 @@ chosen sandbox — never the key itself. It is signed with a key derived from
 ``SMSHOOKS_SECRET_KEY`` (a different key from the one sealing secrets), is
 ``HttpOnly``, ``SameSite=Strict``, ``Secure`` when the request came over https
 (or the public URL is https), and scoped to ``/admin``. Each request re-checks
-that the key is still in force, so revoking a key ends its console sessions.
+that the key is still in force (not revoked, not expired, still ``admin``), so revoking a key ends its
+console sessions.
 """
 
 from __future__ import annotations
@@ -18,7 +19,8 @@ from typing import Any
 from flask import Flask, g, request, session
 from flask.sessions import SecureCookieSessionInterface
 
-from smshooks.apikeys import KeyOwner, api_key_in_force
+from smshooks.access import scopes
+from smshooks.access.api_keys import Caller, key_in_force
 from smshooks.scope import Scope
 from smshooks.web.api.auth import DEFAULT_SANDBOX
 from smshooks.web.console import csrf
@@ -61,10 +63,10 @@ def install(app: Flask) -> None:
     app.session_interface = ConsoleSessionInterface()
 
 
-def sign_in(owner: KeyOwner) -> None:
+def sign_in(owner: Caller) -> None:
     session.clear()
     session.permanent = True
-    session.update(key_id=owner.id, org=owner.org, sandbox=DEFAULT_SANDBOX)
+    session.update(key_id=owner.key_id, org=owner.org, sandbox=DEFAULT_SANDBOX)
     csrf.renew()
 
 
@@ -78,12 +80,13 @@ def load_signed_in() -> bool:
     key_id, org = session.get("key_id"), session.get("org")
     if not isinstance(key_id, int) or not isinstance(org, str):
         return False
-    owner = api_key_in_force(gateway().db, key_id, org)
-    if owner is None:
+    owner = key_in_force(gateway().db, key_id, org)
+    if owner is None or not scopes.allows(owner.scopes, scopes.ADMIN):
         session.clear()
         return False
     g.org, g.sandbox = org, session.get("sandbox") or DEFAULT_SANDBOX
     g.api_key_prefix = owner.prefix  # who an administrator's change names (as through the API)
+    g.api_key_id = owner.key_id
     return True
 
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 
-from smshooks.apikeys import find_api_key
-from smshooks.web.api.auth import SANDBOX_NAME
+from smshooks.access import scopes
+from smshooks.access.api_keys import EXPIRED, check_key
+from smshooks.web.api.auth import SANDBOX_NAME, THROTTLE, client_address
 from smshooks.web.console import session as console_session
 from smshooks.web.console.blueprint import bp
 from smshooks.web.console.pages import local_path
@@ -24,12 +25,28 @@ def login() -> Any:
         if console_session.load_signed_in():
             return redirect(next_page or url_for(HOME))
         return render_template("console/login.html", next_page=next_page, error=None)
+    throttle = current_app.extensions[THROTTLE]  # the API's wrong-key throttle: guessing here counts too
+    address = client_address()
+    wait = throttle.retry_after(address)
+    if wait:
+        error = f"Too many wrong API keys from this address: try again in {wait} s."
+        return render_template("console/login.html", next_page=next_page, error=error), 429, {"Retry-After": str(wait)}
     key = request.form.get("api_key", "").strip()
-    owner = find_api_key(gateway().db, key) if key and "\x00" not in key else None
-    if owner is None:
-        error = "Enter an API key." if not key else "That API key is not valid, or it was revoked."
+    if not key:
+        return render_template("console/login.html", next_page=next_page, error="Enter an API key."), 401
+    checked = check_key(gateway().db, key)
+    if checked.caller is None:
+        throttle.wrong_key(address)
+        error = (
+            "That API key expired." if checked.refusal == EXPIRED else "That API key is not valid, or it was revoked."
+        )
         return render_template("console/login.html", next_page=next_page, error=error), 401
-    console_session.sign_in(owner)
+    if not scopes.allows(checked.caller.scopes, scopes.ADMIN):
+        error = (
+            "That API key lacks the admin scope the console needs (it has: " + ", ".join(checked.caller.scopes) + ")."
+        )
+        return render_template("console/login.html", next_page=next_page, error=error), 403
+    console_session.sign_in(checked.caller)
     return redirect(next_page or url_for(HOME), code=303)
 
 

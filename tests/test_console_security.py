@@ -191,6 +191,7 @@ def pages_of(app, ids: dict[str, str]) -> list[str]:
     extra = {
         "console.consent": "/admin/consent?phone=%2B14155550123",
         "console.new_credential": "/admin/credentials/new?vendor=loopback",
+        "console.messages": "/admin/messages?direction=outbound",
     }
     urls = [url for endpoint, url in extra.items() if endpoint in app.view_functions]
     for rule in app.url_map.iter_rules():

@@ -20,13 +20,16 @@ from smshooks.web.context import gateway
 from smshooks.web.urls import public_base_url
 
 STATUSES = tuple(status.value for status in Status)
+#: the outbound list (messages.queries.list_messages) lands after the other queries: until then, inbound only
+LIST_OUTBOUND = getattr(outbound, "list_messages", None)
 KINDS = ("reply", "transactional", "reported")
 
 
 @bp.route("/messages")
 def messages() -> Any:
     gw = gateway()
-    direction = "outbound" if request.args.get("direction") == "outbound" else "inbound"
+    wants_outbound = request.args.get("direction") == "outbound" and LIST_OUTBOUND is not None
+    direction = "outbound" if wants_outbound else "inbound"
     filters = {name: (request.args.get(name) or "").strip() for name in ("phone", "webhook_id", "category", "status")}
     filters.update(
         since=request.args.get("since") or "",
@@ -47,7 +50,7 @@ def messages() -> Any:
                 cursor=request.args.get("cursor", type=int),
             )
         else:
-            page = outbound.list_messages(
+            page = LIST_OUTBOUND(
                 gw,
                 scope(),
                 status=filters["status"] if filters["status"] in STATUSES else None,
@@ -72,6 +75,7 @@ def messages() -> Any:
         kinds=KINDS,
         keyword_event=inbound.keyword_event,
         errors=errors,
+        has_outbound=LIST_OUTBOUND is not None,
     )
 
 

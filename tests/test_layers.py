@@ -28,7 +28,6 @@ MAX_LINES = 420
 CYCLES_PENDING = "feedback.delivery <-> outbox.worker (wip/outbox)"
 CONTRACT_PENDING: dict[str, str] = {}
 SIZE_PENDING = {
-    "smshooks.store.tables": "split by part of the flow once the branches changing its tables land",
 }
 
 

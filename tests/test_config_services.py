@@ -9,7 +9,7 @@ from support.api import new_org
 from smshooks.credentials import service as credentials
 from smshooks.errors import INVALID_FIELDS, Invalid
 from smshooks.gateway import Gateway
-from smshooks.inbound import webhooks
+from smshooks.inbound import keyword_settings, webhooks
 from smshooks.replies import service as replies
 from smshooks.scope import Scope
 
@@ -104,3 +104,25 @@ def test_a_reply_change_of_an_unknown_field_is_refused(gw, scope):
         {"id": ["Unknown field."]},
     )
     assert replies.get_reply(gw, scope, reply.id) == reply
+
+
+def inbound_hook(gw: Gateway, scope: Scope) -> str:
+    credential_id = credential(gw, scope)
+    hook = webhooks.create_webhook(
+        gw, scope, base_url=BASE, name="hook", vendor="loopback", type="inbound", credentials_id=credential_id
+    )
+    return hook.id
+
+
+def test_keyword_settings_given_raw_are_validated_and_normalised_by_the_service(gw, scope):
+    hook_id = inbound_hook(gw, scope)
+    message, details = refused(
+        keyword_settings.replace_keyword_settings, gw, scope, hook_id, {"double_opt_in_expiry_hours": 0}
+    )
+    assert (message, list(details)) == (INVALID_FIELDS, ["double_opt_in_expiry_hours"])
+    saved = keyword_settings.replace_keyword_settings(
+        gw, scope, hook_id, {"categories": [{"category": "opt_out", "keywords": [" halt "]}]}
+    )
+    assert saved["categories"] == [{"category": "opt_out", "keywords": ["halt"], "reply_id": None}]
+    assert keyword_settings.get_keyword_settings(gw, scope, hook_id) == saved
+    assert keyword_settings.classify_text(gw, scope, "HALT", hook_id).category == "opt_out"

@@ -2,9 +2,9 @@
 
 Framework-free: the admin API and the console call these with a :class:`~smshooks.scope.Scope` and
 the :class:`~smshooks.gateway.Gateway`; refusals are :mod:`smshooks.errors`. The settings' own rules
-are :class:`smshooks.keywords.KeywordSettingsSchema`'s; classification is the inbound pipeline's
-(:func:`smshooks.inbound.pipeline.classify_message`, with the ``smshooks_classify`` plugins), so a
-preview here matches what a real message gets.
+are :class:`smshooks.keywords.KeywordSettingsSchema`'s; classification is the inbound pipeline's own
+(:func:`smshooks.inbound.keyword_config.classify_message`, with the ``smshooks_classify`` plugins), so
+a preview here matches what a real message gets.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from smshooks.errors import INVALID_FIELDS, Invalid
 from smshooks.gateway import Gateway
-from smshooks.inbound.pipeline import classify_message, keyword_config
+from smshooks.inbound.keyword_config import classify_message, keyword_config
 from smshooks.keywords import KeywordConfig, KeywordSettingsSchema, canon
 from smshooks.keywords.effective import effective_view
 from smshooks.replies.service import reply_ids_named, unknown_reply_ids

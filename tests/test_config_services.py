@@ -10,6 +10,7 @@ from smshooks.credentials import service as credentials
 from smshooks.errors import INVALID_FIELDS, Invalid
 from smshooks.gateway import Gateway
 from smshooks.inbound import keyword_settings, webhooks
+from smshooks.messages import channels
 from smshooks.replies import service as replies
 from smshooks.scope import Scope
 
@@ -126,3 +127,42 @@ def test_keyword_settings_given_raw_are_validated_and_normalised_by_the_service(
     assert saved["categories"] == [{"category": "opt_out", "keywords": ["halt"], "reply_id": None}]
     assert keyword_settings.get_keyword_settings(gw, scope, hook_id) == saved
     assert keyword_settings.classify_text(gw, scope, "HALT", hook_id).category == "opt_out"
+
+
+@pytest.mark.parametrize(
+    ("fields", "expected"),
+    [
+        ({"sender_number": "ACME"}, (INVALID_FIELDS, {"sender_number": ["an E.164 phone number, e.g. +14155550100"]})),
+        ({"name": ""}, (INVALID_FIELDS, {"name": ["Length must be between 1 and 200."]})),
+        (
+            {"credentials_id": "cred_none"},
+            ("unknown credential", {"credentials_id": ["no such credential in this sandbox"]}),
+        ),
+        (
+            {"inbound_webhook_id": "wh_none"},
+            ("invalid webhook references", {"inbound_webhook_id": ["no such webhook in this sandbox"]}),
+        ),
+    ],
+)
+def test_a_channel_the_rules_refuse_is_refused_by_the_service(gw, scope, fields, expected):
+    values = {"name": "ch", "credentials_id": credential(gw, scope), "sender_number": "+14155550100"}
+    assert refused(channels.create_channel, gw, scope, **{**values, **fields}) == expected
+    assert channels.list_channels(gw, scope) == []
+
+
+def test_a_channel_answers_its_credentials_vendor_and_its_number_normalised(gw, scope):
+    hook_id = inbound_hook(gw, scope)
+    credential_id = webhooks.get_webhook(gw, scope, hook_id, base_url=BASE).credentials_id
+    channel = channels.create_channel(
+        gw, scope, name="ch", credentials_id=credential_id, sender_number="1 415 555 0100", inbound_webhook_id=hook_id
+    )
+    assert (channel.vendor, channel.sender_number) == ("loopback", "+14155550100")
+    assert channels.list_channels(gw, scope) == [channel] == [channels.get_channel(gw, scope, channel.id)]
+    assert refused(channels.update_channel, gw, scope, channel.id, {"vendor": "x"}) == (
+        INVALID_FIELDS,
+        {"vendor": ["Unknown field."]},
+    )
+    moved = channels.update_channel(
+        gw, scope, channel.id, {"inbound_webhook_id": None, "sender_number": "+1 415 555 0101"}
+    )
+    assert (moved.inbound_webhook_id, moved.sender_number) == (None, "+14155550101")

@@ -6,11 +6,14 @@ from __future__ import annotations
 import pytest
 from support.api import new_org
 
+from smshooks.consent import sandbox_settings
+from smshooks.consent.sandbox_policy import Policy
 from smshooks.credentials import service as credentials
-from smshooks.errors import INVALID_FIELDS, Invalid
+from smshooks.errors import INVALID_FIELDS, Invalid, NotFound
 from smshooks.gateway import Gateway
 from smshooks.inbound import keyword_settings, webhooks
 from smshooks.messages import channels
+from smshooks.replies import profiles
 from smshooks.replies import service as replies
 from smshooks.scope import Scope
 
@@ -166,3 +169,33 @@ def test_a_channel_answers_its_credentials_vendor_and_its_number_normalised(gw, 
         gw, scope, channel.id, {"inbound_webhook_id": None, "sender_number": "+1 415 555 0101"}
     )
     assert (moved.inbound_webhook_id, moved.sender_number) == (None, "+14155550101")
+
+
+def test_a_profile_is_keyed_by_the_number_in_e164_and_replaced_whole(gw, scope):
+    assert refused(profiles.put_profile, gw, scope, "garbage", {}) == (
+        "not a phone number",
+        {"phone": ["an E.164 phone number, e.g. +14155550123"]},
+    )
+    with pytest.raises(NotFound):
+        profiles.get_profile(gw, scope, "+14155550123")
+    first = profiles.put_profile(gw, scope, "+1 (415) 555-0123", {"first_name": "Ann", "plan": "gold"})
+    again = profiles.put_profile(gw, scope, "14155550123", {"first_name": "Bo"})
+    assert (first.phone, again.phone, again.attributes) == ("+14155550123", "+14155550123", {"first_name": "Bo"})
+    assert profiles.get_profile(gw, scope, "+14155550123") == again
+    assert refused(profiles.put_profile, gw, scope, "+14155550123", ["not", "a", "mapping"]) == (
+        INVALID_FIELDS,
+        {"attributes": ["Not a valid mapping type."]},
+    )
+
+
+def test_sandbox_settings_default_until_saved_and_a_left_out_setting_takes_its_default(gw, scope):
+    assert sandbox_settings.get_sandbox_settings(gw, scope) == Policy()
+    saved = sandbox_settings.replace_sandbox_settings(
+        gw, scope, consent_scope="number", marketing_requires_opt_in=False
+    )
+    assert saved == Policy("number", False) == sandbox_settings.get_sandbox_settings(gw, scope)
+    assert sandbox_settings.replace_sandbox_settings(gw, scope, consent_scope="number") == Policy("number", True)
+    assert refused(sandbox_settings.replace_sandbox_settings, gw, scope, consent_scope="org") == (
+        INVALID_FIELDS,
+        {"consent_scope": ["Must be one of: sandbox, number."]},
+    )

@@ -69,6 +69,8 @@ ROUTES = [
     ("PATCH", "/feedback-webhook"),
     ("DELETE", "/feedback-webhook"),
     ("POST", "/feedback-webhook/rotate-secret"),
+    ("POST", "/feedback-webhook/test"),
+    ("POST", "/feedback-webhook/enable"),
     ("GET", "/deliveries"),
     ("GET", "/deliveries/{delivery_id}"),
     ("POST", "/deliveries/{delivery_id}/replay"),
@@ -107,6 +109,8 @@ FIELDS = {
     "/messages": ["channel_id", "campaign_id", "campaign_version_id", "text", "reply_id", "recipients"],
     "/feedback-webhook": ["name", "channels", "url", "auth", "headers", "signing_secret", "relay_inbound", "enabled"],
     "/feedback-webhook/rotate-secret": ["grace_period_seconds", "signing_secret"],
+    "/feedback-webhook/test": [],
+    "/feedback-webhook/enable": ["replay_missed"],
     "/deliveries/{delivery_id}/replay": [],
     "/deliveries/replay": ["since", "until", "status"],
 }
@@ -302,8 +306,10 @@ FIELD_VALUES = [
     ("lone surrogate", "\ud800"),
     ("control characters", "\x01\x1b[31m\r\n"),
 ]
-# a replay reads no fields: with every field filled, its body is still the empty object
+# a replay and a sample event read no fields: with every field filled, the body is still the empty object
 ACCEPTS["/deliveries/{delivery_id}/replay"] = {label for label, _ in FIELD_VALUES}
+ACCEPTS["/feedback-webhook/test"] = {label for label, _ in FIELD_VALUES}
+ACCEPTS["/feedback-webhook/enable"] = {"booleans"}  # replay_missed: true
 
 
 @pytest.mark.parametrize(("method", "path"), BODY_ROUTES)
@@ -365,7 +371,7 @@ def valid_body(method: str, path: str, ids: dict[str, str]) -> dict[str, Any]:
         return {"name": "second", "channels": ["sms"], "url": "http://127.0.0.1:9/second"}
     if path == "/deliveries/replay":
         return {"since": "2020-01-01T00:00:00Z"}
-    if path.endswith("/replay") or path.endswith("/rotate-secret"):
+    if path.endswith(("/replay", "/rotate-secret", "/test", "/enable")):
         return {}
     return {"name": "second", "vendor": "loopback", "type": "inbound", "credentials_id": ids["credential_id"]}
 

@@ -28,6 +28,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from smshooks.feedback.emit import DEAD, DELIVERED, DISABLED, PENDING
+from smshooks.feedback.endpoint_health import disable_if_failing
 from smshooks.feedback.sealed import open_secrets
 from smshooks.feedback.signing import jwt_token, standard_webhooks_headers
 from smshooks.messages.send_job import PermanentFailure, TryAgain
@@ -295,6 +296,8 @@ def _record(
         if state == DELIVERED:
             values["delivered_at"] = now
         session.execute(update(FeedbackDelivery).where(FeedbackDelivery.id == delivery_id).values(**values))
+        if state in (PENDING, DEAD):  # a failed attempt: has the endpoint failed for too long?
+            disable_if_failing(session, delivery_id, gw.settings.feedback_disable_after, now)
         if disable is not None:
             webhook_id, reason = disable
             session.execute(

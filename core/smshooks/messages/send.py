@@ -22,9 +22,10 @@ from smshooks.events import Status
 from smshooks.feedback import emit_message_status
 from smshooks.gateway import Gateway
 from smshooks.inbound.event_store import new_message_id
-from smshooks.inbound.pipeline import keyword_config, reply_keywords
+from smshooks.inbound.keyword_config import keyword_config
 from smshooks.keywords import KeywordConfig
 from smshooks.messages.send_job import enqueue_send, status_callback_url
+from smshooks.replies.context import reply_context, reply_keywords
 from smshooks.replies.templates import ReplyTemplateError, render, segments
 from smshooks.scope import Scope
 from smshooks.store.scoped import find_scoped
@@ -192,7 +193,12 @@ def send_request(
         profile = _profile(session, org, sandbox, recipient, create=create_profiles)
         attributes = dict(profile.attributes) if profile else dict(recipient.profile or {})
         # ``text`` is a template like a reply's: "Hi {{ profile.first_name }}" is filled in, never sent with braces.
-        body = render(template, _context(channel, recipient, attributes, keywords))
+        body = render(
+            template,
+            reply_context(
+                subscriber=recipient.phone, number=channel.sender_number, keywords=keywords, profile=attributes
+            ),
+        )
         if not body:
             raise ReplyTemplateError(f"renders empty for {recipient.phone}")
         cost = segments(body)
@@ -249,20 +255,6 @@ def _exclusion(
     if message_type == "marketing" and policy.marketing_requires_opt_in and state is not ConsentState.OPTED_IN:
         return EXCLUDED_NO_OPT_IN
     return None
-
-
-def _context(
-    channel: Channel, recipient: Recipient, attributes: Mapping[str, Any], keywords: Mapping[str, str]
-) -> dict[str, Any]:
-    """What a send's template sees: a reply's names (no keyword was matched)."""
-    return {
-        "keyword": "",
-        "category": "",
-        "subscriber": recipient.phone,
-        "number": channel.sender_number,
-        **keywords,
-        "profile": attributes,
-    }
 
 
 def _channel_keywords(session: Session, channel: Channel) -> dict[str, str]:

@@ -42,6 +42,7 @@ ROUTES = [
     ("GET", "/inbound-messages"),
     ("GET", "/delivery-reports"),
     ("GET", "/messages/{message_id}"),
+    ("GET", "/messages"),
     ("GET", "/plugins"),
     ("PUT", "/webhooks/{webhook_id}/keywords"),
     ("GET", "/webhooks/{webhook_id}/keywords"),
@@ -79,7 +80,13 @@ ROUTES = [
 BODY_ROUTES = [(method, path) for method, path in ROUTES if method in ("POST", "PATCH", "PUT")]
 # {phone} is not an id: a malformed number is 422 (tested in test_api_consent.py)
 ID_ROUTES = [(method, path) for method, path in ROUTES if "{" in path and "{phone}" not in path]
-QUERY_ROUTES = [("GET", "/inbound-messages"), ("GET", "/delivery-reports"), ("GET", "/consent"), ("GET", "/deliveries")]
+QUERY_ROUTES = [
+    ("GET", "/inbound-messages"),
+    ("GET", "/delivery-reports"),
+    ("GET", "/consent"),
+    ("GET", "/deliveries"),
+    ("GET", "/messages"),
+]
 
 #: the JSON fields each body route reads (vendor fields of "loopback" included)
 FIELDS = {

@@ -44,6 +44,8 @@ class Settings:
     #: let feedback webhooks target plain http and private, loopback or link-local
     #: addresses (development and tests; never on a server reachable by tenants)
     allow_private_targets: bool = False
+    #: reverse proxies in front that append the client's address to X-Forwarded-For (0: none, trust no header)
+    trusted_proxies: int = 0
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     @classmethod
@@ -58,6 +60,7 @@ class Settings:
             "public_url": env.get("SMSHOOKS_PUBLIC_URL") or None,
             "max_body_bytes": int(env.get("SMSHOOKS_MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES)),
             "max_events_per_request": int(env.get("SMSHOOKS_MAX_EVENTS_PER_REQUEST", DEFAULT_MAX_EVENTS_PER_REQUEST)),
+            "trusted_proxies": int(env.get("SMSHOOKS_TRUSTED_PROXIES") or 0),
             "plugins": tuple(p.strip() for p in plugins.split(",") if p.strip()) if plugins else None,
         }
         if env.get("SMSHOOKS_RETRY_DELAYS"):

@@ -27,6 +27,8 @@ import requests
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from smshooks import observe
+from smshooks.events import FeedbackEvent  # defined in the plugin contract; re-exported here
 from smshooks.feedback.emit import DEAD, DELIVERED, DISABLED, PENDING
 from smshooks.feedback.endpoint_health import disable_if_failing
 from smshooks.feedback.sealed import open_secrets
@@ -48,19 +50,6 @@ TIMEOUT = (5.0, 15.0)
 MAX_RESPONSE_READ = 64 * 1024
 EXCERPT_CHARS = 1000
 USER_AGENT = "smshooks-feedback/1"
-
-
-@dataclass(frozen=True)
-class FeedbackEvent:
-    """What a ``smshooks_feedback_payload`` hook learns about the delivery it may add fields to."""
-
-    id: str
-    org: str
-    sandbox: str
-    event_type: str
-    message_id: str | None
-    url: str
-    attempt: int
 
 
 class FeedbackTryAgain(TryAgain):
@@ -275,6 +264,7 @@ def _record(
     gw: Gateway, delivery_id: str, answer: _Answer, state: str, *, disable: tuple[str, str] | None = None
 ) -> None:
     """Log the attempt and move the delivery to ``state`` in one transaction."""
+    observe.feedback_attempt(state, answer, delivery_id=delivery_id)  # the attempt's log line and metrics
     now = utcnow()
     with gw.db.transaction() as session:
         session.add(

@@ -23,6 +23,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from smshooks import observe
 from smshooks.consent.sandbox_policy import Policy, sandbox_settings
 from smshooks.credentials.fields import open_credentials
 from smshooks.errors import Forbidden, Malformed, NotFound, TooLarge, Unavailable
@@ -66,6 +67,7 @@ def receive(gw: Gateway, webhook_id: str, read_call: Callable[[], VendorCall], *
     returned only after every event of the request committed.
     """
     webhook, credential = _find_webhook(gw, webhook_id)
+    observe.note_webhook(webhook.vendor, webhook.type, webhook.id)  # for the request's log line and metrics
     vendor = gw.plugins.vendor(webhook.vendor)
     if vendor is None:
         # The plugin is not installed (or failed to load): the vendor should

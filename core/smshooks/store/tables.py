@@ -65,6 +65,11 @@ class ApiKey(Base):
     key_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     revoked_at: Mapped[datetime | None] = mapped_column(default=None)
+    #: comma-separated: admin, send, read (smshooks.access.scopes)
+    scopes: Mapped[str] = mapped_column(String(64), default="admin", server_default="admin")
+    expires_at: Mapped[datetime | None] = mapped_column(default=None)
+    #: noted at most once a minute (smshooks.access.api_keys.LAST_USED_RESOLUTION)
+    last_used_at: Mapped[datetime | None] = mapped_column(default=None)
 
 
 class Credential(Base):

@@ -1,5 +1,5 @@
 """Running a feedback webhook: a signed sample event on request (``POST /feedback-webhook/test``),
-an endpoint failing for too long disabled, and enabled again with what it missed replayed
+an endpoint failing for too long disabled (logged and counted), and enabled again with what it missed replayed
 (``POST /feedback-webhook/enable``). Two apps for the module: one that never disables
 for failures, one that disables at the first failure (SMSHOOKS_FEEDBACK_DISABLE_AFTER=0)."""
 
@@ -13,6 +13,7 @@ from dataclasses import replace
 import jwt
 import pytest
 from flask import Flask
+from prometheus_client.parser import text_string_to_metric_families
 from standardwebhooks import Webhook
 from support import loopback
 from support.api import Api, make_webhook, new_org
@@ -43,6 +44,13 @@ def patient_app(module_settings: Settings) -> Iterator[Flask]:
 def strict_app(module_settings: Settings) -> Iterator[Flask]:
     """Disables an endpoint at its first failure."""
     yield from _app(module_settings, feedback_disable_after=0)
+
+
+def disabled_count(app: Flask, reason: str) -> float:
+    text = app.test_client().get("/metrics").get_data(as_text=True)
+    samples = [s for f in text_string_to_metric_families(text) for s in f.samples]
+    name = "smshooks_feedback_webhooks_disabled_total"
+    return sum(s.value for s in samples if s.name == name and s.labels == {"reason": reason})
 
 
 def api_of(app: Flask) -> Api:
@@ -106,6 +114,7 @@ def test_an_endpoint_failing_too_long_is_disabled_with_a_log_line(strict_app, re
     webhook_id = make_feedback_webhook(api, receiver.url)["id"]
     hook = make_webhook(api)
     receiver.script([500])
+    before = disabled_count(strict_app, "failing")
     with caplog.at_level(logging.WARNING, logger="smshooks.feedback.endpoint_health"):
         report(client, hook, "v-1", "sent")
         report(client, hook, "v-1", "ok")
@@ -115,6 +124,7 @@ def test_an_endpoint_failing_too_long_is_disabled_with_a_log_line(strict_app, re
     assert shown["disabled_reason"].startswith("every attempt failed since ")
     [line] = [r.getMessage() for r in caplog.records if r.name == "smshooks.feedback.endpoint_health"]
     assert line.startswith(f"feedback webhook {webhook_id} disabled: every attempt failed since")
+    assert disabled_count(strict_app, "failing") == before + 1
     assert len(receiver.received) == 1  # the second delivery was not sent to a disabled endpoint
     assert sorted(d["state"] for d in deliveries(api)) == ["disabled", "disabled"]
     report(client, hook, "v-2", "ok")  # while disabled: no new feedback

@@ -34,6 +34,7 @@ from smshooks.feedback.endpoint_health import disable_if_failing
 from smshooks.feedback.sealed import open_secrets
 from smshooks.feedback.signing import jwt_token, standard_webhooks_headers
 from smshooks.messages.send_job import PermanentFailure, TryAgain
+from smshooks.metrics import FEEDBACK_WEBHOOKS_DISABLED, count_on_commit
 from smshooks.outbox import jobs
 from smshooks.store.tables import DeliveryAttempt, FeedbackDelivery, FeedbackWebhook, Job, utcnow
 from smshooks.targets import REFUSED, UnsafeTarget, check_url, http_session
@@ -296,6 +297,7 @@ def _record(
                 .values(enabled=False, disabled_reason=reason, updated_at=now)
             )
             _stop_waiting(session, webhook_id, reason, now)
+            count_on_commit(session, FEEDBACK_WEBHOOKS_DISABLED, reason="gone")
 
 
 def _stop_waiting(session: Session, webhook_id: str, reason: str, now: datetime) -> None:

@@ -2,8 +2,9 @@
 
 As Svix does: when every attempt to a feedback webhook has failed for longer
 than ``Settings.feedback_disable_after`` (5 days by default; None: never),
-smshooks disables it, says why in ``disabled_reason`` and logs one warning
-(``feedback webhook … disabled: …``). Its waiting deliveries then stop as
+smshooks disables it, says why in ``disabled_reason``, logs one warning
+(``feedback webhook … disabled: …``) and counts it
+(``smshooks_feedback_webhooks_disabled{reason="failing"}``). Its waiting deliveries then stop as
 ``disabled`` at their next attempt, and no new feedback is written while it
 is off. :func:`smshooks.feedback.settings.enable` turns it back on and, on
 request, replays the deliveries it missed (:func:`missed`): every
@@ -26,6 +27,7 @@ from sqlalchemy import ColumnElement, and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from smshooks.feedback.emit import DEAD, DISABLED
+from smshooks.metrics import FEEDBACK_WEBHOOKS_DISABLED, count_on_commit
 from smshooks.store.tables import DeliveryAttempt, FeedbackDelivery, FeedbackWebhook
 
 log = logging.getLogger(__name__)
@@ -92,6 +94,7 @@ def disable_if_failing(session: Session, delivery_id: str, after: float | None, 
         .where(FeedbackWebhook.id == webhook.id, FeedbackWebhook.enabled.is_(True))
         .values(enabled=False, disabled_reason=reason, updated_at=now)
     )
+    count_on_commit(session, FEEDBACK_WEBHOOKS_DISABLED, reason="failing")
     log.warning(
         "feedback webhook %s disabled: %s (org %s, sandbox %s)", webhook.id, reason, webhook.org, webhook.sandbox
     )

@@ -78,8 +78,10 @@ def disable_if_failing(session: Session, delivery_id: str, after: float | None, 
     webhook_id = session.execute(
         select(FeedbackDelivery.feedback_webhook_id).where(FeedbackDelivery.id == delivery_id)
     ).scalar()
-    webhook = session.get(FeedbackWebhook, webhook_id) if webhook_id else None
-    if webhook is None or not webhook.enabled or not _due(webhook.id):
+    if not webhook_id or not _due(webhook_id):
+        return False
+    webhook = session.get(FeedbackWebhook, webhook_id)
+    if webhook is None or not webhook.enabled:
         return False
     # the clock starts again at any change of the webhook (enabled again, a new URL ...)
     since = failing_since(session, webhook, after=webhook.updated_at)

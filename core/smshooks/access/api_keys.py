@@ -186,6 +186,20 @@ def check_key(db: Database, presented: str) -> KeyCheck:
     return KeyCheck(Caller(row.id, row.org, row.prefix, tuple(_split(row.scopes))))
 
 
+def key_in_force(db: Database, key_id: int, org: str) -> Caller | None:
+    """The caller of the key ``key_id`` of ``org`` while it is neither revoked nor expired, else None
+    (a console session holds the key's id, not the key, and checks it on each request)."""
+    with db.session() as session:
+        row = session.execute(
+            select(ApiKey.id, ApiKey.org, ApiKey.prefix, ApiKey.scopes, ApiKey.expires_at).where(
+                ApiKey.id == key_id, ApiKey.org == org, ApiKey.revoked_at.is_(None)
+            )
+        ).first()
+    if row is None or (row.expires_at is not None and row.expires_at <= utcnow()):
+        return None
+    return Caller(row.id, row.org, row.prefix, tuple(_split(row.scopes)))
+
+
 def _touch(db: Database, key_id: int, now: datetime) -> None:
     # Bookkeeping: a request must not fail because its key's last-use time could not be written.
     try:

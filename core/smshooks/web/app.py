@@ -13,6 +13,7 @@ from smshooks.gateway import Gateway
 from smshooks.settings import Settings
 from smshooks.store.db import schema_revisions
 from smshooks.web import errors
+from smshooks.web.console.mount import register_console
 
 log = logging.getLogger(__name__)
 
@@ -73,6 +74,7 @@ def create_app(
     errors.register_error_handlers(app)
     prometheus.install(app, gw)  # GET /metrics
     docs.install(app)  # GET /api/v1/docs
+    register_console(app)
 
     @app.get("/healthz")
     def healthz() -> dict[str, str]:

@@ -43,6 +43,7 @@ ROUTES = [
     ("GET", "/inbound-messages"),
     ("GET", "/delivery-reports"),
     ("GET", "/messages/{message_id}"),
+    ("GET", "/messages"),
     ("GET", "/plugins"),
     ("PUT", "/webhooks/{webhook_id}/keywords"),
     ("GET", "/webhooks/{webhook_id}/keywords"),
@@ -70,6 +71,8 @@ ROUTES = [
     ("PATCH", "/feedback-webhook"),
     ("DELETE", "/feedback-webhook"),
     ("POST", "/feedback-webhook/rotate-secret"),
+    ("POST", "/feedback-webhook/test"),
+    ("POST", "/feedback-webhook/enable"),
     ("GET", "/deliveries"),
     ("GET", "/deliveries/{delivery_id}"),
     ("POST", "/deliveries/{delivery_id}/replay"),
@@ -81,7 +84,13 @@ ROUTES = [
 BODY_ROUTES = [(method, path) for method, path in ROUTES if method in ("POST", "PATCH", "PUT")]
 # {phone} is not an id: a malformed number is 422 (tested in test_api_consent.py)
 ID_ROUTES = [(method, path) for method, path in ROUTES if "{" in path and "{phone}" not in path]
-QUERY_ROUTES = [("GET", "/inbound-messages"), ("GET", "/delivery-reports"), ("GET", "/consent"), ("GET", "/deliveries")]
+QUERY_ROUTES = [
+    ("GET", "/inbound-messages"),
+    ("GET", "/delivery-reports"),
+    ("GET", "/consent"),
+    ("GET", "/deliveries"),
+    ("GET", "/messages"),
+]
 
 #: the JSON fields each body route reads (vendor fields of "loopback" included)
 FIELDS = {
@@ -111,6 +120,8 @@ FIELDS = {
     "/messages": ["channel_id", "campaign_id", "campaign_version_id", "text", "reply_id", "recipients"],
     "/feedback-webhook": ["name", "channels", "url", "auth", "headers", "signing_secret", "relay_inbound", "enabled"],
     "/feedback-webhook/rotate-secret": ["grace_period_seconds", "signing_secret"],
+    "/feedback-webhook/test": [],
+    "/feedback-webhook/enable": ["replay_missed"],
     "/deliveries/{delivery_id}/replay": [],
     "/deliveries/replay": ["since", "until", "status"],
     "/api-keys": ["name", "scopes", "expires_at"],
@@ -318,8 +329,10 @@ FIELD_VALUES = [
     ("lone surrogate", "\ud800"),
     ("control characters", "\x01\x1b[31m\r\n"),
 ]
-# a replay reads no fields: with every field filled, its body is still the empty object
+# a replay and a sample event read no fields: with every field filled, the body is still the empty object
 ACCEPTS["/deliveries/{delivery_id}/replay"] = {label for label, _ in FIELD_VALUES}
+ACCEPTS["/feedback-webhook/test"] = {label for label, _ in FIELD_VALUES}
+ACCEPTS["/feedback-webhook/enable"] = {"booleans"}  # replay_missed: true
 
 
 @pytest.mark.parametrize(("method", "path"), BODY_ROUTES)
@@ -383,7 +396,7 @@ def valid_body(method: str, path: str, ids: dict[str, str]) -> dict[str, Any]:
         return {"since": "2020-01-01T00:00:00Z"}
     if path == "/api-keys":
         return {"name": "second"}
-    if path.endswith("/replay") or path.endswith("/rotate-secret"):
+    if path.endswith(("/replay", "/rotate-secret", "/test", "/enable")):
         return {}
     return {"name": "second", "vendor": "loopback", "type": "inbound", "credentials_id": ids["credential_id"]}
 

@@ -95,6 +95,12 @@ DELIVERY_ATTEMPTS = Counter(
     " success, retry, failed (for good), disabled (the feedback endpoint is gone), error (unexpected; retried)",
     ["kind", "outcome"],
 )
+FEEDBACK_WEBHOOKS_DISABLED = Counter(
+    "smshooks_feedback_webhooks_disabled",
+    "Feedback webhooks smshooks disabled, by reason: gone (the endpoint answered 410),"
+    " failing (no successful attempt for longer than SMSHOOKS_FEEDBACK_DISABLE_AFTER)",
+    ["reason"],
+)
 DELIVERY_SECONDS = Histogram(
     "smshooks_delivery_duration_seconds",
     "Time of one delivery attempt's HTTP call",

@@ -30,9 +30,11 @@ from sqlalchemy.orm import Session
 from smshooks import observe
 from smshooks.events import FeedbackEvent  # defined in the plugin contract; re-exported here
 from smshooks.feedback.emit import DEAD, DELIVERED, DISABLED, PENDING
+from smshooks.feedback.endpoint_health import disable_if_failing
 from smshooks.feedback.sealed import open_secrets
 from smshooks.feedback.signing import jwt_token, standard_webhooks_headers
 from smshooks.messages.send_job import PermanentFailure, TryAgain
+from smshooks.metrics import FEEDBACK_WEBHOOKS_DISABLED, count_on_commit
 from smshooks.outbox import jobs
 from smshooks.store.tables import DeliveryAttempt, FeedbackDelivery, FeedbackWebhook, Job, utcnow
 from smshooks.targets import REFUSED, UnsafeTarget, check_url, http_session
@@ -285,6 +287,8 @@ def _record(
         if state == DELIVERED:
             values["delivered_at"] = now
         session.execute(update(FeedbackDelivery).where(FeedbackDelivery.id == delivery_id).values(**values))
+        if state in (PENDING, DEAD):  # a failed attempt: has the endpoint failed for too long?
+            disable_if_failing(session, delivery_id, gw.settings.feedback_disable_after, now)
         if disable is not None:
             webhook_id, reason = disable
             session.execute(
@@ -293,6 +297,7 @@ def _record(
                 .values(enabled=False, disabled_reason=reason, updated_at=now)
             )
             _stop_waiting(session, webhook_id, reason, now)
+            count_on_commit(session, FEEDBACK_WEBHOOKS_DISABLED, reason="gone")
 
 
 def _stop_waiting(session: Session, webhook_id: str, reason: str, now: datetime) -> None:

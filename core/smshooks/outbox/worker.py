@@ -1,22 +1,40 @@
-"""The outbox worker: claims due jobs and runs their handler, retrying with backoff.
+"""The outbox worker: claims due jobs in batches and runs many at once, retrying with backoff.
 
-``smshooks serve`` runs one in a thread (embedded mode); ``smshooks worker``
-runs one alone, and any number of them may share a PostgreSQL database.
+``smshooks serve`` runs one in a thread (embedded mode) or in a process of its
+own (``--workers N``); ``smshooks worker`` runs one alone, and any number of
+them may share a PostgreSQL database.
+
+One worker keeps up to ``concurrency`` attempts in flight on a thread pool:
+a delivery mostly waits on the far end, so threads overlap the waits. Its
+threads are shared fairly between lanes (a job kind in one org and sandbox:
+one feedback endpoint, one tenant's vendor accounts): at most ``per_lane`` of
+them serve one lane, so a slow endpoint holds a few threads and the other
+lanes keep the rest. The worker claims as many due jobs as it has free
+threads in one transaction, renews the leases of the attempts it is running,
+and marks successes done in batches. It wakes at once on a job enqueued in
+this process, on PostgreSQL on one enqueued anywhere (``LISTEN``), and else
+polls.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import secrets
 import socket
 import threading
-from collections.abc import Callable, Sequence
+import time
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from smshooks.feedback import JOB_KIND as FEEDBACK_JOB
-from smshooks.feedback.delivery import deliver as _deliver_feedback
-from smshooks.messages.send_job import SEND_SMS, PermanentFailure, TryAgain, send_stored_message
 from smshooks.outbox import jobs
+from smshooks.outbox.kinds import KINDS, policies
+from smshooks.outbox.notify import Listener
+from smshooks.outbox.retry import PermanentFailure, RetryPolicy, TryAgain
+from smshooks.store.tables import utcnow
 from smshooks.targets import http_session
 from smshooks.vendor import HttpSession
 
@@ -25,22 +43,21 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-Handler = Callable[["Worker", jobs.ClaimedJob], None]
+DEFAULT_CONCURRENCY = 32
+DEFAULT_PER_LANE = 8
 
 
-def _send_sms(worker: Worker, job: jobs.ClaimedJob) -> None:
-    # the payload enqueue_send writes
-    send_stored_message(
-        worker.gateway,
-        worker.http,
-        job.payload["message_id"],
-        exempt=bool(job.payload.get("exempt")),
-        callback_base_url=job.payload.get("callback_base_url"),
-    )
+class JobContext:
+    """What a handler runs with: the gateway and this thread's HTTP sessions.
 
+    One per worker thread, so requests' connection pools (keep-alive) and the
+    refusal count of the guarded session are never shared between threads.
+    """
 
-#: job kind → handler; a handler raises TryAgain to retry, PermanentFailure to give up
-HANDLERS: dict[str, Handler] = {SEND_SMS: _send_sms, FEEDBACK_JOB: _deliver_feedback}
+    def __init__(self, gateway: Gateway):
+        self.gateway = gateway
+        # What Vendor.send gets: a tenant aims it (credential URLs), so it is guarded like feedback.
+        self.http = http_session(HttpSession, allow_private=gateway.settings.allow_private_targets)
 
 
 class Worker:
@@ -51,52 +68,84 @@ class Worker:
         name: str | None = None,
         kinds: Sequence[str] | None = None,
         poll_interval: float = 1.0,
-        retry_delays: Sequence[float] = jobs.DEFAULT_RETRY_DELAYS,
+        concurrency: int = DEFAULT_CONCURRENCY,
+        per_lane: int = DEFAULT_PER_LANE,
+        lease: timedelta = jobs.DEFAULT_LEASE,
+        policies: Mapping[str, RetryPolicy] | None = None,
+        listen: bool = True,
     ):
+        """``policies`` replaces the retry policy of the kinds it names (tests retry at once)."""
         self.gateway = gateway
-        self.name = name or f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"
-        self.kinds = list(kinds or HANDLERS)
+        self.name = name or _worker_name()
+        self.kinds = list(kinds or KINDS)
         self.poll_interval = poll_interval
-        self.retry_delays = retry_delays
-        # What Vendor.send gets: a tenant aims it (credential URLs), so it is guarded like feedback.
-        self.http = http_session(HttpSession, allow_private=gateway.settings.allow_private_targets)
+        self.concurrency = max(1, concurrency)
+        self.per_lane = max(1, min(per_lane, self.concurrency))
+        self.lease = lease
+        self.policies = {**_policies(gateway), **(policies or {})}
+        self.listen = listen
+        #: the PostgreSQL LISTEN thread while ``run()`` runs
+        self.listener: Listener | None = None
         self.stopping = threading.Event()
+        self._inline = JobContext(gateway)
+        self._local = threading.local()
+        self._wake = threading.Event()
+        self._lock = threading.Lock()
+        #: attempts claimed and not yet finished in the database (lease renewed)
+        self._held: dict[int, jobs.ClaimedJob] = {}
+        #: attempts whose handler is running: what takes a thread and a lane's share
+        self._active: Counter[jobs.Lane] = Counter()
+        self._succeeded: list[jobs.ClaimedJob] = []
+
+    @property
+    def http(self) -> HttpSession:
+        return self._inline.http
+
+    # -- one job in the caller's thread (tests, tools) -----------------------------------
 
     def run_once(self) -> bool:
-        """Claim and run one due job; False when none was due."""
-        job = jobs.claim(self.gateway.db, self.name, self.kinds)
+        """Claim one due job and run it in this thread; False when none was due."""
+        job = jobs.claim(self.gateway.db, self.name, self.kinds, self.lease)
         if job is None:
             return False
-        handler = HANDLERS[job.kind]
-        try:
-            handler(self, job)
-        except TryAgain as exc:
-            # a handler may bring its own schedule (feedback: SMSHOOKS_FEEDBACK_RETRY_DELAYS)
-            delays = getattr(exc, "delays", None) or self.retry_delays
-            state = jobs.retry_later(self.gateway.db, job, str(exc), delays=delays, retry_after=exc.retry_after)
-            log.warning("job %s (%s) attempt %s failed: %s; now %s", job.id, job.kind, job.attempts, exc, state)
-        except PermanentFailure as exc:
-            jobs.kill(self.gateway.db, job.id, str(exc))
-            log.warning("job %s (%s) failed for good: %s", job.id, job.kind, exc)
-        except Exception as exc:  # a bug or an outage: retry on schedule, never lose the job
-            log.exception("job %s (%s) crashed", job.id, job.kind)
-            jobs.retry_later(self.gateway.db, job, f"{type(exc).__name__}: {exc}", delays=self.retry_delays)
-        else:
-            jobs.complete(self.gateway.db, job.id)
+        if self._attempt(self._inline, job):
+            jobs.complete(self.gateway.db, job)
         return True
 
+    # -- the pool ---------------------------------------------------------------------------
+
     def run(self) -> None:
-        """Work until ``stop()``; sleeps when idle, wakes at once on a local enqueue."""
-        log.info("worker %s started (%s)", self.name, ", ".join(self.kinds))
-        while not self.stopping.is_set():
-            try:
-                busy = self.run_once()
-            except Exception:  # the database is down: wait and try again
-                log.exception("worker %s could not claim a job", self.name)
-                busy = False
-            if not busy:
-                jobs.wakeup.wait(self.poll_interval)
-                jobs.wakeup.clear()
+        """Work until ``stop()``, then let the running attempts finish."""
+        log.info(
+            "worker %s started (%s; %d threads, %d per lane)",
+            self.name,
+            ", ".join(self.kinds),
+            self.concurrency,
+            self.per_lane,
+        )
+        jobs.wakeup.subscribe(self._wake)
+        listener = self.listener = Listener.start(self.gateway.db, self._wake, self.stopping) if self.listen else None
+        pool = ThreadPoolExecutor(self.concurrency, thread_name_prefix="smshooks-outbox")
+        renew_every = self.lease.total_seconds() / 3
+        renewed = time.monotonic()
+        try:
+            while not self.stopping.is_set():
+                self._wake.clear()
+                self._flush()
+                if time.monotonic() - renewed >= renew_every:
+                    self._renew()
+                    renewed = time.monotonic()
+                free, claimed = self._fill(pool)
+                if free and claimed == free:
+                    continue  # a full batch: there may be more due right now
+                timeout = min(self._idle_wait(free and not claimed), renew_every - (time.monotonic() - renewed))
+                self._wake.wait(max(0.0, timeout))
+        finally:
+            jobs.wakeup.unsubscribe(self._wake)
+            pool.shutdown(wait=True)
+            self._flush()
+            if listener is not None:
+                listener.join(timeout=2)
 
     def start_thread(self) -> threading.Thread:
         thread = threading.Thread(target=self.run, name="smshooks-worker", daemon=True)
@@ -105,4 +154,138 @@ class Worker:
 
     def stop(self) -> None:
         self.stopping.set()
-        jobs.wakeup.set()
+        self._wake.set()
+
+    def _fill(self, pool: ThreadPoolExecutor) -> tuple[int, int]:
+        """Claim as many jobs as there are free threads and start them: (free, claimed)."""
+        with self._lock:
+            free = self.concurrency - sum(self._active.values())
+            running = dict(self._active)
+            held = list(self._held)
+        if free <= 0:
+            return 0, 0
+        try:
+            batch = jobs.claim_batch(
+                self.gateway.db,
+                self.name,
+                self.kinds,
+                limit=free,
+                lease=self.lease,
+                lane_cap=self.per_lane,
+                running=running,
+                exclude=held,
+            )
+        except Exception:  # the database is down: wait and try again
+            log.exception("worker %s could not claim jobs", self.name)
+            self.stopping.wait(self.poll_interval)
+            return free, 0
+        with self._lock:
+            for job in batch:
+                self._held[job.id] = job
+                self._active[job.lane] += 1
+        for job in batch:
+            pool.submit(self._run_in_pool, job)
+        return free, len(batch)
+
+    def _run_in_pool(self, job: jobs.ClaimedJob) -> None:
+        context = getattr(self._local, "context", None)
+        if context is None:
+            context = self._local.context = JobContext(self.gateway)
+        succeeded = False
+        try:
+            succeeded = self._attempt(context, job)
+        finally:
+            with self._lock:
+                self._active[job.lane] -= 1
+                if not self._active[job.lane]:
+                    del self._active[job.lane]
+                if succeeded:
+                    self._succeeded.append(job)  # marked done with the others by the claiming loop
+                else:
+                    self._held.pop(job.id, None)
+            self._wake.set()
+
+    def _flush(self) -> None:
+        """Mark the attempts that succeeded done, in one transaction."""
+        with self._lock:
+            done, self._succeeded = self._succeeded, []
+        if not done:
+            return
+        try:
+            jobs.complete_many(self.gateway.db, done)
+        except Exception:
+            # Not recorded: each lease runs out and the job runs again; its handler
+            # sees the work was done (a delivered delivery, a sent message) and returns.
+            log.exception("worker %s could not mark %d jobs done", self.name, len(done))
+        with self._lock:
+            for job in done:
+                self._held.pop(job.id, None)
+
+    def _renew(self) -> None:
+        with self._lock:
+            held = list(self._held.values())
+        if not held:
+            return
+        try:
+            kept = jobs.renew(self.gateway.db, self.name, held, self.lease)
+        except Exception:
+            log.exception("worker %s could not renew its leases", self.name)
+            return
+        lost = [job.id for job in held if job.id not in kept]
+        if lost:
+            log.warning("worker %s lost the lease of jobs %s", self.name, lost)
+
+    def _idle_wait(self, drained: bool) -> float:
+        """Seconds to sleep: until a job is due (when none is due now), at most the poll interval."""
+        if not drained:
+            return self.poll_interval  # jobs are running: the next to finish wakes the loop
+        try:
+            due = jobs.next_due(self.gateway.db, self.kinds)
+        except Exception:
+            return self.poll_interval
+        if due is None:
+            return self.poll_interval
+        seconds = (due - utcnow()).total_seconds()
+        # already due: those jobs wait for a lane's thread, and a finishing job wakes the loop
+        return self.poll_interval if seconds <= 0 else min(self.poll_interval, seconds + 0.005)
+
+    # -- one attempt ------------------------------------------------------------------------
+
+    def _attempt(self, context: JobContext, job: jobs.ClaimedJob) -> bool:
+        """Run the job's handler and record a failure; True when it succeeded (not yet marked done)."""
+        db = self.gateway.db
+        try:
+            KINDS[job.kind].run(context, job)
+            return True
+        except TryAgain as exc:
+            self._retry(job, str(exc), exc.retry_after)
+        except PermanentFailure as exc:
+            log.warning("job %s (%s) failed for good: %s", job.id, job.kind, exc)
+            try:
+                jobs.kill(db, job, str(exc))
+            except Exception:  # not recorded: the lease runs out, the job runs again and fails again
+                log.exception("job %s (%s): could not record its failure", job.id, job.kind)
+        except Exception as exc:  # a bug or an outage: retry on the kind's schedule, never lose the job
+            log.exception("job %s (%s) crashed", job.id, job.kind)
+            self._retry(job, f"{type(exc).__name__}: {exc}", None)
+        return False
+
+    def _retry(self, job: jobs.ClaimedJob, error: str, retry_after: float | None) -> None:
+        try:
+            state = jobs.retry_later(self.gateway.db, job, error, self.policies[job.kind], retry_after=retry_after)
+            log.warning("job %s (%s) attempt %s failed: %s; now %s", job.id, job.kind, job.attempts, error, state)
+            gave_up = KINDS[job.kind].gave_up
+            if state == jobs.DEAD and gave_up is not None:
+                gave_up(self.gateway, job, error)
+        except Exception:
+            # Nothing recorded: the lease runs out and the job is claimed again.
+            log.exception("job %s (%s): could not schedule its retry", job.id, job.kind)
+
+
+def _policies(gateway: Gateway) -> dict[str, RetryPolicy]:
+    return policies(gateway.settings)
+
+
+def _worker_name() -> str:
+    """Unique per worker (it identifies its attempts): host, process, and a random tag."""
+    return f"{socket.gethostname()[:50]}:{os.getpid()}:{secrets.token_hex(4)}"

@@ -58,7 +58,8 @@ def serve(host: str, port: int, workers: int, threads: int, worker: bool) -> Non
 
     app = create_app(settings)
     if worker:
-        Worker(app.extensions["smshooks"]).start_thread()
+        # beside the request threads, in one process and one connection pool: a smaller share
+        Worker(app.extensions["smshooks"], concurrency=8, per_lane=4).start_thread()
     click.echo(f"smshooks serving on http://{host}:{port}", err=True)
     waitress_serve(app, host=host, port=port, threads=threads, ident="smshooks")
 
@@ -85,9 +86,13 @@ def worker_command(poll_interval: float, concurrency: int, per_lane: int) -> Non
 
     from smshooks.gateway import Gateway
     from smshooks.outbox.worker import Worker
+    from smshooks.store.db import Database, make_engine
 
     settings = Settings.from_env()
     gateway = Gateway.build(settings)
+    gateway.db.engine.dispose()
+    # a connection for each thread that may be in the database at once (the default pool holds 15)
+    gateway.db = Database(make_engine(settings.database_url, pool_size=concurrency + 2, max_overflow=4))
     worker = Worker(gateway, poll_interval=poll_interval, concurrency=concurrency, per_lane=per_lane)
     signal.signal(signal.SIGTERM, lambda *_: worker.stop())
     click.echo(f"smshooks worker {worker.name} running", err=True)

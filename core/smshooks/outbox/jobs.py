@@ -144,6 +144,7 @@ def claim_batch(
     lane_cap: int | None = None,
     running: Mapping[Lane, int] | None = None,
     exclude: Collection[int] = (),
+    done: Collection[ClaimedJob] = (),
 ) -> list[ClaimedJob]:
     """Take up to ``limit`` due jobs of ``kinds`` (oldest first; a job whose lease
     ran out counts as due) for ``worker``.
@@ -151,8 +152,10 @@ def claim_batch(
     With ``lane_cap``, at most that many jobs of one lane run at once, counting
     the ``running`` ones the worker already has: one slow endpoint cannot take
     every thread. ``exclude``: ids the worker is running now, never taken twice.
+    ``done``: attempts that succeeded, marked done in the same transaction (one
+    commit where a busy worker would otherwise need two).
     """
-    if limit <= 0:
+    if limit <= 0 and not done:
         return []
     running = running or {}
     now = utcnow()
@@ -171,6 +174,10 @@ def claim_batch(
         select(Job.id, Job.kind, Job.org, Job.sandbox).where(*conditions).order_by(Job.due_at, Job.id).limit(window)
     )
     with db.transaction() as session:
+        if done:
+            _mark_done(session, done, now)
+        if limit <= 0:
+            return []
         if session.get_bind().dialect.name == "postgresql":
             # the candidates stay locked until this transaction ends: other
             # workers skip them and take the next ones
@@ -254,13 +261,16 @@ def complete_many(db: Database, done: Collection[ClaimedJob]) -> int:
     """Mark attempts that succeeded done in one transaction; returns how many were still theirs."""
     if not done:
         return 0
-    now = utcnow()
     with db.transaction() as session:
-        result = session.execute(
-            update(Job)
-            .where(_attempts_of(done), Job.state == RUNNING)
-            .values(state=DONE, lease_expires_at=None, updated_at=now)
-        )
+        return _mark_done(session, done, utcnow())
+
+
+def _mark_done(session: Session, done: Collection[ClaimedJob], now: datetime) -> int:
+    result = session.execute(
+        update(Job)
+        .where(_attempts_of(done), Job.state == RUNNING)
+        .values(state=DONE, lease_expires_at=None, updated_at=now)
+    )
     return result.rowcount
 
 

@@ -45,6 +45,9 @@ log = logging.getLogger(__name__)
 
 DEFAULT_CONCURRENCY = 32
 DEFAULT_PER_LANE = 8
+#: seconds a busy worker lets finishing attempts gather before it records them and
+#: claims their successors: one transaction for several jobs instead of one each
+COALESCE = 0.002
 
 
 class JobContext:
@@ -131,7 +134,6 @@ class Worker:
         try:
             while not self.stopping.is_set():
                 self._wake.clear()
-                self._flush()
                 if time.monotonic() - renewed >= renew_every:
                     self._renew()
                     renewed = time.monotonic()
@@ -139,7 +141,8 @@ class Worker:
                 if free and claimed == free:
                     continue  # a full batch: there may be more due right now
                 timeout = min(self._idle_wait(free and not claimed), renew_every - (time.monotonic() - renewed))
-                self._wake.wait(max(0.0, timeout))
+                if self._wake.wait(max(0.0, timeout)) and self._active:
+                    time.sleep(COALESCE)
         finally:
             jobs.wakeup.unsubscribe(self._wake)
             pool.shutdown(wait=True)
@@ -157,12 +160,14 @@ class Worker:
         self._wake.set()
 
     def _fill(self, pool: ThreadPoolExecutor) -> tuple[int, int]:
-        """Claim as many jobs as there are free threads and start them: (free, claimed)."""
+        """Mark the attempts that succeeded done, claim as many jobs as there are
+        free threads and start them, in one transaction: (free, claimed)."""
         with self._lock:
             free = self.concurrency - sum(self._active.values())
             running = dict(self._active)
             held = list(self._held)
-        if free <= 0:
+            done, self._succeeded = self._succeeded, []
+        if free <= 0 and not done:
             return 0, 0
         try:
             batch = jobs.claim_batch(
@@ -174,12 +179,19 @@ class Worker:
                 lane_cap=self.per_lane,
                 running=running,
                 exclude=held,
+                done=done,
             )
         except Exception:  # the database is down: wait and try again
             log.exception("worker %s could not claim jobs", self.name)
+            with self._lock:
+                # Tried again next time; should this worker die first, each lease runs out and the
+                # job runs again: its handler sees the work was done (delivered, sent) and returns.
+                self._succeeded[:0] = done
             self.stopping.wait(self.poll_interval)
             return free, 0
         with self._lock:
+            for job in done:
+                self._held.pop(job.id, None)
             for job in batch:
                 self._held[job.id] = job
                 self._active[job.lane] += 1
@@ -206,7 +218,7 @@ class Worker:
             self._wake.set()
 
     def _flush(self) -> None:
-        """Mark the attempts that succeeded done, in one transaction."""
+        """Mark the attempts that succeeded done (when stopping: nothing more is claimed)."""
         with self._lock:
             done, self._succeeded = self._succeeded, []
         if not done:

@@ -35,11 +35,23 @@ STOP_GRACE = 20.0
 _PR_SET_PDEATHSIG = 1
 
 
+#: the app gunicorn's master built (see gunicorn_config)
+_app: Flask | None = None
+
+
 def wsgi_app() -> Flask:
-    """The app each gunicorn process builds (``smshooks.web.processes:wsgi_app()``)."""
+    """The app gunicorn serves (``smshooks.web.processes:wsgi_app()``), built once in its master."""
     from smshooks.web.app import create_app
 
-    return create_app(Settings.from_env(), create_schema=False)
+    global _app
+    _app = create_app(Settings.from_env(), create_schema=False)
+    return _app
+
+
+def after_fork() -> None:
+    """In a forked web process: connections inherited from the master are not its own to use."""
+    if _app is not None:
+        _app.extensions["smshooks"].db.engine.dispose(close=False)
 
 
 def gunicorn_command(host: str, port: int, workers: int, threads: int) -> list[str]:
@@ -52,8 +64,8 @@ def gunicorn_command(host: str, port: int, workers: int, threads: int) -> list[s
         str(workers),
         "--threads",
         str(threads),
-        "--worker-class",
-        "gthread",
+        "--config",
+        "python:smshooks.web.gunicorn_config",
         "--bind",
         bind,
         "--graceful-timeout",

@@ -1,26 +1,45 @@
-"""Throughput of smshooks.keywords.classify over a realistic, deterministic corpus of 10,000 inbound SMS.
+"""Throughput of smshooks.keywords.classify on real SMS (the UCI SMS Spam Collection) and on a synthetic mix.
 
-    python benchmarks/bench_classify.py [--messages N] [--runs R]
+    python benchmarks/bench_classify.py [--runs R] [--messages N] [--before REV] [--wall]
 
-Prints messages per second and the ratio to two baselines timed in the same run over the same corpus: a plain
-``str.casefold().split()`` pass (the least any keyword matcher must do) and ``canon()`` alone (the normalisation
-classify() starts with). Timings are the best of R runs with ``time.perf_counter``; nothing is asserted.
+Corpora: the UCI SMS Spam Collection v.1 (5,574 real English SMS; Almeida & Gómez Hidalgo, UCI Machine Learning
+Repository, CC BY 4.0; tests/data/SMSSpamCollection or $SMSHOOKS_SMS_COLLECTION), and N synthetic inbound replies
+from a fixed seed (keywords, typos, opt-out sentences, chat, emoji, other scripts).
+
+Prints messages per second and ratios to baselines timed in the same run over the same corpus: a plain
+``str.casefold().split()`` pass, ``canon()`` alone, the rules evaluated one after another with no prefilter
+(smshooks.keywords.reference), and with ``--before REV`` classify() as it was at git revision REV (loaded from git
+into a separate package, default configuration). Timings are the best of R interleaved runs in CPU time of this
+process (``time.process_time``; ``--wall`` for ``perf_counter``), pinned to one core: on a shared machine CPU time
+does not count the time other processes hold the core. Nothing is asserted.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib
+import os
 import random
+import subprocess
 import sys
+import tempfile
 import time
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
+from types import ModuleType
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "core"))  # runnable from a checkout without install
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "core"))  # runnable from a checkout without install
 
-from smshooks.keywords import KeywordConfig, canon, classify
+from smshooks.keywords import KeywordConfig, canon, classify  # noqa: E402
+from smshooks.keywords.config import shared_tables  # noqa: E402
+from smshooks.keywords.reference import classify_reference  # noqa: E402
 
+UCI = Path(os.environ.get("SMSHOOKS_SMS_COLLECTION", ROOT / "tests" / "data" / "SMSSpamCollection"))
+UCI_CITATION = (
+    "UCI SMS Spam Collection v.1 (T. A. Almeida, J. M. Gómez Hidalgo; UCI Machine Learning Repository; CC BY 4.0)"
+)
 SEED = 20250411  # FCC revocation rule effective date; any fixed seed will do
 
 KEYWORDS = ["STOP", "QUIT", "CANCEL", "END", "UNSUBSCRIBE", "NO", "YES", "START", "HELP", "INFO", "UNSTOP"]
@@ -160,84 +179,149 @@ def build_corpus(count: int, seed: int = SEED) -> list[tuple[str, str]]:
     return corpus
 
 
-def best_of(runs: int, work: Callable[[], object]) -> float:
-    best = float("inf")
-    for _ in range(runs):
-        start = time.perf_counter()
-        work()
-        best = min(best, time.perf_counter() - start)
-    return best
+def uci_texts() -> list[str]:
+    """The messages of the collection, one per line after the header (``ham|spam<TAB>text``)."""
+    lines = UCI.read_text(encoding="utf-8").splitlines()
+    return [line.split("\t", 1)[1] for line in lines[1:]]
 
 
-def interleaved(runs: int, variants: dict[str, Callable[[], Callable[[], object]]]) -> dict[str, float]:
+def load_before(rev: str) -> ModuleType:
+    """``smshooks.keywords`` as it was at git revision ``rev``, imported as a separate package (its imports of
+    itself renamed), so the old and the new classify() run side by side in this process."""
+    package = "_smshooks_keywords_before"
+    target = Path(tempfile.mkdtemp(prefix="bench_classify_")) / package
+    target.mkdir()
+    listed = subprocess.run(
+        ["git", "-C", str(ROOT), "ls-tree", "--name-only", rev, "core/smshooks/keywords/"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    for name in listed:
+        if name.endswith(".py"):
+            source = subprocess.run(
+                ["git", "-C", str(ROOT), "show", f"{rev}:{name}"], capture_output=True, text=True, check=True
+            ).stdout
+            (target / Path(name).name).write_text(source.replace("smshooks.keywords", package), encoding="utf-8")
+    sys.path.insert(0, str(target.parent))
+    return importlib.import_module(package)
+
+
+def pin_to_one_core() -> str:
+    if not hasattr(os, "sched_setaffinity"):
+        return "not pinned"
+    core = min(os.sched_getaffinity(0))
+    os.sched_setaffinity(0, {core})
+    return f"pinned to core {core}"
+
+
+def interleaved(
+    runs: int, variants: dict[str, Callable[[], Callable[[], object]]], clock: Callable[[], float]
+) -> dict[str, float]:
     """Best time per variant, the variants taking turns in every round so that load from other processes on the
     machine hits baselines and classify alike. Each factory is called untimed before its timed call."""
     best = dict.fromkeys(variants, float("inf"))
     for _ in range(runs):
         for label, prepare in variants.items():
             work = prepare()
-            start = time.perf_counter()
+            start = clock()
             work()
-            best[label] = min(best[label], time.perf_counter() - start)
+            best[label] = min(best[label], clock() - start)
     return best
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--messages", type=int, default=10_000)
-    parser.add_argument("--runs", type=int, default=7)
-    args = parser.parse_args()
-
-    corpus = build_corpus(args.messages)
-    texts = [text for _, text in corpus]
-    n = len(texts)
-
-    start = time.perf_counter()
+def measure(
+    title: str, texts: list[str], runs: int, clock: Callable[[], float], before: ModuleType | None
+) -> dict[str, float]:
+    """Time every variant over ``texts`` and print the table; returns the best seconds per row."""
     config = KeywordConfig.default()
-    first_build = time.perf_counter() - start  # includes loading the word list for the GUARD (once per process)
-    rebuild = best_of(args.runs, KeywordConfig.default)
-    results = [classify(text, config) for text in texts]  # also warms config's per-token caches
     us_sv = KeywordConfig.from_settings({"compliance_profile": "us", "locale_packs": ["sv"]})
+    results = [classify(text, config) for text in texts]  # also warms the per-token memos
     for text in texts:
         classify(text, us_sv)
 
     def run_on(cfg: KeywordConfig) -> Callable[[], object]:
         return lambda: [classify(text, cfg) for text in texts]
 
-    rows = interleaved(
-        args.runs,
-        {
-            "baseline str.casefold().split()": lambda: lambda: [text.casefold().split() for text in texts],
-            "baseline canon()": lambda: lambda: [canon(text) for text in texts],
-            # a new config has empty per-token caches: its first pass pays for every typo check
-            "classify, new default config (first pass)": lambda: run_on(KeywordConfig.default()),
-            "classify, default config": lambda: run_on(config),
-            "classify, us profile + sv pack": lambda: run_on(us_sv),
-        },
-    )
-    split, canonical, warm = (
-        rows["baseline str.casefold().split()"],
-        rows["baseline canon()"],
-        rows["classify, default config"],
-    )
+    def cold() -> Callable[[], object]:
+        shared_tables.cache_clear()  # a config with new keywords: empty per-token memos
+        return run_on(KeywordConfig(fuzzy_enabled=True, locale_packs=()))
 
-    print(f"corpus: {n:,} messages, {sum(map(len, texts)):,} characters (seed {SEED})")
-    for kind, count in sorted(Counter(kind for kind, _ in corpus).items(), key=lambda item: -item[1]):
-        print(f"  {count:6,}  {kind}")
+    variants: dict[str, Callable[[], Callable[[], object]]] = {
+        "baseline str.casefold().split()": lambda: lambda: [text.casefold().split() for text in texts],
+        "baseline canon()": lambda: lambda: [canon(text) for text in texts],
+        "baseline reference.py (no prefilter)": lambda: lambda: [classify_reference(text, config) for text in texts],
+    }
+    if before is not None:
+        old = before.KeywordConfig.default()
+        for text in texts:
+            before.classify(text, old)
+        variants["baseline classify() before"] = lambda: lambda: [before.classify(text, old) for text in texts]
+    variants["classify, new keywords (first pass)"] = cold
+    variants["classify, default config"] = lambda: run_on(config)
+    variants["classify, us profile + sv pack"] = lambda: run_on(us_sv)
+    rows = interleaved(runs, variants, clock)
+    shared_tables.cache_clear()
+
+    n = len(texts)
+    split, canonical = rows["baseline str.casefold().split()"], rows["baseline canon()"]
+    old_seconds = rows.get("baseline classify() before")
+    print(f"{title}: {n:,} messages, {sum(map(len, texts)):,} characters")
     outcome = Counter(f"{r.category}/{r.match}" for r in results)
-    print("classified (default config): " + ", ".join(f"{k} {v:,}" for k, v in sorted(outcome.items())))
-    print()
-    print(
-        f"KeywordConfig.default(): first {first_build * 1e3:.1f} ms (loads the word list), then {rebuild * 1e3:.2f} ms"
-    )
-    print(f"best of {args.runs} interleaved runs over {n:,} messages:")
+    print("  classified (default config): " + ", ".join(f"{k} {v:,}" for k, v in sorted(outcome.items())))
     for label, seconds in rows.items():
+        versus = f"  x{seconds / old_seconds:5.2f} before" if old_seconds else ""
         print(
-            f"  {label:<43} {seconds * 1e3:8.1f} ms  {n / seconds:>11,.0f} msg/s"
-            f"  x{seconds / split:5.1f} split  x{seconds / canonical:5.2f} canon"
+            f"  {label:<38} {seconds * 1e3:7.1f} ms  {n / seconds:>9,.0f} msg/s"
+            f"  x{seconds / split:5.1f} split  x{seconds / canonical:5.2f} canon{versus}"
         )
     print()
-    print(f"classify: {n:,} messages in {warm * 1e3:.0f} ms; {warm / split:.1f}x a casefold().split() pass")
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--messages", type=int, default=10_000, help="size of the synthetic mix")
+    parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--before", metavar="REV", help="also time classify() of this git revision (e.g. ec0752a)")
+    parser.add_argument("--wall", action="store_true", help="wall-clock time instead of CPU time")
+    args = parser.parse_args()
+    clock = time.perf_counter if args.wall else time.process_time
+    pinned = pin_to_one_core()
+
+    start = time.perf_counter()
+    KeywordConfig(locale_packs=())
+    first_build = time.perf_counter() - start  # includes loading the word list for the GUARD (once per process)
+    rebuild = float("inf")
+    for _ in range(args.runs):
+        shared_tables.cache_clear()
+        start = time.perf_counter()
+        KeywordConfig(locale_packs=())
+        rebuild = min(rebuild, time.perf_counter() - start)
+    before = load_before(args.before) if args.before else None
+
+    clock_name = "wall-clock" if args.wall else "CPU"
+    print(f"Python {sys.version.split()[0]}, {pinned}; best of {args.runs} interleaved runs, {clock_name} time")
+    print(
+        f"KeywordConfig: first {first_build * 1e3:.1f} ms (loads the word list), then {rebuild * 1e3:.2f} ms"
+        " (new keywords; a config with keywords seen before reuses their tables)"
+    )
+    print()
+    uci = uci_texts()
+    real = measure(UCI_CITATION, uci, args.runs, clock, before)
+    corpus = build_corpus(args.messages)
+    mix = measure(f"synthetic mix (seed {SEED})", [text for _, text in corpus], args.runs, clock, before)
+    for kind, count in sorted(Counter(kind for kind, _ in corpus).items(), key=lambda item: -item[1]):
+        print(f"  {count:6,}  {kind}")
+    print()
+    for name, rows, n in (("UCI", real, len(uci)), ("mix", mix, len(corpus))):
+        seconds = rows["classify, default config"]
+        old = rows.get("baseline classify() before")
+        versus = f", {old / seconds:.2f}x as fast as the classify() of {args.before}" if old else ""
+        print(
+            f"classify, default config, {name}: {n / seconds:,.0f} msg/s on one core"
+            f" (x{seconds / rows['baseline canon()']:.2f} canon(){versus})"
+        )
 
 
 if __name__ == "__main__":

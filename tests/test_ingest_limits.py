@@ -13,7 +13,8 @@ from support.api import Api
 
 from smshooks.apikeys import create_api_key
 from smshooks.events import InboundMessage, stamp
-from smshooks.inbound.event_store import MAX_SEGMENTS, check_event_count, event_chunks, storable, store_events
+from smshooks.inbound.column_fit import MAX_SEGMENTS, fit_to_columns
+from smshooks.inbound.event_store import check_event_count, event_chunks, store_events
 from smshooks.settings import Settings
 from smshooks.vendor import PayloadError, TooManyEvents
 from smshooks.web.app import create_app
@@ -85,7 +86,7 @@ def test_chunk_size_must_be_positive():
 def test_out_of_range_segments_are_clamped_and_stored(app, api, segments, kept):
     db = app.extensions["smshooks"].db
     with db.transaction() as session:
-        store_events(session, [storable(message(1, segments=segments))])
+        store_events(session, [fit_to_columns(message(1, segments=segments))])
     [item] = stored(api)
     assert item["segments"] == kept
 
@@ -96,19 +97,19 @@ def test_raw_values_a_json_column_refuses_are_stored_as_text(app, api):
     raw = {"price": math.nan, "limit": math.inf, "nested": [{"low": -math.inf}], 3: "key"}
     db = app.extensions["smshooks"].db
     with db.transaction() as session:
-        store_events(session, [storable(message(1, raw=raw))])
+        store_events(session, [fit_to_columns(message(1, raw=raw))])
     [item] = stored(api)
     assert item["raw"] == {"price": "nan", "limit": "inf", "nested": [{"low": "-inf"}], "3": "key"}
 
 
 def test_storable_leaves_a_fit_event_as_it_is():
     event = message(1, raw={"a": [1, 2.5, None, True, "x"]})
-    assert storable(event) is event
+    assert fit_to_columns(event) is event
 
 
 def test_an_identifier_longer_than_its_column_is_refused():
     with pytest.raises(PayloadError):
-        storable(message(1, vendor_message_id="x" * 201))
+        fit_to_columns(message(1, vendor_message_id="x" * 201))
 
 
 def test_event_count_is_bounded_by_the_vendor_and_the_host():

@@ -8,6 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
+#: the message of an :class:`Invalid` whose details name the fields, as the API words a schema's refusal
+INVALID_FIELDS = "invalid field values"
+
 
 class DomainError(Exception):
     """A request the gateway refuses, with a message for the caller and per-field details."""
@@ -43,3 +46,29 @@ class TooLarge(DomainError):
     """More than a configured bound (recipients, events in one request)."""
 
     code = "payload_too_large"
+
+
+class Malformed(DomainError):
+    """A request body or payload the gateway cannot read."""
+
+    code = "bad_request"
+
+
+class Forbidden(DomainError):
+    """The caller could not prove who it is (a vendor signature, a nonce already used)."""
+
+    code = "forbidden"
+
+
+class Unavailable(DomainError):
+    """The gateway cannot serve this now (a plugin not loaded, the database down); the caller should retry."""
+
+    code = "unavailable"
+
+    def __init__(self, message: str, *, retry_after: int = 5, details: dict[str, Any] | None = None) -> None:
+        super().__init__(message, details=details)
+        self.retry_after = retry_after
+
+
+#: the message of an :class:`Invalid` listing refused fields in its details (as the API's schema errors)
+INVALID_FIELDS = "invalid field values"

@@ -8,12 +8,13 @@ never reach for a framework-global to find their database or plugins.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from smshooks.crypto import SecretBox
 from smshooks.plugins import PluginHost
 from smshooks.settings import Settings
+from smshooks.store.config_cache import ConfigCache
 from smshooks.store.db import Database, has_schema, upgrade
 
 
@@ -25,6 +26,11 @@ class Gateway:
     db: Database
     plugins: PluginHost
     secrets: SecretBox
+    #: webhooks, credentials and policies the vendor-facing path reads, for at most a second
+    config: ConfigCache = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.config = ConfigCache(self.db.sessions)
 
     @classmethod
     def build(cls, settings: Settings, *, plugins: Iterable[Any] = (), create_schema: bool = True) -> Gateway:

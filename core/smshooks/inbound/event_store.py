@@ -2,30 +2,20 @@
 
 from __future__ import annotations
 
-import dataclasses
-import math
-import re
 import secrets
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from smshooks.events import DeliveryReport, Event, InboundMessage, Status
+from smshooks.messages.status import move_forward
 from smshooks.store.tables import DeliveryReportRow, InboundMessageRow, OutboundMessageRow, utcnow
 from smshooks.store.upsert import insert_once
-from smshooks.vendor import DEFAULT_MAX_EVENTS_PER_REQUEST, PayloadError, TooManyEvents, Vendor
+from smshooks.vendor import DEFAULT_MAX_EVENTS_PER_REQUEST, TooManyEvents, Vendor
 
-#: column widths of the identifying fields: longer values are not what a vendor sends
-FIELD_LIMITS = {"vendor_message_id": 200, "vendor_status": 64, "sender": 64, "recipient": 64, "error_code": 64}
-_UNSTORABLE = re.compile(r"[\x00\ud800-\udfff]")
-#: the most parts one message can have: the concatenation header counts parts in
-#: one octet (3GPP TS 23.040 §9.2.3.24.1). A larger segment count is no vendor's
-#: real value; it is stored as this bound (the vendor's value stays in ``raw``)
-#: rather than refusing a message that may be an opt-out.
-MAX_SEGMENTS = 255
 #: how many events :func:`event_chunks` hands out at a time: small enough that a
 #: transaction per chunk holds SQLite's write lock only briefly
 STORE_CHUNK_SIZE = 100
@@ -74,92 +64,6 @@ class Stored:
 
 def new_message_id() -> str:
     return "msg_" + secrets.token_hex(12)
-
-
-def storable(event: Event) -> Event:
-    """``event`` made fit for every engine's columns, or a :class:`PayloadError`.
-
-    - PostgreSQL refuses NUL in text and no engine can encode a lone surrogate;
-      in message text they become U+FFFD rather than losing the message. An
-      identifier longer than its column, or holding them, is refused: it is
-      not a vendor's id.
-    - A segment count is an INTEGER column (32-bit signed on PostgreSQL, 64-bit
-      on SQLite); it is clamped to ``1 … MAX_SEGMENTS``. Refusing would lose the
-      message (perhaps an opt-out) over a number no vendor really sends.
-    - ``raw`` is what the vendor sent, so it is kept whole, with only the values
-      no JSON column can take rewritten: a non-finite float (``NaN`` is not
-      JSON; PostgreSQL refuses it) becomes its text, a key that is not text
-      becomes text. NUL and lone surrogates stay: they are JSON escapes there.
-    """
-    changes: dict[str, Any] = {}
-    for item in dataclasses.fields(event):
-        value = getattr(event, item.name)
-        if not isinstance(value, str):
-            continue
-        limit = FIELD_LIMITS.get(item.name)
-        if limit is not None and len(value) > limit:
-            raise PayloadError(f"{item.name} is longer than {limit} characters")
-        if _UNSTORABLE.search(value):
-            if limit is not None:
-                raise PayloadError(f"{item.name} contains NUL or unpaired surrogate characters")
-            changes[item.name] = _UNSTORABLE.sub("\ufffd", value)
-    if isinstance(event, InboundMessage):
-        segments = min(max(event.segments, 1), MAX_SEGMENTS) if isinstance(event.segments, int) else 1
-        if segments != event.segments:
-            changes["segments"] = segments
-        urls = tuple(_storable_text(url) for url in event.media_urls)
-        if urls != tuple(event.media_urls):
-            changes["media_urls"] = urls
-    raw = storable_json(event.raw)
-    if raw is not event.raw:
-        changes["raw"] = raw
-    return dataclasses.replace(event, **changes) if changes else event
-
-
-def storable_json(value: Any) -> Any:
-    """``value`` with what a JSON column cannot hold made text: ``value`` itself when nothing needed it.
-
-    Iterative, so a payload nested to the parser's bound costs no recursion.
-    """
-    if not _needs_json_fix(value):
-        return value
-    return _fix_json(value)
-
-
-def _needs_json_fix(value: Any) -> bool:
-    stack = [value]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, float):
-            if not math.isfinite(item):
-                return True
-        elif isinstance(item, Mapping):
-            if any(not isinstance(key, str) for key in item):
-                return True
-            stack.extend(item.values())
-        elif isinstance(item, list | tuple):
-            stack.extend(item)
-        elif not (item is None or isinstance(item, str | int | bool)):
-            return True
-    return False
-
-
-def _fix_json(value: Any) -> Any:
-    # Only reached for the rare payload _needs_json_fix found wanting; the
-    # depth is bounded by the JSON parser (smshooks.vendor.MAX_JSON_DEPTH).
-    if isinstance(value, float) and not math.isfinite(value):
-        return repr(value)
-    if isinstance(value, Mapping):
-        return {str(key): _fix_json(item) for key, item in value.items()}
-    if isinstance(value, list | tuple):
-        return [_fix_json(item) for item in value]
-    if value is None or isinstance(value, str | int | float | bool):
-        return value
-    return str(value)
-
-
-def _storable_text(value: str) -> str:
-    return _UNSTORABLE.sub("\ufffd", value) if isinstance(value, str) else str(value)
 
 
 def store_events(session: Session, events: Sequence[Event]) -> list[Stored]:
@@ -256,10 +160,6 @@ def _advance_message(session: Session, report: DeliveryReport, recipient: str) -
     )
     where = [getattr(OutboundMessageRow, column) == value for column, value in key.items()]
     if inserted is None:
-        session.execute(
-            update(OutboundMessageRow)
-            .where(*where, OutboundMessageRow.status_rank < report.status.rank)
-            .values(status=report.status.value, status_rank=report.status.rank, status_at=now)
-        )
+        move_forward(session, where, report.status, now)
     message_id, status = session.execute(select(OutboundMessageRow.id, OutboundMessageRow.status).where(*where)).one()
     return message_id, Status(status)

@@ -14,16 +14,15 @@ pure function.
 
 from __future__ import annotations
 
-import json
 import logging
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from smshooks.consent.decisions import DEFAULT_PENDING_HOURS, Decision, decide
 from smshooks.consent.ledger import (
     ALL_NUMBERS,
     STOP_ALL_KEYWORDS,
@@ -37,9 +36,10 @@ from smshooks.consent.ledger import (
 from smshooks.consent.sandbox_policy import Policy, sandbox_settings
 from smshooks.events import InboundMessage, Status
 from smshooks.inbound.event_store import new_message_id
-from smshooks.keywords import Category, Classification, KeywordConfig, Match, canon, classify
-from smshooks.keywords.hooks import apply_classify_hooks
+from smshooks.inbound.keyword_config import classify_message, keyword_config
+from smshooks.keywords import Classification, KeywordConfig, canon
 from smshooks.messages.send_job import enqueue_send
+from smshooks.replies.context import inbound_reply_context, profile_attributes
 from smshooks.replies.templates import BUILTIN_REPLIES, render
 from smshooks.store.tables import (
     ConsentRecord,
@@ -53,94 +53,6 @@ from smshooks.store.tables import (
 from smshooks.store.upsert import insert_once
 
 log = logging.getLogger(__name__)
-
-DEFAULT_PENDING_HOURS = 72
-
-
-@dataclass(frozen=True)
-class Decision:
-    """What one classified message does to consent and which reply it gets."""
-
-    action: str
-    new_state: ConsentState | None = None
-    changes_state: bool = False
-    #: BUILTIN_REPLIES key / reply_ids key of the reply, None for no reply
-    reply: str | None = None
-    #: the reply may go to an opted-out number (the opt-out confirmation, help)
-    exempt: bool = False
-    #: which rate-limit clock this reply restarts
-    stamps: str | None = None
-
-
-def decide(
-    classification: Classification,
-    state: ConsentState | None,
-    config: KeywordConfig,
-    *,
-    text: str,
-    last_fuzzy_prompt_at: datetime | None,
-    last_default_reply_at: datetime | None,
-    now: datetime,
-) -> Decision:
-    """The consent action and reply for a classified message (keywords.md 6.6-6.7)."""
-    category, match = classification.category, classification.match
-    opted_out = state is ConsentState.OPTED_OUT
-    auto = config.fuzzy_action == "auto_opt_out"
-    # The fuzzy prompt and the default reply at most once per window, so a
-    # conversation (or another auto-responder) cannot become a reply loop.
-    window = timedelta(hours=config.reply_rate_limit_hours)
-
-    if category is Category.OPT_OUT and (match is Match.EXACT or auto):
-        if opted_out:
-            return Decision("already_opted_out")
-        return Decision("opt_out", ConsentState.OPTED_OUT, True, reply="opt_out", exempt=True)
-    if category is Category.OPT_OUT:  # fuzzy, action prompt: nothing changes
-        if opted_out:
-            return Decision("already_opted_out")
-        if _recent(last_fuzzy_prompt_at, now, window):
-            return Decision("fuzzy_prompt_suppressed")
-        return Decision("fuzzy_prompt", reply="fuzzy", stamps="fuzzy")
-    if category is Category.HELP:
-        return Decision("help", reply="help", exempt=True)
-    if state is ConsentState.PENDING and config.confirms_double_opt_in(text):
-        # The confirm word, YES or START, whichever category lists it (even double_opt_in:
-        # re-asking would leave the subscriber pending for ever).
-        return Decision("confirm_double_opt_in", ConsentState.OPTED_IN, True, reply="opt_in")
-    if category is Category.OPT_IN:
-        if state is ConsentState.PENDING:
-            return Decision("confirm_double_opt_in", ConsentState.OPTED_IN, True, reply="opt_in")
-        if state is ConsentState.OPTED_IN:
-            return Decision("already_opted_in", reply="opt_in")
-        return Decision("opt_in", ConsentState.OPTED_IN, True, reply="opt_in")
-    if category is Category.DOUBLE_OPT_IN:
-        if state is ConsentState.OPTED_IN:
-            return Decision("already_opted_in", reply="opt_in")
-        return Decision("double_opt_in_pending", ConsentState.PENDING, True, reply="double_opt_in")
-    if category is Category.CUSTOM:
-        return Decision("custom_keyword", reply="custom" if config.reply_ids.get("custom") else None)
-    # No keyword: the default reply, never to an opted-out number, never for an
-    # empty body (a picture-only MMS), at most once per window.
-    if opted_out or not text.strip() or not config.reply_ids.get("default"):
-        return Decision("none")
-    if _recent(last_default_reply_at, now, window):
-        return Decision("default_reply_suppressed")
-    return Decision("default_reply", reply="default", stamps="default")
-
-
-def _recent(at: datetime | None, now: datetime, window: timedelta) -> bool:
-    return at is not None and now - at < window
-
-
-@lru_cache(maxsize=512)
-def _config_from_json(settings_json: str) -> KeywordConfig:
-    return KeywordConfig.from_settings(json.loads(settings_json))
-
-
-def keyword_config(webhook: Webhook) -> KeywordConfig:
-    """The webhook's keyword configuration (built once per distinct settings)."""
-    if not webhook.keyword_settings:
-        return KeywordConfig.default()
-    return _config_from_json(json.dumps(webhook.keyword_settings, sort_keys=True))
 
 
 @dataclass(frozen=True)
@@ -165,15 +77,13 @@ class PreparedReply:
     classification: Classification | None = None
 
 
-def classify_message(text: str, config: KeywordConfig, classify_hook: Any = None) -> Classification:
-    """The built-in rules' classification of ``text``, refined by the ``smshooks_classify``
-    plugins of ``classify_hook`` (``pm.hook.smshooks_classify``) when given."""
-    result = classify(text, config)
-    return result if classify_hook is None else apply_classify_hooks(text, config, result, classify_hook)
-
-
 def prepare_inbound(
-    session: Session, webhook: Webhook, message: InboundMessage, classify_hook: Any = None
+    session: Session,
+    webhook: Webhook,
+    message: InboundMessage,
+    classify_hook: Any = None,
+    *,
+    policy: Policy | None = None,
 ) -> PreparedReply:
     """Render the reply ``message`` would get, reading (not locking) the consent state.
 
@@ -189,7 +99,8 @@ def prepare_inbound(
                 org=message.org, sandbox=message.sandbox, sender_number=message.recipient, subscriber=message.sender
             )
         ).scalar()
-        state = _state(session, message, classification, sandbox_settings(session, message.org, message.sandbox), now)
+        policy = policy or sandbox_settings(session, message.org, message.sandbox)
+        state = _state(session, message, classification, policy, now)
         decision = _decide(classification, state, record, config, message, now)
         text = _reply_text(session, message, config, classification, decision)
         return PreparedReply(decision.reply, text, classification)
@@ -209,13 +120,15 @@ def handle_inbound(
     prepared: PreparedReply | None = None,
     callback_base_url: str | None = None,
     classify_hook: Any = None,
+    policy: Policy | None = None,
 ) -> PipelineResult:
     """Classify one stored inbound message and apply the consequences in ``session``.
 
     ``prepared`` is :func:`prepare_inbound`'s answer for ``message``, made before
     the transaction; without it the reply is rendered here, inside it.
     ``callback_base_url`` (the vendor request's base URL) goes with a reply job,
-    for the reply's status callback when SMSHOOKS_PUBLIC_URL is unset.
+    for the reply's status callback when SMSHOOKS_PUBLIC_URL is unset. ``policy``
+    is the sandbox's (read here when not given).
     """
     if prepared is None:
         prepared = prepare_inbound(session, webhook, message, classify_hook)
@@ -223,7 +136,7 @@ def handle_inbound(
     config = keyword_config(webhook)
     classification = prepared.classification or classify_message(message.text, config, classify_hook)
     our_number = message.recipient
-    policy = sandbox_settings(session, message.org, message.sandbox)
+    policy = policy or sandbox_settings(session, message.org, message.sandbox)
     record = record_for_update(session, message.org, message.sandbox, our_number, message.sender)
     decision = _decide(
         classification, _state(session, message, classification, policy, now), record, config, message, now
@@ -348,7 +261,7 @@ def _locked_reply_text(
     if decision.reply == prepared.reply:
         return prepared.text
     log.info("the consent state changed while the reply was prepared; using the built-in %s text", decision.reply)
-    return _builtin_text(decision.reply, _keyword_context(message, config, classification))
+    return _builtin_text(decision.reply, inbound_reply_context(message, config, classification))
 
 
 def enqueue_reply(
@@ -402,7 +315,7 @@ def _reply_text(
     if decision.reply is None:
         return None
     reply_id = config.reply_ids.get(decision.reply)
-    context = _keyword_context(message, config, classification)
+    context = inbound_reply_context(message, config, classification)
     if reply_id:
         try:
             template = session.execute(
@@ -415,7 +328,10 @@ def _reply_text(
             if template is None:
                 log.error("reply %s is configured but does not exist; using the built-in text", reply_id)
             else:
-                text = render(template, {**context, "profile": _profile_attributes(session, message)})
+                text = render(
+                    template,
+                    {**context, "profile": profile_attributes(session, message.org, message.sandbox, message.sender)},
+                )
                 if text:
                     return text
                 log.error("reply %s renders empty for %s; using the built-in text", reply_id, message.sender)
@@ -433,45 +349,6 @@ def _builtin_text(reply: str, context: dict[str, Any]) -> str | None:
     except Exception:  # cannot happen with the shipped texts; never worth an opt-out
         log.exception("the built-in %s reply does not render", reply)
         return None
-
-
-def _keyword_context(message: InboundMessage, config: KeywordConfig, classification: Classification) -> dict[str, Any]:
-    """What a reply sees, but the profile."""
-    return {
-        "keyword": classification.keyword or "",
-        "category": classification.category.value,
-        "subscriber": message.sender,
-        "number": message.recipient,
-        **reply_keywords(config),
-    }
-
-
-def reply_keywords(config: KeywordConfig) -> dict[str, str]:
-    """The keywords a reply (or a send) tells subscribers to use, under ``config``."""
-    return {
-        "opt_out_keyword": _first_keyword(config, Category.OPT_OUT, "STOP"),
-        "opt_in_keyword": _first_keyword(config, Category.OPT_IN, "START"),
-        "help_keyword": _first_keyword(config, Category.HELP, "HELP"),
-        "confirm_keyword": config.double_opt_in_confirm_keyword.upper(),
-    }
-
-
-def _profile_attributes(session: Session, message: InboundMessage) -> dict[str, Any]:
-    attributes = session.execute(
-        select(Profile.attributes).where(
-            Profile.org == message.org, Profile.sandbox == message.sandbox, Profile.phone == message.sender
-        )
-    ).scalar()
-    return attributes or {}
-
-
-def _first_keyword(config: KeywordConfig, category: Category, conventional: str) -> str:
-    """The keyword a reply tells subscribers to send: the conventional one
-    (STOP, START, HELP) when the category has it, else its first keyword."""
-    keywords = [keyword.upper() for keyword in config.keywords(category)]
-    if conventional in keywords or not keywords:
-        return conventional
-    return keywords[0]
 
 
 def _ensure_profile(session: Session, message: InboundMessage) -> None:

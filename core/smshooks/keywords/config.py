@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Literal
 
 from smshooks.keywords.canon import canon
-from smshooks.keywords.lexicon import PHRASE_STARTS
 from smshooks.keywords.model import PRECEDENCE, Category
 from smshooks.keywords.packs import (
     COMPLIANCE_PROFILES,
@@ -40,8 +40,8 @@ class KeywordConfig:
 
     The fields hold the *effective* configuration: construction adds the locale packs' and the compliance
     profile's keywords to the lists and, for ``us``, sets ``fuzzy_action`` to ``auto_opt_out``. Building again from
-    the fields changes nothing. Lookup tables are compiled once here, so classify() stays cheap; build one config
-    per webhook settings change, not per message.
+    the fields changes nothing. Lookup tables are compiled here, once per distinct keyword set (shared_tables),
+    so classify() stays cheap and a config rebuilt from the same settings starts with warm per-token memos.
 
     Keywords repeated across categories are not rejected here (KeywordSettingsSchema does that); classify()
     resolves them by precedence (§6.3).
@@ -93,8 +93,8 @@ class KeywordConfig:
         if unknown:
             raise ValueError(f"unknown reply_ids keys {sorted(unknown)}")
         set_field(self, "reply_ids", MappingProxyType({key: self.reply_ids.get(key) for key in REPLY_KEYS}))
-        phrases = [tuple(phrase.split()) for name in packs for phrase in LOCALE_FUZZY_PHRASES.get(name, ())]
-        set_field(self, "tables", KeywordTables(lists, PHRASE_STARTS, phrases, SENTENCE_STARTS))
+        phrases = tuple(tuple(phrase.split()) for name in packs for phrase in LOCALE_FUZZY_PHRASES.get(name, ()))
+        set_field(self, "tables", shared_tables(tuple(lists[category] for category in PRECEDENCE), phrases))
 
     def keywords(self, category: Category | str) -> tuple[str, ...]:
         """The effective keywords of ``category`` as configured (display form)."""
@@ -112,8 +112,10 @@ class KeywordConfig:
 
     @classmethod
     def default(cls, fuzzy: bool = True) -> KeywordConfig:
-        """Section 7's defaults; fuzzy opt-out on (action ``prompt``) unless ``fuzzy`` is False."""
-        return cls(fuzzy_enabled=fuzzy)
+        """Section 7's defaults; fuzzy opt-out on (action ``prompt``) unless ``fuzzy`` is False. Built once per
+        process (the config is immutable): the pipeline asks for it on every message of a webhook without keyword
+        settings."""
+        return _default(cls, fuzzy)
 
     @classmethod
     def from_settings(cls, settings: Mapping) -> KeywordConfig:
@@ -137,6 +139,23 @@ class KeywordConfig:
             double_opt_in_confirm_keyword=settings.get("double_opt_in_confirm_keyword") or "YES",
             reply_ids=replies,
         )
+
+
+@functools.cache
+def _default(cls: type[KeywordConfig], fuzzy: bool) -> KeywordConfig:
+    return cls(fuzzy_enabled=fuzzy)
+
+
+#: distinct keyword configurations whose tables are kept; each holds per-token memos of at most ~100,000 tokens
+SHARED_TABLES = 32
+
+
+@functools.lru_cache(maxsize=SHARED_TABLES)
+def shared_tables(lists: tuple[tuple[str, ...], ...], locale_phrases: tuple[tuple[str, ...], ...]) -> KeywordTables:
+    """The lookup tables of effective keyword ``lists`` (one tuple per category, in PRECEDENCE order) and locale
+    phrases, shared by every KeywordConfig with the same keywords: a config rebuilt from the same settings (per
+    request, per process) finds its per-token answers already memoised. The tables depend on nothing else."""
+    return KeywordTables(dict(zip(PRECEDENCE, lists, strict=True)), locale_phrases, SENTENCE_STARTS)
 
 
 def _strings(value: object, name: str) -> tuple[str, ...]:

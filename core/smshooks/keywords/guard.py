@@ -21,9 +21,11 @@ _SUFFIXES = ("s", "es", "d", "ed", "ing", "er", "ers")
 @functools.cache
 def english_words() -> tuple[str, ...]:
     """The shipped word list (canonical: lower case ASCII after diacritic folding, 3+ letters)."""
-    from smshooks.keywords import _words_en  # ~600 kB: loaded only when a guard is first computed
+    # ~600 kB: loaded only when a guard is first computed. Imported from the module itself, not through the
+    # package: the package's __init__ imports this module (through config and tables), which would be a cycle.
+    from smshooks.keywords._words_en import WORDS
 
-    return tuple(_words_en.WORDS.split())
+    return tuple(WORDS.split())
 
 
 def is_inflection(word: str, keyword: str) -> bool:

@@ -58,6 +58,8 @@ PHRASES: tuple[tuple[str, ...], ...] = tuple(
     )
 )
 PHRASE_STARTS = frozenset(phrase[0] for phrase in PHRASES)
+#: their last words: a clause holds a phrase only if it holds both ends (starts.START_PHRASE, WITH_PHRASE)
+PHRASE_ENDS = frozenset(phrase[-1] for phrase in PHRASES)
 #: docs/keywords.md §3: phrases added to the §6.4 list. "too" is far too common to start a clause check, so these
 #: are found through their rarer second word (sentences.START_MANY) and then matched like the others.
 EXTRA_PHRASES = (("too", "many", "messages"), ("too", "many", "texts"))

@@ -36,17 +36,26 @@ from smshooks.keywords.lexicon import (
     VCARD,
     WRONG_PERSON,
 )
+from smshooks.keywords.starts import (
+    START_F6,
+    START_F7,
+    START_F8,
+    START_F9,
+    START_F10,
+    START_MANY,
+    WITH_F6,
+    WITH_F7,
+    WITH_F8,
+    WITH_F9,
+    WITH_F10,
+    WITH_MANY,
+)
 from smshooks.keywords.tables import KeywordTables
 
 Tokens = Sequence[str]
 
 #: Each of F6-F10 needs an anchor word and a companion word in its clause ("dont" and a contact verb, "remove"
-#: and an object...). Both are bits of KeywordTables.starts: classify() ORs the bits of a message's tokens
-#: (memoised per token) and splits it into clauses only when some rule has both, then runs only those rules.
-START_F6, START_F7, START_F8, START_F9, START_F10 = 4, 8, 16, 32, 64
-WITH_F6, WITH_F7, WITH_F8, WITH_F9, WITH_F10 = 128, 256, 512, 1024, 2048
-#: "too many messages" (F5): anchor "many", companion the messaging word
-START_MANY, WITH_MANY = 4096, 8192
+#: and an object...): the words of each start bit (starts.py), memoised per token by KeywordTables.
 SENTENCE_STARTS: dict[int, frozenset[str]] = {
     START_F6: frozenset({"dont", "dun", "never", "not", "longer"}),
     WITH_F6: CONTACT_VERBS,
@@ -61,21 +70,6 @@ SENTENCE_STARTS: dict[int, frozenset[str]] = {
     START_MANY: frozenset({"many"}),
     WITH_MANY: frozenset(phrase[2] for phrase in EXTRA_PHRASES),
 }
-#: the (anchor, companion) pairs; RULE_PAIRS[i] fires only if both bits are in the clause's mask
-RULE_PAIRS = (
-    (START_F6 | WITH_F6),
-    (START_F7 | WITH_F7),
-    (START_F8 | WITH_F8),
-    (START_F9 | WITH_F9),
-    (START_F10 | WITH_F10),
-    (START_MANY | WITH_MANY),
-)
-#: START_TRIGGER (1) and START_LOCALE (2) as tables.py defines them, repeated here to keep the import graph flat
-_TRIGGER_OR_LOCALE = 1 | 2
-#: mask -> whether any rule can fire on a clause (or message) with that mask; 16,384 entries, looked up per clause
-WANTED: tuple[bool, ...] = tuple(
-    bool(mask & _TRIGGER_OR_LOCALE) or any(mask & pair == pair for pair in RULE_PAIRS) for mask in range(16384)
-)
 #: "to" before a trigger is an infinitive: a request only after a desire ("I want to unsubscribe")
 _DESIRE_BEFORE = DESIRE | frozenset({"how", "asked", "trying", "tried", "would"})
 #: F8 allows these between the stop verb and its object ("discontinue any further texts")

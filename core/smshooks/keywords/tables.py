@@ -9,25 +9,32 @@ from smshooks.keywords.canon import canon
 from smshooks.keywords.guard import guard_words
 from smshooks.keywords.lexicon import (
     AMBIGUOUS,
+    CUE,
     EXTRA_REVOCATION_UNIGRAMS,
     GUARD,
+    PHRASE_ENDS,
+    PHRASE_STARTS,
     REVOCATION_BIGRAMS,
     REVOCATION_UNIGRAMS,
 )
-from smshooks.keywords.model import PRECEDENCE, Category
+from smshooks.keywords.model import PRECEDENCE, Category, Classification, Match
 from smshooks.keywords.packs import KeywordLists
-from smshooks.keywords.typos import MIN_KEYWORD_LENGTH, is_typo
+from smshooks.keywords.starts import (
+    START_AMBIGUOUS,
+    START_LOCALE,
+    START_PHRASE,
+    START_STRONG,
+    START_TRIGGER,
+    WITH_CUE,
+    WITH_PHRASE,
+)
+from smshooks.keywords.typos import MIN_KEYWORD_LENGTH, is_typo, squeeze
 
 # Per-token typo answers are memoised; SMS vocabulary is small and repetitive. The bound only stops a flood of
 # unique junk tokens from growing memory without limit.
 _TOKEN_CACHE_LIMIT = 100_000
 
 _T = TypeVar("_T")
-
-#: bits of KeywordTables.starts: a trigger or §6.4 phrase (F4, F5), a locale phrase (F11); the sentence rules bring
-#: their own bits (sentences.SENTENCE_STARTS)
-START_TRIGGER = 1
-START_LOCALE = 2
 
 
 class Trigger(NamedTuple):
@@ -44,9 +51,8 @@ class KeywordTables:
     def __init__(
         self,
         lists: KeywordLists,
-        phrase_starts: Collection[str],
-        locale_phrases: Collection[tuple[str, ...]] = (),
-        sentence_starts: Mapping[int, Collection[str]] | None = None,
+        locale_phrases: Collection[tuple[str, ...]],
+        sentence_starts: Mapping[int, Collection[str]],
     ) -> None:
         #: canonical keyword -> (category, keyword as written); first category in precedence order wins (§6.3)
         self.exact: dict[str, tuple[Category, str]] = {}
@@ -54,6 +60,12 @@ class KeywordTables:
             for keyword in lists.get(category, ()):
                 self.exact.setdefault(canon(keyword), (category, keyword))
         all_keywords = frozenset(self.exact)
+        #: the most tokens a keyword has: a longer message cannot match exactly
+        self.exact_span: int = max((key.count(" ") + 1 for key in self.exact), default=0)
+        #: canonical keyword -> classify()'s answer for it, built once (a Classification is immutable)
+        self.exact_results: dict[str, Classification] = {
+            key: Classification(category, Match.EXACT, keyword) for key, (category, keyword) in self.exact.items()
+        }
 
         opt_out = [(key, keyword) for key, (category, keyword) in self.exact.items() if category is Category.OPT_OUT]
         self.single: dict[str, Trigger] = {}
@@ -96,13 +108,22 @@ class KeywordTables:
         self.locale_phrases: dict[str, tuple[tuple[str, ...], ...]] = {}
         for phrase in locale_phrases:
             self.locale_phrases[phrase[0]] = (*self.locale_phrases.get(phrase[0], ()), phrase)
-        phrase_firsts = frozenset(phrase_starts)
-        sentence_bits = [(bit, frozenset(words)) for bit, words in (sentence_starts or {}).items()]
+        sentence_bits = [(bit, frozenset(words)) for bit, words in sentence_starts.items()]
         locale_firsts = frozenset(self.locale_phrases)
 
         def start_mask(token: str) -> int:
-            trigger = token in self.multi or token in phrase_firsts or self.triggers[token] is not None
-            mask = START_TRIGGER if trigger else 0
+            trigger = self.triggers[token]
+            mask = 0
+            if token in self.multi:
+                mask |= START_TRIGGER | START_STRONG
+            if trigger is not None:
+                mask |= START_TRIGGER | (START_AMBIGUOUS if trigger.ambiguous else START_STRONG)
+            if token in PHRASE_STARTS:
+                mask |= START_TRIGGER | START_PHRASE
+            if token in PHRASE_ENDS:
+                mask |= WITH_PHRASE
+            if token in CUE:
+                mask |= WITH_CUE
             if token in locale_firsts:
                 mask |= START_LOCALE
             for bit, words in sentence_bits:
@@ -110,8 +131,10 @@ class KeywordTables:
                     mask |= bit
             return mask
 
-        #: token -> which rules can start at it (START_* bits, 0 for none); lets classify() skip clauses and rules
+        #: token -> which rules it can take part in (starts.py bits, 0 for none); lets classify() skip clauses and rules
         self.starts: _Memo[int] = _Memo(start_mask)
+        #: ``starts.__getitem__``, bound once for classify()'s hot path
+        self.start_bits: Callable[[str], int] = self.starts.__getitem__
 
     def token_trigger(self, token: str) -> Trigger | None:
         """The one-token trigger ``token`` is: an opt-out keyword, a revocation unigram, or a typo of a keyword."""
@@ -119,9 +142,10 @@ class KeywordTables:
 
     def _compute_trigger(self, token: str) -> Trigger | None:
         trigger = self.single.get(token)
-        if trigger is None:
+        if trigger is None and self.typo_targets and token not in self.excluded:
+            squeezed = squeeze(token)  # once, not once per keyword
             for key, typo_trigger in self.typo_targets:
-                if is_typo(token, key, self.excluded):
+                if is_typo(token, key, self.excluded, squeezed):
                     return typo_trigger
         return trigger
 

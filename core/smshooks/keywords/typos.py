@@ -75,6 +75,9 @@ def long_near(token: str, keyword: str) -> bool:
 
 def near(token: str, keyword: str) -> bool:
     """Rules (a) or (b), without squeezing or exclusions."""
+    # neither rule bridges more than two characters of length (an OSA distance is at least the length difference)
+    if not -OSA_MAX_DISTANCE <= len(token) - len(keyword) <= OSA_MAX_DISTANCE:
+        return False
     return one_edit(token, keyword) or long_near(token, keyword)
 
 
@@ -83,18 +86,20 @@ def squeeze(token: str) -> str:
     return _LETTER_RUN.sub(r"\1", token)
 
 
-def is_typo(token: str, keyword: str, excluded: Container[str]) -> bool:
+def is_typo(token: str, keyword: str, excluded: Container[str], squeezed: str | None = None) -> bool:
     """Whether canonical ``token`` is a typo of canonical opt-out ``keyword`` (§6.4 (a)-(c)).
 
     ``excluded`` holds what is never a typo: the keywords of all categories (ALL) and the GUARD words. The squeezed
     form must not be excluded either (unless it is the keyword itself), so "stepppp" is as much a real word as
-    "step" and "yesss" stays "yes".
+    "step" and "yesss" stays "yes". ``squeezed`` is ``squeeze(token)`` when the caller has it already (it asks
+    about one token and several keywords).
     """
     if len(keyword) < MIN_KEYWORD_LENGTH or token == keyword or token in excluded:
         return False
     if near(token, keyword):
         return True
-    squeezed = squeeze(token)
+    if squeezed is None:
+        squeezed = squeeze(token)
     if squeezed == token:
         return False
     return squeezed == keyword or (squeezed not in excluded and near(squeezed, keyword))

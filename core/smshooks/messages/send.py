@@ -17,17 +17,23 @@ from sqlalchemy.orm import Session
 
 from smshooks.consent.ledger import ConsentState, scoped_state
 from smshooks.consent.sandbox_policy import Policy, sandbox_settings
+from smshooks.errors import INVALID_FIELDS, Invalid
 from smshooks.events import Status
 from smshooks.feedback import emit_message_status
+from smshooks.gateway import Gateway
 from smshooks.inbound.event_store import new_message_id
-from smshooks.inbound.pipeline import keyword_config, reply_keywords
+from smshooks.inbound.keyword_config import keyword_config
 from smshooks.keywords import KeywordConfig
 from smshooks.messages.send_job import enqueue_send, status_callback_url
+from smshooks.replies.context import reply_context, reply_keywords
 from smshooks.replies.templates import ReplyTemplateError, render, segments
-from smshooks.store.tables import Channel, Credential, OutboundMessageRow, Profile, Webhook, utcnow
+from smshooks.scope import Scope
+from smshooks.store.scoped import find_scoped
+from smshooks.store.tables import Channel, Credential, OutboundMessageRow, Profile, ReplyTemplate, Webhook, utcnow
 from smshooks.store.upsert import insert_once
 
 MAX_RECIPIENTS = 20
+MESSAGE_TYPES = ("transactional", "marketing")
 EXCLUDED_OPTED_OUT = "opted_out"
 #: a marketing send to a subscriber with no recorded opt-in (when the sandbox requires one)
 EXCLUDED_NO_OPT_IN = "no_opt_in"
@@ -53,8 +59,104 @@ class Accepted:
     status_callback_url: str | None = None
 
 
+@dataclass(frozen=True)
+class SendResult:
+    """What a send request did: its id (the requestId of every feedback payload) and each recipient's message."""
+
+    request_id: str
+    messages: list[Accepted]
+
+
 def new_request_id() -> str:
     return str(uuid.uuid4())
+
+
+def too_many_recipients(count: int) -> str | None:
+    """Why ``count`` recipients are too many for one request, or None."""
+    return f"at most {MAX_RECIPIENTS} recipients per request, not {count}" if count > MAX_RECIPIENTS else None
+
+
+def request_problems(*, has_text: bool, has_reply: bool, phones: Sequence[str]) -> dict[str, list[str]]:
+    """Why a send request is refused, per field: it needs exactly one of ``text`` and ``reply_id``,
+    and each recipient once (``phones`` in E.164, so "+1 415…" and "+1415…" are the same)."""
+    problems: dict[str, list[str]] = {}
+    if has_text == has_reply:
+        problems["text"] = ["give either text or reply_id"]
+    seen: set[str] = set()
+    duplicates: set[str] = set()
+    for phone in phones:
+        if phone in seen:
+            duplicates.add(phone)
+        seen.add(phone)
+    if duplicates:
+        problems["recipients"] = [f"duplicate recipients: {', '.join(sorted(duplicates))}"]
+    return problems
+
+
+def send_messages(
+    gw: Gateway,
+    scope: Scope,
+    *,
+    channel_id: str,
+    campaign_id: str,
+    recipients: Sequence[Recipient],
+    text: str | None = None,
+    reply_id: str | None = None,
+    campaign_version_id: str | None = None,
+    create_profiles: bool = False,
+    message_type: str = "transactional",
+    callback_base_url: str | None = None,
+) -> SendResult:
+    """Send ``text`` (a template like a reply's) or the reply ``reply_id`` to up to 20 ``recipients``
+    (E.164 numbers) through the channel ``channel_id`` of ``scope``, in one transaction.
+
+    Opted-out recipients (and, for marketing where the sandbox requires it, those without an
+    opt-in) are excluded, not sent. ``create_profiles`` stores unknown recipients' profiles.
+    ``callback_base_url``: our base URL as the caller reached it, for the vendor's status callback.
+    :class:`Invalid` for an unknown channel or reply, both or neither of text and reply, a
+    recipient twice, too many, or a text that does not render (nothing is written then).
+    """
+    problems = request_problems(
+        has_text=text is not None, has_reply=reply_id is not None, phones=[r.phone for r in recipients]
+    )
+    too_many = too_many_recipients(len(recipients))
+    if too_many:
+        problems["recipients"] = [too_many]
+    if message_type not in MESSAGE_TYPES:
+        problems["message_type"] = [f"Must be one of: {', '.join(MESSAGE_TYPES)}."]
+    if problems:
+        raise Invalid(INVALID_FIELDS, details=problems)
+    with gw.db.transaction() as session:
+        channel = find_scoped(session, Channel, channel_id, scope)
+        if channel is None:
+            raise Invalid("unknown channel", details={"channel_id": ["no such channel in this sandbox"]})
+        template = None
+        if reply_id is not None:
+            reply = find_scoped(session, ReplyTemplate, reply_id, scope)
+            if reply is None:
+                raise Invalid("unknown reply", details={"reply_id": ["no such reply in this sandbox"]})
+            template = reply.template
+        try:
+            request_id, accepted = send_request(
+                session,
+                org=scope.org,
+                sandbox=scope.sandbox,
+                channel=channel,
+                recipients=recipients,
+                campaign_id=campaign_id,
+                campaign_version_id=campaign_version_id,
+                text=text,
+                reply_template=template,
+                create_profiles=create_profiles,
+                message_type=message_type,
+                callback_base_url=callback_base_url,
+            )
+        except ReplyTemplateError as exc:
+            field = "reply_id" if reply_id is not None else "text"
+            raise Invalid(
+                f"the {'reply' if field == 'reply_id' else 'text'} does not render", details={field: [str(exc)]}
+            ) from None
+    return SendResult(request_id, accepted)
 
 
 def send_request(
@@ -80,16 +182,23 @@ def send_request(
     request_id = new_request_id()
     now = utcnow()
     accepted: list[Accepted] = []
-    callback_webhook = channel.feedback_webhook_id or channel.inbound_webhook_id
+    # the vendor webhook the vendor reports delivery on: the channel's webhook of type "feedback"
+    # (delivery reports in; not the customer's feedback webhook), else its inbound one
+    report_webhook = channel.feedback_webhook_id or channel.inbound_webhook_id
     keywords = _channel_keywords(session, channel)
-    callback_url = status_callback_url(session, callback_base_url, callback_webhook)
+    callback_url = status_callback_url(session, callback_base_url, report_webhook)
     policy = sandbox_settings(session, org, sandbox)
     template = text if text is not None else reply_template or ""
     for recipient in recipients:
         profile = _profile(session, org, sandbox, recipient, create=create_profiles)
         attributes = dict(profile.attributes) if profile else dict(recipient.profile or {})
         # ``text`` is a template like a reply's: "Hi {{ profile.first_name }}" is filled in, never sent with braces.
-        body = render(template, _context(channel, recipient, attributes, keywords))
+        body = render(
+            template,
+            reply_context(
+                subscriber=recipient.phone, number=channel.sender_number, keywords=keywords, profile=attributes
+            ),
+        )
         if not body:
             raise ReplyTemplateError(f"renders empty for {recipient.phone}")
         cost = segments(body)
@@ -105,7 +214,7 @@ def send_request(
             sender=channel.sender_number,
             text=body,
             kind="transactional",
-            webhook_id=callback_webhook,
+            webhook_id=report_webhook,
             credentials_id=channel.credentials_id,
             request_id=request_id,
             channel_id=channel.id,
@@ -146,20 +255,6 @@ def _exclusion(
     if message_type == "marketing" and policy.marketing_requires_opt_in and state is not ConsentState.OPTED_IN:
         return EXCLUDED_NO_OPT_IN
     return None
-
-
-def _context(
-    channel: Channel, recipient: Recipient, attributes: Mapping[str, Any], keywords: Mapping[str, str]
-) -> dict[str, Any]:
-    """What a send's template sees: a reply's names (no keyword was matched)."""
-    return {
-        "keyword": "",
-        "category": "",
-        "subscriber": recipient.phone,
-        "number": channel.sender_number,
-        **keywords,
-        "profile": attributes,
-    }
 
 
 def _channel_keywords(session: Session, channel: Channel) -> dict[str, str]:

@@ -12,6 +12,7 @@ from smshooks.consent.ledger import is_opted_out
 from smshooks.credentials.fields import open_credentials
 from smshooks.events import OutboundMessage, Status
 from smshooks.feedback import emit_message_status
+from smshooks.messages.status import fold_status, move_forward
 from smshooks.outbox import jobs
 from smshooks.outbox.retry import PermanentFailure, RetryPolicy, TryAgain
 from smshooks.store.tables import DeliveryReportRow, FeedbackDelivery, OutboundMessageRow, Webhook, utcnow
@@ -149,8 +150,7 @@ def attach_vendor_id(session: Session, message_id: str, vendor_message_id: str) 
         session.execute(
             update(FeedbackDelivery).where(FeedbackDelivery.message_id == early.id).values(message_id=message.id)
         )
-        if early.status_rank > message.status_rank:
-            message.status, message.status_rank, message.status_at = early.status, early.status_rank, early.status_at
+        fold_status(message, early)
         session.delete(early)
         session.flush()
     message.vendor_message_id = vendor_message_id
@@ -161,21 +161,10 @@ def _mark_error(gw: Gateway, message_id: str, code: str, reason: str, *, exclude
     same transaction, its ``error`` feedback — with messageExclusion when it was
     never sent because the recipient opted out, else messageFailure."""
     with gw.db.transaction() as session:
-        values = {
-            "status": Status.ERROR.value,
-            "status_rank": Status.ERROR.rank,
-            "status_at": utcnow(),
-            "error_code": code,
-            "error_reason": reason,
-        }
+        values = {"error_code": code, "error_reason": reason}
         if excluded:
             values["exclusion"] = code
-        changed = session.execute(
-            update(OutboundMessageRow)
-            .where(OutboundMessageRow.id == message_id, OutboundMessageRow.status_rank < Status.ERROR.rank)
-            .values(**values)
-        )
-        if changed.rowcount:
+        if move_forward(session, [OutboundMessageRow.id == message_id], Status.ERROR, utcnow(), **values):
             message = session.get(OutboundMessageRow, message_id)
             failure = None if excluded else {"category": "send", "type": "hard", "code": code, "reason": reason}
             emit_message_status(session, message, Status.ERROR, failure=failure)

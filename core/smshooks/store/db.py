@@ -98,3 +98,8 @@ class Database:
 
     def session(self) -> Session:
         return self._sessions()
+
+    @property
+    def sessions(self) -> sessionmaker:
+        """The session factory (for session events)."""
+        return self._sessions

@@ -7,7 +7,7 @@ from typing import Any, TypeVar
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from smshooks.errors import NotFound
+from smshooks.errors import INVALID_FIELDS, Conflict, Invalid, NotFound
 from smshooks.scope import Scope
 
 T = TypeVar("T")
@@ -42,3 +42,16 @@ def name_taken(session: Session, model: Any, scope: Scope, name: str, exclude: s
     if exclude:
         query = query.where(model.id != exclude)
     return bool(session.execute(query).scalar())
+
+
+#: the longest name of a configuration row (the ``name`` columns are String(200))
+NAME_MAX = 200
+
+
+def claim_name(session: Session, model: Any, scope: Scope, name: str, what: str, exclude: str | None = None) -> None:
+    """Refuse ``name`` for a row of ``model`` in ``scope``: :class:`Invalid` unless 1 to 200 characters,
+    :class:`Conflict` ("a <what> named '<name>' exists") when another row (not ``exclude``) has it."""
+    if not 1 <= len(name) <= NAME_MAX:
+        raise Invalid(INVALID_FIELDS, details={"name": [f"Length must be between 1 and {NAME_MAX}."]})
+    if name_taken(session, model, scope, name, exclude):
+        raise Conflict(f"a {what} named {name!r} exists", details={"name": ["already used"]})

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -15,6 +14,7 @@ from webargs.flaskparser import FlaskParser, abort, is_json_request
 from werkzeug.exceptions import HTTPException
 
 from smshooks import errors as domain
+from smshooks.store.text import UNSTORABLE_TEXT, is_storable
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +40,9 @@ DOMAIN_STATUS: dict[type[domain.DomainError], int] = {
     domain.Conflict: 409,
     domain.Invalid: 422,
     domain.TooLarge: 413,
+    domain.Malformed: 400,
+    domain.Forbidden: 403,
+    domain.Unavailable: 503,
 }
 
 
@@ -117,28 +120,6 @@ def http_exception_response(error: HTTPException) -> Response:
     return response
 
 
-UNSTORABLE_TEXT = "text must not contain NUL characters or unpaired surrogates"
-_SURROGATE = re.compile(r"[\ud800-\udfff]")
-
-
-def storable(value: Any) -> bool:
-    """False when ``value`` holds text no database column can take: PostgreSQL
-    refuses NUL in text, and a lone surrogate (legal as a JSON escape) has no
-    UTF-8 encoding. Iterative: the JSON may nest nearly to the recursion limit."""
-    stack = [value]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, str):
-            if "\x00" in item or _SURROGATE.search(item):
-                return False
-        elif isinstance(item, Mapping):
-            stack.extend(item.keys())
-            stack.extend(item.values())
-        elif isinstance(item, list | tuple):
-            stack.extend(item)
-    return True
-
-
 class ApiArgumentsParser(FlaskParser):
     """How the admin API reads JSON bodies and query strings, so that bad input
     is a 400 or a 422, never a 500 from the JSON decoder or the database driver."""
@@ -167,7 +148,7 @@ class ApiArgumentsParser(FlaskParser):
             items = list(location_data.items())
         else:
             items = [("_schema", location_data)]
-        invalid = {str(key): [UNSTORABLE_TEXT] for key, value in items if not storable([key, value])}
+        invalid = {str(key): [UNSTORABLE_TEXT] for key, value in items if not is_storable([key, value])}
         if invalid:
             raise marshmallow.ValidationError(invalid)
         return location_data
@@ -186,7 +167,10 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(domain.DomainError)
     def _domain_error(error: domain.DomainError) -> Response:
-        return error_response(domain_status(error), error.message, code=error.code, details=error.details)
+        response = error_response(domain_status(error), error.message, code=error.code, details=error.details)
+        if isinstance(error, domain.Unavailable):
+            response.headers["Retry-After"] = str(error.retry_after)
+        return response
 
     @app.errorhandler(HTTPException)
     def _http_error(error: HTTPException) -> Response:

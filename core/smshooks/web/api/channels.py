@@ -11,6 +11,7 @@ from flask.views import MethodView
 from marshmallow import Schema, ValidationError, fields, validate, validates
 from sqlalchemy import select
 
+from smshooks.phones import NOT_A_CHANNEL_SENDER, channel_sender_number
 from smshooks.store.tables import Channel, Credential, Webhook, utcnow
 from smshooks.vendor import to_e164
 from smshooks.web.api.base import ApiBlueprint
@@ -28,8 +29,8 @@ blp = ApiBlueprint(
 
 
 def _check_sender(value: str | None) -> None:
-    if value is not None and not to_e164(value).startswith("+"):
-        raise ValidationError("an E.164 phone number, e.g. +14155550100")
+    if value is not None and channel_sender_number(value) is None:
+        raise ValidationError(NOT_A_CHANNEL_SENDER)
 
 
 class ChannelIn(Schema):

@@ -1,23 +1,23 @@
-"""``/api/v1/consent``: subscribers' consent and its ledger (read, export, administrator change)."""
+"""``/api/v1/consent``: subscribers' consent and its ledger (read, export, administrator change).
+
+The queries and the change are :mod:`smshooks.consent.service`; this module parses and answers.
+"""
 
 from __future__ import annotations
 
-import csv
-import io
 from typing import Any
 
 from flask import Response, g
 from marshmallow import Schema, ValidationError, fields, validate, validates
-from sqlalchemy import select
 
-from smshooks.consent.ledger import ConsentState, Evidence, change, effective_state, record_for_update
-from smshooks.store.tables import ConsentLedgerEntry, ConsentRecord
+from smshooks.consent import service
+from smshooks.consent.service import STATES, SenderConsent, SubscriberConsent
+from smshooks.store.pages import Page
 from smshooks.vendor import to_e164
 from smshooks.web.api.base import ApiBlueprint
-from smshooks.web.api.pagination import PageArgs, page
+from smshooks.web.api.pagination import PageArgs
 from smshooks.web.api.phones import E164_PATTERN, PHONE_PATH_PARAMETER, phone_from_path
-from smshooks.web.api.scope import scoped
-from smshooks.web.context import gateway
+from smshooks.web.context import current_scope, gateway
 
 blp = ApiBlueprint(
     "consent",
@@ -25,8 +25,6 @@ blp = ApiBlueprint(
     url_prefix="/api/v1/consent",
     description="Consent per subscriber and sender number, with an append-only ledger of every change.",
 )
-
-STATES = [s.value for s in ConsentState]
 
 
 class LedgerOut(Schema):
@@ -51,13 +49,13 @@ class RecordOut(Schema):
     id = fields.Integer()
     subscriber = fields.String()
     sender_number = fields.String()
+    # a Method field, as when it computed the state: the OpenAPI document stays as it was
     state = fields.Method("current_state", allow_none=True)
     pending_expires_at = fields.DateTime(allow_none=True)
     updated_at = fields.DateTime()
 
-    def current_state(self, record: ConsentRecord) -> str | None:
-        state = effective_state(record)
-        return state.value if state else None
+    def current_state(self, record: SenderConsent) -> str | None:
+        return record.state
 
 
 class SubscriberOut(Schema):
@@ -90,47 +88,27 @@ class ConsentChange(Schema):
             raise ValidationError("our sender number")
 
 
-def _subscriber(phone: str) -> dict[str, Any]:
-    number = phone_from_path(phone)
-    with gateway().db.session() as session:
-        records = session.execute(
-            select(ConsentRecord)
-            .where(*scoped(ConsentRecord), ConsentRecord.subscriber == number)
-            .order_by(ConsentRecord.sender_number)
-        ).scalars()
-        history = session.execute(
-            select(ConsentLedgerEntry)
-            .where(*scoped(ConsentLedgerEntry), ConsentLedgerEntry.subscriber == number)
-            .order_by(ConsentLedgerEntry.id)
-        ).scalars()
-        return {"subscriber": number, "senders": list(records), "history": list(history)}
-
-
 @blp.route("/<phone>", methods=["GET"], parameters=[PHONE_PATH_PARAMETER])
 @blp.response(200, SubscriberOut)
-def get_subscriber(phone: str) -> dict[str, Any]:
+def get_subscriber(phone: str) -> SubscriberConsent:
     """A subscriber's consent per sender number, and its whole history."""
-    return _subscriber(phone)
+    return service.subscriber_consent(gateway(), current_scope(), phone_from_path(phone))
 
 
 @blp.route("/<phone>", methods=["PUT"], parameters=[PHONE_PATH_PARAMETER])
 @blp.arguments(ConsentChange)
 @blp.response(200, SubscriberOut)
-def put_subscriber(data: dict[str, Any], phone: str) -> dict[str, Any]:
+def put_subscriber(data: dict[str, Any], phone: str) -> SubscriberConsent:
     """An administrator's change of consent, recorded in the ledger with who made it."""
-    number = phone_from_path(phone)
-    sender = to_e164(data["sender_number"])
-    new_state = None if data["state"] == "none" else ConsentState(data["state"])
-    with gateway().db.transaction() as session:
-        record = record_for_update(session, g.org, g.sandbox, sender, number)
-        if effective_state(record) != new_state:
-            change(
-                session,
-                record,
-                new_state,
-                Evidence(action="admin_change", actor=f"admin:{g.api_key_prefix}", note=data["note"]),
-            )
-    return _subscriber(phone)
+    return service.change_consent(
+        gateway(),
+        current_scope(),
+        phone_from_path(phone),
+        sender_number=data["sender_number"],
+        state=data["state"],
+        admin=g.api_key_prefix,
+        note=data["note"],
+    )
 
 
 CSV_EXPORT = {
@@ -145,36 +123,13 @@ CSV_EXPORT = {
 @blp.arguments(ConsentFilter, location="query")
 @blp.response(200, ConsentPage, description="a page of records (JSON), or every match as CSV (format=csv)")
 @blp.doc(responses={200: {"content": CSV_EXPORT}})
-def list_consent(args: dict[str, Any]) -> Any:
+def list_consent(args: dict[str, Any]) -> Page[SenderConsent] | Response:
     """Consent records, newest first; ``?state=opted_out``; ``?format=csv`` exports every match."""
-    query = select(ConsentRecord).where(*scoped(ConsentRecord))
-    if args.get("state"):
-        query = query.where(ConsentRecord.state == args["state"])
-    if args.get("sender_number"):
-        query = query.where(ConsentRecord.sender_number == to_e164(args["sender_number"]))
-    with gateway().db.session() as session:
-        if args["format"] == "csv":
-            return _csv(session.execute(query.order_by(ConsentRecord.id)).scalars())
-        return page(session, query, ConsentRecord.id, args["limit"], args["cursor"])
-
-
-def _csv(records: Any) -> Response:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["subscriber", "sender_number", "state", "pending_expires_at", "updated_at"])
-    for record in records:
-        state = effective_state(record)
-        writer.writerow(
-            [
-                record.subscriber,
-                record.sender_number,
-                state.value if state else "",
-                record.pending_expires_at.isoformat() if record.pending_expires_at else "",
-                record.updated_at.isoformat(),
-            ]
+    filters = {"state": args.get("state"), "sender_number": args.get("sender_number")}
+    if args["format"] == "csv":
+        return Response(
+            service.export_csv(gateway(), current_scope(), **filters),
+            content_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": 'attachment; filename="consent.csv"'},
         )
-    return Response(
-        out.getvalue(),
-        content_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": 'attachment; filename="consent.csv"'},
-    )
+    return service.list_consent(gateway(), current_scope(), **filters, limit=args["limit"], cursor=args["cursor"])

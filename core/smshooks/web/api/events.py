@@ -1,18 +1,22 @@
-"""``/api/v1/inbound-messages``, ``/delivery-reports``, ``/messages``: the stored events."""
+"""``/api/v1/inbound-messages``, ``/delivery-reports``, ``/messages``: the stored events.
+
+The queries are :mod:`smshooks.inbound.queries` and :mod:`smshooks.messages.queries`;
+this module parses and answers.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
 from marshmallow import Schema, fields, validate
-from sqlalchemy import or_, select
 
+from smshooks.inbound import queries as inbound_queries
+from smshooks.messages import queries as message_queries
+from smshooks.store.pages import Page
 from smshooks.store.tables import DeliveryReportRow, InboundMessageRow, OutboundMessageRow
-from smshooks.vendor import to_e164
 from smshooks.web.api.base import ApiBlueprint
-from smshooks.web.api.pagination import PageArgs, page
-from smshooks.web.api.scope import get_scoped, scoped
-from smshooks.web.context import gateway
+from smshooks.web.api.pagination import PageArgs
+from smshooks.web.context import current_scope, gateway
 
 blp = ApiBlueprint("events", __name__, url_prefix="/api/v1", description="Normalized events, newest first.")
 
@@ -21,7 +25,7 @@ class InboundFilter(PageArgs):
     webhook_id = fields.String()
     phone = fields.String(metadata={"description": "sender or recipient number"})
     category = fields.String(
-        validate=validate.OneOf(["opt_out", "opt_in", "double_opt_in", "help", "custom", "none"]),
+        validate=validate.OneOf(inbound_queries.CATEGORIES),
         metadata={"description": "keyword events of one category (custom: the custom keyword matches)"},
     )
 
@@ -49,18 +53,7 @@ class InboundOut(Schema):
     keyword_event = fields.Method("keyword_event_of", metadata={"description": "what the keyword pipeline did"})
 
     def keyword_event_of(self, row: InboundMessageRow) -> dict[str, Any] | None:
-        if row.category is None:
-            return None
-        return {
-            "category": row.category,
-            "match": row.match,
-            "keyword": row.keyword,
-            "rule": row.rule,
-            "decided_by": row.decided_by,
-            "action": row.action,
-            "reply_text": row.reply_text,
-            "canonical_text": row.canonical_text,
-        }
+        return inbound_queries.keyword_event(row)
 
 
 class ReportOut(Schema):
@@ -125,65 +118,23 @@ class MessageOut(Schema):
 @blp.route("/inbound-messages")
 @blp.arguments(InboundFilter, location="query")
 @blp.response(200, InboundPage)
-def list_inbound(args: dict[str, Any]) -> dict[str, Any]:
+def list_inbound(args: dict[str, Any]) -> Page[InboundMessageRow]:
     """Inbound messages, newest first; filter by webhook and phone number."""
-    query = select(InboundMessageRow).where(*scoped(InboundMessageRow))
-    if args.get("webhook_id"):
-        query = query.where(InboundMessageRow.webhook_id == args["webhook_id"])
-    if args.get("category"):
-        query = query.where(InboundMessageRow.category == args["category"])
-    if args.get("phone"):
-        phone = to_e164(args["phone"])
-        query = query.where(or_(InboundMessageRow.sender == phone, InboundMessageRow.recipient == phone))
-    with gateway().db.session() as session:
-        return page(session, query, InboundMessageRow.id, args["limit"], args["cursor"])
+    return inbound_queries.list_inbound(gateway(), current_scope(), **args)
 
 
 @blp.route("/delivery-reports")
 @blp.arguments(ReportFilter, location="query")
 @blp.response(200, ReportPage)
-def list_reports(args: dict[str, Any]) -> dict[str, Any]:
+def list_reports(args: dict[str, Any]) -> Page[DeliveryReportRow]:
     """Delivery reports, newest first; filter by webhook, phone, vendor message id, status."""
-    query = select(DeliveryReportRow).where(*scoped(DeliveryReportRow))
-    for name in ("webhook_id", "vendor_message_id", "status"):
-        if args.get(name):
-            query = query.where(getattr(DeliveryReportRow, name) == args[name])
-    if args.get("phone"):
-        query = query.where(DeliveryReportRow.recipient == to_e164(args["phone"]))
-    with gateway().db.session() as session:
-        return page(session, query, DeliveryReportRow.id, args["limit"], args["cursor"])
+    return message_queries.list_reports(gateway(), current_scope(), **args)
 
 
 @blp.route("/messages/<message_id>")
 @blp.response(200, MessageOut)
 def get_message(message_id: str) -> dict[str, Any]:
     """A message, its current (forward-only) status and every report on it."""
-    with gateway().db.session() as session:
-        message = get_scoped(session, OutboundMessageRow, message_id, "message")
-        reports = session.execute(
-            select(DeliveryReportRow).where(DeliveryReportRow.message_id == message.id).order_by(DeliveryReportRow.id)
-        ).scalars()
-        columns = {c.name: getattr(message, c.name) for c in OutboundMessageRow.__table__.columns}
-        reports = list(reports)
-        return {**columns, "reports": reports, "history": _history(message, reports)}
-
-
-def _history(message: OutboundMessageRow, reports: list[DeliveryReportRow]) -> list[dict[str, Any]]:
-    """The statuses in the order they happened: smshooks' own (queued, or the
-    error of an excluded or refused send) and then the vendor's reports."""
-    history: list[dict[str, Any]] = []
-    if message.kind != "reported":
-        history.append({"status": "queued", "at": message.created_at.isoformat(), "source": "smshooks"})
-    if message.error_code and not any(r.status == "error" for r in reports):
-        at = message.status_at.isoformat()
-        history.append({"status": "error", "at": at, "source": "smshooks", "reason": message.error_reason})
-    for report in reports:
-        history.append(
-            {
-                "status": report.status,
-                "at": report.occurred_at.isoformat(),
-                "source": "vendor",
-                "vendor_status": report.vendor_status,
-            }
-        )
-    return history
+    detail = message_queries.get_message(gateway(), current_scope(), message_id)
+    columns = {c.name: getattr(detail.message, c.name) for c in OutboundMessageRow.__table__.columns}
+    return {**columns, "reports": detail.reports, "history": detail.history}

@@ -5,41 +5,39 @@ without an id. Its secrets — the JWT signing key, the Standard Webhooks
 signing secret and the custom header values — are encrypted at rest and never
 returned: the signing secret appears once, in the answer that created it
 (``POST /feedback-webhook``, ``POST /feedback-webhook/rotate-secret``);
-header values come back masked.
+header values come back masked. The rules and queries are
+:mod:`smshooks.feedback.settings` and :mod:`smshooks.feedback.deliveries`;
+this module parses and answers.
 """
 
 from __future__ import annotations
 
-import re
-import secrets
 from datetime import UTC, timedelta
 from typing import Any
 
-from flask import g
 from flask.views import MethodView
 from marshmallow import Schema, ValidationError, fields, validate, validates, validates_schema
-from sqlalchemy import select
 
-from smshooks.credentials.fields import MASK
-from smshooks.feedback.emit import STATES
-from smshooks.feedback.payload import FEEDBACK, INBOUND, sandbox_id
-from smshooks.feedback.replay import InProgress, replay_one, replay_window
-from smshooks.feedback.sealed import WebhookSecrets, open_secrets, seal_secrets
-from smshooks.feedback.signing import (
-    ALGORITHMS,
-    RESERVED_CLAIMS,
-    jwt_key_problem,
-    new_signing_secret,
-    public_key_pem,
-    signing_secret_problem,
+from smshooks.feedback import deliveries, settings
+from smshooks.feedback.deliveries import EVENT_TYPES, STATES, DeliveryView
+from smshooks.feedback.rules import (
+    AUTH_TYPES,
+    CHANNELS,
+    DEFAULT_GRACE,
+    MAX_GRACE,
+    SIGNING_SECRET_PATTERN,
+    auth_problems,
+    channel_problems,
+    header_problems,
+    secret_problems,
 )
-from smshooks.store.tables import DeliveryAttempt, FeedbackDelivery, FeedbackWebhook, Job, utcnow
-from smshooks.targets import MAX_URL_LENGTH, BadTargetURL, TargetRefused, check_url
+from smshooks.feedback.settings import WebhookView
+from smshooks.feedback.signing import ALGORITHMS
+from smshooks.store.pages import Page
+from smshooks.targets import MAX_URL_LENGTH
 from smshooks.web.api.base import ApiBlueprint
 from smshooks.web.api.pagination import PageArgs
-from smshooks.web.api.scope import get_scoped, scoped
-from smshooks.web.context import gateway
-from smshooks.web.errors import ApiError
+from smshooks.web.context import current_scope, gateway
 
 blp = ApiBlueprint(
     "feedback",
@@ -48,38 +46,12 @@ blp = ApiBlueprint(
     description="The feedback webhook (one per organisation + sandbox) and every delivery to it, with replay.",
 )
 
-CHANNELS = ("sms", "email")
-#: the documented form of a usable signing secret: whsec_ and base64 of 24 to 63 bytes
-SIGNING_SECRET_PATTERN = r"^whsec_(?:[A-Za-z0-9+/]{4}){8,21}$"
-DEFAULT_GRACE = timedelta(hours=24)
-MAX_GRACE = timedelta(days=7)
-MAX_HEADERS = 30
-HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]{1,100}")
-#: set by smshooks on every request; a header parameter cannot replace them
-RESERVED_HEADERS = frozenset(
-    {
-        "host",
-        "content-type",
-        "content-length",
-        "transfer-encoding",
-        "connection",
-        "keep-alive",
-        "te",
-        "trailer",
-        "upgrade",
-        "expect",
-        "webhook-id",
-        "webhook-timestamp",
-        "webhook-signature",
-    }
-)
-
 
 # --- schemas -----------------------------------------------------------------
 
 
 class AuthIn(Schema):
-    type = fields.String(required=True, validate=validate.OneOf(["none", "jwt"]))
+    type = fields.String(required=True, validate=validate.OneOf(AUTH_TYPES))
     algorithm = fields.String(validate=validate.OneOf(ALGORITHMS))
     key = fields.String(
         validate=validate.Length(1, 16_384),
@@ -98,47 +70,13 @@ class AuthIn(Schema):
 
     @validates_schema
     def check(self, data: dict[str, Any], **_: Any) -> None:
-        if data.get("type") == "jwt":
-            if "algorithm" not in data:
-                raise ValidationError({"algorithm": ["required for JWT authentication"]})
-            reserved = sorted(set(data.get("claims") or {}) & RESERVED_CLAIMS)
-            if reserved:
-                raise ValidationError({"claims": [f"set by smshooks, not configurable: {', '.join(reserved)}"]})
-        elif data.get("type") == "none":
-            extra = sorted(k for k in ("algorithm", "key") if k in data)
-            extra += sorted(k for k in ("issuer", "audience", "key_id") if data.get(k) is not None)
-            if data.get("claims"):
-                extra.append("claims")
-            if extra:
-                raise ValidationError({name: ["only with type jwt"] for name in extra})
+        _refuse(auth_problems(data))
 
 
-def _check_headers(value: dict[str, str]) -> None:
-    if len(value) > MAX_HEADERS:
-        raise ValidationError(f"at most {MAX_HEADERS} header parameters")
-    problems = []
-    for name, header_value in value.items():
-        if not HEADER_NAME.fullmatch(name):
-            problems.append(f"{name!r} is not a header name")
-        elif name.lower() in RESERVED_HEADERS:
-            problems.append(f"{name} is set by smshooks")
-        if len(header_value) > 4096 or any((ord(ch) < 32 and ch != "\t") or ord(ch) == 127 for ch in header_value):
-            problems.append(f"the value of {name} must be at most 4096 characters without control characters")
-    if len({name.lower() for name in value}) != len(value):
-        problems.append("a header name appears twice (names are case-insensitive)")
+def _refuse(problems: Any) -> None:
+    """A rule's messages (a list for the field, or a dict per field) as a marshmallow error."""
     if problems:
         raise ValidationError(problems)
-
-
-def _check_channels(value: list[str]) -> None:
-    if len(set(value)) != len(value):
-        raise ValidationError("each channel once")
-
-
-def _check_secret(value: str | None) -> None:
-    problem = signing_secret_problem(value) if value is not None else None
-    if problem:
-        raise ValidationError(problem)
 
 
 class FeedbackWebhookIn(Schema):
@@ -172,15 +110,15 @@ class FeedbackWebhookIn(Schema):
 
     @validates("channels")
     def check_channels(self, value: list[str], **_: Any) -> None:
-        _check_channels(value)
+        _refuse(channel_problems(value))
 
     @validates("headers")
     def check_headers(self, value: dict[str, str], **_: Any) -> None:
-        _check_headers(value)
+        _refuse(header_problems(value))
 
     @validates("signing_secret")
     def check_secret(self, value: str, **_: Any) -> None:
-        _check_secret(value)
+        _refuse(secret_problems(value))
 
 
 class FeedbackWebhookPatch(Schema):
@@ -200,11 +138,11 @@ class FeedbackWebhookPatch(Schema):
 
     @validates("channels")
     def check_channels(self, value: list[str], **_: Any) -> None:
-        _check_channels(value)
+        _refuse(channel_problems(value))
 
     @validates("headers")
     def check_headers(self, value: dict[str, str], **_: Any) -> None:
-        _check_headers(value)
+        _refuse(header_problems(value))
 
 
 class RotateIn(Schema):
@@ -220,7 +158,7 @@ class RotateIn(Schema):
 
     @validates("signing_secret")
     def check_secret(self, value: str, **_: Any) -> None:
-        _check_secret(value)
+        _refuse(secret_problems(value))
 
 
 class AuthOut(Schema):
@@ -298,7 +236,7 @@ class DeliveryPage(Schema):
 
 class DeliveryFilter(PageArgs):
     state = fields.String(validate=validate.OneOf(STATES))
-    event_type = fields.String(validate=validate.OneOf([FEEDBACK, INBOUND]))
+    event_type = fields.String(validate=validate.OneOf(EVENT_TYPES))
     message_id = fields.String(validate=validate.Length(1, 40))
     since = fields.AwareDateTime(default_timezone=UTC, metadata={"description": "created at or after"})
     until = fields.AwareDateTime(default_timezone=UTC, metadata={"description": "created before"})
@@ -333,321 +271,72 @@ class ReplayWindowOut(Schema):
 # --- the feedback webhook -------------------------------------------------------
 
 
-def _current(session: Any) -> FeedbackWebhook:
-    webhook = session.execute(select(FeedbackWebhook).where(*scoped(FeedbackWebhook))).scalar()
-    if webhook is None:
-        raise ApiError(404, f"no feedback webhook in sandbox {g.sandbox!r}")
-    return webhook
-
-
-def _out(webhook: FeedbackWebhook, signing_secret: str | None = None) -> dict[str, Any]:
-    auth = dict(webhook.auth or {"type": "none"})
-    out = {
-        "id": webhook.id,
-        "name": webhook.name,
-        "channels": list(webhook.channels or []),
-        "url": webhook.url,
-        "auth": {
-            "type": auth.get("type", "none"),
-            "algorithm": auth.get("algorithm"),
-            "issuer": auth.get("issuer"),
-            "audience": auth.get("audience"),
-            "key_id": auth.get("key_id"),
-            "claims": auth.get("claims") or {},
-            "public_key": auth.get("public_key"),
-        },
-        "headers": dict(webhook.headers or {}),
-        "relay_inbound": webhook.relay_inbound,
-        "enabled": webhook.enabled,
-        "disabled_reason": webhook.disabled_reason,
-        "sandbox": {"id": sandbox_id(webhook.org, webhook.sandbox), "name": webhook.sandbox},
-        "previous_secret_expires_at": webhook.previous_secret_expires_at,
-        "created_at": webhook.created_at,
-        "updated_at": webhook.updated_at,
-    }
-    if signing_secret is not None:
-        out["signing_secret"] = signing_secret
-    return out
-
-
-def _checked_url(url: str) -> str:
-    try:
-        return check_url(url, allow_private=gateway().settings.allow_private_targets)
-    except BadTargetURL as exc:
-        raise ApiError(422, "the URL cannot receive feedback", details={"url": [f"the URL {exc}"]}) from None
-    except TargetRefused as exc:
-        raise ApiError(422, "the URL cannot receive feedback", details={"url": [str(exc)]}) from None
-
-
-def _apply_auth(
-    webhook: FeedbackWebhook, vault: WebhookSecrets, auth: dict[str, Any], *, keep_key: bool = False
-) -> None:
-    """Store ``auth`` (its key sealed). ``keep_key``: a PATCH without a key keeps the
-    current one when the algorithm stays."""
-    if auth["type"] == "none":
-        webhook.auth = {"type": "none"}
-        vault.jwt_key = None
-        return
-    algorithm = auth["algorithm"]
-    key = auth.get("key")
-    if key is None and keep_key and (webhook.auth or {}).get("algorithm") == algorithm:
-        key = vault.jwt_key
-    if not key:
-        raise ApiError(422, "JWT authentication needs a key", details={"auth": {"key": ["required"]}})
-    problem = jwt_key_problem(algorithm, key)
-    if problem:
-        raise ApiError(422, "unusable JWT key", details={"auth": {"key": [problem]}})
-    vault.jwt_key = key
-    webhook.auth = {
-        "type": "jwt",
-        "algorithm": algorithm,
-        "issuer": auth.get("issuer"),
-        "audience": auth.get("audience"),
-        "key_id": auth.get("key_id"),
-        "claims": dict(auth.get("claims") or {}),
-        "public_key": public_key_pem(algorithm, key),
-    }
-
-
-def _apply_headers(webhook: FeedbackWebhook, vault: WebhookSecrets, headers: dict[str, str]) -> None:
-    values: dict[str, str] = {}
-    for name, value in headers.items():
-        if value == MASK:
-            kept = next((v for k, v in vault.headers.items() if k.lower() == name.lower()), None)
-            if kept is None:
-                raise ApiError(
-                    422, "a masked header value has nothing to keep", details={"headers": [f"{name}: give its value"]}
-                )
-            value = kept
-        values[name] = value
-    vault.headers = values
-    webhook.headers = dict.fromkeys(values, MASK)
-
-
-def _check_authorization(webhook: FeedbackWebhook) -> None:
-    if (webhook.auth or {}).get("type") == "jwt" and any(n.lower() == "authorization" for n in webhook.headers or {}):
-        raise ApiError(
-            422,
-            "an Authorization header parameter conflicts with JWT authentication",
-            details={"headers": ["Authorization carries the JWT: remove the header or use auth type none"]},
-        )
-
-
 @blp.route("/feedback-webhook")
 class FeedbackWebhookView(MethodView):
     @blp.response(200, FeedbackWebhookOut)
-    def get(self) -> dict[str, Any]:
+    def get(self) -> WebhookView:
         """The feedback webhook of this organisation and sandbox (404 when there is none)."""
-        with gateway().db.session() as session:
-            return _out(_current(session))
+        return settings.get(gateway(), current_scope())
 
     @blp.arguments(FeedbackWebhookIn)
     @blp.response(201, FeedbackWebhookWithSecret)
-    def post(self, data: dict[str, Any]) -> dict[str, Any]:
+    def post(self, data: dict[str, Any]) -> WebhookView:
         """Create the feedback webhook (409 when this sandbox has one); the answer shows the signing secret once."""
-        gw = gateway()
-        url = _checked_url(data["url"])
-        signing_secret = data.get("signing_secret") or new_signing_secret()
-        with gw.db.transaction() as session:
-            existing = session.execute(select(FeedbackWebhook.id).where(*scoped(FeedbackWebhook))).scalar()
-            if existing is not None:
-                raise ApiError(
-                    409,
-                    f"sandbox {g.sandbox!r} has a feedback webhook: change it with PATCH, or DELETE it first",
-                    details={"feedback_webhook_id": existing},
-                )
-            now = utcnow()
-            webhook = FeedbackWebhook(
-                id="fbw_" + secrets.token_hex(8),
-                org=g.org,
-                sandbox=g.sandbox,
-                name=data["name"],
-                channels=list(data["channels"]),
-                url=url,
-                relay_inbound=data["relay_inbound"],
-                enabled=data["enabled"],
-                created_at=now,
-                updated_at=now,
-            )
-            vault = WebhookSecrets(signing_secret=signing_secret)
-            _apply_auth(webhook, vault, data["auth"])
-            _apply_headers(webhook, vault, data["headers"])
-            _check_authorization(webhook)
-            seal_secrets(gw.secrets, webhook, vault)
-            session.add(webhook)
-        return _out(webhook, signing_secret)
+        return settings.create(gateway(), current_scope(), data)
 
     @blp.arguments(FeedbackWebhookPatch)
     @blp.response(200, FeedbackWebhookOut)
-    def patch(self, data: dict[str, Any]) -> dict[str, Any]:
+    def patch(self, data: dict[str, Any]) -> WebhookView:
         """Change some fields. Enabling clears the reason it was disabled."""
-        gw = gateway()
-        url = _checked_url(data["url"]) if "url" in data else None
-        with gw.db.transaction() as session:
-            webhook = _current(session)
-            vault = open_secrets(gw.secrets, webhook)
-            for name in ("name", "relay_inbound"):
-                if name in data:
-                    setattr(webhook, name, data[name])
-            if "channels" in data:
-                webhook.channels = list(data["channels"])
-            if url is not None:
-                webhook.url = url
-            if "enabled" in data:
-                webhook.enabled = data["enabled"]
-                if data["enabled"]:
-                    webhook.disabled_reason = None
-            if "auth" in data:
-                _apply_auth(webhook, vault, data["auth"], keep_key=True)
-            if "headers" in data:
-                _apply_headers(webhook, vault, data["headers"])
-            _check_authorization(webhook)
-            seal_secrets(gw.secrets, webhook, vault)
-            webhook.updated_at = utcnow()
-            return _out(webhook)
+        return settings.update(gateway(), current_scope(), data)
 
     @blp.response(204)
     def delete(self) -> None:
         """Delete the feedback webhook: no new feedback is written; past deliveries stay listed."""
-        with gateway().db.transaction() as session:
-            session.delete(_current(session))
+        settings.delete(gateway(), current_scope())
 
 
 @blp.route("/feedback-webhook/rotate-secret", methods=["POST"])
 @blp.arguments(RotateIn, required=False)
 @blp.response(200, FeedbackWebhookWithSecret)
-def rotate_secret(data: dict[str, Any]) -> dict[str, Any]:
+def rotate_secret(data: dict[str, Any]) -> WebhookView:
     """Replace the signing secret; the old one keeps signing beside it for the grace period
     (each request then carries two signatures). The answer shows the new secret once."""
-    gw = gateway()
-    new_secret = data.get("signing_secret") or new_signing_secret()
-    with gw.db.transaction() as session:
-        webhook = _current(session)
-        vault = open_secrets(gw.secrets, webhook)
-        if new_secret == vault.signing_secret:
-            raise ApiError(422, "that is the current secret", details={"signing_secret": ["give a new secret"]})
-        grace = timedelta(seconds=data["grace_period_seconds"])
-        now = utcnow()
-        vault.previous_signing_secret = vault.signing_secret if grace else None
-        vault.signing_secret = new_secret
-        webhook.previous_secret_expires_at = now + grace if grace else None
-        seal_secrets(gw.secrets, webhook, vault)
-        webhook.updated_at = now
-        return _out(webhook, new_secret)
+    grace = timedelta(seconds=data["grace_period_seconds"])
+    return settings.rotate_secret(gateway(), current_scope(), grace=grace, signing_secret=data.get("signing_secret"))
 
 
 # --- deliveries -------------------------------------------------------------------
 
 
-def _deliveries_out(session: Any, rows: list[tuple[FeedbackDelivery, Any, Any]]) -> list[dict[str, Any]]:
-    ids = [delivery.id for delivery, _, _ in rows]
-    attempts: dict[str, list[DeliveryAttempt]] = {delivery_id: [] for delivery_id in ids}
-    if ids:
-        for attempt in session.execute(
-            select(DeliveryAttempt).where(DeliveryAttempt.delivery_id.in_(ids)).order_by(DeliveryAttempt.id)
-        ).scalars():
-            attempts[attempt.delivery_id].append(attempt)
-    out = []
-    for delivery, due_at, job_state in rows:
-        pending = delivery.state == "pending" and job_state == "pending"
-        out.append(
-            {
-                "id": delivery.id,
-                "event_type": delivery.event_type,
-                "message_id": delivery.message_id,
-                "feedback_status": delivery.event_key if delivery.event_type == FEEDBACK else None,
-                "state": delivery.state,
-                "attempt_count": delivery.attempts,
-                "last_status_code": delivery.last_status_code,
-                "last_error": delivery.last_error,
-                "next_attempt_at": due_at if pending else None,
-                "created_at": delivery.created_at,
-                "delivered_at": delivery.delivered_at,
-                "feedback_webhook_id": delivery.feedback_webhook_id,
-                "payload": delivery.payload,
-                "attempts": attempts[delivery.id],
-            }
-        )
-    return out
-
-
-def _with_job() -> Any:
-    return select(FeedbackDelivery, Job.due_at, Job.state).outerjoin(Job, Job.id == FeedbackDelivery.job_id)
-
-
 @blp.route("/deliveries")
 @blp.arguments(DeliveryFilter, location="query")
 @blp.response(200, DeliveryPage)
-def list_deliveries(args: dict[str, Any]) -> dict[str, Any]:
+def list_deliveries(args: dict[str, Any]) -> Page[DeliveryView]:
     """Feedback deliveries, newest first, each with every attempt (status code, duration, error)."""
-    query = _with_job().where(*scoped(FeedbackDelivery))
-    for name in ("state", "event_type", "message_id"):
-        if args.get(name):
-            query = query.where(getattr(FeedbackDelivery, name) == args[name])
-    if args.get("since"):
-        query = query.where(FeedbackDelivery.created_at >= args["since"])
-    if args.get("until"):
-        query = query.where(FeedbackDelivery.created_at < args["until"])
-    # Deliveries are ordered by their outbox job, created with them: an integer cursor.
-    if args["cursor"] is not None:
-        query = query.where(FeedbackDelivery.job_id < args["cursor"])
-    limit = args["limit"]
-    with gateway().db.session() as session:
-        rows = session.execute(query.order_by(FeedbackDelivery.job_id.desc()).limit(limit + 1)).all()
-        more = len(rows) > limit
-        rows = [tuple(row) for row in rows[:limit]]
-        return {
-            "items": _deliveries_out(session, rows),
-            "next_cursor": rows[-1][0].job_id if more and rows else None,
-        }
+    return deliveries.list_deliveries(gateway(), current_scope(), **args)
 
 
 @blp.route("/deliveries/<delivery_id>")
 @blp.response(200, DeliveryOut)
-def get_delivery(delivery_id: str) -> dict[str, Any]:
+def get_delivery(delivery_id: str) -> DeliveryView:
     """One delivery: its payload, state and every attempt."""
-    with gateway().db.session() as session:
-        delivery = get_scoped(session, FeedbackDelivery, delivery_id, "delivery")
-        row = session.execute(_with_job().where(FeedbackDelivery.id == delivery.id)).one()
-        return _deliveries_out(session, [tuple(row)])[0]
-
-
-def _replay_target(session: Any) -> FeedbackWebhook:
-    webhook = session.execute(select(FeedbackWebhook).where(*scoped(FeedbackWebhook))).scalar()
-    if webhook is None:
-        raise ApiError(409, f"no feedback webhook in sandbox {g.sandbox!r} to replay to")
-    if not webhook.enabled:
-        raise ApiError(
-            409,
-            "the feedback webhook is disabled: enable it first (PATCH /feedback-webhook enabled=true)",
-            details={"disabled_reason": webhook.disabled_reason},
-        )
-    return webhook
+    return deliveries.get_delivery(gateway(), current_scope(), delivery_id)
 
 
 @blp.route("/deliveries/<delivery_id>/replay", methods=["POST"])
 @blp.arguments(ReplayOneIn, required=False)
 @blp.response(202, DeliveryOut)
-def replay_delivery(_data: dict[str, Any], delivery_id: str) -> dict[str, Any]:
+def replay_delivery(_data: dict[str, Any], delivery_id: str) -> DeliveryView:
     """Send a delivery again now, with a fresh retry schedule (same payload and webhook-id)."""
-    with gateway().db.transaction() as session:
-        delivery = get_scoped(session, FeedbackDelivery, delivery_id, "delivery")
-        try:
-            replay_one(session, delivery, _replay_target(session))
-        except InProgress:
-            raise ApiError(409, "an attempt of this delivery is running; try again in a moment") from None
-        session.flush()
-        row = session.execute(_with_job().where(FeedbackDelivery.id == delivery.id)).one()
-        return _deliveries_out(session, [tuple(row)])[0]
+    return deliveries.replay_delivery(gateway(), current_scope(), delivery_id)
 
 
 @blp.route("/deliveries/replay", methods=["POST"])
 @blp.arguments(ReplayWindowIn)
 @blp.response(202, ReplayWindowOut)
-def replay_deliveries(data: dict[str, Any]) -> dict[str, Any]:
+def replay_deliveries(data: dict[str, Any]) -> deliveries.BulkReplay:
     """Send again every delivery created in [since, until), optionally only those in one state."""
-    with gateway().db.transaction() as session:
-        result = replay_window(
-            session, _replay_target(session), since=data["since"], until=data["until"], state=data["status"]
-        )
-    return {"replayed": result.replayed, "in_progress": result.in_progress, "limit_reached": result.limit_reached}
+    return deliveries.replay_deliveries(
+        gateway(), current_scope(), since=data["since"], until=data["until"], state=data["status"]
+    )

@@ -10,9 +10,9 @@ from sqlalchemy import select
 from smshooks.inbound.pipeline import classify_message, keyword_config
 from smshooks.keywords import KeywordConfig, KeywordSettingsSchema, canon
 from smshooks.keywords.effective import effective_view
+from smshooks.replies.service import reply_ids_named
 from smshooks.store.tables import ReplyTemplate, Webhook, utcnow
 from smshooks.web.api.base import ApiBlueprint
-from smshooks.web.api.replies import reply_ids_named
 from smshooks.web.api.scope import get_scoped, scoped
 from smshooks.web.context import gateway
 from smshooks.web.errors import ApiError

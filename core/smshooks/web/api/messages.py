@@ -1,20 +1,26 @@
-"""``POST /api/v1/messages``: transactional sends (API-triggered campaigns)."""
+"""``POST /api/v1/messages``: transactional sends (API-triggered campaigns).
+
+The rules and the send are :func:`smshooks.messages.send.send_messages`; this module parses and answers.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import g
 from marshmallow import Schema, ValidationError, fields, pre_load, validate, validates, validates_schema
-from sqlalchemy import select
 
-from smshooks.messages.send import MAX_RECIPIENTS, Recipient, send_request
-from smshooks.replies.templates import ReplyTemplateError
-from smshooks.store.tables import Channel, ReplyTemplate
+from smshooks.messages.send import (
+    MAX_RECIPIENTS,
+    MESSAGE_TYPES,
+    Recipient,
+    SendResult,
+    request_problems,
+    send_messages,
+    too_many_recipients,
+)
 from smshooks.web.api.base import ApiBlueprint
 from smshooks.web.api.phones import E164_PATTERN, subscriber_number
-from smshooks.web.context import gateway
-from smshooks.web.errors import ApiError
+from smshooks.web.context import current_scope, gateway
 from smshooks.web.urls import public_base_url
 
 blp = ApiBlueprint(
@@ -51,37 +57,26 @@ class SendIn(Schema):
         metadata={"description": f"1 to {MAX_RECIPIENTS} recipients, each phone number once"},
     )
     create_profiles = fields.Boolean(load_default=False, metadata={"description": "create unknown profiles"})
-    message_type = fields.String(load_default="transactional", validate=validate.OneOf(["transactional", "marketing"]))
+    message_type = fields.String(load_default="transactional", validate=validate.OneOf(MESSAGE_TYPES))
 
     @pre_load
     def at_most_max_recipients(self, data: Any, **_: Any) -> Any:
         """Count before validating each recipient: a request with thousands of them is
         refused in constant time, not after parsing every phone number."""
         recipients = data.get("recipients") if isinstance(data, dict) else None
-        if isinstance(recipients, list) and len(recipients) > MAX_RECIPIENTS:
-            raise ValidationError(
-                {"recipients": [f"at most {MAX_RECIPIENTS} recipients per request, not {len(recipients)}"]}
-            )
+        too_many = too_many_recipients(len(recipients)) if isinstance(recipients, list) else None
+        if too_many:
+            raise ValidationError({"recipients": [too_many]})
         return data
 
     @validates_schema
     def check(self, data: dict[str, Any], **_: Any) -> None:
-        errors: dict[str, list[str]] = {}
-        if ("text" in data) == ("reply_id" in data):
-            errors["text"] = ["give either text or reply_id"]
-        seen: set[str] = set()
-        duplicates: set[str] = set()
-        for recipient in data.get("recipients", []):
-            phone = subscriber_number(recipient["phone"])
-            if phone is None:
-                continue
-            if phone in seen:
-                duplicates.add(phone)
-            seen.add(phone)
-        if duplicates:
-            errors["recipients"] = [f"duplicate recipients: {', '.join(sorted(duplicates))}"]
-        if errors:
-            raise ValidationError(errors)
+        phones = [subscriber_number(recipient["phone"]) for recipient in data.get("recipients", [])]
+        problems = request_problems(
+            has_text="text" in data, has_reply="reply_id" in data, phones=[phone for phone in phones if phone]
+        )
+        if problems:
+            raise ValidationError(problems)
 
 
 class AcceptedOut(Schema):
@@ -109,42 +104,19 @@ class SendOut(Schema):
 @blp.route("", methods=["POST"])
 @blp.arguments(SendIn)
 @blp.response(202, SendOut)
-def send(data: dict[str, Any]) -> dict[str, Any]:
+def send(data: dict[str, Any]) -> SendResult:
     """Send an SMS to up to 20 recipients through a channel; opted-out recipients are excluded."""
     recipients = [Recipient(subscriber_number(r["phone"]) or "", r.get("profile")) for r in data["recipients"]]
-    with gateway().db.transaction() as session:
-        channel = session.get(Channel, data["channel_id"])
-        if channel is None or channel.org != g.org or channel.sandbox != g.sandbox:
-            raise ApiError(422, "unknown channel", details={"channel_id": ["no such channel in this sandbox"]})
-        template = None
-        if "reply_id" in data:
-            template = session.execute(
-                select(ReplyTemplate.template).where(
-                    ReplyTemplate.id == data["reply_id"],
-                    ReplyTemplate.org == g.org,
-                    ReplyTemplate.sandbox == g.sandbox,
-                )
-            ).scalar()
-            if template is None:
-                raise ApiError(422, "unknown reply", details={"reply_id": ["no such reply in this sandbox"]})
-        try:
-            request_id, accepted = send_request(
-                session,
-                org=g.org,
-                sandbox=g.sandbox,
-                channel=channel,
-                recipients=recipients,
-                campaign_id=data["campaign_id"],
-                campaign_version_id=data["campaign_version_id"],
-                text=data.get("text"),
-                reply_template=template,
-                create_profiles=data["create_profiles"],
-                message_type=data["message_type"],
-                callback_base_url=public_base_url(),
-            )
-        except ReplyTemplateError as exc:
-            field = "reply_id" if "reply_id" in data else "text"
-            raise ApiError(
-                422, f"the {'reply' if field == 'reply_id' else 'text'} does not render", details={field: [str(exc)]}
-            ) from None
-    return {"request_id": request_id, "messages": accepted}
+    return send_messages(
+        gateway(),
+        current_scope(),
+        channel_id=data["channel_id"],
+        campaign_id=data["campaign_id"],
+        recipients=recipients,
+        text=data.get("text"),
+        reply_id=data.get("reply_id"),
+        campaign_version_id=data["campaign_version_id"],
+        create_profiles=data["create_profiles"],
+        message_type=data["message_type"],
+        callback_base_url=public_base_url(),
+    )

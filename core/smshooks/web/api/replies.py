@@ -1,21 +1,18 @@
-"""``/api/v1/replies``: named reply templates (sandboxed Jinja2) with their SMS cost."""
+"""``/api/v1/replies``: named reply templates (sandboxed Jinja2) with their SMS cost.
+
+The rules live in :mod:`smshooks.replies.service`; this module parses and answers."""
 
 from __future__ import annotations
 
-import secrets
 from typing import Any
 
-from flask import g
 from flask.views import MethodView
 from marshmallow import Schema, fields, validate
-from sqlalchemy import select
 
-from smshooks.replies.templates import SAMPLE_CONTEXT, ReplyTemplateError, render, segments
-from smshooks.store.tables import ReplyTemplate, Webhook, utcnow
+from smshooks.replies import service
+from smshooks.replies.service import TEMPLATE_MAX, ReplyInfo
 from smshooks.web.api.base import ApiBlueprint
-from smshooks.web.api.scope import get_scoped, name_taken, scoped
-from smshooks.web.context import gateway
-from smshooks.web.errors import ApiError
+from smshooks.web.context import current_scope, gateway
 
 blp = ApiBlueprint(
     "replies",
@@ -27,12 +24,12 @@ blp = ApiBlueprint(
 
 class ReplyIn(Schema):
     name = fields.String(required=True, validate=validate.Length(1, 200))
-    template = fields.String(required=True, validate=validate.Length(1, 4000))
+    template = fields.String(required=True, validate=validate.Length(1, TEMPLATE_MAX))
 
 
 class ReplyPatch(Schema):
     name = fields.String(validate=validate.Length(1, 200))
-    template = fields.String(validate=validate.Length(1, 4000))
+    template = fields.String(validate=validate.Length(1, TEMPLATE_MAX))
 
 
 class SampleOut(Schema):
@@ -53,50 +50,12 @@ class ReplyOut(Schema):
     created_at = fields.DateTime()
     updated_at = fields.DateTime()
 
-    def sample_of(self, reply: ReplyTemplate) -> dict[str, Any]:
-        return sample(reply.template)
+    def sample_of(self, reply: ReplyInfo) -> dict[str, Any]:
+        return reply.sample
 
 
 class ReplyList(Schema):
     items = fields.List(fields.Nested(ReplyOut))
-
-
-def sample(template: str) -> dict[str, Any]:
-    try:
-        text = render(template, SAMPLE_CONTEXT)
-    except ReplyTemplateError as exc:  # a listing never fails for one template
-        return {"error": str(exc)}
-    cost = segments(text)
-    return {"text": text, "encoding": cost.encoding, "characters": cost.characters, "segments": cost.segments}
-
-
-def _checked(template: str) -> None:
-    """A template that does not render for the sample subscriber is refused at save time."""
-    try:
-        text = render(template, SAMPLE_CONTEXT)
-    except ReplyTemplateError as exc:
-        raise ApiError(422, "the template does not render", details={"template": [str(exc)]}) from None
-    if not text:
-        raise ApiError(422, "the template renders to an empty message", details={"template": ["renders empty"]})
-
-
-def reply_ids_in_use(session: Any, reply_id: str) -> list[str]:
-    """Webhooks whose keyword settings name ``reply_id``."""
-    used = []
-    for webhook_id, settings in session.execute(
-        select(Webhook.id, Webhook.keyword_settings).where(*scoped(Webhook), Webhook.keyword_settings.is_not(None))
-    ):
-        if reply_id in reply_ids_named(settings):
-            used.append(webhook_id)
-    return used
-
-
-def reply_ids_named(settings: dict[str, Any]) -> set[str]:
-    """The reply ids a webhook's keyword settings refer to."""
-    ids = {c.get("reply_id") for c in settings.get("categories", [])}
-    ids.add((settings.get("fuzzy_opt_out") or {}).get("reply_id"))
-    ids.add(settings.get("default_reply_id"))
-    return {i for i in ids if i}
 
 
 @blp.route("")
@@ -104,52 +63,29 @@ class Replies(MethodView):
     @blp.response(200, ReplyList)
     def get(self) -> dict[str, Any]:
         """List the reply messages of this organisation and sandbox."""
-        with gateway().db.session() as session:
-            query = select(ReplyTemplate).where(*scoped(ReplyTemplate)).order_by(ReplyTemplate.created_at)
-            return {"items": list(session.execute(query).scalars())}
+        return {"items": service.list_replies(gateway(), current_scope())}
 
     @blp.arguments(ReplyIn)
     @blp.response(201, ReplyOut)
-    def post(self, data: dict[str, Any]) -> ReplyTemplate:
+    def post(self, data: dict[str, Any]) -> ReplyInfo:
         """Create a reply; the answer shows a sample rendering, its encoding and segment count."""
-        _checked(data["template"])
-        with gateway().db.transaction() as session:
-            if name_taken(session, ReplyTemplate, data["name"]):
-                raise ApiError(409, f"a reply named {data['name']!r} exists", details={"name": ["already used"]})
-            reply = ReplyTemplate(id="rep_" + secrets.token_hex(8), org=g.org, sandbox=g.sandbox, **data)
-            session.add(reply)
-        return reply
+        return service.create_reply(gateway(), current_scope(), **data)
 
 
 @blp.route("/<reply_id>")
 class ReplyById(MethodView):
     @blp.response(200, ReplyOut)
-    def get(self, reply_id: str) -> ReplyTemplate:
+    def get(self, reply_id: str) -> ReplyInfo:
         """One reply message."""
-        with gateway().db.session() as session:
-            return get_scoped(session, ReplyTemplate, reply_id, "reply")
+        return service.get_reply(gateway(), current_scope(), reply_id)
 
     @blp.arguments(ReplyPatch)
     @blp.response(200, ReplyOut)
-    def patch(self, data: dict[str, Any], reply_id: str) -> ReplyTemplate:
+    def patch(self, data: dict[str, Any], reply_id: str) -> ReplyInfo:
         """Change the name or the template (checked as on create)."""
-        if "template" in data:
-            _checked(data["template"])
-        with gateway().db.transaction() as session:
-            reply = get_scoped(session, ReplyTemplate, reply_id, "reply")
-            if "name" in data and name_taken(session, ReplyTemplate, data["name"], exclude=reply.id):
-                raise ApiError(409, f"a reply named {data['name']!r} exists", details={"name": ["already used"]})
-            for key, value in data.items():
-                setattr(reply, key, value)
-            reply.updated_at = utcnow()
-        return reply
+        return service.update_reply(gateway(), current_scope(), reply_id, data)
 
     @blp.response(204)
     def delete(self, reply_id: str) -> None:
         """Delete a reply no webhook's keyword settings use (409 otherwise)."""
-        with gateway().db.transaction() as session:
-            reply = get_scoped(session, ReplyTemplate, reply_id, "reply")
-            users = reply_ids_in_use(session, reply.id)
-            if users:
-                raise ApiError(409, "the reply is used by webhooks", details={"webhooks": users})
-            session.delete(reply)
+        service.delete_reply(gateway(), current_scope(), reply_id)

@@ -1,23 +1,19 @@
-"""``/api/v1/webhooks``: the URLs vendors call. Each has an unguessable id."""
+"""``/api/v1/webhooks``: the URLs vendors call. Each has an unguessable id.
+
+The rules live in :mod:`smshooks.inbound.webhooks`; this module parses and answers."""
 
 from __future__ import annotations
 
-import re
-import secrets
 from typing import Any
 
-import phonenumbers
-from flask import g
 from flask.views import MethodView
 from marshmallow import Schema, ValidationError, fields, validate, validates
-from sqlalchemy import select
 
-from smshooks.store.tables import Credential, Webhook, utcnow
-from smshooks.vendor import to_e164
+from smshooks.inbound import webhooks as service
+from smshooks.inbound.webhooks import WEBHOOK_TYPES, WebhookInfo
+from smshooks.phones import NOT_A_SENDER_ADDRESS, sender_address
 from smshooks.web.api.base import ApiBlueprint
-from smshooks.web.api.scope import get_scoped, name_taken, scoped
-from smshooks.web.context import gateway
-from smshooks.web.errors import ApiError
+from smshooks.web.context import current_scope, gateway
 from smshooks.web.urls import public_base_url
 
 blp = ApiBlueprint(
@@ -27,34 +23,14 @@ blp = ApiBlueprint(
     description="Webhook URLs to paste into a vendor's console: inbound messages or delivery feedback.",
 )
 
-WEBHOOK_TYPES = ("inbound", "feedback")
-
-
-SHORT_CODE = re.compile(r"[0-9]{3,8}")
-#: at least one letter: a string of digits is a number or a short code
-ALPHANUMERIC_SENDER_ID = re.compile(r"(?=.*[A-Za-z])[A-Za-z0-9]{1,11}")
-#: the OpenAPI document's form of what _sender_number accepts (sender ids there start with a letter)
+#: the OpenAPI document's form of what phones.sender_address accepts (sender ids there start with a letter)
 SENDER_PATTERN = r"^(?:\+[1-9][0-9]{6,14}|[0-9]{3,8}|[A-Za-z][A-Za-z0-9]{0,10})$"
 
 
 def _sender_number(value: str | None) -> None:
-    if value is None:
-        return
-    normalized = to_e164(value)
-    if normalized.startswith("+"):
-        # to_e164 hands back a "+" value it could not read as a number unchanged ("+abc")
-        valid = _possible_number(normalized)
-    else:
-        valid = bool(SHORT_CODE.fullmatch(normalized) or ALPHANUMERIC_SENDER_ID.fullmatch(normalized))
-    if not valid:
-        raise ValidationError("an E.164 number, a short code or an alphanumeric sender id")
-
-
-def _possible_number(number: str) -> bool:
-    try:
-        return phonenumbers.is_possible_number(phonenumbers.parse(number))
-    except phonenumbers.NumberParseException:
-        return False
+    # checked here too (the service checks again) so it is one field message among the body's others
+    if value is not None and sender_address(value) is None:
+        raise ValidationError(NOT_A_SENDER_ADDRESS)
 
 
 class WebhookIn(Schema):
@@ -95,33 +71,12 @@ class WebhookOut(Schema):
     created_at = fields.DateTime()
     updated_at = fields.DateTime()
 
-    def webhook_url(self, webhook: Webhook) -> str:
-        return webhook_url(webhook.id)
+    def webhook_url(self, webhook: WebhookInfo) -> str:
+        return webhook.url
 
 
 class WebhookList(Schema):
     items = fields.List(fields.Nested(WebhookOut))
-
-
-def webhook_url(webhook_id: str) -> str:
-    return f"{public_base_url()}/hooks/{webhook_id}"
-
-
-def new_webhook_id() -> str:
-    return "wh_" + secrets.token_urlsafe(24)
-
-
-def _credential(session: Any, credential_id: str, vendor: str) -> Credential:
-    credential = session.get(Credential, credential_id)
-    if credential is None or credential.org != g.org or credential.sandbox != g.sandbox:
-        raise ApiError(422, "unknown credential", details={"credentials_id": ["no such credential in this sandbox"]})
-    if credential.vendor != vendor:
-        raise ApiError(
-            422,
-            "the credential belongs to another vendor",
-            details={"credentials_id": [f"credential is for {credential.vendor!r}, webhook for {vendor!r}"]},
-        )
-    return credential
 
 
 @blp.route("")
@@ -129,61 +84,29 @@ class Webhooks(MethodView):
     @blp.response(200, WebhookList)
     def get(self) -> dict[str, Any]:
         """List the webhooks of this organisation and sandbox."""
-        with gateway().db.session() as session:
-            rows = session.execute(select(Webhook).where(*scoped(Webhook)).order_by(Webhook.created_at)).scalars()
-            return {"items": list(rows)}
+        return {"items": service.list_webhooks(gateway(), current_scope(), base_url=public_base_url())}
 
     @blp.arguments(WebhookIn)
     @blp.response(201, WebhookOut)
-    def post(self, data: dict[str, Any]) -> Webhook:
+    def post(self, data: dict[str, Any]) -> WebhookInfo:
         """Create a webhook; the answer carries the URL to give the vendor."""
-        if gateway().plugins.vendor(data["vendor"]) is None:
-            raise ApiError(422, "unknown vendor", details={"vendor": [f"unknown vendor {data['vendor']!r}"]})
-        with gateway().db.transaction() as session:
-            _credential(session, data["credentials_id"], data["vendor"])
-            if name_taken(session, Webhook, data["name"]):
-                raise ApiError(409, f"a webhook named {data['name']!r} exists", details={"name": ["already used"]})
-            webhook = Webhook(
-                id=new_webhook_id(),
-                org=g.org,
-                sandbox=g.sandbox,
-                name=data["name"],
-                vendor=data["vendor"],
-                type=data["type"],
-                credentials_id=data["credentials_id"],
-                sender_number=to_e164(data["sender_number"]) if data.get("sender_number") else None,
-            )
-            session.add(webhook)
-        return webhook
+        return service.create_webhook(gateway(), current_scope(), base_url=public_base_url(), **data)
 
 
 @blp.route("/<webhook_id>")
 class WebhookById(MethodView):
     @blp.response(200, WebhookOut)
-    def get(self, webhook_id: str) -> Webhook:
+    def get(self, webhook_id: str) -> WebhookInfo:
         """One webhook."""
-        with gateway().db.session() as session:
-            return get_scoped(session, Webhook, webhook_id, "webhook")
+        return service.get_webhook(gateway(), current_scope(), webhook_id, base_url=public_base_url())
 
     @blp.arguments(WebhookPatch)
     @blp.response(200, WebhookOut)
-    def patch(self, data: dict[str, Any], webhook_id: str) -> Webhook:
+    def patch(self, data: dict[str, Any], webhook_id: str) -> WebhookInfo:
         """Edit name, type, credential (of the same vendor) or sender number; the URL stays."""
-        with gateway().db.transaction() as session:
-            webhook = get_scoped(session, Webhook, webhook_id, "webhook")
-            if "credentials_id" in data:
-                _credential(session, data["credentials_id"], webhook.vendor)
-            if "name" in data and name_taken(session, Webhook, data["name"], exclude=webhook.id):
-                raise ApiError(409, f"a webhook named {data['name']!r} exists", details={"name": ["already used"]})
-            if data.get("sender_number"):
-                data["sender_number"] = to_e164(data["sender_number"])
-            for key, value in data.items():
-                setattr(webhook, key, value)
-            webhook.updated_at = utcnow()
-        return webhook
+        return service.update_webhook(gateway(), current_scope(), webhook_id, data, base_url=public_base_url())
 
     @blp.response(204)
     def delete(self, webhook_id: str) -> None:
         """Delete a webhook: its URL answers 404 from then on; stored events stay."""
-        with gateway().db.transaction() as session:
-            session.delete(get_scoped(session, Webhook, webhook_id, "webhook"))
+        service.delete_webhook(gateway(), current_scope(), webhook_id)

@@ -1,0 +1,90 @@
+"""What a classified message does: the consent action and the reply (keywords.md 6.6-6.7).
+
+A pure function of the classification, the subscriber's current state and the
+webhook's keyword configuration, so the rules are tested as a table
+(tests/test_pipeline.py) without a database.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from smshooks.consent.ledger import ConsentState
+from smshooks.keywords import Category, Classification, KeywordConfig, Match
+
+DEFAULT_PENDING_HOURS = 72
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What one classified message does to consent and which reply it gets."""
+
+    action: str
+    new_state: ConsentState | None = None
+    changes_state: bool = False
+    #: BUILTIN_REPLIES key / reply_ids key of the reply, None for no reply
+    reply: str | None = None
+    #: the reply may go to an opted-out number (the opt-out confirmation, help)
+    exempt: bool = False
+    #: which rate-limit clock this reply restarts
+    stamps: str | None = None
+
+
+def decide(
+    classification: Classification,
+    state: ConsentState | None,
+    config: KeywordConfig,
+    *,
+    text: str,
+    last_fuzzy_prompt_at: datetime | None,
+    last_default_reply_at: datetime | None,
+    now: datetime,
+) -> Decision:
+    """The consent action and reply for a classified message (keywords.md 6.6-6.7)."""
+    category, match = classification.category, classification.match
+    opted_out = state is ConsentState.OPTED_OUT
+    auto = config.fuzzy_action == "auto_opt_out"
+    # The fuzzy prompt and the default reply at most once per window, so a
+    # conversation (or another auto-responder) cannot become a reply loop.
+    window = timedelta(hours=config.reply_rate_limit_hours)
+
+    if category is Category.OPT_OUT and (match is Match.EXACT or auto):
+        if opted_out:
+            return Decision("already_opted_out")
+        return Decision("opt_out", ConsentState.OPTED_OUT, True, reply="opt_out", exempt=True)
+    if category is Category.OPT_OUT:  # fuzzy, action prompt: nothing changes
+        if opted_out:
+            return Decision("already_opted_out")
+        if _recent(last_fuzzy_prompt_at, now, window):
+            return Decision("fuzzy_prompt_suppressed")
+        return Decision("fuzzy_prompt", reply="fuzzy", stamps="fuzzy")
+    if category is Category.HELP:
+        return Decision("help", reply="help", exempt=True)
+    if state is ConsentState.PENDING and config.confirms_double_opt_in(text):
+        # The confirm word, YES or START, whichever category lists it (even double_opt_in:
+        # re-asking would leave the subscriber pending for ever).
+        return Decision("confirm_double_opt_in", ConsentState.OPTED_IN, True, reply="opt_in")
+    if category is Category.OPT_IN:
+        if state is ConsentState.PENDING:
+            return Decision("confirm_double_opt_in", ConsentState.OPTED_IN, True, reply="opt_in")
+        if state is ConsentState.OPTED_IN:
+            return Decision("already_opted_in", reply="opt_in")
+        return Decision("opt_in", ConsentState.OPTED_IN, True, reply="opt_in")
+    if category is Category.DOUBLE_OPT_IN:
+        if state is ConsentState.OPTED_IN:
+            return Decision("already_opted_in", reply="opt_in")
+        return Decision("double_opt_in_pending", ConsentState.PENDING, True, reply="double_opt_in")
+    if category is Category.CUSTOM:
+        return Decision("custom_keyword", reply="custom" if config.reply_ids.get("custom") else None)
+    # No keyword: the default reply, never to an opted-out number, never for an
+    # empty body (a picture-only MMS), at most once per window.
+    if opted_out or not text.strip() or not config.reply_ids.get("default"):
+        return Decision("none")
+    if _recent(last_default_reply_at, now, window):
+        return Decision("default_reply_suppressed")
+    return Decision("default_reply", reply="default", stamps="default")
+
+
+def _recent(at: datetime | None, now: datetime, window: timedelta) -> bool:
+    return at is not None and now - at < window

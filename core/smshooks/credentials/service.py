@@ -1,0 +1,225 @@
+"""Vendor credentials of one scope: create, read (secrets masked), change, delete, preview a send.
+
+Framework-free: the admin API and the console call these with a :class:`~smshooks.scope.Scope` and
+the :class:`~smshooks.gateway.Gateway`; refusals are :mod:`smshooks.errors` (the web layer maps them).
+A credential's vendor fields follow its vendor's ``credentials_schema``; secret fields are sealed at
+rest and never leave this module in clear (:class:`CredentialInfo` shows them masked).
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from smshooks.credentials.fields import (
+    MASK,
+    CredentialFieldsInvalid,
+    all_fields,
+    masked_fields,
+    store_fields,
+    validate_fields,
+)
+from smshooks.errors import Conflict, Invalid
+from smshooks.events import OutboundMessage
+from smshooks.gateway import Gateway
+from smshooks.scope import Scope
+from smshooks.store.scoped import claim_name, find_scoped, get_scoped, in_scope
+from smshooks.store.tables import Credential, Webhook, utcnow
+from smshooks.targets import BadTargetURL, TargetRefused, check_url
+from smshooks.vendor import PayloadError, Vendor
+
+#: what :func:`preview_send` renders when the caller gives no sample
+SAMPLE_TEXT = "Hello from smshooks"
+SAMPLE_RECIPIENT = "+14155550123"
+
+
+@dataclass(frozen=True)
+class CredentialInfo:
+    """A credential as callers see it: its vendor fields with every secret that is set masked."""
+
+    id: str
+    name: str
+    vendor: str
+    #: the vendor's fields; a secret that is set reads ``MASK``, an unset one its stored value (None)
+    fields: dict[str, Any]
+    created_at: datetime
+    updated_at: datetime
+
+
+def list_credentials(gw: Gateway, scope: Scope) -> list[CredentialInfo]:
+    """Every credential of ``scope``, oldest first."""
+    with gw.db.session() as session:
+        rows = session.execute(select(Credential).where(*in_scope(Credential, scope)).order_by(Credential.created_at))
+        return [_info(gw, row) for row in rows.scalars()]
+
+
+def get_credential(gw: Gateway, scope: Scope, credential_id: str) -> CredentialInfo:
+    """One credential, secrets masked; :class:`NotFound` ("no such credential") outside ``scope``."""
+    with gw.db.session() as session:
+        return _info(gw, get_scoped(session, Credential, credential_id, scope, "credential"))
+
+
+def create_credential(
+    gw: Gateway, scope: Scope, *, name: str, vendor: str, values: Mapping[str, Any]
+) -> CredentialInfo:
+    """A new credential of ``vendor`` named ``name`` with the vendor fields ``values``.
+
+    Refuses an uninstalled vendor, fields the vendor's schema refuses, a URL field smshooks may not
+    call (all :class:`Invalid`), and a name in use in ``scope`` (:class:`Conflict`)."""
+    adapter = installed_vendor(gw, vendor)
+    valid = _validated(gw, adapter, values)
+    with gw.db.transaction() as session:
+        claim_name(session, Credential, scope, name, "credential")
+        credential = Credential(
+            id="cred_" + secrets.token_hex(8), org=scope.org, sandbox=scope.sandbox, name=name, vendor=adapter.name
+        )
+        store_fields(credential, adapter, gw.secrets, valid)
+        session.add(credential)
+    return _info(gw, credential)
+
+
+def update_credential(gw: Gateway, scope: Scope, credential_id: str, changes: Mapping[str, Any]) -> CredentialInfo:
+    """Change the name and/or vendor fields named in ``changes``; the others keep their values.
+
+    A secret left out, or sent back as the mask, keeps its value (answers only ever show the mask).
+    ``vendor`` may be given but not changed (:class:`Invalid`). The fields are validated as a whole,
+    as on create."""
+    changes = dict(changes)
+    with gw.db.transaction() as session:
+        credential = get_scoped(session, Credential, credential_id, scope, "credential")
+        if "vendor" in changes and changes.pop("vendor") != credential.vendor:
+            raise Invalid("the vendor of a credential cannot change", details={"vendor": ["cannot change"]})
+        if "name" in changes:
+            name = changes.pop("name")
+            claim_name(session, Credential, scope, name, "credential", exclude=credential.id)
+            credential.name = name
+        vendor = installed_vendor(gw, credential.vendor)
+        current = all_fields(credential, gw.secrets)
+        kept = {k: v for k, v in changes.items() if not (k in vendor.secret_fields() and v == MASK)}
+        store_fields(credential, vendor, gw.secrets, _validated(gw, vendor, {**current, **kept}))
+        credential.updated_at = utcnow()
+    return _info(gw, credential)
+
+
+def delete_credential(gw: Gateway, scope: Scope, credential_id: str) -> None:
+    """Delete a credential; :class:`Conflict` (details: the webhook ids) while a webhook uses it."""
+    with gw.db.transaction() as session:
+        credential = get_scoped(session, Credential, credential_id, scope, "credential")
+        users = session.execute(select(Webhook.id).where(Webhook.credentials_id == credential.id)).scalars().all()
+        if users:
+            raise Conflict("the credential is used by webhooks", details={"webhooks": users})
+        session.delete(credential)
+
+
+def preview_send(
+    gw: Gateway,
+    scope: Scope,
+    credential_id: str,
+    *,
+    text: str = SAMPLE_TEXT,
+    to: str = SAMPLE_RECIPIENT,
+    sender: str | None = None,
+    profile: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The send request this credential would make for a sample message (the payload editor):
+    ``{"method", "url", "headers", "body"}``, secrets masked. ``sender`` defaults to the credential's
+    ``sender_number``. :class:`Invalid` for a vendor without a configurable payload, or with the
+    template's error when it does not render."""
+    with gw.db.session() as session:
+        credential = get_scoped(session, Credential, credential_id, scope, "credential")
+        values = all_fields(credential, gw.secrets)
+    vendor = installed_vendor(gw, credential.vendor)
+    message = OutboundMessage(
+        sender=sender or values.get("sender_number"),
+        recipient=to,
+        text=text,
+        profile=dict(profile or {}),
+        reference="preview",
+    )
+    try:
+        return dict(vendor.preview_send(message, values))
+    except NotImplementedError:
+        raise Invalid(
+            f"the {vendor.title} vendor has no configurable payload to preview",
+            details={"vendor": ["preview is for vendors configured by templates (custom)"]},
+        ) from None
+    except PayloadError as exc:
+        raise Invalid(
+            f"the payload template does not render: {exc}", details={"payload_template": [str(exc)]}
+        ) from None
+
+
+def installed_vendor(gw: Gateway, name: str) -> Vendor:
+    """The vendor adapter called ``name``; :class:`Invalid` (listing the installed ones) when none is."""
+    vendor = gw.plugins.vendor(name)
+    if vendor is None:
+        known = sorted(gw.plugins.vendors)
+        raise Invalid(f"unknown vendor {name!r}", details={"vendor": [f"unknown vendor; installed: {known}"]})
+    return vendor
+
+
+def credential_in_scope(session: Session, scope: Scope, credential_id: str) -> Credential:
+    """The credential a webhook or channel names; :class:`Invalid` ("unknown credential") when
+    ``scope`` has none with that id (a reference is a field value, so not a 404)."""
+    credential = find_scoped(session, Credential, credential_id, scope)
+    if credential is None:
+        raise Invalid("unknown credential", details={"credentials_id": ["no such credential in this sandbox"]})
+    return credential
+
+
+def vendor_fields(vendor: Vendor) -> dict[str, dict[str, bool]]:
+    """What a credential form of ``vendor`` asks for: field name -> ``{required, secret, target}``
+    (``target``: a URL smshooks calls)."""
+    return {
+        name: {
+            "required": fld.required,
+            "secret": bool(fld.metadata.get("secret")),
+            "target": bool(fld.metadata.get("target")),
+        }
+        for name, fld in vendor.credentials_schema().fields.items()
+    }
+
+
+def _info(gw: Gateway, credential: Credential) -> CredentialInfo:
+    return CredentialInfo(
+        id=credential.id,
+        name=credential.name,
+        vendor=credential.vendor,
+        fields=masked_fields(credential, gw.secrets),
+        created_at=credential.created_at,
+        updated_at=credential.updated_at,
+    )
+
+
+def _validated(gw: Gateway, vendor: Vendor, values: Mapping[str, Any]) -> dict[str, Any]:
+    try:
+        valid = validate_fields(vendor, values)
+    except CredentialFieldsInvalid as exc:
+        raise Invalid("invalid credential fields", details=exc.messages) from None
+    _check_targets(gw, vendor, valid)
+    return valid
+
+
+def _check_targets(gw: Gateway, vendor: Vendor, values: Mapping[str, Any]) -> None:
+    """Every URL field the plugin marked (``target_url_field``) must be a place
+    smshooks may call: the host's rule, not the plugin schema's, so a plugin's
+    own tests can still aim at a local fake API."""
+    problems: dict[str, list[str]] = {}
+    for name in sorted(vendor.target_fields()):
+        url = values.get(name)
+        if not url:
+            continue
+        try:
+            check_url(str(url), allow_private=gw.settings.allow_private_targets)
+        except BadTargetURL as exc:
+            problems[name] = [f"the URL {exc}"]
+        except TargetRefused as exc:
+            problems[name] = [str(exc)]
+    if problems:
+        raise Invalid("a URL of the credential cannot be called", details=problems)

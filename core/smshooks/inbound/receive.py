@@ -1,0 +1,270 @@
+"""The use case "a vendor called us": find the webhook, prove the sender, read the payload,
+store each event once, run the keyword pipeline and the feedback emitter, answer the vendor.
+
+Framework-free: the web layer hands over a :class:`VendorCall` (what arrived on the wire)
+and turns the :class:`~smshooks.vendor.WebhookResponse` or the raised
+:mod:`smshooks.errors` refusal into HTTP. Refusals: :class:`~smshooks.errors.NotFound`
+(unknown webhook), :class:`~smshooks.errors.Forbidden` (unproven sender, nonce reused),
+:class:`~smshooks.errors.Malformed` (a payload the plugin cannot read),
+:class:`~smshooks.errors.TooLarge` (more events than one request may carry),
+:class:`~smshooks.errors.Unavailable` (the vendor's plugin is not loaded: the vendor
+should retry). A database that cannot store raises the driver's error, which the web
+layer answers 503 — the vendor retries, and nothing was acknowledged.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from smshooks.consent.sandbox_policy import Policy, sandbox_settings
+from smshooks.credentials.fields import open_credentials
+from smshooks.errors import Forbidden, Malformed, NotFound, TooLarge, Unavailable
+from smshooks.events import Event, stamp
+from smshooks.feedback.emit import emit_for_report, relay_inbound
+from smshooks.gateway import Gateway
+from smshooks.inbound.column_fit import fit_to_columns
+from smshooks.inbound.event_store import Stored, check_event_count, event_chunks, store_events
+from smshooks.inbound.pipeline import PreparedReply, handle_inbound, prepare_inbound
+from smshooks.store.nonces import DatabaseReplayGuard, Replayed
+from smshooks.store.tables import InboundMessageRow, OutboundMessageRow, Webhook
+from smshooks.store.text import is_storable
+from smshooks.vendor import PayloadError, SignatureError, TooManyEvents, Vendor, WebhookRequest, WebhookResponse
+
+log = logging.getLogger(__name__)
+
+#: the webhook type whose events run the keyword pipeline; the other type, "feedback"
+#: in the API, carries the vendor's delivery reports
+INBOUND = "inbound"
+
+
+@dataclass(frozen=True)
+class VendorCall:
+    """One HTTP request as the vendor sent it: the URL as the vendor called it (signatures sign it
+    byte for byte), the raw body, and the form fields when the body was a form."""
+
+    method: str
+    url: str
+    headers: Mapping[str, str]
+    body: bytes
+    form: Mapping[str, list[str]]
+    received_at: datetime
+
+
+def receive(gw: Gateway, webhook_id: str, read_call: Callable[[], VendorCall], *, base_url: str) -> WebhookResponse:
+    """Handle one vendor request to ``/hooks/<webhook_id>`` and return the vendor's acknowledgement.
+
+    ``read_call`` reads the request (the web layer's size limit applies there); it is
+    called only once the webhook is known. ``base_url`` is our public base URL, from
+    which the status-callback URL of each reply is made. The acknowledgement is
+    returned only after every event of the request committed.
+    """
+    webhook, credential = _find_webhook(gw, webhook_id)
+    vendor = gw.plugins.vendor(webhook.vendor)
+    if vendor is None:
+        # The plugin is not installed (or failed to load): the vendor should
+        # retry once an operator fixes it, so this is not the vendor's fault.
+        log.error("webhook %s: vendor plugin %r is not loaded", webhook_id, webhook.vendor)
+        raise Unavailable(f"vendor plugin {webhook.vendor!r} is not available", retry_after=60)
+
+    replay_guard = DatabaseReplayGuard(gw.db, namespace=webhook.credentials_id)
+    call = read_call()
+    incoming = WebhookRequest(
+        method=call.method,
+        url=call.url,
+        headers=dict(call.headers),
+        body=call.body,
+        form=dict(call.form),
+        received_at=call.received_at,
+        replay_guard=replay_guard,
+        credentials=credential,
+    )
+    try:
+        vendor.verify(incoming, credential)
+    except SignatureError as exc:
+        log.warning("webhook %s: signature refused: %s", webhook_id, exc)
+        raise Forbidden(f"signature verification failed: {exc}") from None
+    events = _parse(gw, vendor, incoming, webhook_id)
+    stamped = [stamp(event, org=webhook.org, sandbox=webhook.sandbox, webhook_id=webhook.id) for event in events]
+
+    inline = vendor.replies_inline(credential)
+    inline_replies: list[str] = []
+    outcomes: list[Stored] = []
+    # A large batch is stored in bounded chunks, one transaction each, so one
+    # request never holds the write lock other webhooks wait for for long.
+    # Each event is stored once whatever happens (dedupe), so a request that
+    # fails after some chunks committed is answered 503, and the vendor's retry
+    # stores only what is missing. The signature nonce is recorded with the
+    # last chunk: a retry of a half-stored request must not look like a replay.
+    chunks = list(event_chunks(stamped)) or [[]]
+    for number, chunk in enumerate(chunks, start=1):
+        # Replies are rendered before the write transaction, so a template (up
+        # to its 100 ms limit) never holds the lock either.
+        prepared = _prepare_replies(gw, webhook, chunk)
+        # One transaction per chunk: its events, consent changes, ledger
+        # entries, reply jobs and feedback deliveries commit together, before
+        # the vendor hears 2xx.
+        with gw.db.transaction() as session:
+            if number == len(chunks):
+                try:
+                    replay_guard.record(session)
+                except Replayed:
+                    raise Forbidden("signature verification failed: nonce already used") from None
+            stored = store_events(session, chunk)
+            inline_replies += _apply(gw, session, webhook, vendor.name, inline, stored, prepared, base_url)
+        outcomes += stored
+
+    for outcome in outcomes:
+        _notify(gw, outcome)
+    return vendor.acknowledge(inline_replies)
+
+
+def _find_webhook(gw: Gateway, webhook_id: str) -> tuple[Webhook, dict[str, Any]]:
+    """The webhook and its opened credential, else :class:`NotFound`."""
+    if not is_storable(webhook_id):
+        raise NotFound("no such webhook")
+    found = gw.config.get(("webhook", webhook_id), lambda: _load_webhook(gw, webhook_id))
+    if found is None:
+        raise NotFound("no such webhook")
+    webhook, credential = found
+    return webhook, dict(credential)  # a plugin may not change the cached copy
+
+
+def _load_webhook(gw: Gateway, webhook_id: str) -> tuple[Webhook, dict[str, Any]] | None:
+    with gw.db.session() as session:
+        webhook = session.get(Webhook, webhook_id)
+        if webhook is None:
+            return None
+        return webhook, open_credentials(session, gw.secrets, webhook.credentials_id)
+
+
+def _parse(gw: Gateway, vendor: Vendor, incoming: WebhookRequest, webhook_id: str) -> list[Event]:
+    """The request's events, fit for the columns, or the refusal the vendor should see."""
+    try:
+        events = vendor.parse(incoming)
+        check_event_count(vendor, events, gw.settings.max_events_per_request)
+    except TooManyEvents as exc:
+        raise TooLarge(f"too many events for one {vendor.name} request: {exc}") from None
+    except PayloadError as exc:
+        raise Malformed(f"malformed {vendor.name} payload: {exc}") from None
+    except Exception as exc:
+        # A plugin bug on an odd payload is still a payload it cannot read;
+        # the vendor gets a 400 and the traceback goes to our log.
+        log.exception("webhook %s: %s plugin failed to parse the payload", webhook_id, vendor.name)
+        raise Malformed(f"malformed {vendor.name} payload: {type(exc).__name__}") from None
+    try:
+        return [fit_to_columns(event) for event in events]
+    except PayloadError as exc:
+        raise Malformed(f"malformed {vendor.name} payload: {exc}") from None
+
+
+def _prepare_replies(gw: Gateway, webhook: Webhook, events: Sequence[Event]) -> dict[int, PreparedReply]:
+    """The replies of a chunk's inbound messages, rendered outside any write transaction."""
+    if webhook.type != INBOUND or not any(event.kind == "inbound" for event in events):
+        return {}
+    policy = _policy(gw, webhook)
+    with gw.db.session() as session:
+        hook = gw.plugins.hook.smshooks_classify
+        return {
+            id(event): prepare_inbound(session, webhook, event, hook, policy=policy)
+            for event in events
+            if event.kind == "inbound"
+        }
+
+
+def _policy(gw: Gateway, webhook: Webhook) -> Policy:
+    """The consent policy of the webhook's sandbox (cached for at most a second)."""
+
+    def load() -> Policy:
+        with gw.db.session() as session:
+            return sandbox_settings(session, webhook.org, webhook.sandbox)
+
+    return gw.config.get(("policy", webhook.org, webhook.sandbox), load)
+
+
+def _apply(
+    gw: Gateway,
+    session: Session,
+    webhook: Webhook,
+    vendor_name: str,
+    inline: bool,
+    outcomes: Sequence[Stored],
+    prepared: Mapping[int, PreparedReply],
+    base_url: str,
+) -> list[str]:
+    """The consequences of stored events, in their transaction; the replies to send inline."""
+    inline_replies = []
+    for outcome in outcomes:
+        if outcome.event.kind != "inbound":
+            emit_for_report(session, outcome)
+            continue
+        if outcome.duplicate:
+            # A vendor's retry changes nothing and sends nothing; an inline reply is
+            # answered again as the first time (the vendor may never have seen it).
+            if inline and webhook.type == INBOUND:
+                repeated = _stored_inline_reply(session, webhook, outcome.event)
+                if repeated:
+                    inline_replies.append(repeated)
+            continue
+        classification = None
+        if webhook.type == INBOUND:
+            result = handle_inbound(
+                session,
+                webhook,
+                outcome.event,
+                outcome.row_id,
+                vendor_name=vendor_name,
+                inline_replies=inline,
+                prepared=prepared.get(id(outcome.event)),
+                callback_base_url=base_url,
+                classify_hook=gw.plugins.hook.smshooks_classify,
+                policy=_policy(gw, webhook),
+            )
+            classification = result.classification
+            if result.inline and result.reply_text:
+                inline_replies.append(result.reply_text)
+        relay_inbound(session, outcome.event, outcome.row_id, classification)
+    return inline_replies
+
+
+def _stored_inline_reply(session: Session, webhook: Webhook, event: Event) -> str | None:
+    """The reply the first delivery of ``event`` was answered with inline, if it was: stored on its
+    inbound row, and not sent through the outbox (then it went out already and must not go again)."""
+    row = session.execute(
+        select(InboundMessageRow.id, InboundMessageRow.reply_text).where(
+            InboundMessageRow.webhook_id == webhook.id,
+            InboundMessageRow.vendor_message_id == event.vendor_message_id,
+        )
+    ).first()
+    if row is None or not row.reply_text:
+        return None
+    through_outbox = session.execute(
+        select(OutboundMessageRow.id)
+        .where(
+            OutboundMessageRow.org == webhook.org,
+            OutboundMessageRow.sandbox == webhook.sandbox,
+            OutboundMessageRow.inbound_message_id == row.id,
+        )
+        .limit(1)
+    ).first()
+    return None if through_outbox else row.reply_text
+
+
+def _notify(gw: Gateway, outcome: Stored) -> None:
+    try:
+        if outcome.event.kind == "inbound":
+            gw.plugins.hook.smshooks_inbound_handled(message=outcome.event, duplicate=outcome.duplicate)
+        else:
+            gw.plugins.hook.smshooks_delivery_report_handled(
+                report=outcome.event, duplicate=outcome.duplicate, message_status=outcome.message_status
+            )
+    except Exception:
+        # Observers see committed events; their failure must not turn a stored
+        # event into an error the vendor would retry.
+        log.exception("an observer hook failed")

@@ -1,0 +1,289 @@
+"""consent.decisions.decide: the consent action and reply of every (classification, state) pair, as a table.
+
+keywords.md 6.6-6.7: an exact or auto fuzzy opt-out always opts out (never blocked by the state or a rate
+limit); a prompting fuzzy match changes nothing; help always answers; a pending subscriber's confirm word
+confirms; the default reply never goes to an opted-out number, an empty text, or twice in the window.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from smshooks.consent.decisions import decide
+from smshooks.consent.ledger import ConsentState
+from smshooks.keywords import Category, Classification, KeywordConfig, Match
+
+NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
+HOUR_AGO = NOW - timedelta(hours=1)
+TWO_DAYS_AGO = NOW - timedelta(days=2)
+
+IN, OUT, PENDING = ConsentState.OPTED_IN, ConsentState.OPTED_OUT, ConsentState.PENDING
+WITH_REPLIES = {"default": "r_default", "custom": "r_custom"}
+
+
+def cls(category: Category, match: Match = Match.EXACT) -> Classification:
+    return Classification(category, match if category is not Category.NONE else Match.NONE)
+
+
+PROMPT = KeywordConfig(reply_ids=WITH_REPLIES)
+AUTO = KeywordConfig(fuzzy_action="auto_opt_out", reply_ids=WITH_REPLIES)
+BARE = KeywordConfig()
+
+# label, classification, state, config, text, last fuzzy prompt, last default reply
+#   -> (action, new state, reply, exempt)
+CASES = [
+    ("exact STOP opts out", cls(Category.OPT_OUT), IN, PROMPT, "STOP", None, None, ("opt_out", OUT, "opt_out", True)),
+    (
+        "exact STOP from no state",
+        cls(Category.OPT_OUT),
+        None,
+        PROMPT,
+        "STOP",
+        None,
+        None,
+        ("opt_out", OUT, "opt_out", True),
+    ),
+    (
+        "exact STOP while pending",
+        cls(Category.OPT_OUT),
+        PENDING,
+        PROMPT,
+        "STOP",
+        None,
+        None,
+        ("opt_out", OUT, "opt_out", True),
+    ),
+    (
+        "STOP when opted out changes nothing",
+        cls(Category.OPT_OUT),
+        OUT,
+        PROMPT,
+        "STOP",
+        None,
+        None,
+        ("already_opted_out", None, None, False),
+    ),
+    (
+        "fuzzy, auto action, opts out",
+        cls(Category.OPT_OUT, Match.FUZZY),
+        IN,
+        AUTO,
+        "stpo",
+        None,
+        None,
+        ("opt_out", OUT, "opt_out", True),
+    ),
+    (
+        "fuzzy auto opt-out ignores the prompt clock",
+        cls(Category.OPT_OUT, Match.FUZZY),
+        IN,
+        AUTO,
+        "stpo",
+        HOUR_AGO,
+        None,
+        ("opt_out", OUT, "opt_out", True),
+    ),
+    (
+        "fuzzy, prompt action, asks",
+        cls(Category.OPT_OUT, Match.FUZZY),
+        IN,
+        PROMPT,
+        "stpo",
+        None,
+        None,
+        ("fuzzy_prompt", None, "fuzzy", False),
+    ),
+    (
+        "fuzzy prompt at most once per window",
+        cls(Category.OPT_OUT, Match.FUZZY),
+        IN,
+        PROMPT,
+        "stpo",
+        HOUR_AGO,
+        None,
+        ("fuzzy_prompt_suppressed", None, None, False),
+    ),
+    (
+        "fuzzy prompt again after the window",
+        cls(Category.OPT_OUT, Match.FUZZY),
+        IN,
+        PROMPT,
+        "stpo",
+        TWO_DAYS_AGO,
+        None,
+        ("fuzzy_prompt", None, "fuzzy", False),
+    ),
+    (
+        "fuzzy when opted out changes nothing",
+        cls(Category.OPT_OUT, Match.FUZZY),
+        OUT,
+        PROMPT,
+        "stpo",
+        None,
+        None,
+        ("already_opted_out", None, None, False),
+    ),
+    (
+        "help answers an opted-out number",
+        cls(Category.HELP),
+        OUT,
+        PROMPT,
+        "HELP",
+        None,
+        None,
+        ("help", None, "help", True),
+    ),
+    ("START opts in", cls(Category.OPT_IN), None, PROMPT, "START", None, None, ("opt_in", IN, "opt_in", False)),
+    (
+        "START after an opt-out opts in",
+        cls(Category.OPT_IN),
+        OUT,
+        PROMPT,
+        "START",
+        None,
+        None,
+        ("opt_in", IN, "opt_in", False),
+    ),
+    (
+        "START when opted in re-confirms",
+        cls(Category.OPT_IN),
+        IN,
+        PROMPT,
+        "START",
+        None,
+        None,
+        ("already_opted_in", None, "opt_in", False),
+    ),
+    (
+        "START confirms a pending opt-in",
+        cls(Category.OPT_IN),
+        PENDING,
+        PROMPT,
+        "START",
+        None,
+        None,
+        ("confirm_double_opt_in", IN, "opt_in", False),
+    ),
+    (
+        "YES confirms a pending opt-in",
+        cls(Category.NONE),
+        PENDING,
+        PROMPT,
+        "yes",
+        None,
+        None,
+        ("confirm_double_opt_in", IN, "opt_in", False),
+    ),
+    (
+        "YES without a pending opt-in is free text",
+        cls(Category.NONE),
+        None,
+        PROMPT,
+        "yes",
+        None,
+        None,
+        ("default_reply", None, "default", False),
+    ),
+    (
+        "JOIN asks for confirmation",
+        cls(Category.DOUBLE_OPT_IN),
+        None,
+        PROMPT,
+        "JOIN",
+        None,
+        None,
+        ("double_opt_in_pending", PENDING, "double_opt_in", False),
+    ),
+    (
+        "JOIN when opted in re-confirms",
+        cls(Category.DOUBLE_OPT_IN),
+        IN,
+        PROMPT,
+        "JOIN",
+        None,
+        None,
+        ("already_opted_in", None, "opt_in", False),
+    ),
+    (
+        "custom keyword with a reply",
+        cls(Category.CUSTOM),
+        IN,
+        PROMPT,
+        "MENU",
+        None,
+        None,
+        ("custom_keyword", None, "custom", False),
+    ),
+    (
+        "custom keyword without a reply",
+        cls(Category.CUSTOM),
+        IN,
+        BARE,
+        "MENU",
+        None,
+        None,
+        ("custom_keyword", None, None, False),
+    ),
+    (
+        "free text gets the default reply",
+        cls(Category.NONE),
+        IN,
+        PROMPT,
+        "hello",
+        None,
+        None,
+        ("default_reply", None, "default", False),
+    ),
+    (
+        "default reply at most once per window",
+        cls(Category.NONE),
+        IN,
+        PROMPT,
+        "hello",
+        None,
+        HOUR_AGO,
+        ("default_reply_suppressed", None, None, False),
+    ),
+    (
+        "no default reply to an opted-out number",
+        cls(Category.NONE),
+        OUT,
+        PROMPT,
+        "hello",
+        None,
+        None,
+        ("none", None, None, False),
+    ),
+    (
+        "no default reply to an empty MMS body",
+        cls(Category.NONE),
+        IN,
+        PROMPT,
+        "  ",
+        None,
+        None,
+        ("none", None, None, False),
+    ),
+    ("no default reply configured", cls(Category.NONE), IN, BARE, "hello", None, None, ("none", None, None, False)),
+]
+
+
+@pytest.mark.parametrize(
+    ("classification", "state", "config", "text", "fuzzy_at", "default_at", "expected"),
+    [case[1:] for case in CASES],
+    ids=[case[0] for case in CASES],
+)
+def test_decide(classification, state, config, text, fuzzy_at, default_at, expected) -> None:
+    decision = decide(
+        classification,
+        state,
+        config,
+        text=text,
+        last_fuzzy_prompt_at=fuzzy_at,
+        last_default_reply_at=default_at,
+        now=NOW,
+    )
+    assert (decision.action, decision.new_state, decision.reply, decision.exempt) == expected
+    assert decision.changes_state == (decision.new_state is not None)

@@ -37,7 +37,7 @@ from smshooks.vendor import retry_after_seconds
 
 if TYPE_CHECKING:
     from smshooks.gateway import Gateway
-    from smshooks.outbox.worker import JobContext
+    from smshooks.outbox.context import JobContext
     from smshooks.settings import Settings
 
 log = logging.getLogger(__name__)

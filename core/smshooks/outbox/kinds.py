@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from smshooks.feedback import JOB_KIND as FEEDBACK
 from smshooks.feedback import delivery
 from smshooks.messages import send_job
 from smshooks.messages.send_job import SEND_SMS
+from smshooks.outbox.context import JobContext
 from smshooks.outbox.jobs import ClaimedJob
 from smshooks.outbox.retry import RetryPolicy
 
@@ -26,7 +27,7 @@ if TYPE_CHECKING:
 class JobKind:
     name: str
     #: runs one attempt: returns when done, raises TryAgain or PermanentFailure
-    run: Callable[[Any, ClaimedJob], None]
+    run: Callable[[JobContext, ClaimedJob], None]
     #: the kind's retry schedule, from the server settings
     policy: Callable[[Settings], RetryPolicy]
     #: called when the worker gives the job up (its last attempt failed, or crashed),
@@ -34,7 +35,7 @@ class JobKind:
     gave_up: Callable[[Gateway, ClaimedJob, str], None] | None = None
 
 
-def _send_sms(context: Any, job: ClaimedJob) -> None:
+def _send_sms(context: JobContext, job: ClaimedJob) -> None:
     # the payload enqueue_send writes
     send_job.send_stored_message(
         context.gateway,

@@ -31,11 +31,11 @@ from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from smshooks.outbox import jobs
+from smshooks.outbox.context import JobContext
 from smshooks.outbox.kinds import KINDS, policies
 from smshooks.outbox.notify import Listener
 from smshooks.outbox.retry import PermanentFailure, RetryPolicy, TryAgain
 from smshooks.store.tables import utcnow
-from smshooks.targets import http_session
 from smshooks.vendor import HttpSession
 
 if TYPE_CHECKING:
@@ -48,19 +48,6 @@ DEFAULT_PER_LANE = 8
 #: seconds a busy worker lets finishing attempts gather before it records them and
 #: claims their successors: one transaction for several jobs instead of one each
 COALESCE = 0.002
-
-
-class JobContext:
-    """What a handler runs with: the gateway and this thread's HTTP sessions.
-
-    One per worker thread, so requests' connection pools (keep-alive) and the
-    refusal count of the guarded session are never shared between threads.
-    """
-
-    def __init__(self, gateway: Gateway):
-        self.gateway = gateway
-        # What Vendor.send gets: a tenant aims it (credential URLs), so it is guarded like feedback.
-        self.http = http_session(HttpSession, allow_private=gateway.settings.allow_private_targets)
 
 
 class Worker:

@@ -353,3 +353,31 @@ def test_a_job_enqueued_by_another_process_wakes_the_worker(gateway, settings):
                 return session.get(Job, job_id).state == jobs.DEAD  # its delivery does not exist
 
         wait_until(handled, timeout=20)
+
+
+def test_a_stopping_worker_finishes_its_attempt_and_gives_back_the_jobs_it_had_not_started(
+    gateway, api, client, endpoints
+):
+    endpoint = endpoints(hold=True)
+    make_feedback_webhook(api, endpoint.url)
+    hook = make_webhook(api)
+    for number in range(4):
+        report(client, hook, f"v-{number}", "ok")
+    worker = Worker(gateway, kinds=["feedback"], concurrency=1, per_lane=1, poll_interval=0.1)
+    running = Running(worker)
+    with running:
+        wait_until(lambda: len(endpoint.ids) == 1)  # one attempt runs, the next one is claimed, ready
+
+        def claimed() -> list[str]:
+            with gateway.db.session() as session:
+                return list(session.execute(select(Job.state).order_by(Job.id)).scalars())
+
+        wait_until(lambda: claimed() == ["running", "running", "pending", "pending"])
+        worker.stop()
+        endpoint.released.set()
+    assert not running.thread.is_alive()
+    assert states(api) == ["delivered", "pending", "pending", "pending"]
+    with gateway.db.session() as session:
+        rows = session.execute(select(Job.state, Job.attempts, Job.worker).order_by(Job.id)).all()
+    assert rows[0] == ("done", 1, worker.name)
+    assert rows[1:] == [("pending", 0, None)] * 3  # not even counted as an attempt

@@ -23,7 +23,7 @@ import threading
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import and_, func, not_, or_, select, text, tuple_, update
 from sqlalchemy.orm import Session
@@ -47,18 +47,24 @@ PENDING, RUNNING, DONE, DEAD = "pending", "running", "done", "dead"
 Lane = tuple[str, str, str]
 
 
+class Waker(Protocol):
+    """What wakes a worker: a ``threading.Event`` or anything else with ``set()``."""
+
+    def set(self) -> None: ...
+
+
 class Wakeup:
     """Wakes every worker of this process (``set()`` is what enqueue and replay call)."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._events: list[threading.Event] = []
+        self._events: list[Waker] = []
 
-    def subscribe(self, event: threading.Event) -> None:
+    def subscribe(self, event: Waker) -> None:
         with self._lock:
             self._events.append(event)
 
-    def unsubscribe(self, event: threading.Event) -> None:
+    def unsubscribe(self, event: Waker) -> None:
         with self._lock:
             if event in self._events:
                 self._events.remove(event)
@@ -271,6 +277,24 @@ def _mark_done(session: Session, done: Collection[ClaimedJob], now: datetime) ->
         .where(_attempts_of(done), Job.state == RUNNING)
         .values(state=DONE, lease_expires_at=None, updated_at=now)
     )
+    return result.rowcount
+
+
+def release(db: Database, unstarted: Collection[ClaimedJob]) -> int:
+    """Give back claimed attempts that never started (a worker stopping): due at once, their attempt not counted."""
+    if not unstarted:
+        return 0
+    now = utcnow()
+    with db.transaction() as session:
+        result = session.execute(
+            update(Job)
+            .where(_attempts_of(unstarted), Job.state == RUNNING)
+            .values(
+                state=PENDING, attempts=Job.attempts - 1, due_at=now, lease_expires_at=None, worker=None, updated_at=now
+            )
+        )
+        if result.rowcount:
+            notify(session)
     return result.rowcount
 
 

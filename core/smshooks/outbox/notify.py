@@ -12,7 +12,7 @@ import logging
 import threading
 from typing import Any
 
-from smshooks.outbox.jobs import NOTIFY_CHANNEL
+from smshooks.outbox.jobs import NOTIFY_CHANNEL, Waker
 from smshooks.store.db import Database
 
 log = logging.getLogger(__name__)
@@ -22,7 +22,7 @@ _BACKOFF = (0.5, 1.0, 2.0, 5.0, 10.0)
 
 
 class Listener:
-    def __init__(self, conninfo: str, wake: threading.Event, stopping: threading.Event):
+    def __init__(self, conninfo: str, wake: Waker, stopping: threading.Event):
         self.conninfo = conninfo
         self.wake = wake
         self.stopping = stopping
@@ -31,7 +31,7 @@ class Listener:
         self.thread = threading.Thread(target=self._run, name="smshooks-outbox-listen", daemon=True)
 
     @classmethod
-    def start(cls, db: Database, wake: threading.Event, stopping: threading.Event) -> Listener | None:
+    def start(cls, db: Database, wake: Waker, stopping: threading.Event) -> Listener | None:
         """A running listener for ``db``, or None where there is nothing to listen to (SQLite)."""
         conninfo = conninfo_of(db)
         if conninfo is None:

@@ -4,16 +4,18 @@
 own (``--workers N``); ``smshooks worker`` runs one alone, and any number of
 them may share a PostgreSQL database.
 
-One worker keeps up to ``concurrency`` attempts in flight on a thread pool:
-a delivery mostly waits on the far end, so threads overlap the waits. Its
-threads are shared fairly between lanes (a job kind in one org and sandbox:
-one feedback endpoint, one tenant's vendor accounts): at most ``per_lane`` of
-them serve one lane, so a slow endpoint holds a few threads and the other
-lanes keep the rest. The worker claims as many due jobs as it has free
-threads in one transaction, renews the leases of the attempts it is running,
-and marks successes done in batches. It wakes at once on a job enqueued in
+One worker keeps up to ``concurrency`` attempts in flight on a thread pool: a
+delivery mostly waits on the far end, so threads overlap the waits. Threads
+are shared between lanes (:mod:`smshooks.outbox.lanes`): at most ``per_lane``
+attempts of one feedback endpoint or one tenant's vendor accounts run at
+once, so a slow endpoint holds a few threads and the other lanes keep the
+rest. The loop claims the next jobs ahead of the threads (one transaction for
+a batch, which also marks the last successes done), a thread that finishes
+takes its lane's next ready job at once, and the leases of claimed jobs are
+renewed while they wait or run. The loop wakes at once on a job enqueued in
 this process, on PostgreSQL on one enqueued anywhere (``LISTEN``), and else
-polls.
+polls; a stopping worker lets its running attempts finish and gives back the
+jobs it had claimed but not started.
 """
 
 from __future__ import annotations
@@ -24,7 +26,6 @@ import secrets
 import socket
 import threading
 import time
-from collections import Counter
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
@@ -33,6 +34,7 @@ from typing import TYPE_CHECKING
 from smshooks.outbox import jobs
 from smshooks.outbox.context import JobContext
 from smshooks.outbox.kinds import KINDS, policies
+from smshooks.outbox.lanes import Lanes
 from smshooks.outbox.notify import Listener
 from smshooks.outbox.retry import PermanentFailure, RetryPolicy, TryAgain
 from smshooks.store.tables import utcnow
@@ -45,9 +47,6 @@ log = logging.getLogger(__name__)
 
 DEFAULT_CONCURRENCY = 32
 DEFAULT_PER_LANE = 8
-#: seconds a busy worker lets finishing attempts gather before it records them and
-#: claims their successors: one transaction for several jobs instead of one each
-COALESCE = 0.002
 
 
 class Worker:
@@ -80,12 +79,15 @@ class Worker:
         self._inline = JobContext(gateway)
         self._local = threading.local()
         self._wake = threading.Event()
+        #: set (with ``_wake``) when new jobs are announced: enqueued here, or NOTIFY
+        self._news = _News(self._wake)
         self._lock = threading.Lock()
         #: attempts claimed and not yet finished in the database (lease renewed)
         self._held: dict[int, jobs.ClaimedJob] = {}
-        #: attempts whose handler is running: what takes a thread and a lane's share
-        self._active: Counter[jobs.Lane] = Counter()
+        #: which attempts run, which wait for a thread
+        self._lanes = Lanes(self.concurrency, self.per_lane)
         self._succeeded: list[jobs.ClaimedJob] = []
+        self._looked = 0.0
 
     @property
     def http(self) -> HttpSession:
@@ -105,7 +107,7 @@ class Worker:
     # -- the pool ---------------------------------------------------------------------------
 
     def run(self) -> None:
-        """Work until ``stop()``, then let the running attempts finish."""
+        """Work until ``stop()``, then let the running attempts finish and give the ready ones back."""
         log.info(
             "worker %s started (%s; %d threads, %d per lane)",
             self.name,
@@ -113,26 +115,32 @@ class Worker:
             self.concurrency,
             self.per_lane,
         )
-        jobs.wakeup.subscribe(self._wake)
-        listener = self.listener = Listener.start(self.gateway.db, self._wake, self.stopping) if self.listen else None
+        jobs.wakeup.subscribe(self._news)
+        listener = self.listener = Listener.start(self.gateway.db, self._news, self.stopping) if self.listen else None
         pool = ThreadPoolExecutor(self.concurrency, thread_name_prefix="smshooks-outbox")
         renew_every = self.lease.total_seconds() / 3
         renewed = time.monotonic()
+        look = True  # claim on the first round
         try:
             while not self.stopping.is_set():
                 self._wake.clear()
                 if time.monotonic() - renewed >= renew_every:
                     self._renew()
                     renewed = time.monotonic()
-                free, claimed = self._fill(pool)
-                if free and claimed == free:
-                    continue  # a full batch: there may be more due right now
-                timeout = min(self._idle_wait(free and not claimed), renew_every - (time.monotonic() - renewed))
-                if self._wake.wait(max(0.0, timeout)) and self._active:
-                    time.sleep(COALESCE)
+                room, claimed = self._claim(look or self._news.take())
+                for job in self._lanes.startable():
+                    pool.submit(self._run_in_pool, job)
+                if room and claimed == room:
+                    look = True  # a full batch: there may be more due right now
+                    continue
+                idle = room > 0 and not claimed and not self._lanes.running()
+                timeout = min(self._idle_wait(idle), renew_every - (time.monotonic() - renewed))
+                look = not self._wake.wait(max(0.0, timeout))  # the poll: look for due jobs
         finally:
-            jobs.wakeup.unsubscribe(self._wake)
+            jobs.wakeup.unsubscribe(self._news)
+            unstarted = self._lanes.unstarted()
             pool.shutdown(wait=True)
+            self._give_back(unstarted)
             self._flush()
             if listener is not None:
                 listener.join(timeout=2)
@@ -146,25 +154,35 @@ class Worker:
         self.stopping.set()
         self._wake.set()
 
-    def _fill(self, pool: ThreadPoolExecutor) -> tuple[int, int]:
-        """Mark the attempts that succeeded done, claim as many jobs as there are
-        free threads and start them, in one transaction: (free, claimed)."""
+    def _claim(self, look: bool) -> tuple[int, int]:
+        """Mark the attempts that succeeded done and claim jobs to run next, in one
+        transaction: (how many were wanted, how many were claimed).
+
+        ``look``: new jobs were announced, or it is time to poll. Otherwise a
+        busy worker claims once a lane it serves has room for a few more, or
+        records once a few attempts succeeded: one transaction for several.
+        """
+        room = self._lanes.room()
         with self._lock:
-            free = self.concurrency - sum(self._active.values())
-            running = dict(self._active)
+            done_count = len(self._succeeded)
+        batch_size = max(1, self.per_lane // 2)
+        look = look or time.monotonic() - self._looked >= self.poll_interval  # however busy, poll
+        wanted = look or self._lanes.deficit() >= batch_size or not self._lanes.ready_count()
+        if not (done_count >= batch_size or (room > 0 and wanted)):
+            return 0, 0
+        self._looked = time.monotonic()
+        with self._lock:
             held = list(self._held)
             done, self._succeeded = self._succeeded, []
-        if free <= 0 and not done:
-            return 0, 0
         try:
             batch = jobs.claim_batch(
                 self.gateway.db,
                 self.name,
                 self.kinds,
-                limit=free,
+                limit=max(0, room),
                 lease=self.lease,
-                lane_cap=self.per_lane,
-                running=running,
+                lane_cap=self._lanes.claim_cap,
+                running=self._lanes.held(),
                 exclude=held,
                 done=done,
             )
@@ -175,34 +193,43 @@ class Worker:
                 # job runs again: its handler sees the work was done (delivered, sent) and returns.
                 self._succeeded[:0] = done
             self.stopping.wait(self.poll_interval)
-            return free, 0
+            return room, 0
         with self._lock:
             for job in done:
                 self._held.pop(job.id, None)
             for job in batch:
                 self._held[job.id] = job
-                self._active[job.lane] += 1
-        for job in batch:
-            pool.submit(self._run_in_pool, job)
-        return free, len(batch)
+        self._lanes.add(batch)
+        return room, len(batch)
 
-    def _run_in_pool(self, job: jobs.ClaimedJob) -> None:
+    def _run_in_pool(self, job: jobs.ClaimedJob | None) -> None:
+        """Run ``job``, then the next ready jobs of its lane while no other lane waits for a thread."""
         context = getattr(self._local, "context", None)
         if context is None:
             context = self._local.context = JobContext(self.gateway)
-        succeeded = False
+        while job is not None:
+            succeeded = False
+            try:
+                succeeded = self._attempt(context, job)
+            finally:
+                with self._lock:
+                    if succeeded:
+                        self._succeeded.append(job)  # marked done with the others by the claiming loop
+                    else:
+                        self._held.pop(job.id, None)
+                finished, job = job, None
+                job = self._lanes.after(finished)
+                self._wake.set()
+
+    def _give_back(self, unstarted: list[jobs.ClaimedJob]) -> None:
+        """Claimed jobs this worker will not start (it is stopping): due again for the others now."""
         try:
-            succeeded = self._attempt(context, job)
-        finally:
-            with self._lock:
-                self._active[job.lane] -= 1
-                if not self._active[job.lane]:
-                    del self._active[job.lane]
-                if succeeded:
-                    self._succeeded.append(job)  # marked done with the others by the claiming loop
-                else:
-                    self._held.pop(job.id, None)
-            self._wake.set()
+            jobs.release(self.gateway.db, unstarted)
+        except Exception:  # their leases run out instead
+            log.exception("worker %s could not give back %d jobs", self.name, len(unstarted))
+        with self._lock:
+            for job in unstarted:
+                self._held.pop(job.id, None)
 
     def _flush(self) -> None:
         """Mark the attempts that succeeded done (when stopping: nothing more is claimed)."""
@@ -234,9 +261,9 @@ class Worker:
         if lost:
             log.warning("worker %s lost the lease of jobs %s", self.name, lost)
 
-    def _idle_wait(self, drained: bool) -> float:
-        """Seconds to sleep: until a job is due (when none is due now), at most the poll interval."""
-        if not drained:
+    def _idle_wait(self, idle: bool) -> float:
+        """Seconds to sleep: when idle, until the next job is due; at most the poll interval."""
+        if not idle:
             return self.poll_interval  # jobs are running: the next to finish wakes the loop
         try:
             due = jobs.next_due(self.gateway.db, self.kinds)
@@ -279,6 +306,25 @@ class Worker:
         except Exception:
             # Nothing recorded: the lease runs out and the job is claimed again.
             log.exception("job %s (%s): could not schedule its retry", job.id, job.kind)
+
+
+class _News:
+    """An event that also wakes the worker's loop (what enqueue and the listener set)."""
+
+    def __init__(self, wake: threading.Event):
+        self._event = threading.Event()
+        self._wake = wake
+
+    def set(self) -> None:
+        self._event.set()
+        self._wake.set()
+
+    def take(self) -> bool:
+        """Whether news came since the last call."""
+        if not self._event.is_set():
+            return False
+        self._event.clear()
+        return True
 
 
 def _policies(gateway: Gateway) -> dict[str, RetryPolicy]:

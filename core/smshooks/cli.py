@@ -91,8 +91,11 @@ def worker_command(poll_interval: float, concurrency: int, per_lane: int) -> Non
     settings = Settings.from_env()
     gateway = Gateway.build(settings)
     gateway.db.engine.dispose()
-    # a connection for each thread that may be in the database at once (the default pool holds 15)
-    gateway.db = Database(make_engine(settings.database_url, pool_size=concurrency + 2, max_overflow=4))
+    # Its threads are in the database a fraction of the time: up to 26 connections for 32
+    # threads (the default pool holds 15); more threads queue for one, which bounds what
+    # many workers ask of PostgreSQL's max_connections (100 by default).
+    pool_size = min(concurrency, 16) + 2
+    gateway.db = Database(make_engine(settings.database_url, pool_size=pool_size, max_overflow=8))
     worker = Worker(gateway, poll_interval=poll_interval, concurrency=concurrency, per_lane=per_lane)
     signal.signal(signal.SIGTERM, lambda *_: worker.stop())
     click.echo(f"smshooks worker {worker.name} running", err=True)

@@ -9,6 +9,8 @@ import pytest
 from support import loopback
 from support.api import Api
 
+from smshooks.messages.send_job import SEND_SMS
+from smshooks.outbox.retry import at_once
 from smshooks.outbox.worker import Worker
 from smshooks.testing import FakeVendorAPI, Reply
 from smshooks.web.app import create_app
@@ -42,7 +44,7 @@ class Sandbox:
             ).json
             for number in (NUMBER_A, NUMBER_B)
         }
-        self.worker = Worker(app.extensions["smshooks"], retry_delays=(0,))
+        self.worker = Worker(app.extensions["smshooks"], policies={SEND_SMS: at_once()})
 
     def settings(self, **values) -> dict:
         answer = self.api.request("PUT", "/sandbox-settings", values)

@@ -27,8 +27,7 @@ MAX_LINES = 420
 #: being split on branches that land next (issue 9); strict, so each entry must go when its split lands
 CYCLES_PENDING = "feedback.delivery <-> outbox.worker (wip/outbox)"
 CONTRACT_PENDING: dict[str, str] = {}
-SIZE_PENDING = {
-}
+SIZE_PENDING = {}
 
 
 def _pending(names: list[str], pending: dict[str, str]) -> list[object]:

@@ -10,6 +10,8 @@ from sqlalchemy import text
 from support import loopback
 from support.api import Api
 
+from smshooks.messages.send_job import SEND_SMS
+from smshooks.outbox.retry import at_once
 from smshooks.outbox.worker import Worker
 from smshooks.testing import FakeVendorAPI
 from smshooks.web.app import create_app
@@ -50,7 +52,7 @@ class Gateway:
             {"name": "in", "vendor": "loopback", "type": "inbound", "credentials_id": cred.json["id"]},
         )
         self.webhook = hook.json
-        self.worker = Worker(app.extensions["smshooks"], retry_delays=(0,))
+        self.worker = Worker(app.extensions["smshooks"], policies={SEND_SMS: at_once()})
 
     def configure(self, settings: dict) -> dict:
         answer = self.api.request("PUT", f"/webhooks/{self.webhook['id']}/keywords", settings)

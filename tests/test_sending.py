@@ -10,6 +10,8 @@ import pytest
 from support import loopback
 from support.api import Api
 
+from smshooks.messages.send_job import SEND_SMS
+from smshooks.outbox.retry import at_once
 from smshooks.outbox.worker import Worker
 from smshooks.testing import FakeVendorAPI, Reply
 from smshooks.web.app import create_app
@@ -56,7 +58,7 @@ def _env(settings, api_key_for, vendor_api):
         },
     )
     assert channel.status_code == 201, channel.json
-    worker = Worker(app.extensions["smshooks"], retry_delays=(0,))
+    worker = Worker(app.extensions["smshooks"], policies={SEND_SMS: at_once()})
     yield {"app": app, "api": api, "channel": channel.json, "worker": worker, "vendor_api": vendor_api}
     app.extensions["smshooks"].db.engine.dispose()
 
@@ -222,7 +224,7 @@ def test_a_report_that_beats_the_send_answer_is_merged_into_the_message(env):
     hook_id = env["channel"]["feedback_webhook_id"]
     early = {"reports": [{"id": "vend-1", "to": "+14155550123", "status": "ok"}]}
     assert app.test_client().post(f"/hooks/{hook_id}", json=early).status_code == 200
-    sender = Worker(app.extensions["smshooks"], kinds=["send_sms"], retry_delays=(0,))
+    sender = Worker(app.extensions["smshooks"], kinds=["send_sms"], policies={SEND_SMS: at_once()})
     while sender.run_once():
         pass
     message = api.get(f"/messages/{execution_id}").json
@@ -326,7 +328,7 @@ def test_the_public_url_wins_over_the_request_host(settings, api_key_for, vendor
             {"channel_id": channel["id"], "campaign_id": "c", "text": "hi", "recipients": [{"phone": "+14155550123"}]},
         )
         assert answer.json["messages"][0]["status_callback_url"] == f"https://public.example.com/hooks/{hook['id']}"
-        worker = Worker(app.extensions["smshooks"], retry_delays=(0,))
+        worker = Worker(app.extensions["smshooks"], policies={SEND_SMS: at_once()})
         while worker.run_once():
             pass
         assert [r.json()["callback"] for r in vendor_api.requests] == [f"https://public.example.com/hooks/{hook['id']}"]

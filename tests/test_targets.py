@@ -20,6 +20,8 @@ from support.api import Api, make_webhook
 from support.feedback import deliveries, make_feedback_webhook, report, work
 from support.ssrf import ANSWER, PRIVATE_URLS, REFUSED, CountingListener, closed_port, urls
 
+from smshooks.messages.send_job import SEND_SMS
+from smshooks.outbox.retry import at_once
 from smshooks.outbox.worker import Worker
 from smshooks.store.tables import Credential, FeedbackWebhook
 from smshooks.web.app import create_app
@@ -146,7 +148,7 @@ def test_a_send_through_a_credential_aimed_at_a_private_address_never_connects(a
     credential = lax.post("/credentials", {"name": "lb", "vendor": "loopback", "account": "A", "api_url": first})
     assert credential.status_code == 201, credential.json
     channel_id = _channel(lax, credential.json["id"])
-    worker = Worker(apps["strict"].extensions["smshooks"], retry_delays=(0,))
+    worker = Worker(apps["strict"].extensions["smshooks"], policies={SEND_SMS: at_once()})
     closed = closed_port()
     targets = [*urls(listener.port), f"https://127.0.0.1:{closed}", f"http://127.0.0.1:{closed}"]
     outcomes = {}

@@ -26,39 +26,80 @@ def main(log_level: str) -> None:
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True, envvar="SMSHOOKS_HOST")
 @click.option("--port", default=8000, show_default=True, type=int, envvar="SMSHOOKS_PORT")
-@click.option("--threads", default=8, show_default=True, type=int, help="request threads")
+@click.option(
+    "--workers",
+    default=1,
+    show_default=True,
+    type=click.IntRange(min=1),
+    envvar="SMSHOOKS_WEB_WORKERS",
+    help="web processes: 1 serves from this process (waitress); more run gunicorn (Linux)",
+)
+@click.option("--threads", default=8, show_default=True, type=click.IntRange(min=1), help="request threads per process")
 @click.option(
     "--worker/--no-worker",
     default=True,
     show_default=True,
-    help="run the outbox worker in this process (embedded mode); use --no-worker with separate `smshooks worker`s",
+    help="run the outbox worker (a thread with --workers 1, else one process beside the web processes);"
+    " use --no-worker with separate `smshooks worker`s",
 )
-def serve(host: str, port: int, threads: int, worker: bool) -> None:
+def serve(host: str, port: int, workers: int, threads: int, worker: bool) -> None:
     """Run the gateway (creates the database schema when missing)."""
+    settings = Settings.from_env()
+    if workers > 1:
+        from smshooks.web.processes import serve_processes
+
+        click.echo(f"smshooks serving on http://{host}:{port} ({workers} processes x {threads} threads)", err=True)
+        try:
+            sys.exit(serve_processes(settings, host=host, port=port, workers=workers, threads=threads, outbox=worker))
+        except RuntimeError as exc:
+            raise click.UsageError(str(exc)) from None
+
     from waitress import serve as waitress_serve
 
     from smshooks.outbox.worker import Worker
     from smshooks.web.app import create_app
 
-    app = create_app(Settings.from_env())
+    app = create_app(settings)
     if worker:
-        Worker(app.extensions["smshooks"], retry_delays=app.extensions["smshooks"].settings.retry_delays).start_thread()
+        # beside the request threads, in one process and one connection pool: a smaller share
+        Worker(app.extensions["smshooks"], concurrency=8, per_lane=4).start_thread()
     click.echo(f"smshooks serving on http://{host}:{port}", err=True)
     waitress_serve(app, host=host, port=port, threads=threads, ident="smshooks")
 
 
 @main.command("worker")
 @click.option("--poll-interval", default=1.0, show_default=True, type=float, help="seconds between polls when idle")
-def worker_command(poll_interval: float) -> None:
+@click.option(
+    "--concurrency",
+    default=32,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="deliveries in flight at once (threads)",
+)
+@click.option(
+    "--per-lane",
+    default=8,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="of those, at most this many for one lane (a job kind of one org and sandbox: one endpoint)",
+)
+def worker_command(poll_interval: float, concurrency: int, per_lane: int) -> None:
     """Run an outbox worker: sends replies and messages, delivers feedback, with retries."""
     import signal
 
     from smshooks.gateway import Gateway
     from smshooks.outbox.worker import Worker
+    from smshooks.store.db import Database, make_engine
 
     settings = Settings.from_env()
     gateway = Gateway.build(settings)
-    worker = Worker(gateway, poll_interval=poll_interval, retry_delays=settings.retry_delays)
+    gateway.db.engine.dispose()
+    # Its threads are in the database a fraction of the time: up to 26 connections for 32
+    # threads (the default pool holds 15); more threads queue for one, which bounds what
+    # many workers ask of PostgreSQL's max_connections (100 by default).
+    pool_size = min(concurrency, 16) + 2
+    gateway.db = Database(make_engine(settings.database_url, pool_size=pool_size, max_overflow=8))
+    worker = Worker(gateway, poll_interval=poll_interval, concurrency=concurrency, per_lane=per_lane)
     signal.signal(signal.SIGTERM, lambda *_: worker.stop())
     click.echo(f"smshooks worker {worker.name} running", err=True)
     try:

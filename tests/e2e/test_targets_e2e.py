@@ -18,6 +18,8 @@ import pytest
 from support.api import Api
 from support.ssrf import ANSWER, REFUSED, CountingListener, closed_port, urls
 
+from smshooks.messages.send_job import SEND_SMS
+from smshooks.outbox.retry import at_once
 from smshooks.outbox.worker import Worker
 from smshooks.store.tables import Credential
 from smshooks.web.app import create_app
@@ -97,7 +99,7 @@ def test_a_send_through_a_stored_private_target_never_connects(strict, listener,
         },
     )
     assert channel.status_code == 201, channel.json
-    worker = Worker(app.extensions["smshooks"], retry_delays=(0,))
+    worker = Worker(app.extensions["smshooks"], policies={SEND_SMS: at_once()})
     db = app.extensions["smshooks"].db
     outcomes = {}
     for url in [*urls(listener.port), f"https://127.0.0.1:{closed_port()}"]:

@@ -2,9 +2,10 @@
 
 Only 2xx is success. 410 Gone disables the webhook (the API shows why) and
 stops the delivery. Anything else — no connection, a timeout, a redirect,
-4xx, 5xx — is retried after the next delay of ``feedback_retry_delays``
-(±20 % jitter; a ``Retry-After`` within the schedule's shortest and longest
-delay wins), and the delivery is dead after the last one. Every attempt is
+4xx, 5xx — is retried on the feedback schedule (:func:`retry_policy`: the
+next delay of ``feedback_retry_delays``, ±20 % jitter, a ``Retry-After``
+honoured within the schedule's shortest and longest delay), and the delivery
+is dead after the last one. Every attempt is
 recorded with its status code, duration and error. The ``webhook-id`` is
 the delivery's id, the same on every attempt and replay, so a receiver can
 drop duplicates (delivery is at least once).
@@ -17,10 +18,8 @@ import json
 import logging
 import time
 import weakref
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING, Any
 
 import requests
@@ -33,15 +32,17 @@ from smshooks.feedback.emit import DEAD, DELIVERED, DISABLED, PENDING
 from smshooks.feedback.endpoint_health import disable_if_failing
 from smshooks.feedback.sealed import open_secrets
 from smshooks.feedback.signing import jwt_token, standard_webhooks_headers
-from smshooks.messages.send_job import PermanentFailure, TryAgain
 from smshooks.metrics import FEEDBACK_WEBHOOKS_DISABLED, count_on_commit
 from smshooks.outbox import jobs
+from smshooks.outbox.retry import PermanentFailure, RetryPolicy, TryAgain
 from smshooks.store.tables import DeliveryAttempt, FeedbackDelivery, FeedbackWebhook, Job, utcnow
 from smshooks.targets import REFUSED, UnsafeTarget, check_url, http_session
+from smshooks.vendor import retry_after_seconds
 
 if TYPE_CHECKING:
     from smshooks.gateway import Gateway
-    from smshooks.outbox.worker import Worker
+    from smshooks.outbox.context import JobContext
+    from smshooks.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -53,12 +54,22 @@ EXCERPT_CHARS = 1000
 USER_AGENT = "smshooks-feedback/1"
 
 
-class FeedbackTryAgain(TryAgain):
-    """A failed attempt to retry on the feedback schedule (not the outbox's default one)."""
+def retry_policy(settings: Settings) -> RetryPolicy:
+    """The feedback schedule (DESIGN.md): the first attempt at once, then one retry after
+    each of ``feedback_retry_delays`` (5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h by
+    default), ±20 % jitter; dead after the last."""
+    delays = settings.feedback_retry_delays
+    return RetryPolicy(delays, max_attempts=len(delays) + 1)
 
-    def __init__(self, reason: str, retry_after: float | None, delays: Sequence[float]):
-        super().__init__(reason, retry_after)
-        self.delays = tuple(delays)
+
+def gave_up(gw: Gateway, job: jobs.ClaimedJob, error: str) -> None:
+    """The worker gave the job up (its last attempt crashed): the delivery, still pending, is dead too."""
+    with gw.db.transaction() as session:
+        session.execute(
+            update(FeedbackDelivery)
+            .where(FeedbackDelivery.id == str(job.payload.get("delivery_id")), FeedbackDelivery.state == PENDING)
+            .values(state=DEAD, last_error=error)
+        )
 
 
 @dataclass(frozen=True)
@@ -83,18 +94,17 @@ class _Answer:
 _sessions: weakref.WeakKeyDictionary[Any, requests.Session] = weakref.WeakKeyDictionary()
 
 
-def http_for(worker: Worker) -> requests.Session:
-    """The worker's pooled session for feedback POSTs (one per worker thread: keep-alive across jobs)."""
+def http_for(worker: JobContext) -> requests.Session:
+    """The worker thread's pooled session for feedback POSTs (keep-alive across jobs)."""
     session = _sessions.get(worker)
     if session is None:
         session = _sessions[worker] = http_session(allow_private=worker.gateway.settings.allow_private_targets)
     return session
 
 
-def deliver(worker: Worker, job: jobs.ClaimedJob) -> None:
+def deliver(worker: JobContext, job: jobs.ClaimedJob) -> None:
     """Run one attempt of a feedback delivery (the worker's ``feedback`` handler)."""
     gw = worker.gateway
-    delays = gw.settings.feedback_retry_delays
     delivery_id = str(job.payload.get("delivery_id"))
     now = utcnow()
     with gw.db.session() as session:
@@ -136,7 +146,7 @@ def deliver(worker: Worker, job: jobs.ClaimedJob) -> None:
     body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
     answer = _post(http_for(worker), gw.settings.allow_private_targets, target, event.id, body)
 
-    last = job.attempts > len(delays)
+    last = retry_policy(gw.settings).is_last(job.attempts)
     if answer.status_code is not None and 200 <= answer.status_code < 300:
         _record(gw, event.id, answer, DELIVERED)
         return
@@ -150,10 +160,7 @@ def deliver(worker: Worker, job: jobs.ClaimedJob) -> None:
         _record(gw, event.id, answer, DEAD)
         raise PermanentFailure(f"gave up after {job.attempts} attempts: {error}")
     _record(gw, event.id, answer, PENDING)
-    retry_after = None
-    if answer.retry_after is not None and delays:
-        retry_after = min(max(answer.retry_after, min(delays)), max(delays))
-    raise FeedbackTryAgain(error, retry_after, delays)
+    raise TryAgain(error, answer.retry_after)
 
 
 def _with_plugin_fields(gw: Gateway, payload: dict[str, Any], event: FeedbackEvent) -> dict[str, Any]:
@@ -207,9 +214,7 @@ def _post(http: requests.Session, allow_private: bool, target: _Target, delivery
         error = f"HTTP {response.status_code}: redirects are not followed (Location: {location})"
     elif not 200 <= response.status_code < 300:
         error = f"HTTP {response.status_code}"
-    return _Answer(
-        response.status_code, _millis(started), error, excerpt, _retry_after(response.headers.get("Retry-After"))
-    )
+    return _Answer(response.status_code, _millis(started), error, excerpt, retry_after_seconds(response))
 
 
 def _read_excerpt(response: requests.Response) -> str | None:
@@ -239,22 +244,6 @@ def _describe(exc: requests.RequestException) -> str:
             return "connection refused"
         return f"connection failed: {text}"[:500]
     return f"{type(exc).__name__}: {exc}"[:500]
-
-
-def _retry_after(value: str | None) -> float | None:
-    """Seconds from a Retry-After header (delta-seconds or an HTTP date), else None."""
-    if not value:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return float(value)
-    try:
-        at = parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
-        return None
-    if at.tzinfo is None:
-        return None
-    return max(0.0, (at - datetime.now(at.tzinfo)).total_seconds())
 
 
 def _millis(started: float) -> int:

@@ -15,12 +15,14 @@ from smshooks.events import OutboundMessage, Status
 from smshooks.feedback import emit_message_status
 from smshooks.messages.status import fold_status, move_forward
 from smshooks.outbox import jobs
+from smshooks.outbox.retry import PermanentFailure, RetryPolicy, TryAgain
 from smshooks.store.tables import DeliveryReportRow, FeedbackDelivery, OutboundMessageRow, Webhook, utcnow
 from smshooks.targets import REFUSED, refusal_count
 from smshooks.vendor import TARGET_REFUSED, HttpSession, SendError
 
 if TYPE_CHECKING:
     from smshooks.gateway import Gateway
+    from smshooks.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -51,14 +53,10 @@ def enqueue_send(
     jobs.enqueue(session, SEND_SMS, payload, org=org, sandbox=sandbox)
 
 
-class PermanentFailure(Exception):
-    """The job can never succeed; the message is marked ``error``."""
-
-
-class TryAgain(Exception):
-    def __init__(self, reason: str, retry_after: float | None = None):
-        super().__init__(reason)
-        self.retry_after = retry_after
+def retry_policy(settings: Settings) -> RetryPolicy:
+    """The ``send_sms`` retry schedule: SMSHOOKS_RETRY_DELAYS (5 s, 30 s, 2 min, 10 min,
+    30 min, 1 h, 2 h by default), ±20 % jitter, dead after 8 attempts."""
+    return RetryPolicy(settings.retry_delays, max_attempts=jobs.DEFAULT_MAX_ATTEMPTS)
 
 
 def send_stored_message(

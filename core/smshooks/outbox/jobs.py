@@ -3,37 +3,81 @@
 A job is written in the same transaction as the state change that caused it
 (a reply with the consent change, a feedback POST with the delivery report),
 so nothing is lost when a process dies between answering and delivering.
-Workers claim due jobs with a lease; on PostgreSQL ``FOR UPDATE SKIP LOCKED``
-lets many workers share the table without delivering a job twice at once, and
-a job whose worker died is claimed again when its lease runs out.
+
+Workers claim due jobs in batches with a short lease, which they renew while
+an attempt runs; a job whose worker died is claimed again when its lease runs
+out, seconds later. On PostgreSQL the claim locks its candidates ``FOR UPDATE
+SKIP LOCKED``, so workers sharing the table take different jobs; on SQLite the
+claiming UPDATE re-checks that each job is still due under the write lock.
+Either way a job is running in at most one place, and a worker finishes an
+attempt only while the job is still its own (same worker, same attempt), so a
+late worker cannot overwrite the outcome of the one that took the job over.
+
+Enqueueing wakes this process's workers at once and, on PostgreSQL, every
+other process's through ``NOTIFY`` when the transaction commits.
 """
 
 from __future__ import annotations
 
-import random
 import threading
-from collections.abc import Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, func, not_, or_, select, text, tuple_, update
 from sqlalchemy.orm import Session
 
-from smshooks.settings import Settings
+from smshooks.outbox.retry import RetryPolicy
 from smshooks.store.db import Database
 from smshooks.store.tables import Job, utcnow
 
-#: seconds to wait before attempt 2, 3, …; the last entry repeats; ±20 % jitter
-DEFAULT_RETRY_DELAYS: tuple[float, ...] = Settings.retry_delays
 DEFAULT_MAX_ATTEMPTS = 8
-DEFAULT_LEASE = timedelta(minutes=2)
-JITTER = 0.2
+#: a worker renews the leases of its running jobs every third of this; a dead
+#: worker's job is claimed again when it runs out
+DEFAULT_LEASE = timedelta(seconds=10)
+#: the PostgreSQL ``NOTIFY`` channel enqueues announce themselves on
+NOTIFY_CHANNEL = "smshooks_jobs"
 
 PENDING, RUNNING, DONE, DEAD = "pending", "running", "done", "dead"
 
-#: set when a job is enqueued in this process, so an in-process worker wakes at once
-wakeup = threading.Event()
+#: (kind, org, sandbox): the jobs a worker shares its threads fairly between.
+#: A feedback lane targets one endpoint (one feedback webhook per org and
+#: sandbox); a send_sms lane, one tenant's vendor accounts.
+Lane = tuple[str, str, str]
+
+
+class Waker(Protocol):
+    """What wakes a worker: a ``threading.Event`` or anything else with ``set()``."""
+
+    def set(self) -> None: ...
+
+
+class Wakeup:
+    """Wakes every worker of this process (``set()`` is what enqueue and replay call)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._events: list[Waker] = []
+
+    def subscribe(self, event: Waker) -> None:
+        with self._lock:
+            self._events.append(event)
+
+    def unsubscribe(self, event: Waker) -> None:
+        with self._lock:
+            if event in self._events:
+                self._events.remove(event)
+
+    def set(self) -> None:
+        with self._lock:
+            events = list(self._events)
+        for event in events:
+            event.set()
+
+
+#: set when a job is enqueued or replayed in this process, so its workers wake at once
+wakeup = Wakeup()
 
 
 @dataclass(frozen=True)
@@ -43,8 +87,14 @@ class ClaimedJob:
     org: str
     sandbox: str
     payload: dict[str, Any]
+    #: this attempt's number (1 = the first); with ``worker`` it identifies the attempt
     attempts: int
     max_attempts: int
+    worker: str = ""
+
+    @property
+    def lane(self) -> Lane:
+        return (self.kind, self.org, self.sandbox)
 
 
 def enqueue(
@@ -72,31 +122,80 @@ def enqueue(
     )
     session.add(job)
     session.flush()
+    notify(session)
     wakeup.set()
     return job
 
 
-def claim(db: Database, worker: str, kinds: Sequence[str], lease: timedelta = DEFAULT_LEASE) -> ClaimedJob | None:
-    """Take the oldest due job of ``kinds`` (or one whose lease ran out) for ``worker``."""
+def notify(session: Session) -> None:
+    """Announce new work to the workers of other processes when ``session``'s
+    transaction commits (PostgreSQL ``NOTIFY``, once per transaction; a no-op
+    elsewhere, where workers poll)."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    transaction = session.get_transaction()
+    if session.info.get("smshooks_notified") is transaction:
+        return
+    session.execute(text(f"NOTIFY {NOTIFY_CHANNEL}"))
+    session.info["smshooks_notified"] = transaction
+
+
+def claim_batch(
+    db: Database,
+    worker: str,
+    kinds: Sequence[str],
+    *,
+    limit: int,
+    lease: timedelta = DEFAULT_LEASE,
+    lane_cap: int | None = None,
+    running: Mapping[Lane, int] | None = None,
+    exclude: Collection[int] = (),
+    done: Collection[ClaimedJob] = (),
+) -> list[ClaimedJob]:
+    """Take up to ``limit`` due jobs of ``kinds`` (oldest first; a job whose lease
+    ran out counts as due) for ``worker``.
+
+    With ``lane_cap``, at most that many jobs of one lane run at once, counting
+    the ``running`` ones the worker already has: one slow endpoint cannot take
+    every thread. ``exclude``: ids the worker is running now, never taken twice.
+    ``done``: attempts that succeeded, marked done in the same transaction (one
+    commit where a busy worker would otherwise need two).
+    """
+    if limit <= 0 and not done:
+        return []
+    running = running or {}
     now = utcnow()
+    full = [lane for lane, count in running.items() if lane_cap is not None and count >= lane_cap]
+    due = or_(
+        and_(Job.state == PENDING, Job.due_at <= now),
+        and_(Job.state == RUNNING, Job.lease_expires_at < now),
+    )
+    conditions = [due, Job.kind.in_(list(kinds))]
+    conditions += [not_(and_(Job.kind == k, Job.org == o, Job.sandbox == s)) for k, o, s in full]
+    if exclude:
+        conditions.append(Job.id.not_in(list(exclude)))
+    # look past the first lane's backlog for the other lanes' jobs
+    window = limit if lane_cap is None else min(limit * 4, limit + 500)
+    candidates = (
+        select(Job.id, Job.kind, Job.org, Job.sandbox).where(*conditions).order_by(Job.due_at, Job.id).limit(window)
+    )
     with db.transaction() as session:
-        due = or_(
-            and_(Job.state == PENDING, Job.due_at <= now),
-            and_(Job.state == RUNNING, Job.lease_expires_at < now),
-        )
-        query = select(Job).where(due, Job.kind.in_(list(kinds))).order_by(Job.due_at, Job.id).limit(1)
+        if done:
+            _mark_done(session, done, now)
+        if limit <= 0:
+            return []
         if session.get_bind().dialect.name == "postgresql":
-            query = query.with_for_update(skip_locked=True)
-        job = session.execute(query).scalar()
-        if job is None:
-            return None
-        # read before the UPDATE below, which also refreshes ``job`` in the session
-        attempts = job.attempts
-        # On SQLite the write lock is taken here; the state check in the
-        # UPDATE makes the claim fail if another process got there first.
-        claimed = session.execute(
+            # the candidates stay locked until this transaction ends: other
+            # workers skip them and take the next ones
+            candidates = candidates.with_for_update(skip_locked=True)
+        chosen = _fair_share(session.execute(candidates).all(), limit, lane_cap, running)
+        if not chosen:
+            return []
+        # On SQLite the write lock is taken here; the due condition is checked
+        # again under it, so a job another process claimed meanwhile is skipped.
+        rows = session.execute(
             update(Job)
-            .where(Job.id == job.id, Job.attempts == attempts, Job.state == job.state)
+            .where(Job.id.in_(chosen), due)
             .values(
                 state=RUNNING,
                 attempts=Job.attempts + 1,
@@ -104,59 +203,129 @@ def claim(db: Database, worker: str, kinds: Sequence[str], lease: timedelta = DE
                 worker=worker,
                 updated_at=now,
             )
+            .returning(Job.id, Job.kind, Job.org, Job.sandbox, Job.payload, Job.attempts, Job.max_attempts)
+        ).all()
+    order = {job_id: position for position, job_id in enumerate(chosen)}
+    claimed = [
+        ClaimedJob(
+            id=row.id,
+            kind=row.kind,
+            org=row.org,
+            sandbox=row.sandbox,
+            payload=dict(row.payload or {}),
+            attempts=row.attempts,
+            max_attempts=row.max_attempts,
+            worker=worker,
         )
-        if claimed.rowcount != 1:
-            return None
-        return ClaimedJob(
-            id=job.id,
-            kind=job.kind,
-            org=job.org,
-            sandbox=job.sandbox,
-            payload=dict(job.payload),
-            attempts=attempts + 1,
-            max_attempts=job.max_attempts,
+        for row in rows
+    ]
+    return sorted(claimed, key=lambda job: order[job.id])
+
+
+def _fair_share(candidates: Iterable[Any], limit: int, lane_cap: int | None, running: Mapping[Lane, int]) -> list[int]:
+    """The ids to claim: oldest first, no lane above its cap."""
+    taken: dict[Lane, int] = {}
+    chosen: list[int] = []
+    for row in candidates:
+        lane = (row.kind, row.org, row.sandbox)
+        if lane_cap is not None and running.get(lane, 0) + taken.get(lane, 0) >= lane_cap:
+            continue
+        taken[lane] = taken.get(lane, 0) + 1
+        chosen.append(row.id)
+        if len(chosen) >= limit:
+            break
+    return chosen
+
+
+def claim(db: Database, worker: str, kinds: Sequence[str], lease: timedelta = DEFAULT_LEASE) -> ClaimedJob | None:
+    """Take the oldest due job of ``kinds`` for ``worker``, if any."""
+    batch = claim_batch(db, worker, kinds, limit=1, lease=lease)
+    return batch[0] if batch else None
+
+
+def renew(db: Database, worker: str, running: Collection[ClaimedJob], lease: timedelta = DEFAULT_LEASE) -> set[int]:
+    """Extend the leases of ``worker``'s running attempts; returns the ids still its own."""
+    if not running:
+        return set()
+    now = utcnow()
+    with db.transaction() as session:
+        rows = session.execute(
+            update(Job)
+            .where(_attempts_of(running), Job.state == RUNNING)
+            .values(lease_expires_at=now + lease)
+            .returning(Job.id)
+        ).all()
+    return {row.id for row in rows}
+
+
+def complete(db: Database, job: ClaimedJob) -> bool:
+    """The attempt succeeded; False when the job was no longer this attempt's."""
+    return complete_many(db, [job]) == 1
+
+
+def complete_many(db: Database, done: Collection[ClaimedJob]) -> int:
+    """Mark attempts that succeeded done in one transaction; returns how many were still theirs."""
+    if not done:
+        return 0
+    with db.transaction() as session:
+        return _mark_done(session, done, utcnow())
+
+
+def _mark_done(session: Session, done: Collection[ClaimedJob], now: datetime) -> int:
+    result = session.execute(
+        update(Job)
+        .where(_attempts_of(done), Job.state == RUNNING)
+        .values(state=DONE, lease_expires_at=None, updated_at=now)
+    )
+    return result.rowcount
+
+
+def release(db: Database, unstarted: Collection[ClaimedJob]) -> int:
+    """Give back claimed attempts that never started (a worker stopping): due at once, their attempt not counted."""
+    if not unstarted:
+        return 0
+    now = utcnow()
+    with db.transaction() as session:
+        result = session.execute(
+            update(Job)
+            .where(_attempts_of(unstarted), Job.state == RUNNING)
+            .values(
+                state=PENDING, attempts=Job.attempts - 1, due_at=now, lease_expires_at=None, worker=None, updated_at=now
+            )
         )
+        if result.rowcount:
+            notify(session)
+    return result.rowcount
 
 
-def complete(db: Database, job_id: int) -> None:
-    _finish(db, job_id, state=DONE, error=None)
-
-
-def kill(db: Database, job_id: int, error: str) -> None:
+def kill(db: Database, job: ClaimedJob, error: str) -> bool:
     """The job cannot succeed: dead now, kept for inspection and replay."""
-    _finish(db, job_id, state=DEAD, error=error)
+    return _finish(db, job, {"state": DEAD, "last_error": error})
 
 
 def retry_later(
-    db: Database,
-    job: ClaimedJob,
-    error: str,
-    *,
-    delays: Sequence[float] = DEFAULT_RETRY_DELAYS,
-    retry_after: float | None = None,
+    db: Database, job: ClaimedJob, error: str, policy: RetryPolicy, *, retry_after: float | None = None
 ) -> str:
-    """Schedule the next attempt, or kill the job after its last one; returns the new state."""
-    if job.attempts >= job.max_attempts:
-        kill(db, job.id, f"gave up after {job.attempts} attempts: {error}")
+    """Schedule the next attempt by ``policy``, or kill the job after its last one; returns the new state."""
+    if policy.is_last(job.attempts) or job.attempts >= job.max_attempts:
+        kill(db, job, f"gave up after {job.attempts} attempts: {error}")
         return DEAD
-    delay = next_delay(job.attempts, delays, retry_after)
-    now = utcnow()
-    with db.transaction() as session:
-        session.execute(
-            update(Job)
-            .where(Job.id == job.id)
-            .values(state=PENDING, due_at=now + timedelta(seconds=delay), last_error=error, updated_at=now)
-        )
+    due_at = utcnow() + timedelta(seconds=policy.next_delay(job.attempts, retry_after))
+    _finish(db, job, {"state": PENDING, "due_at": due_at, "last_error": error})
     return PENDING
 
 
-def next_delay(attempts: int, delays: Sequence[float], retry_after: float | None = None) -> float:
-    """Seconds before the next attempt after ``attempts`` tries: the schedule's
-    entry with jitter, or the vendor's ``Retry-After`` when it is within bounds."""
-    base = delays[min(attempts - 1, len(delays) - 1)] if delays else 0.0
-    if retry_after is not None and 0 <= retry_after <= max(delays or (0,)) * 2:
-        return retry_after
-    return base * random.uniform(1 - JITTER, 1 + JITTER)
+def next_due(db: Database, kinds: Sequence[str]) -> datetime | None:
+    """When the next job of ``kinds`` becomes due: a pending one's time, or a running one's lease end."""
+    with db.session() as session:
+        pending = session.execute(
+            select(func.min(Job.due_at)).where(Job.state == PENDING, Job.kind.in_(list(kinds)))
+        ).scalar()
+        leased = session.execute(
+            select(func.min(Job.lease_expires_at)).where(Job.state == RUNNING, Job.kind.in_(list(kinds)))
+        ).scalar()
+    times = [t for t in (pending, leased) if t is not None]
+    return min(times) if times else None
 
 
 def replay(session: Session, job_id: int) -> bool:
@@ -168,14 +337,23 @@ def replay(session: Session, job_id: int) -> bool:
         .values(state=PENDING, due_at=now, attempts=0, updated_at=now)
     )
     if result.rowcount:
+        notify(session)
         wakeup.set()
     return bool(result.rowcount)
 
 
-def _finish(db: Database, job_id: int, *, state: str, error: str | None) -> None:
-    now = utcnow()
+def _attempts_of(attempts: Collection[ClaimedJob]) -> Any:
+    """The rows of these attempts: the job, still held by the same worker, at the same attempt."""
+    workers = {job.worker for job in attempts}
+    pairs = [(job.id, job.attempts) for job in attempts]
+    return and_(Job.worker.in_(workers), tuple_(Job.id, Job.attempts).in_(pairs))
+
+
+def _finish(db: Database, job: ClaimedJob, values: dict[str, Any]) -> bool:
     with db.transaction() as session:
-        values: dict[str, Any] = {"state": state, "lease_expires_at": None, "updated_at": now}
-        if error is not None:
-            values["last_error"] = error
-        session.execute(update(Job).where(Job.id == job_id).values(**values))
+        result = session.execute(
+            update(Job)
+            .where(_attempts_of([job]), Job.state == RUNNING)
+            .values(lease_expires_at=None, updated_at=utcnow(), **values)
+        )
+    return result.rowcount == 1

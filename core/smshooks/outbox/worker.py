@@ -1,23 +1,43 @@
-"""The outbox worker: claims due jobs and runs their handler, retrying with backoff.
+"""The outbox worker: claims due jobs in batches and runs many at once, retrying with backoff.
 
-``smshooks serve`` runs one in a thread (embedded mode); ``smshooks worker``
-runs one alone, and any number of them may share a PostgreSQL database.
+``smshooks serve`` runs one in a thread (embedded mode) or in a process of its
+own (``--workers N``); ``smshooks worker`` runs one alone, and any number of
+them may share a PostgreSQL database.
+
+One worker keeps up to ``concurrency`` attempts in flight on a thread pool: a
+delivery mostly waits on the far end, so threads overlap the waits. Threads
+are shared between lanes (:mod:`smshooks.outbox.lanes`): at most ``per_lane``
+attempts of one feedback endpoint or one tenant's vendor accounts run at
+once, so a slow endpoint holds a few threads and the other lanes keep the
+rest. The loop claims the next jobs ahead of the threads (one transaction for
+a batch, which also marks the last successes done), a thread that finishes
+takes its lane's next ready job at once, and the leases of claimed jobs are
+renewed while they wait or run. The loop wakes at once on a job enqueued in
+this process, on PostgreSQL on one enqueued anywhere (``LISTEN``), and else
+polls; a stopping worker lets its running attempts finish and gives back the
+jobs it had claimed but not started.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import secrets
 import socket
 import threading
-from collections.abc import Callable, Sequence
+import time
+from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from smshooks.feedback import JOB_KIND as FEEDBACK_JOB
-from smshooks.feedback.delivery import deliver as _deliver_feedback
-from smshooks.messages.send_job import SEND_SMS, PermanentFailure, TryAgain, send_stored_message
 from smshooks.outbox import jobs
-from smshooks.targets import http_session
+from smshooks.outbox.context import JobContext
+from smshooks.outbox.kinds import KINDS, policies
+from smshooks.outbox.lanes import Lanes
+from smshooks.outbox.notify import Listener
+from smshooks.outbox.retry import PermanentFailure, RetryPolicy, TryAgain
+from smshooks.store.tables import utcnow
 from smshooks.vendor import HttpSession
 
 if TYPE_CHECKING:
@@ -25,22 +45,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-Handler = Callable[["Worker", jobs.ClaimedJob], None]
-
-
-def _send_sms(worker: Worker, job: jobs.ClaimedJob) -> None:
-    # the payload enqueue_send writes
-    send_stored_message(
-        worker.gateway,
-        worker.http,
-        job.payload["message_id"],
-        exempt=bool(job.payload.get("exempt")),
-        callback_base_url=job.payload.get("callback_base_url"),
-    )
-
-
-#: job kind → handler; a handler raises TryAgain to retry, PermanentFailure to give up
-HANDLERS: dict[str, Handler] = {SEND_SMS: _send_sms, FEEDBACK_JOB: _deliver_feedback}
+DEFAULT_CONCURRENCY = 32
+DEFAULT_PER_LANE = 8
 
 
 class Worker:
@@ -51,52 +57,93 @@ class Worker:
         name: str | None = None,
         kinds: Sequence[str] | None = None,
         poll_interval: float = 1.0,
-        retry_delays: Sequence[float] = jobs.DEFAULT_RETRY_DELAYS,
+        concurrency: int = DEFAULT_CONCURRENCY,
+        per_lane: int = DEFAULT_PER_LANE,
+        lease: timedelta = jobs.DEFAULT_LEASE,
+        policies: Mapping[str, RetryPolicy] | None = None,
+        listen: bool = True,
     ):
+        """``policies`` replaces the retry policy of the kinds it names (tests retry at once)."""
         self.gateway = gateway
-        self.name = name or f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"
-        self.kinds = list(kinds or HANDLERS)
+        self.name = name or _worker_name()
+        self.kinds = list(kinds or KINDS)
         self.poll_interval = poll_interval
-        self.retry_delays = retry_delays
-        # What Vendor.send gets: a tenant aims it (credential URLs), so it is guarded like feedback.
-        self.http = http_session(HttpSession, allow_private=gateway.settings.allow_private_targets)
+        self.concurrency = max(1, concurrency)
+        self.per_lane = max(1, min(per_lane, self.concurrency))
+        self.lease = lease
+        self.policies = {**_policies(gateway), **(policies or {})}
+        self.listen = listen
+        #: the PostgreSQL LISTEN thread while ``run()`` runs
+        self.listener: Listener | None = None
         self.stopping = threading.Event()
+        self._inline = JobContext(gateway)
+        self._local = threading.local()
+        self._wake = threading.Event()
+        #: set (with ``_wake``) when new jobs are announced: enqueued here, or NOTIFY
+        self._news = _News(self._wake)
+        self._lock = threading.Lock()
+        #: attempts claimed and not yet finished in the database (lease renewed)
+        self._held: dict[int, jobs.ClaimedJob] = {}
+        #: which attempts run, which wait for a thread
+        self._lanes = Lanes(self.concurrency, self.per_lane)
+        self._succeeded: list[jobs.ClaimedJob] = []
+        self._looked = 0.0
+
+    @property
+    def http(self) -> HttpSession:
+        return self._inline.http
+
+    # -- one job in the caller's thread (tests, tools) -----------------------------------
 
     def run_once(self) -> bool:
-        """Claim and run one due job; False when none was due."""
-        job = jobs.claim(self.gateway.db, self.name, self.kinds)
+        """Claim one due job and run it in this thread; False when none was due."""
+        job = jobs.claim(self.gateway.db, self.name, self.kinds, self.lease)
         if job is None:
             return False
-        handler = HANDLERS[job.kind]
-        try:
-            handler(self, job)
-        except TryAgain as exc:
-            # a handler may bring its own schedule (feedback: SMSHOOKS_FEEDBACK_RETRY_DELAYS)
-            delays = getattr(exc, "delays", None) or self.retry_delays
-            state = jobs.retry_later(self.gateway.db, job, str(exc), delays=delays, retry_after=exc.retry_after)
-            log.warning("job %s (%s) attempt %s failed: %s; now %s", job.id, job.kind, job.attempts, exc, state)
-        except PermanentFailure as exc:
-            jobs.kill(self.gateway.db, job.id, str(exc))
-            log.warning("job %s (%s) failed for good: %s", job.id, job.kind, exc)
-        except Exception as exc:  # a bug or an outage: retry on schedule, never lose the job
-            log.exception("job %s (%s) crashed", job.id, job.kind)
-            jobs.retry_later(self.gateway.db, job, f"{type(exc).__name__}: {exc}", delays=self.retry_delays)
-        else:
-            jobs.complete(self.gateway.db, job.id)
+        if self._attempt(self._inline, job):
+            jobs.complete(self.gateway.db, job)
         return True
 
+    # -- the pool ---------------------------------------------------------------------------
+
     def run(self) -> None:
-        """Work until ``stop()``; sleeps when idle, wakes at once on a local enqueue."""
-        log.info("worker %s started (%s)", self.name, ", ".join(self.kinds))
-        while not self.stopping.is_set():
-            try:
-                busy = self.run_once()
-            except Exception:  # the database is down: wait and try again
-                log.exception("worker %s could not claim a job", self.name)
-                busy = False
-            if not busy:
-                jobs.wakeup.wait(self.poll_interval)
-                jobs.wakeup.clear()
+        """Work until ``stop()``, then let the running attempts finish and give the ready ones back."""
+        log.info(
+            "worker %s started (%s; %d threads, %d per lane)",
+            self.name,
+            ", ".join(self.kinds),
+            self.concurrency,
+            self.per_lane,
+        )
+        jobs.wakeup.subscribe(self._news)
+        listener = self.listener = Listener.start(self.gateway.db, self._news, self.stopping) if self.listen else None
+        pool = ThreadPoolExecutor(self.concurrency, thread_name_prefix="smshooks-outbox")
+        renew_every = self.lease.total_seconds() / 3
+        renewed = time.monotonic()
+        look = True  # claim on the first round
+        try:
+            while not self.stopping.is_set():
+                self._wake.clear()
+                if time.monotonic() - renewed >= renew_every:
+                    self._renew()
+                    renewed = time.monotonic()
+                room, claimed = self._claim(look or self._news.take())
+                for job in self._lanes.startable():
+                    pool.submit(self._run_in_pool, job)
+                if room and claimed == room:
+                    look = True  # a full batch: there may be more due right now
+                    continue
+                idle = room > 0 and not claimed and not self._lanes.running()
+                timeout = min(self._idle_wait(idle), renew_every - (time.monotonic() - renewed))
+                look = not self._wake.wait(max(0.0, timeout))  # the poll: look for due jobs
+        finally:
+            jobs.wakeup.unsubscribe(self._news)
+            unstarted = self._lanes.unstarted()
+            pool.shutdown(wait=True)
+            self._give_back(unstarted)
+            self._flush()
+            if listener is not None:
+                listener.join(timeout=2)
 
     def start_thread(self) -> threading.Thread:
         thread = threading.Thread(target=self.run, name="smshooks-worker", daemon=True)
@@ -105,4 +152,185 @@ class Worker:
 
     def stop(self) -> None:
         self.stopping.set()
-        jobs.wakeup.set()
+        self._wake.set()
+
+    def _claim(self, look: bool) -> tuple[int, int]:
+        """Mark the attempts that succeeded done and claim jobs to run next, in one
+        transaction: (how many were wanted, how many were claimed).
+
+        ``look``: new jobs were announced, or it is time to poll. Otherwise a
+        busy worker claims once a lane it serves has room for a few more, or
+        records once a few attempts succeeded: one transaction for several.
+        """
+        room = self._lanes.room()
+        with self._lock:
+            done_count = len(self._succeeded)
+        batch_size = max(1, self.per_lane // 2)
+        look = look or time.monotonic() - self._looked >= self.poll_interval  # however busy, poll
+        wanted = look or self._lanes.deficit() >= batch_size or not self._lanes.ready_count()
+        if not (done_count >= batch_size or (room > 0 and wanted)):
+            return 0, 0
+        self._looked = time.monotonic()
+        with self._lock:
+            held = list(self._held)
+            done, self._succeeded = self._succeeded, []
+        try:
+            batch = jobs.claim_batch(
+                self.gateway.db,
+                self.name,
+                self.kinds,
+                limit=max(0, room),
+                lease=self.lease,
+                lane_cap=self._lanes.claim_cap,
+                running=self._lanes.held(),
+                exclude=held,
+                done=done,
+            )
+        except Exception:  # the database is down: wait and try again
+            log.exception("worker %s could not claim jobs", self.name)
+            with self._lock:
+                # Tried again next time; should this worker die first, each lease runs out and the
+                # job runs again: its handler sees the work was done (delivered, sent) and returns.
+                self._succeeded[:0] = done
+            self.stopping.wait(self.poll_interval)
+            return room, 0
+        with self._lock:
+            for job in done:
+                self._held.pop(job.id, None)
+            for job in batch:
+                self._held[job.id] = job
+        self._lanes.add(batch)
+        return room, len(batch)
+
+    def _run_in_pool(self, job: jobs.ClaimedJob | None) -> None:
+        """Run ``job``, then the next ready jobs of its lane while no other lane waits for a thread."""
+        context = getattr(self._local, "context", None)
+        if context is None:
+            context = self._local.context = JobContext(self.gateway)
+        while job is not None:
+            succeeded = False
+            try:
+                succeeded = self._attempt(context, job)
+            finally:
+                with self._lock:
+                    if succeeded:
+                        self._succeeded.append(job)  # marked done with the others by the claiming loop
+                    else:
+                        self._held.pop(job.id, None)
+                finished, job = job, None
+                job = self._lanes.after(finished)
+                self._wake.set()
+
+    def _give_back(self, unstarted: list[jobs.ClaimedJob]) -> None:
+        """Claimed jobs this worker will not start (it is stopping): due again for the others now."""
+        try:
+            jobs.release(self.gateway.db, unstarted)
+        except Exception:  # their leases run out instead
+            log.exception("worker %s could not give back %d jobs", self.name, len(unstarted))
+        with self._lock:
+            for job in unstarted:
+                self._held.pop(job.id, None)
+
+    def _flush(self) -> None:
+        """Mark the attempts that succeeded done (when stopping: nothing more is claimed)."""
+        with self._lock:
+            done, self._succeeded = self._succeeded, []
+        if not done:
+            return
+        try:
+            jobs.complete_many(self.gateway.db, done)
+        except Exception:
+            # Not recorded: each lease runs out and the job runs again; its handler
+            # sees the work was done (a delivered delivery, a sent message) and returns.
+            log.exception("worker %s could not mark %d jobs done", self.name, len(done))
+        with self._lock:
+            for job in done:
+                self._held.pop(job.id, None)
+
+    def _renew(self) -> None:
+        with self._lock:
+            held = list(self._held.values())
+        if not held:
+            return
+        try:
+            kept = jobs.renew(self.gateway.db, self.name, held, self.lease)
+        except Exception:
+            log.exception("worker %s could not renew its leases", self.name)
+            return
+        lost = [job.id for job in held if job.id not in kept]
+        if lost:
+            log.warning("worker %s lost the lease of jobs %s", self.name, lost)
+
+    def _idle_wait(self, idle: bool) -> float:
+        """Seconds to sleep: when idle, until the next job is due; at most the poll interval."""
+        if not idle:
+            return self.poll_interval  # jobs are running: the next to finish wakes the loop
+        try:
+            due = jobs.next_due(self.gateway.db, self.kinds)
+        except Exception:
+            return self.poll_interval
+        if due is None:
+            return self.poll_interval
+        seconds = (due - utcnow()).total_seconds()
+        # already due: those jobs wait for a lane's thread, and a finishing job wakes the loop
+        return self.poll_interval if seconds <= 0 else min(self.poll_interval, seconds + 0.005)
+
+    # -- one attempt ------------------------------------------------------------------------
+
+    def _attempt(self, context: JobContext, job: jobs.ClaimedJob) -> bool:
+        """Run the job's handler and record a failure; True when it succeeded (not yet marked done)."""
+        db = self.gateway.db
+        try:
+            KINDS[job.kind].run(context, job)
+            return True
+        except TryAgain as exc:
+            self._retry(job, str(exc), exc.retry_after)
+        except PermanentFailure as exc:
+            log.warning("job %s (%s) failed for good: %s", job.id, job.kind, exc)
+            try:
+                jobs.kill(db, job, str(exc))
+            except Exception:  # not recorded: the lease runs out, the job runs again and fails again
+                log.exception("job %s (%s): could not record its failure", job.id, job.kind)
+        except Exception as exc:  # a bug or an outage: retry on the kind's schedule, never lose the job
+            log.exception("job %s (%s) crashed", job.id, job.kind)
+            self._retry(job, f"{type(exc).__name__}: {exc}", None)
+        return False
+
+    def _retry(self, job: jobs.ClaimedJob, error: str, retry_after: float | None) -> None:
+        try:
+            state = jobs.retry_later(self.gateway.db, job, error, self.policies[job.kind], retry_after=retry_after)
+            log.warning("job %s (%s) attempt %s failed: %s; now %s", job.id, job.kind, job.attempts, error, state)
+            gave_up = KINDS[job.kind].gave_up
+            if state == jobs.DEAD and gave_up is not None:
+                gave_up(self.gateway, job, error)
+        except Exception:
+            # Nothing recorded: the lease runs out and the job is claimed again.
+            log.exception("job %s (%s): could not schedule its retry", job.id, job.kind)
+
+
+class _News:
+    """An event that also wakes the worker's loop (what enqueue and the listener set)."""
+
+    def __init__(self, wake: threading.Event):
+        self._event = threading.Event()
+        self._wake = wake
+
+    def set(self) -> None:
+        self._event.set()
+        self._wake.set()
+
+    def take(self) -> bool:
+        """Whether news came since the last call."""
+        if not self._event.is_set():
+            return False
+        self._event.clear()
+        return True
+
+
+def _policies(gateway: Gateway) -> dict[str, RetryPolicy]:
+    return policies(gateway.settings)
+
+
+def _worker_name() -> str:
+    """Unique per worker (it identifies its attempts): host, process, and a random tag."""
+    return f"{socket.gethostname()[:50]}:{os.getpid()}:{secrets.token_hex(4)}"

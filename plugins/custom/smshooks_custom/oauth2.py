@@ -16,8 +16,7 @@ from typing import Any
 
 import requests
 
-from smshooks.vendor import SendError
-from smshooks_custom.retry_after import retry_after
+from smshooks.vendor import SendError, retry_after_seconds
 
 #: a token's lifetime when the server does not say (RFC 6749 makes expires_in optional)
 DEFAULT_LIFETIME = 3600.0
@@ -112,7 +111,7 @@ def fetch_token(credentials: Mapping[str, Any], http: requests.Session) -> tuple
             retryable=retryable,
             code=TOKEN_ERROR,
             status=status,
-            retry_after=retry_after(response) if retryable else None,
+            retry_after=retry_after_seconds(response) if retryable else None,
         )
     try:
         body = response.json()

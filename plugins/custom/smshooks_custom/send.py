@@ -18,9 +18,8 @@ from typing import Any
 import requests
 
 from smshooks.events import OutboundMessage
-from smshooks.vendor import SendError, is_retryable_status, vendor_request
+from smshooks.vendor import SendError, is_retryable_status, retry_after_seconds, vendor_request
 from smshooks_custom.jsonpath import MISSING, lookup
-from smshooks_custom.retry_after import retry_after
 from smshooks_custom.template import TemplateError, compile_template
 
 HTTP_METHODS = ("POST", "PUT", "PATCH")
@@ -112,7 +111,7 @@ def message_id(response: requests.Response, message: OutboundMessage, credential
             retryable=retryable,
             code=code,
             status=status,
-            retry_after=retry_after(response) if retryable else None,
+            retry_after=retry_after_seconds(response) if retryable else None,
         )
     path = credentials.get("message_id_path")
     if not path:

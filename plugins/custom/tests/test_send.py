@@ -12,13 +12,11 @@ from typing import Any
 
 import jwt
 import pytest
-import requests
 
 from smshooks.events import OutboundMessage
 from smshooks.testing import FakeVendorAPI, RecordedRequest, Reply
 from smshooks.vendor import HttpSession, SendError
 from smshooks_custom import CustomVendor
-from smshooks_custom.retry_after import retry_after
 
 from .cases import OTP, SEED_TEMPLATE, credential
 
@@ -290,24 +288,6 @@ def test_408_counts_as_a_timeout(fake_vendor_api: FakeVendorAPI) -> None:
     with pytest.raises(SendError) as raised:
         CustomVendor().send(OTP, creds(fake_vendor_api), http())
     assert raised.value.retryable is True
-
-
-def test_retry_after_forms() -> None:
-    now = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
-
-    def answer(value: str | None) -> requests.Response:
-        response = requests.Response()
-        if value is not None:
-            response.headers["Retry-After"] = value
-        return response
-
-    assert retry_after(answer("30"), now) == 30.0
-    assert retry_after(answer("1.5"), now) == 1.5
-    assert retry_after(answer("Fri, 02 Jan 2026 03:05:05 GMT"), now) == 60.0
-    assert retry_after(answer("Fri, 02 Jan 2026 03:00:00 GMT"), now) == 0.0
-    assert retry_after(answer("soon"), now) is None
-    assert retry_after(answer("-3"), now) is None
-    assert retry_after(answer(None), now) is None
 
 
 def test_no_sender_anywhere_fails_without_a_request(fake_vendor_api: FakeVendorAPI) -> None:

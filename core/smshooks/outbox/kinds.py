@@ -1,0 +1,57 @@
+"""The job kinds a worker runs: each one's handler and its declared retry policy.
+
+A kind is declared where its work is (the handler and the policy beside it);
+this table only names them for the worker.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from smshooks.feedback import JOB_KIND as FEEDBACK
+from smshooks.feedback import delivery
+from smshooks.messages import send_job
+from smshooks.messages.send_job import SEND_SMS
+from smshooks.outbox.context import JobContext
+from smshooks.outbox.jobs import ClaimedJob
+from smshooks.outbox.retry import RetryPolicy
+
+if TYPE_CHECKING:
+    from smshooks.gateway import Gateway
+    from smshooks.settings import Settings
+
+
+@dataclass(frozen=True)
+class JobKind:
+    name: str
+    #: runs one attempt: returns when done, raises TryAgain or PermanentFailure
+    run: Callable[[JobContext, ClaimedJob], None]
+    #: the kind's retry schedule, from the server settings
+    policy: Callable[[Settings], RetryPolicy]
+    #: called when the worker gives the job up (its last attempt failed, or crashed),
+    #: so the kind's own records say so too
+    gave_up: Callable[[Gateway, ClaimedJob, str], None] | None = None
+
+
+def _send_sms(context: JobContext, job: ClaimedJob) -> None:
+    # the payload enqueue_send writes
+    send_job.send_stored_message(
+        context.gateway,
+        context.http,
+        job.payload["message_id"],
+        exempt=bool(job.payload.get("exempt")),
+        callback_base_url=job.payload.get("callback_base_url"),
+    )
+
+
+KINDS: dict[str, JobKind] = {
+    SEND_SMS: JobKind(SEND_SMS, _send_sms, send_job.retry_policy),
+    FEEDBACK: JobKind(FEEDBACK, delivery.deliver, delivery.retry_policy, delivery.gave_up),
+}
+
+
+def policies(settings: Settings) -> dict[str, RetryPolicy]:
+    """Every kind's retry policy under ``settings``."""
+    return {name: kind.policy(settings) for name, kind in KINDS.items()}

@@ -18,6 +18,9 @@ from support.api import Api
 from support.one_app import shared_api, shared_app, shared_client, shared_settings  # noqa: F401
 
 from smshooks import logs
+from smshooks.feedback import JOB_KIND as FEEDBACK
+from smshooks.messages.send_job import SEND_SMS
+from smshooks.outbox.retry import RetryPolicy
 from smshooks.outbox.worker import Worker
 from smshooks.testing import FakeVendorAPI, Reply
 
@@ -76,7 +79,8 @@ class Tenant:
         return answer
 
     def deliver(self) -> None:
-        worker = Worker(self.app.extensions["smshooks"], retry_delays=(3600,))
+        later = RetryPolicy((3600,))  # a failed attempt waits: the test sees each attempt once
+        worker = Worker(self.app.extensions["smshooks"], policies={SEND_SMS: later, FEEDBACK: later})
         while worker.run_once():
             pass
 

@@ -10,11 +10,11 @@ from flask import Flask, Response
 
 from smshooks import metrics
 from smshooks.gateway import Gateway
-from smshooks.outbox.worker import HANDLERS
+from smshooks.outbox.kinds import KINDS
 
 
 def install(app: Flask, gw: Gateway) -> None:
-    outbox = metrics.OutboxCollector(gw.db, kinds=tuple(HANDLERS))
+    outbox = metrics.OutboxCollector(gw.db, kinds=tuple(KINDS))
 
     @app.get("/metrics")
     def prometheus_metrics() -> Response:

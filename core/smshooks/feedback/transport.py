@@ -5,9 +5,8 @@ in use), the JWT when configured, and the header parameters. Redirects are not
 followed, a refused target is never connected to, and only a bounded excerpt
 of the answer is read.
 
-(The worker's ``feedback`` job in :mod:`smshooks.feedback.delivery` still has
-its own copy of these steps; it is meant to call :func:`post` once the outbox
-rework lands.)
+The worker's ``feedback`` job (:mod:`smshooks.feedback.delivery`) and the
+"send test event" action (:mod:`smshooks.feedback.sample`) both post through here.
 """
 
 from __future__ import annotations
@@ -23,6 +22,7 @@ from smshooks.feedback.sealed import WebhookSecrets
 from smshooks.feedback.signing import jwt_token, standard_webhooks_headers
 from smshooks.store.tables import FeedbackWebhook, utcnow
 from smshooks.targets import REFUSED, UnsafeTarget, check_url
+from smshooks.vendor import retry_after_seconds
 
 #: (connect, read) seconds: a receiver that hangs must not hold a worker or a request
 TIMEOUT = (5.0, 15.0)
@@ -64,6 +64,8 @@ class Answer:
     #: None for a 2xx; else "HTTP 500", "connection refused", the redirect refused …
     error: str | None
     response_excerpt: str | None
+    #: seconds the receiver's ``Retry-After`` asks for, None without one
+    retry_after: float | None = None
 
     @property
     def delivered(self) -> bool:
@@ -110,7 +112,7 @@ def post(http: requests.Session, allow_private: bool, target: Target, webhook_id
         error = f"HTTP {response.status_code}: redirects are not followed (Location: {location})"
     elif not 200 <= response.status_code < 300:
         error = f"HTTP {response.status_code}"
-    return Answer(response.status_code, _millis(started), error, excerpt)
+    return Answer(response.status_code, _millis(started), error, excerpt, retry_after_seconds(response))
 
 
 def read_excerpt(response: requests.Response) -> str | None:

@@ -7,24 +7,19 @@ organisation of its own. Every page visited is saved under .artifacts/screenshot
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
 import pytest
 from support.api import new_org
-from support.browser import DESKTOP, PHONE, launch, screenshot
-
-#: the sign-in page, asked for on the way to another page
-LOGIN_NEXT = re.compile(r".*/admin/login\?next=.+")
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    yield from launch()
+from support.browser import DESKTOP, PHONE, screenshot, sign_in
 
 
 @pytest.fixture(name="server")
-def shared_server(module_server):
+def shared_server(module_server):  # one server for the module's tests
     return module_server
+
+
+#: the sign-in page, asked for on the way to another page
+LOGIN_NEXT = re.compile(r".*/admin/login\?next=.+")
 
 
 @pytest.fixture
@@ -39,13 +34,6 @@ def page(browser, server):
     page = context.new_page()
     yield page
     context.close()
-
-
-def sign_in(page, key: str) -> None:
-    page.goto("/admin/login")
-    page.get_by_label("API key").fill(key)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url("**/admin/")
 
 
 def test_sign_in_switch_sandbox_and_sign_out(page, key: str) -> None:

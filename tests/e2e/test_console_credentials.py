@@ -3,38 +3,21 @@ credentials_schema, secrets write-only (never in a page), a refused field shown 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from support.api import new_org
-from support.browser import DESKTOP, PHONE, launch, screenshot
+from support.browser import DESKTOP, PHONE, go, screenshot, sign_in
+
+
+@pytest.fixture(name="server")
+def shared_server(module_server):  # one server for the module's tests
+    return module_server
+
 
 expect = pytest.importorskip("playwright.sync_api").expect
 
 
 AUTH_TOKEN = "f00dfeedf00dfeedf00dfeedf00dfeed"
 ACCOUNT_SID = "AC0123456789abcdef0123456789abcdef"
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    yield from launch()
-
-
-@pytest.fixture(name="server")
-def shared_server(module_server):
-    return module_server
-
-
-def sign_in(page, key: str) -> None:
-    page.goto("/admin/login")
-    page.get_by_label("API key").fill(key)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url("**/admin/")
-
-
-def go(page, section: str) -> None:
-    page.get_by_role("navigation", name="Sections").get_by_role("link", name=section, exact=True).click()
 
 
 @pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])

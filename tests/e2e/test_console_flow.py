@@ -8,13 +8,18 @@ Debian's Chromium driven by Playwright against a real server; the feedback recei
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
 import jwt
 import pytest
 from support.api import new_org
-from support.browser import DESKTOP, launch, screenshot
+from support.browser import DESKTOP, go, screenshot, sign_in
 from support.receiver import Receiver
+
+
+@pytest.fixture(name="server")
+def shared_server(module_server):  # one server for the module's tests
+    return module_server
+
 
 expect = pytest.importorskip("playwright.sync_api").expect
 
@@ -28,34 +33,12 @@ SUBSCRIBER = "+14155550123"
 OUR_NUMBER = "+14155550100"
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    yield from launch()
-
-
-@pytest.fixture(name="server")
-def shared_server(module_server):
-    return module_server
-
-
 @pytest.fixture
 def page(browser, server):
     context = browser.new_context(viewport=DESKTOP, base_url=server.url)
     page = context.new_page()
     yield page
     context.close()
-
-
-def sign_in(page, key: str) -> None:
-    page.goto("/admin/login")
-    page.get_by_label("API key").fill(key)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url("**/admin/")
-
-
-def go(page, section: str) -> None:
-    """Follow the header's link to ``section``."""
-    page.get_by_role("navigation", name="Sections").get_by_role("link", name=section, exact=True).click()
 
 
 def twilio_stop() -> dict[str, str]:

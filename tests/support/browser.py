@@ -11,6 +11,7 @@ import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -43,3 +44,16 @@ def screenshot(page: object, name: str) -> Path:
     path = SCREENSHOTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+def sign_in(page: Any, key: str) -> None:
+    """Sign in to the console with ``key`` and land on its start page."""
+    page.goto("/admin/login")
+    page.get_by_label("API key").fill(key)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url("**/admin/")
+
+
+def go(page: Any, section: str) -> None:
+    """Follow the header's link to ``section``."""
+    page.get_by_role("navigation", name="Sections").get_by_role("link", name=section, exact=True).click()

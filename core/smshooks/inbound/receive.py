@@ -33,16 +33,13 @@ from smshooks.gateway import Gateway
 from smshooks.inbound.column_fit import fit_to_columns
 from smshooks.inbound.event_store import Stored, check_event_count, event_chunks, store_events
 from smshooks.inbound.pipeline import PreparedReply, handle_inbound, prepare_inbound
+from smshooks.inbound.webhooks import INBOUND
 from smshooks.store.nonces import DatabaseReplayGuard, Replayed
 from smshooks.store.tables import InboundMessageRow, OutboundMessageRow, Webhook
 from smshooks.store.text import is_storable
 from smshooks.vendor import PayloadError, SignatureError, TooManyEvents, Vendor, WebhookRequest, WebhookResponse
 
 log = logging.getLogger(__name__)
-
-#: the webhook type whose events run the keyword pipeline; the other type, "feedback"
-#: in the API, carries the vendor's delivery reports
-INBOUND = "inbound"
 
 
 @dataclass(frozen=True)

@@ -212,3 +212,31 @@ def test_seed_credential_with_defaults_reads_seed_shapes(smshooks_client: Any, a
     assert answer.status_code == 200, answer.get_data(as_text=True)
     (report,) = api("GET", "/delivery-reports").json["items"]
     assert (report["vendor_message_id"], report["status"], report["error_code"]) == ("msg_1", "bounce", "30003")
+
+
+def test_a_pasted_payload_is_tried_against_the_credentials_mappings(smshooks_app: Any, api: Api) -> None:
+    """The console's "try a webhook payload": the credential's mappings applied, nothing verified or stored."""
+    from smshooks.credentials.payload_trial import try_payload
+    from smshooks.errors import Invalid
+    from smshooks.scope import Scope
+
+    created = api("POST", "/credentials", infobip_credential()).json
+    gw, scope = smshooks_app.extensions["smshooks"], Scope(api.gateway.org, "prod")
+    (message,) = try_payload(gw, scope, created["id"], INFOBIP_INBOUND)
+    assert (message["kind"], message["vendor_message_id"], message["sender"], message["recipient"]) == (
+        "inbound",
+        "817790313235066447",
+        "+385916242493",
+        "+385921004026",
+    )
+    assert message["text"] == "QUIZ Correct answer is Paris"
+    (report,) = try_payload(gw, scope, created["id"], INFOBIP_DLR)
+    assert (report["kind"], report["status"], report["vendor_status"], report["final"]) == (
+        "delivery_report",
+        "delivered",
+        "DELIVERED_TO_HANDSET",
+        True,
+    )
+    with pytest.raises(Invalid, match="cannot read this payload"):
+        try_payload(gw, scope, created["id"], json.dumps({"hello": "world"}))
+    assert api("GET", "/inbound-messages").json["items"] == []

@@ -7,8 +7,10 @@ from typing import Any
 
 from flask import abort, flash, jsonify, redirect, render_template, request, url_for
 
+import smshooks.credentials.payload_trial as payload_trial
 import smshooks.credentials.service as service
 from smshooks.credentials.fields import MASK
+from smshooks.credentials.payload_trial import JSON
 from smshooks.errors import DomainError, Invalid
 from smshooks.vendor import Vendor
 from smshooks.web.console.blueprint import bp
@@ -130,6 +132,18 @@ def _preview(credential_id: str, sample: Any) -> dict[str, Any]:
     except Invalid as exc:
         return {"error": exc.message}
     return {"request": request_}
+
+
+@bp.route("/credentials/<credential_id>/try", methods=["POST"])
+def try_credential_payload(credential_id: str) -> Any:
+    """What the credential's vendor makes of a pasted webhook payload (the Custom vendor's mappings)."""
+    sample = {"payload": request.form.get("payload", ""), "content_type": request.form.get("content_type", JSON)}
+    try:
+        events = payload_trial.try_payload(gateway(), scope(), credential_id, sample["payload"], sample["content_type"])
+        trial = {"events": events}
+    except Invalid as exc:
+        trial = {"error": exc.message}
+    return edit_credential_page(credential_id, trial=trial, trial_sample=sample)
 
 
 def edit_credential_page(credential_id: str, **extra: Any) -> Any:

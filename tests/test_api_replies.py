@@ -39,7 +39,8 @@ def test_unicode_replies_are_ucs2(api):
 def test_templates_that_do_not_render_are_refused_at_save_time(api, template, needle):
     answer = api.post("/replies", {"name": "bad", "template": template})
     assert answer.status_code == 422
-    assert needle in " ".join(answer.json["error"]["details"]["template"])
+    shown = " ".join(answer.json["error"]["details"]["template"])
+    assert any(text in shown for text in needle.split(" | ")), shown
     assert api.get("/replies").json["items"] == []
 
 
@@ -50,7 +51,8 @@ def test_templates_that_do_not_render_are_refused_at_save_time(api, template, ne
         ("{% extends 'base' %}", "extends"),
         ("{% import 'macros' as m %}{{ m }}", "import"),
         ("{{ range(10**9)|length }}", "range() of more than 10000"),
-        ("{% macro f() %}{{ f() }}{% endmacro %}{{ f() }}", "recurses too deeply"),
+        # deep recursion is refused by the depth limit, or by the 100 ms deadline on a loaded machine
+        ("{% macro f() %}{{ f() }}{% endmacro %}{{ f() }}", "recurses too deeply | took longer than 100 ms"),
         ("{{ 10**1000000 }}", "4096 bits"),
         ("{{ 'x'*10**10 }}", "repeating"),
         ("{{ '{:>999999999}'.format(1) }}", "width or precision"),
@@ -82,7 +84,7 @@ def test_hostile_templates_are_refused_with_the_reason(api, template, needle):
     answer = api.post("/replies", {"name": "hostile", "template": template})
     assert answer.status_code == 422, answer.json
     [reason] = answer.json["error"]["details"]["template"]
-    assert needle in reason
+    assert any(text in reason for text in needle.split(" | ")), reason
     assert api.get("/replies").json["items"] == []
 
 

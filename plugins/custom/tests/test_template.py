@@ -224,7 +224,8 @@ def test_output_cap_allows_ordinary_bodies() -> None:
     ("expression", "reason"),
     [
         ("{{ range(10**9) | length }}", "range() of more than 10000 items"),
-        ("{% macro f() %}{{ f() }}{% endmacro %}{{ f() }}", "recurses too deeply"),
+        # deep recursion is refused by the depth limit, or by the 100 ms deadline on a loaded machine
+        ("{% macro f() %}{{ f() }}{% endmacro %}{{ f() }}", "recurses too deeply | took longer than 100 ms"),
         ("{{ 10**1000000 }}", "4096 bits"),
         ('{{ "x" * 10**10 }}', "repeating"),
         ('{{ "x" * 70000 }}', "repeating"),
@@ -242,7 +243,7 @@ def test_output_cap_allows_ordinary_bodies() -> None:
 def test_payload_templates_are_held_to_the_limits(expression: str, reason: str) -> None:
     with pytest.raises(TemplateError) as raised:
         compile_template(BASE + ', "x": "' + expression + '"}').render(SAMPLE_VALUES)
-    assert reason in str(raised.value)
+    assert any(text in str(raised.value) for text in reason.split(" | ")), str(raised.value)
 
 
 def test_a_body_is_at_most_64_kib() -> None:

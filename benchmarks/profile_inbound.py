@@ -34,6 +34,7 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=2000)
     parser.add_argument("--database", default="sqlite")
     parser.add_argument("--top", type=int, default=30)
+    parser.add_argument("--show-sql", action="store_true", help="print the statements of the last request")
     args = parser.parse_args()
     tmp = Path(tempfile.mkdtemp())
     url = f"sqlite:///{tmp / 'profile.db'}" if args.database == "sqlite" else args.database
@@ -69,16 +70,19 @@ def main() -> None:
         requests.append((urlencode(params), signature))
 
     statements = 0
+    last: list[str] = []
 
-    def count(*_: object) -> None:
+    def count(_conn: object, _cursor: object, statement: str, *_: object) -> None:
         nonlocal statements
         statements += 1
+        last.append(" ".join(statement.split())[:160])
 
     event.listen(app.extensions["smshooks"].db.engine, "before_cursor_execute", count)
     profiler = cProfile.Profile()
     started = time.perf_counter()
     profiler.enable()
     for body, signature in requests:
+        last.clear()
         answer = client.post(
             path,
             data=body,
@@ -90,6 +94,8 @@ def main() -> None:
     elapsed = time.perf_counter() - started
     print(f"{args.requests} requests in {elapsed:.2f} s under the profiler: {args.requests / elapsed:.0f} req/s")
     print(f"SQL statements per request: {statements / args.requests:.1f}")
+    if args.show_sql:
+        print("\n".join(["the last request's statements:", *last]))
     out = io.StringIO()
     pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(args.top)
     print(out.getvalue())

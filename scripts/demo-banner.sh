@@ -1,15 +1,16 @@
 #!/bin/sh
-# Printed by `make run`: the demo API key and curl examples that work against it.
+# Printed by `make run`: the admin console's URL, the demo API key and curl examples that work against it.
 BASE="$1"
 KEY="$2"
 cat <<BANNER
 
   smshooks is starting on $BASE  (SQLite database in ${SMSHOOKS_DATA_DIR:-var}/)
 
-  Demo API key (organisation "demo"):
+  Admin console:  $BASE/admin/
+  Sign in with the demo API key (organisation "demo"):
     $KEY
 
-  Try it from another shell:
+  Or try the API from another shell:
 
     export SMSHOOKS_KEY=$KEY
 

@@ -11,7 +11,6 @@ and never the listener's answer.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from dataclasses import replace
 
@@ -170,9 +169,9 @@ def test_a_send_through_a_credential_aimed_at_a_private_address_never_connects(a
 
 
 def _attempted(api: Api, count: int) -> bool:
-    """``count`` deliveries logged, each attempted once."""
+    """``count`` deliveries logged, each attempted (a slow run may reach an earlier one's 5 s retry too)."""
     logged = deliveries(api)
-    return len(logged) == count and all(d["attempt_count"] == 1 for d in logged)
+    return len(logged) == count and all(d["attempt_count"] >= 1 for d in logged)
 
 
 def test_a_feedback_delivery_to_a_private_address_never_connects(apps, listener):
@@ -189,11 +188,8 @@ def test_a_feedback_delivery_to_a_private_address_never_connects(apps, listener)
     assert ANSWER.decode() not in shown
     logged = deliveries(strict_api)
     assert len(logged) == len(targets)
-    errors = [
-        (d["last_error"], d["last_status_code"], [(a["error"], a["response_excerpt"]) for a in d["attempts"]])
-        for d in logged
-    ]
-    assert {json.dumps(e) for e in errors} == {json.dumps([REFUSED, None, [[REFUSED, None]]])}
+    assert {(d["last_error"], d["last_status_code"]) for d in logged} == {(REFUSED, None)}
+    assert {(a["error"], a["response_excerpt"]) for d in logged for a in d["attempts"]} == {(REFUSED, None)}
     assert listener.accepted == 0
 
 

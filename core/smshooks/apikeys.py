@@ -1,24 +1,30 @@
-"""Admin API keys: created for one organisation, stored hashed."""
+"""Admin API keys, the short way: :func:`create_api_key` returns a new key's text.
+
+The service (list, revoke, scopes, expiry, the per-request check) is
+:mod:`smshooks.access.api_keys`; this module keeps the one call tests and scripts use.
+"""
 
 from __future__ import annotations
 
-import re
+from collections.abc import Iterable
+from datetime import datetime
 
-from smshooks.crypto import hash_api_key, new_api_key
+from smshooks.access.api_keys import DEFAULT_SCOPES, ORG_ID, create_key
 from smshooks.store.db import Database
-from smshooks.store.tables import ApiKey, Organisation
 
-ORG_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}$")
+__all__ = ["ORG_ID", "create_api_key"]
 
 
-def create_api_key(db: Database, org: str, name: str = "") -> str:
-    """Create a key for ``org`` (creating the organisation if new); returns the key once."""
-    if not ORG_ID.match(org):
-        raise ValueError("organisation id: letters, digits, '.', '_', '@' and '-', at most 64")
-    key = new_api_key()
-    with db.transaction() as session:
-        if session.get(Organisation, org) is None:
-            session.add(Organisation(id=org))
-            session.flush()
-        session.add(ApiKey(org=org, name=name, prefix=key[:12], key_hash=hash_api_key(key)))
-    return key
+def create_api_key(
+    db: Database,
+    org: str,
+    name: str = "",
+    *,
+    scopes: Iterable[str] = DEFAULT_SCOPES,
+    expires_at: datetime | None = None,
+) -> str:
+    """Create a key for ``org`` (creating the organisation if new); returns the key once.
+
+    Raises :class:`smshooks.errors.Invalid` for a bad organisation id.
+    """
+    return create_key(db, org, name=name, scopes=scopes, expires_at=expires_at).key

@@ -2,22 +2,25 @@
 
 from __future__ import annotations
 
-import logging
 import os
 import sys
+from typing import TYPE_CHECKING
 
 import click
 
+from smshooks import logs
 from smshooks.settings import Settings
+
+if TYPE_CHECKING:
+    from smshooks.store.db import Database
 
 
 @click.group()
 @click.option("--log-level", default="INFO", show_default=True, envvar="SMSHOOKS_LOG_LEVEL")
 def main(log_level: str) -> None:
     """smshooks: a self-hosted, plugin-based SMS webhook gateway."""
-    logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    # Alembic narrates every plugin it sets up at INFO; only its warnings matter here.
-    logging.getLogger("alembic").setLevel(max(logging.WARNING, logging.getLogger().level))
+    # text or JSON lines (SMSHOOKS_LOG_FORMAT), phone numbers masked (SMSHOOKS_LOG_PHONE_NUMBERS=1 shows them)
+    logs.configure(level=log_level)
 
 
 @main.command()
@@ -127,33 +130,83 @@ def apikey() -> None:
     """Admin API keys."""
 
 
+def _api_key_database() -> Database:
+    from smshooks.store.db import Database, has_schema, upgrade
+
+    database = Database.from_url(Settings.from_env().database_url)
+    if not has_schema(database.engine):
+        upgrade(database.engine)
+    return database
+
+
 @apikey.command("create")
 @click.option("--org", required=True, help="the organisation the key belongs to (created if new)")
 @click.option("--name", default="", help="a label for the key")
+@click.option(
+    "--scope",
+    "scopes",
+    multiple=True,
+    type=click.Choice(["admin", "send", "read"]),
+    help="what the key may do (repeat for several) [default: admin]: read = every GET,"
+    " send = POST /api/v1/messages, admin = everything",
+)
+@click.option("--expires-in-days", type=click.IntRange(min=1), default=None, help="refuse the key after this many days")
 @click.option(
     "--output",
     type=click.Path(dir_okay=False, writable=True),
     default=None,
     help="write the key to this file (created readable by its owner only) instead of printing it",
 )
-def apikey_create(org: str, name: str, output: str | None) -> None:
+def apikey_create(
+    org: str, name: str, scopes: tuple[str, ...], expires_in_days: int | None, output: str | None
+) -> None:
     """Create an API key for ORG and print it (it is stored hashed: shown once)."""
-    from smshooks.apikeys import create_api_key
-    from smshooks.store.db import Database, has_schema, upgrade
+    from datetime import UTC, datetime, timedelta
 
-    settings = Settings.from_env()
-    database = Database.from_url(settings.database_url)
-    if not has_schema(database.engine):
-        upgrade(database.engine)
+    from smshooks.access.api_keys import DEFAULT_SCOPES, create_key
+    from smshooks.errors import DomainError
+
+    expires_at = datetime.now(UTC) + timedelta(days=expires_in_days) if expires_in_days else None
     try:
-        key = create_api_key(database, org, name)
-    except ValueError as exc:
-        raise click.UsageError(str(exc)) from None
+        made = create_key(_api_key_database(), org, name=name, scopes=scopes or DEFAULT_SCOPES, expires_at=expires_at)
+    except DomainError as exc:
+        raise click.UsageError(exc.message) from None
     if output is None:
-        click.echo(key)
+        click.echo(made.key)
         return
-    _write_private(output, key + "\n")
-    click.echo(f"API key for {org} written to {output}", err=True)
+    _write_private(output, made.key + "\n")
+    click.echo(f"API key {made.info.id} for {org} written to {output}", err=True)
+
+
+@apikey.command("list")
+@click.option("--org", default=None, help="only this organisation's keys [default: every organisation's]")
+def apikey_list(org: str | None) -> None:
+    """List the keys not revoked: id, organisation, name, prefix, scopes, created, last used, expires."""
+    from smshooks.access.api_keys import list_keys
+
+    def when(value: object) -> str:
+        return value.isoformat(timespec="seconds") if value is not None else "-"  # type: ignore[attr-defined]
+
+    click.echo("id\torg\tname\tprefix\tscopes\tcreated\tlast_used\texpires")
+    for key in list_keys(_api_key_database(), org):
+        expires = when(key.expires_at) + (" (expired)" if key.expired() else "")
+        columns = [str(key.id), key.org, key.name or "-", key.prefix, ",".join(key.scopes)]
+        click.echo("\t".join([*columns, when(key.created_at), when(key.last_used_at), expires]))
+
+
+@apikey.command("revoke")
+@click.argument("key_id", type=int)
+@click.option("--org", required=True, help="the organisation the key belongs to (a check against typos)")
+def apikey_revoke(key_id: int, org: str) -> None:
+    """Revoke key KEY_ID (see `apikey list`): every process refuses it from its next request."""
+    from smshooks.access.api_keys import revoke_key
+    from smshooks.errors import NotFound
+
+    try:
+        revoked = revoke_key(_api_key_database(), org, key_id)
+    except NotFound:
+        raise click.ClickException(f"{org} has no API key {key_id} that is not revoked") from None
+    click.echo(f"revoked API key {revoked.id} ({revoked.prefix}…) of {org}")
 
 
 def _write_private(path: str, text: str) -> None:

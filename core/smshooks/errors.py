@@ -68,7 +68,3 @@ class Unavailable(DomainError):
     def __init__(self, message: str, *, retry_after: int = 5, details: dict[str, Any] | None = None) -> None:
         super().__init__(message, details=details)
         self.retry_after = retry_after
-
-
-#: the message of an :class:`Invalid` listing refused fields in its details (as the API's schema errors)
-INVALID_FIELDS = "invalid field values"

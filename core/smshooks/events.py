@@ -1,4 +1,4 @@
-"""The common events every vendor plugin produces, and the common statuses.
+"""The common events every vendor plugin produces, the common statuses, and what hooks see of a feedback delivery.
 
 Plugins build these from a vendor's payload; the host stamps the webhook
 context (organisation, sandbox, webhook id) onto them before storing, so a
@@ -87,7 +87,14 @@ class InboundMessage:
 
 @dataclass(frozen=True, kw_only=True)
 class DeliveryReport:
-    """What a vendor reports about a message we sent."""
+    """What a vendor reports about a message we sent.
+
+    ``vendor_status`` (and ``vendor_status_group``, for a vendor whose statuses
+    belong to groups) is what the vendor said; ``status`` and ``final`` are what
+    its one mapping, :meth:`smshooks.vendor.Vendor.map_status` and
+    :meth:`~smshooks.vendor.Vendor.is_final`, make of it. The conformance kit
+    fails a plugin whose parse decides them any other way.
+    """
 
     vendor: str
     vendor_message_id: str
@@ -95,6 +102,10 @@ class DeliveryReport:
     status: Status
     vendor_status: str
     occurred_at: datetime
+    #: the group the vendor files ``vendor_status`` under, when its reports say
+    #: (Infobip's ``status.groupName``): the mapping falls back to it for a name
+    #: it does not list
+    vendor_status_group: str | None = None
     final: bool = False
     error_code: str | None = None
     error_reason: str | None = None
@@ -130,3 +141,20 @@ class OutboundMessage:
     reference: str | None = None
     #: the subscriber's profile attributes, for vendors whose payload is a template
     profile: Mapping[str, Any] = field(default_factory=dict, compare=False)
+
+
+@dataclass(frozen=True)
+class FeedbackEvent:
+    """What a ``smshooks_feedback_payload`` hook learns about the delivery it may add fields to.
+
+    The host builds one per attempt to deliver a payload to a customer's
+    feedback webhook (``smshooks.feedback.delivery``); ``id`` is the ``webhook-id``.
+    """
+
+    id: str
+    org: str
+    sandbox: str
+    event_type: str
+    message_id: str | None
+    url: str
+    attempt: int

@@ -9,7 +9,9 @@ decorated with :data:`hookimpl`. Installed plugins are found through the
         twilio = smshooks_twilio
 
 Every hook below is documented here and exercised by the test suite
-(``tests/test_hookspecs.py`` fails when one is not).
+(``tests/test_hookspecs.py`` fails when one is not). The types the hooks
+receive come from the other contract modules (:mod:`smshooks.events`,
+:mod:`smshooks.contract.classification`, :mod:`smshooks.vendor`), never from the host.
 """
 
 from __future__ import annotations
@@ -21,9 +23,8 @@ import pluggy
 if TYPE_CHECKING:
     from typing import Any
 
-    from smshooks.events import DeliveryReport, InboundMessage, Status
-    from smshooks.feedback.delivery import FeedbackEvent
-    from smshooks.keywords import Classification, KeywordConfig
+    from smshooks.contract.classification import Classification, KeywordConfigView
+    from smshooks.events import DeliveryReport, FeedbackEvent, InboundMessage, Status
     from smshooks.vendor import Vendor
 
 PROJECT = "smshooks"
@@ -80,14 +81,16 @@ def smshooks_feedback_payload(payload: dict[str, Any], delivery: FeedbackEvent) 
 
 
 @hookspec
-def smshooks_classify(text: str | None, config: KeywordConfig, result: Classification) -> Classification | None:
+def smshooks_classify(text: str | None, config: KeywordConfigView, result: Classification) -> Classification | None:
     """Refine or veto the fuzzy opt-out decision about one inbound message.
 
     Called after the built-in keyword rules classified ``text`` under the
     webhook's ``config`` into ``result``, only when fuzzy opt-out is enabled
     and nothing matched exactly (exact keywords are never put to plugins).
+    ``config`` is read-only (:class:`smshooks.contract.classification.KeywordConfigView`).
     Return None for no opinion, a fuzzy opt-out
-    (``Classification(Category.OPT_OUT, Match.FUZZY, rule="MODEL")``) to catch
+    (``Classification(Category.OPT_OUT, Match.FUZZY, rule="MODEL")``, all three
+    from :mod:`smshooks.contract.classification`) to catch
     a revocation the rules missed, or ``NO_MATCH`` to veto a fuzzy opt-out;
     anything else is ignored with a warning. The first implementation that
     answers (in pluggy's call order) decides; when it disagrees with the

@@ -16,7 +16,7 @@ from smshooks.vendor import Vendor
 log = logging.getLogger(__name__)
 
 ENTRY_POINT_GROUP = "smshooks"
-BUILTIN_PLUGINS = ("smshooks.builtin.observers",)
+BUILTIN_PLUGINS = ("smshooks.builtin.observers", "smshooks.builtin.metrics")
 
 
 @dataclass

@@ -38,9 +38,14 @@ class Settings:
     #: feedback POSTs: the first goes at once, then one retry after each of these
     #: seconds (5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h), ±20 % jitter; dead after the last
     feedback_retry_delays: tuple[float, ...] = (5, 300, 1800, 7200, 18000, 36000, 36000)
+    #: seconds a feedback webhook may fail (no successful attempt) before smshooks disables
+    #: it (5 days, as Svix); None: never
+    feedback_disable_after: float | None = 5 * 86400
     #: let feedback webhooks target plain http and private, loopback or link-local
     #: addresses (development and tests; never on a server reachable by tenants)
     allow_private_targets: bool = False
+    #: reverse proxies in front that append the client's address to X-Forwarded-For (0: none, trust no header)
+    trusted_proxies: int = 0
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     @classmethod
@@ -55,12 +60,15 @@ class Settings:
             "public_url": env.get("SMSHOOKS_PUBLIC_URL") or None,
             "max_body_bytes": int(env.get("SMSHOOKS_MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES)),
             "max_events_per_request": int(env.get("SMSHOOKS_MAX_EVENTS_PER_REQUEST", DEFAULT_MAX_EVENTS_PER_REQUEST)),
+            "trusted_proxies": int(env.get("SMSHOOKS_TRUSTED_PROXIES") or 0),
             "plugins": tuple(p.strip() for p in plugins.split(",") if p.strip()) if plugins else None,
         }
         if env.get("SMSHOOKS_RETRY_DELAYS"):
             values["retry_delays"] = tuple(float(d) for d in env["SMSHOOKS_RETRY_DELAYS"].split(",") if d.strip())
         if env.get("SMSHOOKS_FEEDBACK_RETRY_DELAYS"):
             values["feedback_retry_delays"] = _delays(env["SMSHOOKS_FEEDBACK_RETRY_DELAYS"])
+        if env.get("SMSHOOKS_FEEDBACK_DISABLE_AFTER"):
+            values["feedback_disable_after"] = _seconds_or_never(env["SMSHOOKS_FEEDBACK_DISABLE_AFTER"])
         if env.get("SMSHOOKS_ALLOW_PRIVATE_TARGETS"):
             values["allow_private_targets"] = env["SMSHOOKS_ALLOW_PRIVATE_TARGETS"].strip().lower() in TRUE_WORDS
         values.update(overrides)
@@ -83,6 +91,15 @@ def _delays(text: str) -> tuple[float, ...]:
     if not delays or len(delays) > MAX_FEEDBACK_RETRIES or any(d < 0 for d in delays):
         raise ValueError(f"a retry schedule is 1 to {MAX_FEEDBACK_RETRIES} comma-separated seconds >= 0, not {text!r}")
     return delays
+
+
+def _seconds_or_never(text: str) -> float | None:
+    if text.strip().lower() in ("never", "off"):
+        return None
+    seconds = float(text)
+    if seconds < 0:
+        raise ValueError(f"seconds >= 0 or 'never', not {text!r}")
+    return seconds
 
 
 def _load_or_create_secret(path: Path) -> str:

@@ -51,3 +51,11 @@ def module_server(smshooks_module_database_url: str, tmp_path_factory: pytest.Te
         yield running
     finally:
         stop_server(running)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    """One headless Chromium per browser-test module (tests/support/browser.py)."""
+    from support.browser import launch
+
+    yield from launch()

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from smshooks.consent.sandbox_policy import sandbox_settings
+from smshooks.metrics import CONSENT_CHANGES, count_on_commit
 from smshooks.store.tables import ConsentLedgerEntry, ConsentRecord, utcnow
 from smshooks.store.upsert import insert_once
 
@@ -98,6 +99,7 @@ def change(
     record.updated_at = now
     session.add(entry)
     session.flush()
+    count_on_commit(session, CONSENT_CHANGES, new_state=entry.new_state or "none", action=evidence.action)
     return entry
 
 

@@ -1,9 +1,10 @@
 """Consent as an administrator sees it: a subscriber's state and ledger, a change with a note, lists, export.
 
-Subscribers and sender numbers are E.164 (``+14155550123``); a subscriber
-number comes in normalised (the caller parses it), a sender number is
-normalised here. Functions take the :class:`~smshooks.gateway.Gateway` and the
-caller's :class:`~smshooks.scope.Scope` and raise :mod:`smshooks.errors`.
+Subscribers and sender numbers are E.164 (``+14155550123``); both are
+normalised here (:mod:`smshooks.phones`): "+1 (415) 555-0123" is the same
+subscriber, and a value that is not a phone number is :class:`Invalid`.
+Functions take the :class:`~smshooks.gateway.Gateway` and the caller's
+:class:`~smshooks.scope.Scope` and raise :mod:`smshooks.errors`.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from sqlalchemy import Select, select
 from smshooks.consent.ledger import ConsentState, Evidence, change, effective_state, record_for_update
 from smshooks.errors import INVALID_FIELDS, Invalid
 from smshooks.gateway import Gateway
+from smshooks.phones import NOT_A_CONSENT_SENDER, consent_sender_number, require_subscriber_number
 from smshooks.scope import Scope
 from smshooks.store.pages import DEFAULT_LIMIT, Page, newest_first
 from smshooks.store.scoped import in_scope
@@ -70,7 +72,9 @@ def sender_consent(record: ConsentRecord) -> SenderConsent:
 
 
 def subscriber_consent(gw: Gateway, scope: Scope, subscriber: str) -> SubscriberConsent:
-    """A subscriber's consent per sender number and its whole history (empty lists for an unknown number)."""
+    """A subscriber's consent per sender number and its whole history (empty lists for an unknown
+    number); :class:`Invalid` (under ``phone``) when ``subscriber`` is not a phone number."""
+    subscriber = require_subscriber_number(subscriber)
     with gw.db.session() as session:
         records = session.execute(
             select(ConsentRecord)
@@ -99,13 +103,14 @@ def change_consent(
     "none": no consent recorded); the ledger records it as ``admin:<admin>`` with ``note``.
 
     Setting the state it already has records nothing. ``admin`` names who did it (the API
-    key's prefix). :class:`Invalid` for a sender that is not a number or an unknown state.
-    Returns the subscriber's consent after the change.
+    key's prefix). :class:`Invalid` for a subscriber that is not a phone number, a blank sender
+    or an unknown state. Returns the subscriber's consent after the change.
     """
-    sender = to_e164(sender_number)
+    subscriber = require_subscriber_number(subscriber)
+    sender = consent_sender_number(sender_number)
     problems = {}
-    if not sender:
-        problems["sender_number"] = ["our sender number"]
+    if sender is None:
+        problems["sender_number"] = [NOT_A_CONSENT_SENDER]
     if state is not None and state != "none" and state not in STATES:
         problems["state"] = [f"Must be one of: {', '.join([*STATES, 'none'])}."]
     if problems:

@@ -16,9 +16,7 @@ from __future__ import annotations
 import copy
 import json
 import logging
-import time
 import weakref
-from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -26,14 +24,17 @@ import requests
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from smshooks import observe
+from smshooks.events import FeedbackEvent  # defined in the plugin contract; re-exported here
 from smshooks.feedback.emit import DEAD, DELIVERED, DISABLED, PENDING
+from smshooks.feedback.endpoint_health import disable_if_failing
 from smshooks.feedback.sealed import open_secrets
-from smshooks.feedback.signing import jwt_token, standard_webhooks_headers
+from smshooks.feedback.transport import Answer, Target, post
+from smshooks.metrics import FEEDBACK_WEBHOOKS_DISABLED, count_on_commit
 from smshooks.outbox import jobs
 from smshooks.outbox.retry import PermanentFailure, RetryPolicy, TryAgain
 from smshooks.store.tables import DeliveryAttempt, FeedbackDelivery, FeedbackWebhook, Job, utcnow
-from smshooks.targets import REFUSED, UnsafeTarget, check_url, http_session
-from smshooks.vendor import retry_after_seconds
+from smshooks.targets import http_session
 
 if TYPE_CHECKING:
     from smshooks.gateway import Gateway
@@ -41,26 +42,6 @@ if TYPE_CHECKING:
     from smshooks.settings import Settings
 
 log = logging.getLogger(__name__)
-
-#: (connect, read) seconds: a receiver that hangs must not hold a worker
-TIMEOUT = (5.0, 15.0)
-#: how much of a response is read (and kept, shorter, as its excerpt)
-MAX_RESPONSE_READ = 64 * 1024
-EXCERPT_CHARS = 1000
-USER_AGENT = "smshooks-feedback/1"
-
-
-@dataclass(frozen=True)
-class FeedbackEvent:
-    """What a ``smshooks_feedback_payload`` hook learns about the delivery it may add fields to."""
-
-    id: str
-    org: str
-    sandbox: str
-    event_type: str
-    message_id: str | None
-    url: str
-    attempt: int
 
 
 def retry_policy(settings: Settings) -> RetryPolicy:
@@ -79,25 +60,6 @@ def gave_up(gw: Gateway, job: jobs.ClaimedJob, error: str) -> None:
             .where(FeedbackDelivery.id == str(job.payload.get("delivery_id")), FeedbackDelivery.state == PENDING)
             .values(state=DEAD, last_error=error)
         )
-
-
-@dataclass(frozen=True)
-class _Target:
-    webhook_id: str
-    url: str
-    auth: dict[str, Any]
-    jwt_key: str | None
-    headers: dict[str, str]
-    signing_secrets: list[str]
-
-
-@dataclass(frozen=True)
-class _Answer:
-    status_code: int | None
-    duration_ms: int
-    error: str | None
-    excerpt: str | None
-    retry_after: float | None
 
 
 _sessions: weakref.WeakKeyDictionary[Any, requests.Session] = weakref.WeakKeyDictionary()
@@ -134,14 +96,7 @@ def deliver(worker: JobContext, job: jobs.ClaimedJob) -> None:
             _finish(gw, delivery_id, DISABLED, reason)
             raise PermanentFailure(reason)
         secrets = open_secrets(gw.secrets, webhook)
-        target = _Target(
-            webhook_id=webhook.id,
-            url=webhook.url,
-            auth=dict(webhook.auth or {}),
-            jwt_key=secrets.jwt_key,
-            headers=dict(secrets.headers),
-            signing_secrets=secrets.signing_secrets(webhook, now),
-        )
+        target = Target.of(webhook, secrets, now)
         event = FeedbackEvent(
             id=delivery.id,
             org=delivery.org,
@@ -155,7 +110,7 @@ def deliver(worker: JobContext, job: jobs.ClaimedJob) -> None:
 
     payload = _with_plugin_fields(gw, payload, event)
     body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-    answer = _post(http_for(worker), gw.settings.allow_private_targets, target, event.id, body)
+    answer = post(http_for(worker), gw.settings.allow_private_targets, target, event.id, body)
 
     last = retry_policy(gw.settings).is_last(job.attempts)
     if answer.status_code is not None and 200 <= answer.status_code < 300:
@@ -187,84 +142,11 @@ def _with_plugin_fields(gw: Gateway, payload: dict[str, Any], event: FeedbackEve
     return candidate
 
 
-def _headers(target: _Target, delivery_id: str, body: bytes) -> dict[str, str]:
-    now = utcnow()
-    headers = {"Content-Type": "application/json", "User-Agent": USER_AGENT}
-    headers.update(target.headers)
-    headers.update(standard_webhooks_headers(delivery_id, int(now.timestamp()), body, target.signing_secrets))
-    if target.auth.get("type") == "jwt" and target.jwt_key:
-        headers["Authorization"] = "Bearer " + jwt_token(target.auth, target.jwt_key, body, now)
-    return headers
-
-
-def _post(http: requests.Session, allow_private: bool, target: _Target, delivery_id: str, body: bytes) -> _Answer:
-    started = time.monotonic()
-    try:
-        check_url(target.url, allow_private=allow_private, resolve=False)
-        response = http.post(
-            target.url,
-            data=body,
-            headers=_headers(target, delivery_id, body),
-            timeout=TIMEOUT,
-            allow_redirects=False,
-            stream=True,
-        )
-        try:
-            excerpt = _read_excerpt(response)
-        finally:
-            response.close()
-    except UnsafeTarget:
-        # One fixed error for every refused target: nothing was connected, so
-        # nothing about the address (open port, closed port, DNS) can show.
-        return _Answer(None, _millis(started), REFUSED, None, None)
-    except requests.RequestException as exc:
-        return _Answer(None, _millis(started), _describe(exc), None, None)
-    error = None
-    if 300 <= response.status_code < 400:
-        location = response.headers.get("Location")
-        error = f"HTTP {response.status_code}: redirects are not followed (Location: {location})"
-    elif not 200 <= response.status_code < 300:
-        error = f"HTTP {response.status_code}"
-    return _Answer(response.status_code, _millis(started), error, excerpt, retry_after_seconds(response))
-
-
-def _read_excerpt(response: requests.Response) -> str | None:
-    chunks: list[bytes] = []
-    size = 0
-    for chunk in response.iter_content(8192):
-        chunks.append(chunk)
-        size += len(chunk)
-        if size >= MAX_RESPONSE_READ:
-            break
-    if not chunks:
-        return None
-    text = b"".join(chunks)[: EXCERPT_CHARS * 4].decode("utf-8", errors="replace")
-    return text[:EXCERPT_CHARS].replace("\x00", "\ufffd")
-
-
-def _describe(exc: requests.RequestException) -> str:
-    reason = exc.args[0] if exc.args else None
-    reason = getattr(reason, "reason", reason)
-    if isinstance(exc, requests.ConnectTimeout):
-        return f"connect timeout after {TIMEOUT[0]:g} s"
-    if isinstance(exc, requests.ReadTimeout):
-        return f"no answer within {TIMEOUT[1]:g} s"
-    if isinstance(exc, requests.ConnectionError):
-        text = str(reason or exc)
-        if "refused" in text.lower():
-            return "connection refused"
-        return f"connection failed: {text}"[:500]
-    return f"{type(exc).__name__}: {exc}"[:500]
-
-
-def _millis(started: float) -> int:
-    return int((time.monotonic() - started) * 1000)
-
-
 def _record(
-    gw: Gateway, delivery_id: str, answer: _Answer, state: str, *, disable: tuple[str, str] | None = None
+    gw: Gateway, delivery_id: str, answer: Answer, state: str, *, disable: tuple[str, str] | None = None
 ) -> None:
     """Log the attempt and move the delivery to ``state`` in one transaction."""
+    observe.feedback_attempt(state, answer, delivery_id=delivery_id)  # the attempt's log line and metrics
     now = utcnow()
     with gw.db.transaction() as session:
         session.add(
@@ -274,7 +156,7 @@ def _record(
                 status_code=answer.status_code,
                 duration_ms=answer.duration_ms,
                 error=answer.error,
-                response_excerpt=answer.excerpt,
+                response_excerpt=answer.response_excerpt,
             )
         )
         values: dict[str, Any] = {
@@ -286,6 +168,8 @@ def _record(
         if state == DELIVERED:
             values["delivered_at"] = now
         session.execute(update(FeedbackDelivery).where(FeedbackDelivery.id == delivery_id).values(**values))
+        if state in (PENDING, DEAD):  # a failed attempt: has the endpoint failed for too long?
+            disable_if_failing(session, delivery_id, gw.settings.feedback_disable_after, now)
         if disable is not None:
             webhook_id, reason = disable
             session.execute(
@@ -294,6 +178,7 @@ def _record(
                 .values(enabled=False, disabled_reason=reason, updated_at=now)
             )
             _stop_waiting(session, webhook_id, reason, now)
+            count_on_commit(session, FEEDBACK_WEBHOOKS_DISABLED, reason="gone")
 
 
 def _stop_waiting(session: Session, webhook_id: str, reason: str, now: datetime) -> None:

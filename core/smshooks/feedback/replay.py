@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import ColumnElement, and_, or_, select, update
 from sqlalchemy.orm import Session
 
 from smshooks.feedback.emit import JOB_KIND, JOB_MAX_ATTEMPTS, PENDING
@@ -63,16 +63,21 @@ def replay_window(
     state: str | None = None,
 ) -> BulkReplay:
     """Replay the deliveries of ``webhook``'s scope created in [since, until), optionally in one ``state``."""
+    conditions: list[ColumnElement[bool]] = [FeedbackDelivery.created_at >= since]
+    if until is not None:
+        conditions.append(FeedbackDelivery.created_at < until)
+    if state is not None:
+        conditions.append(FeedbackDelivery.state == state)
+    return replay_where(session, webhook, conditions)
+
+
+def replay_where(session: Session, webhook: FeedbackWebhook, conditions: list[ColumnElement[bool]]) -> BulkReplay:
+    """Replay the deliveries of ``webhook``'s scope that meet every one of ``conditions``, oldest
+    first, at most :data:`MAX_BULK_REPLAY`; those with an attempt running are counted, not replayed."""
     now = utcnow()
     query = select(FeedbackDelivery.id, FeedbackDelivery.job_id).where(
-        FeedbackDelivery.org == webhook.org,
-        FeedbackDelivery.sandbox == webhook.sandbox,
-        FeedbackDelivery.created_at >= since,
+        FeedbackDelivery.org == webhook.org, FeedbackDelivery.sandbox == webhook.sandbox, *conditions
     )
-    if until is not None:
-        query = query.where(FeedbackDelivery.created_at < until)
-    if state is not None:
-        query = query.where(FeedbackDelivery.state == state)
     running = select(Job.id).where(Job.state == jobs.RUNNING, Job.lease_expires_at > now)
     busy_filter = or_(FeedbackDelivery.job_id.is_(None), FeedbackDelivery.job_id.not_in(running))
     rows = session.execute(

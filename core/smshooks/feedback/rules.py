@@ -17,8 +17,15 @@ from typing import Any
 from smshooks.credentials.fields import MASK
 from smshooks.errors import Invalid
 from smshooks.feedback.sealed import WebhookSecrets
-from smshooks.feedback.signing import RESERVED_CLAIMS, jwt_key_problem, public_key_pem, signing_secret_problem
+from smshooks.feedback.signing import (
+    ALGORITHMS,
+    RESERVED_CLAIMS,
+    jwt_key_problem,
+    public_key_pem,
+    signing_secret_problem,
+)
 from smshooks.store.tables import FeedbackWebhook
+from smshooks.targets import MAX_URL_LENGTH
 
 #: where feedback can go (``channels`` holds one or both, each once)
 CHANNELS = ("sms", "email")
@@ -51,9 +58,33 @@ RESERVED_HEADERS = frozenset(
 )
 
 
+MAX_NAME = 200
+
+
+def name_problems(name: str) -> list[str]:
+    """Why ``name`` is refused: empty or longer than :data:`MAX_NAME`."""
+    return [] if 1 <= len(name) <= MAX_NAME else [f"Length must be between 1 and {MAX_NAME}."]
+
+
+def url_problems(url: str) -> list[str]:
+    """Why ``url`` is refused before it is checked as a target: empty or too long."""
+    return [] if 1 <= len(url) <= MAX_URL_LENGTH else [f"Length must be between 1 and {MAX_URL_LENGTH}."]
+
+
 def channel_problems(channels: list[str]) -> list[str]:
-    """Why ``channels`` is refused: a channel named twice."""
+    """Why ``channels`` is refused: a channel named twice (the API's schema also checks each is one
+    of :data:`CHANNELS` and that there are one or two; the service checks those too)."""
     return ["each channel once"] if len(set(channels)) != len(channels) else []
+
+
+def channel_shape_problems(channels: list[str]) -> list[str]:
+    """Why ``channels`` is not one or two of :data:`CHANNELS`, each once."""
+    if not 1 <= len(channels) <= len(CHANNELS):
+        return [f"Length must be between 1 and {len(CHANNELS)}."]
+    unknown = [channel for channel in channels if channel not in CHANNELS]
+    if unknown:
+        return [f"Must be one of: {', '.join(CHANNELS)}."]
+    return channel_problems(channels)
 
 
 def header_problems(headers: Mapping[str, str]) -> list[str]:
@@ -84,6 +115,10 @@ def secret_problems(secret: str | None) -> list[str]:
 def auth_problems(auth: Mapping[str, Any]) -> dict[str, list[str]]:
     """Why the ``auth`` object is refused, per field: JWT needs an algorithm and no reserved
     claim; type ``none`` takes no JWT field. (The key itself is checked when it is applied.)"""
+    if auth.get("type") not in AUTH_TYPES:
+        return {"type": [f"Must be one of: {', '.join(AUTH_TYPES)}."]}
+    if auth.get("type") == "jwt" and "algorithm" in auth and auth["algorithm"] not in ALGORITHMS:
+        return {"algorithm": [f"Must be one of: {', '.join(ALGORITHMS)}."]}
     if auth.get("type") == "jwt":
         if "algorithm" not in auth:
             return {"algorithm": ["required for JWT authentication"]}
@@ -101,10 +136,13 @@ def auth_problems(auth: Mapping[str, Any]) -> dict[str, list[str]]:
 
 
 def field_problems(values: Mapping[str, Any]) -> dict[str, Any]:
-    """Every rule above applied to the fields present in ``values``, keyed as the API's details."""
+    """Every rule above applied to the fields present in ``values``, keyed as the API's details
+    (the services call it; the API's schemas apply the same rules field by field)."""
     problems: dict[str, Any] = {}
     checks = (
-        ("channels", channel_problems),
+        ("name", name_problems),
+        ("url", url_problems),
+        ("channels", channel_shape_problems),
         ("headers", header_problems),
         ("signing_secret", secret_problems),
         ("auth", auth_problems),

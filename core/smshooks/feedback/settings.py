@@ -25,7 +25,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from smshooks.errors import INVALID_FIELDS, Conflict, Invalid, NotFound
+from smshooks.feedback.endpoint_health import failing_since, forget, missed
 from smshooks.feedback.payload import sandbox_id
+from smshooks.feedback.replay import replay_where
 from smshooks.feedback.rules import (
     DEFAULT_GRACE,
     MAX_GRACE,
@@ -96,6 +98,16 @@ class WebhookView:
     updated_at: datetime
     #: only right after :func:`create` or :func:`rotate_secret`: store it now, it is not shown again
     signing_secret: str | None = None
+
+
+@dataclass(frozen=True)
+class Enabled:
+    """A webhook enabled again, and the replay of what it missed (zeros when none was asked for)."""
+
+    feedback_webhook: WebhookView
+    replayed: int
+    in_progress: int
+    limit_reached: bool
 
 
 def view(webhook: FeedbackWebhook, signing_secret: str | None = None) -> WebhookView:
@@ -264,6 +276,29 @@ def rotate_secret(
         seal_secrets(gw.secrets, webhook, vault)
         webhook.updated_at = now
         return view(webhook, new_secret)
+
+
+def enable(gw: Gateway, scope: Scope, *, replay_missed: bool = True) -> Enabled:
+    """Enable the feedback webhook of ``scope`` again (clearing why it was disabled) and, with
+    ``replay_missed``, replay what it missed: every ``disabled`` delivery and the ``dead`` ones
+    attempted since its first failure after its last success (at most 10 000 of each).
+    :class:`NotFound` without a webhook."""
+    with gw.db.transaction() as session:
+        webhook = current_webhook(session, scope)
+        since = failing_since(session, webhook)
+        webhook.enabled = True
+        webhook.disabled_reason = None
+        webhook.updated_at = utcnow()
+        replayed = in_progress = 0
+        limit_reached = False
+        if replay_missed:
+            for conditions in missed(since):
+                result = replay_where(session, webhook, conditions)
+                replayed += result.replayed
+                in_progress += result.in_progress
+                limit_reached = limit_reached or result.limit_reached
+        forget(webhook.id)
+        return Enabled(view(webhook), replayed, in_progress, limit_reached)
 
 
 def _refuse_problems(values: Mapping[str, Any]) -> None:

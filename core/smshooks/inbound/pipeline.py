@@ -39,6 +39,7 @@ from smshooks.inbound.event_store import new_message_id
 from smshooks.inbound.keyword_config import classify_message, keyword_config
 from smshooks.keywords import Classification, KeywordConfig, canon
 from smshooks.messages.send_job import enqueue_send
+from smshooks.metrics import PIPELINE_DECISIONS, count_on_commit
 from smshooks.replies.context import inbound_reply_context, profile_attributes
 from smshooks.replies.templates import BUILTIN_REPLIES, render
 from smshooks.store.tables import (
@@ -197,6 +198,7 @@ def handle_inbound(
             decision.exempt,
             callback_base_url=callback_base_url,
         )
+    count_on_commit(session, PIPELINE_DECISIONS, category=classification.category.value, action=decision.action)
     return PipelineResult(
         classification,
         decision,

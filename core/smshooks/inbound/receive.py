@@ -23,6 +23,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from smshooks import observe
 from smshooks.consent.sandbox_policy import Policy, sandbox_settings
 from smshooks.credentials.fields import open_credentials
 from smshooks.errors import Forbidden, Malformed, NotFound, TooLarge, Unavailable
@@ -32,16 +33,13 @@ from smshooks.gateway import Gateway
 from smshooks.inbound.column_fit import fit_to_columns
 from smshooks.inbound.event_store import Stored, check_event_count, event_chunks, store_events
 from smshooks.inbound.pipeline import PreparedReply, handle_inbound, prepare_inbound
+from smshooks.inbound.webhooks import INBOUND
 from smshooks.store.nonces import DatabaseReplayGuard, Replayed
 from smshooks.store.tables import InboundMessageRow, OutboundMessageRow, Webhook
 from smshooks.store.text import is_storable
 from smshooks.vendor import PayloadError, SignatureError, TooManyEvents, Vendor, WebhookRequest, WebhookResponse
 
 log = logging.getLogger(__name__)
-
-#: the webhook type whose events run the keyword pipeline; the other type, "feedback"
-#: in the API, carries the vendor's delivery reports
-INBOUND = "inbound"
 
 
 @dataclass(frozen=True)
@@ -66,6 +64,7 @@ def receive(gw: Gateway, webhook_id: str, read_call: Callable[[], VendorCall], *
     returned only after every event of the request committed.
     """
     webhook, credential = _find_webhook(gw, webhook_id)
+    observe.note_webhook(webhook.vendor, webhook.type, webhook.id)  # for the request's log line and metrics
     vendor = gw.plugins.vendor(webhook.vendor)
     if vendor is None:
         # The plugin is not installed (or failed to load): the vendor should

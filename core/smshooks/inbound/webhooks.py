@@ -26,7 +26,12 @@ from smshooks.store.scoped import claim_name, get_scoped, in_scope
 from smshooks.store.tables import Credential, Webhook, utcnow
 
 #: inbound: messages from subscribers; feedback: the vendor's delivery reports
-WEBHOOK_TYPES = ("inbound", "feedback")
+#: a vendor webhook of inbound messages: they run the keyword pipeline
+INBOUND = "inbound"
+#: a vendor webhook of delivery reports. The API keeps the seed's word "feedback"; in the code it is
+#: DELIVERY_REPORTS, apart from the customer's feedback webhook (smshooks.feedback) that outcomes go to
+DELIVERY_REPORTS = "feedback"
+WEBHOOK_TYPES = (INBOUND, DELIVERY_REPORTS)
 #: what :func:`update_webhook` may change (the vendor and the id, hence the URL, stay)
 CHANGEABLE = ("name", "type", "credentials_id", "sender_number")
 

@@ -24,6 +24,7 @@ from smshooks.keywords.lexicon import (
     STOP_EMOJI,
     THIRD_PARTY,
 )
+from smshooks.keywords.lookup_tables import KeywordTables, Trigger
 from smshooks.keywords.model import Category, Classification, Match
 from smshooks.keywords.sentences import (
     bare_f5_clause,
@@ -37,7 +38,6 @@ from smshooks.keywords.sentences import (
     wrong_person,
 )
 from smshooks.keywords.starts import CAN_F4_F5, CAN_F6, CAN_F7, CAN_F8, CAN_F9, CAN_F10, CAN_F11
-from smshooks.keywords.tables import KeywordTables, Trigger
 
 #: F5 looks at clauses of this many tokens at most
 SHORT_CLAUSE_TOKENS = 8

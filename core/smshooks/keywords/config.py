@@ -9,6 +9,7 @@ from types import MappingProxyType
 from typing import Literal
 
 from smshooks.keywords.canon import canon
+from smshooks.keywords.lookup_tables import KeywordTables
 from smshooks.keywords.model import PRECEDENCE, Category
 from smshooks.keywords.packs import (
     COMPLIANCE_PROFILES,
@@ -20,7 +21,6 @@ from smshooks.keywords.packs import (
     effective_keywords,
 )
 from smshooks.keywords.sentences import SENTENCE_STARTS
-from smshooks.keywords.tables import KeywordTables
 
 FuzzyAction = Literal["prompt", "auto_opt_out"]
 ComplianceProfile = Literal["none", "us"]

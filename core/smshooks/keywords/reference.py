@@ -15,10 +15,10 @@ from smshooks.keywords.canon import canon, clauses
 from smshooks.keywords.clause_rules import clause_rules, fuzzy, only_stop_emoji
 from smshooks.keywords.config import KeywordConfig
 from smshooks.keywords.lexicon import PHRASE_STARTS
+from smshooks.keywords.lookup_tables import KeywordTables
 from smshooks.keywords.model import NO_MATCH, Classification, Match
 from smshooks.keywords.sentences import is_vcard, quotes_instruction
 from smshooks.keywords.starts import ALL_RULES
-from smshooks.keywords.tables import KeywordTables
 
 _DIGIT = re.compile(r"\d")
 

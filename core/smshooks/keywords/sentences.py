@@ -36,6 +36,7 @@ from smshooks.keywords.lexicon import (
     VCARD,
     WRONG_PERSON,
 )
+from smshooks.keywords.lookup_tables import KeywordTables
 from smshooks.keywords.starts import (
     START_F6,
     START_F7,
@@ -50,7 +51,6 @@ from smshooks.keywords.starts import (
     WITH_F10,
     WITH_MANY,
 )
-from smshooks.keywords.tables import KeywordTables
 
 Tokens = Sequence[str]
 

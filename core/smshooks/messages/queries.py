@@ -7,13 +7,15 @@ status a vendor reported, in the order they arrived.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
 
+from smshooks.errors import INVALID_FIELDS, Invalid
 from smshooks.gateway import Gateway
 from smshooks.scope import Scope
-from smshooks.store.pages import DEFAULT_LIMIT, Page, newest_first
+from smshooks.store.pages import DEFAULT_LIMIT, Page, by_time, newest_first
 from smshooks.store.scoped import get_scoped, in_scope
 from smshooks.store.tables import DeliveryReportRow, OutboundMessageRow
 from smshooks.vendor import to_e164
@@ -50,6 +52,50 @@ def list_reports(
         query = query.where(DeliveryReportRow.recipient == to_e164(phone))
     with gw.db.session() as session:
         return newest_first(session, query, DeliveryReportRow.id, limit, cursor)
+
+
+def list_messages(
+    gw: Gateway,
+    scope: Scope,
+    *,
+    status: str | None = None,
+    recipient: str | None = None,
+    webhook_id: str | None = None,
+    channel_id: str | None = None,
+    campaign_id: str | None = None,
+    kind: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    limit: int = DEFAULT_LIMIT,
+    cursor: str | None = None,
+) -> Page[OutboundMessageRow]:
+    """Outbound messages of ``scope``, newest first: in one (current) ``status``, to ``recipient``
+    (normalised to E.164), reported on through the vendor webhook ``webhook_id``, sent through
+    ``channel_id``, of ``campaign_id``, of one ``kind`` (reply, transactional, reported), created
+    in [``since``, ``until``). ``cursor``: the page before's ``next_cursor`` (opaque text; another
+    text is :class:`Invalid`)."""
+    query = select(OutboundMessageRow).where(*in_scope(OutboundMessageRow, scope))
+    equal = {
+        "status": status,
+        "webhook_id": webhook_id,
+        "channel_id": channel_id,
+        "campaign_id": campaign_id,
+        "kind": kind,
+    }
+    for column, value in equal.items():
+        if value:
+            query = query.where(getattr(OutboundMessageRow, column) == value)
+    if recipient:
+        query = query.where(OutboundMessageRow.recipient == to_e164(recipient))
+    if since:
+        query = query.where(OutboundMessageRow.created_at >= since)
+    if until:
+        query = query.where(OutboundMessageRow.created_at < until)
+    with gw.db.session() as session:
+        try:
+            return by_time(session, query, OutboundMessageRow, limit, cursor)
+        except ValueError as exc:
+            raise Invalid(INVALID_FIELDS, details={"cursor": [str(exc)]}) from None
 
 
 def get_message(gw: Gateway, scope: Scope, message_id: str) -> MessageDetail:

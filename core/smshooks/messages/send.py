@@ -25,6 +25,7 @@ from smshooks.inbound.event_store import new_message_id
 from smshooks.inbound.keyword_config import keyword_config
 from smshooks.keywords import KeywordConfig
 from smshooks.messages.send_job import enqueue_send, status_callback_url
+from smshooks.phones import subscriber_number
 from smshooks.replies.context import reply_context, reply_keywords
 from smshooks.replies.templates import ReplyTemplateError, render, segments
 from smshooks.scope import Scope
@@ -33,6 +34,8 @@ from smshooks.store.tables import Channel, Credential, OutboundMessageRow, Profi
 from smshooks.store.upsert import insert_once
 
 MAX_RECIPIENTS = 20
+#: the field message of a recipient that is not a phone number
+NOT_A_RECIPIENT = "not an E.164 phone number, e.g. +14155550123"
 MESSAGE_TYPES = ("transactional", "marketing")
 EXCLUDED_OPTED_OUT = "opted_out"
 #: a marketing send to a subscriber with no recorded opt-in (when the sandbox requires one)
@@ -108,17 +111,24 @@ def send_messages(
     callback_base_url: str | None = None,
 ) -> SendResult:
     """Send ``text`` (a template like a reply's) or the reply ``reply_id`` to up to 20 ``recipients``
-    (E.164 numbers) through the channel ``channel_id`` of ``scope``, in one transaction.
+    (phone numbers, normalised to E.164) through the channel ``channel_id`` of ``scope``, in one transaction.
 
     Opted-out recipients (and, for marketing where the sandbox requires it, those without an
     opt-in) are excluded, not sent. ``create_profiles`` stores unknown recipients' profiles.
     ``callback_base_url``: our base URL as the caller reached it, for the vendor's status callback.
     :class:`Invalid` for an unknown channel or reply, both or neither of text and reply, a
-    recipient twice, too many, or a text that does not render (nothing is written then).
+    recipient that is not a phone number or twice, too many, or a text that does not render
+    (nothing is written then).
     """
-    problems = request_problems(
-        has_text=text is not None, has_reply=reply_id is not None, phones=[r.phone for r in recipients]
+    numbers = [subscriber_number(recipient.phone) for recipient in recipients]
+    problems: dict[str, Any] = dict(
+        request_problems(
+            has_text=text is not None, has_reply=reply_id is not None, phones=[n for n in numbers if n is not None]
+        )
     )
+    not_phones = {i: {"phone": [NOT_A_RECIPIENT]} for i, number in enumerate(numbers) if number is None}
+    if not_phones:
+        problems["recipients"] = not_phones
     too_many = too_many_recipients(len(recipients))
     if too_many:
         problems["recipients"] = [too_many]
@@ -126,6 +136,9 @@ def send_messages(
         problems["message_type"] = [f"Must be one of: {', '.join(MESSAGE_TYPES)}."]
     if problems:
         raise Invalid(INVALID_FIELDS, details=problems)
+    recipients = [
+        Recipient(number or "", recipient.profile) for number, recipient in zip(numbers, recipients, strict=True)
+    ]
     with gw.db.transaction() as session:
         channel = find_scoped(session, Channel, channel_id, scope)
         if channel is None:

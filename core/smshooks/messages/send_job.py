@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from smshooks import observe
 from smshooks.consent.ledger import is_opted_out
 from smshooks.credentials.fields import open_credentials
 from smshooks.events import OutboundMessage, Status
@@ -98,7 +99,7 @@ def send_stored_message(
     )
     refused_before = refusal_count(http)
     try:
-        vendor_message_id = vendor.send(outbound, credentials, http)
+        vendor_message_id = observe.vendor_send(vendor, outbound, credentials, http)  # logged and counted
     except Exception as exc:
         if refusal_count(http) > refused_before:
             # The session would not connect where the credential points. However the

@@ -10,19 +10,18 @@ from typing import Any
 import jinja2
 
 from smshooks import templating
+from smshooks.keywords import KeywordConfig
+from smshooks.replies.context import reply_context, reply_keywords
 
 #: what a sample rendering at save time fills in, so a template that uses them renders
-SAMPLE_CONTEXT: dict[str, Any] = {
-    "keyword": "STOP",
-    "category": "opt_out",
-    "subscriber": "+14155550123",
-    "number": "+14155550100",
-    "opt_out_keyword": "STOP",
-    "opt_in_keyword": "START",
-    "help_keyword": "HELP",
-    "confirm_keyword": "YES",
-    "profile": {"first_name": "Ada", "last_name": "Lovelace"},
-}
+SAMPLE_CONTEXT: dict[str, Any] = reply_context(
+    subscriber="+14155550123",
+    number="+14155550100",
+    keywords=reply_keywords(KeywordConfig.default()),
+    keyword="STOP",
+    category="opt_out",
+    profile={"first_name": "Ada", "last_name": "Lovelace"},
+)
 
 MAX_REPLY_LENGTH = 1600
 #: the most SMS segments a reply may cost (10 of 153 GSM-7 characters)

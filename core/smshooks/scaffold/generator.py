@@ -26,18 +26,31 @@ WEBHOOK_SECRET = "whsec_test_0123456789abcdef"
 #: the fixture files the generated verify table carries known-good signatures for
 SIGNED_FIXTURES = {"inbound_signature": "inbound.json", "report_signature": "report.json"}
 
-#: (path in the package, template) in writing order; ``{package}`` is the module name
+#: (path in the package, template) in writing order; ``{package}`` is the module name.
+#: The layout is the worked example's, ``plugins/sinch/`` (docs/writing-a-plugin.md):
+#: the adapter assembled in vendor.py from one module per part of the contract,
+#: the tables in tests/cases.py and a test file per part beside them.
 FILES: tuple[tuple[str, str], ...] = (
     ("pyproject.toml", "pyproject.toml.tmpl"),
     ("setup.cfg", "setup.cfg.tmpl"),
     ("ruff.toml", "ruff.toml.tmpl"),
     ("README.md", "README.md.tmpl"),
-    ("tox-env.ini", "tox-env.ini.tmpl"),
     ("{package}/__init__.py", "package_init.py.tmpl"),
     ("{package}/vendor.py", "package_vendor.py.tmpl"),
+    ("{package}/credentials.py", "package_credentials.py.tmpl"),
+    ("{package}/signature.py", "package_signature.py.tmpl"),
+    ("{package}/parse.py", "package_parse.py.tmpl"),
+    ("{package}/statuses.py", "package_statuses.py.tmpl"),
+    ("{package}/send.py", "package_send.py.tmpl"),
     ("tests/__init__.py", "tests_init.py.tmpl"),
     ("tests/cases.py", "tests_cases.py.tmpl"),
     ("tests/test_conformance.py", "tests_test_conformance.py.tmpl"),
+    ("tests/test_credentials.py", "tests_test_credentials.py.tmpl"),
+    ("tests/test_parse.py", "tests_test_parse.py.tmpl"),
+    ("tests/test_plugin.py", "tests_test_plugin.py.tmpl"),
+    ("tests/test_send.py", "tests_test_send.py.tmpl"),
+    ("tests/test_signature.py", "tests_test_signature.py.tmpl"),
+    ("tests/test_gateway.py", "tests_test_gateway.py.tmpl"),
     ("tests/fixtures/inbound.json", "fixture_inbound.json.tmpl"),
     ("tests/fixtures/report.json", "fixture_report.json.tmpl"),
     ("tests/fixtures/send_accepted.json", "fixture_send_accepted.json.tmpl"),
@@ -92,28 +105,31 @@ def default_title(name: str) -> str:
 def new_plugin(name: str, directory: str | os.PathLike[str] = ".", title: str | None = None) -> Scaffold:
     """Write the package ``<directory>/smshooks-<name>/`` and return what was written.
 
-    Refuses (:class:`FileExistsError`) when that path exists: nothing is ever
+    In the ``plugins/`` folder of a smshooks checkout (a ``tox.ini`` beside it)
+    the package is ``plugins/<name>/``, as the repository lays plugins out: its
+    tox env is then the plugin name added to ``env_list``. Refuses
+    (:class:`FileExistsError`) when that path exists: nothing is ever
     overwritten. ``directory`` is created when missing.
     """
     check_name(name)
     title = check_title(title) if title is not None else default_title(name)
     parent = Path(directory)
     parent.mkdir(parents=True, exist_ok=True)
-    root = parent / f"smshooks-{name}"
+    root = parent / (name if in_checkout_plugins(parent) else f"smshooks-{name}")
     # mkdir without exist_ok is the atomic check: two runs cannot both write here.
     try:
         root.mkdir()
     except FileExistsError:
         raise FileExistsError(f"{root} already exists; choose another name or directory") from None
     try:
-        files = _write(root, _context(name, title, root))
+        files = _write(root, _context(name, title))
     except BaseException:
         shutil.rmtree(root, ignore_errors=True)  # never leave half a package behind
         raise
     return Scaffold(name=name, title=title, root=root, files=files)
 
 
-def _context(name: str, title: str, root: Path) -> dict[str, str]:
+def _context(name: str, title: str) -> dict[str, str]:
     words = [part for part in name.split("_") if part]
     class_prefix = "".join(word.capitalize() for word in words)
     return {
@@ -126,21 +142,13 @@ def _context(name: str, title: str, root: Path) -> dict[str, str]:
         "header": "X-" + "-".join(word.capitalize() for word in words) + "-Signature",
         "default_base_url": f"https://api.{'-'.join(words)}.example/v1",
         "webhook_secret": WEBHOOK_SECRET,
-        "tox_path": _tox_path(name, root),
     }
 
 
-def _tox_path(name: str, root: Path) -> str:
-    """The package's path as the repository's tox.ini names it.
-
-    Generated inside a checkout (a tox.ini above it): the real relative path;
-    elsewhere: where plugins live in the repository, ``plugins/<name>``.
-    """
-    resolved = root.resolve()
-    for ancestor in resolved.parents:
-        if (ancestor / "tox.ini").is_file():
-            return resolved.relative_to(ancestor).as_posix()
-    return f"plugins/{name}"
+def in_checkout_plugins(directory: Path) -> bool:
+    """Whether ``directory`` is the ``plugins/`` folder of a smshooks checkout."""
+    resolved = directory.resolve()
+    return resolved.name == "plugins" and (resolved.parent / "tox.ini").is_file()
 
 
 def _template(name: str) -> Template:

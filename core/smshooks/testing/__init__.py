@@ -2,7 +2,9 @@
 
 Build requests with :func:`form_request` / :func:`json_request`, keep
 real-format payloads as files read by :func:`fixture_text`, and prove the
-vendor contract with a :class:`VendorConformance` subclass.
+vendor contract with a :class:`VendorConformance` subclass. The fixtures
+``smshooks_app``, ``smshooks_client`` and ``smshooks_gateway`` (a
+:class:`GatewayClient`) put the installed plugin inside a real gateway.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from urllib.parse import parse_qs, urlencode
 from smshooks.testing.cases import (
     REFUSED,
     TIMEOUT,
+    AcknowledgeCase,
     ExpectedRequest,
     ParseCase,
     SendCase,
@@ -26,6 +29,7 @@ from smshooks.testing.cases import (
 )
 from smshooks.testing.conformance import VendorConformance, replace_event
 from smshooks.testing.fake_api import FakeVendorAPI, RecordedRequest, Reply
+from smshooks.testing.gateway import GatewayClient
 from smshooks.testing.hostile import HOSTILE_JSON_BODIES, WRONG_TYPES, HostileBody, wrong_type_variants
 from smshooks.vendor import WebhookRequest
 
@@ -35,8 +39,10 @@ __all__ = [
     "REFUSED",
     "TIMEOUT",
     "WRONG_TYPES",
+    "AcknowledgeCase",
     "ExpectedRequest",
     "FakeVendorAPI",
+    "GatewayClient",
     "HostileBody",
     "ParseCase",
     "RecordedRequest",

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from smshooks.events import Event, OutboundMessage, Status
-from smshooks.vendor import WebhookRequest
+from smshooks.vendor import WebhookRequest, WebhookResponse
 
 
 @dataclass(frozen=True)
@@ -32,14 +32,27 @@ class VerifyCase:
 
 @dataclass(frozen=True)
 class StatusCase:
-    """One vendor status string and the common status it must map to."""
+    """One vendor status string (in ``group``, for a vendor whose statuses have
+    groups) and the common status it must map to, through ``map_status`` and
+    through ``parse`` (see :meth:`VendorConformance.status_report_request`)."""
 
     vendor_status: str
     status: Status
+    #: the report's ``vendor_status_group`` (Infobip's ``status.groupName``)
+    group: str | None = None
 
     @property
     def label(self) -> str:
-        return self.vendor_status
+        return self.vendor_status if self.group is None else f"{self.group}.{self.vendor_status}"
+
+
+@dataclass(frozen=True)
+class AcknowledgeCase:
+    """The replies the host hands ``acknowledge`` and the answer the vendor expects."""
+
+    label: str
+    replies: Sequence[str] = ()
+    answer: WebhookResponse = field(default_factory=WebhookResponse)
 
 
 @dataclass(frozen=True)

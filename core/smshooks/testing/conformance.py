@@ -4,41 +4,57 @@ Example (a plugin's ``tests/test_conformance.py``)::
 
     from smshooks.testing import VendorConformance
     from smshooks_acme import AcmeVendor
-    from .cases import PARSE, VERIFY, STATUSES, SEND
+    from . import cases
 
     class TestAcme(VendorConformance):
         vendor = AcmeVendor()
-        parse_cases = PARSE
-        verify_cases = VERIFY
-        status_cases = STATUSES
-        send_cases = SEND
+        parse_cases = cases.PARSE
+        verify_cases = cases.VERIFY
+        status_cases = cases.STATUSES
+        send_cases = cases.SEND
+        acknowledge_cases = cases.ACKNOWLEDGE
+
+        def status_report_request(self, case):
+            return cases.status_report(case)
 
 The smshooks pytest plugin turns every row into its own labelled test, and the
 kit adds checks that the tables are complete: every contract method has
-cases, every entry of the vendor's status map has a status case, a status
-string nobody documented maps to ``unknown``, and both an accepted and a
-refused signature are shown.
+cases, every entry of the vendor's status map is proven through ``parse``, a
+status string nobody documented maps to ``unknown``, both an accepted and a
+refused signature are shown, and the answer without replies is shown.
+
+A status is mapped in one place: every report ``parse`` returns must have the
+``status`` and ``final`` that :meth:`~smshooks.vendor.Vendor.map_status` and
+:meth:`~smshooks.vendor.Vendor.is_final` give its ``vendor_status``.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import json
-from collections.abc import Mapping, Sequence
-from datetime import datetime
+from collections.abc import Iterator, Sequence
 from typing import Any, ClassVar
 
 import pytest
 
-from smshooks.events import DeliveryReport, Event, InboundMessage, Status
+from smshooks.events import DeliveryReport, Event, Status
 from smshooks.testing.cases import (
     REFUSED,
     TIMEOUT,
+    AcknowledgeCase,
     ParseCase,
     SendCase,
     StatusCase,
     VendorReply,
     VerifyCase,
+)
+from smshooks.testing.checks import (
+    check_event_types,
+    check_mapped,
+    check_request,
+    fake_reply,
+    mapped,
+    with_server,
 )
 from smshooks.testing.fake_api import FakeVendorAPI, Reply
 from smshooks.testing.hostile import HOSTILE_JSON_BODIES, HostileBody, wrong_type_variants
@@ -50,6 +66,7 @@ TABLES = {
     "verify_case": "verify_cases",
     "status_case": "status_cases",
     "send_case": "send_cases",
+    "acknowledge_case": "acknowledge_cases",
 }
 
 UNDOCUMENTED_STATUS = "SMSHOOKS_UNDOCUMENTED_STATUS"
@@ -63,6 +80,7 @@ class VendorConformance:
     verify_cases: ClassVar[Sequence[VerifyCase]] = ()
     status_cases: ClassVar[Sequence[StatusCase]] = ()
     send_cases: ClassVar[Sequence[SendCase]] = ()
+    acknowledge_cases: ClassVar[Sequence[AcknowledgeCase]] = ()
     #: seconds a send may wait for the fake API before it counts as timed out
     send_timeout: ClassVar[float] = 0.5
     #: True for a vendor whose webhooks carry JSON: every body of
@@ -71,6 +89,17 @@ class VendorConformance:
     #: ``(label, JSON payload)`` rows, usually the real-format fixtures: each is
     #: sent with every value in turn replaced by a value of another JSON type
     type_confusion_payloads: ClassVar[Sequence[tuple[str, Any]]] = ()
+
+    def status_report_request(self, case: StatusCase) -> WebhookRequest | None:
+        """A real-format delivery report carrying ``case.vendor_status`` (in ``case.group``).
+
+        Override it (usually: a report fixture with its status replaced) and
+        every status row is proven through ``parse`` as well as ``map_status``.
+        Return None for a row no report can carry (a status that makes the
+        request an inbound message, a blank status that parse refuses). Without
+        it, every ``status_map`` entry needs a parse case reporting it.
+        """
+        return None
 
     # -- the tables, one test per row ------------------------------------
 
@@ -85,6 +114,8 @@ class VendorConformance:
             assert event.vendor == self.vendor.name
             assert event.raw, "every event keeps the vendor's raw payload"
             assert event.org is None and event.webhook_id is None, "the host stamps the webhook context"
+            if isinstance(event, DeliveryReport):
+                check_mapped(self.vendor, event)
 
     def test_verify(self, verify_case: VerifyCase) -> None:
         if verify_case.accepted:
@@ -94,7 +125,15 @@ class VendorConformance:
                 self.vendor.verify(verify_case.request, verify_case.credentials)
 
     def test_status(self, status_case: StatusCase) -> None:
-        assert self.vendor.map_status(status_case.vendor_status) == status_case.status
+        """The row's status through map_status and, given a status_report_request, through parse."""
+        status, _ = mapped(self.vendor, status_case.vendor_status, status_case.group)
+        assert status == status_case.status, f"map_status says {status.value!r}"
+        request = self.status_report_request(status_case)
+        if request is None:
+            return
+        report = _report(self.vendor.parse(request), status_case)
+        assert report.status == status_case.status, f"parse says {report.status.value!r}"
+        check_mapped(self.vendor, report)
 
     def test_send(self, send_case: SendCase) -> None:
         with FakeVendorAPI() as api:
@@ -105,8 +144,8 @@ class VendorConformance:
                 api.reply_with(Reply(200, b"{}", delay=self.send_timeout * 4))
             else:
                 assert isinstance(send_case.reply, VendorReply)
-                api.reply_with(_reply(send_case.reply))
-            credentials = _with_server(send_case.credentials, base)
+                api.reply_with(fake_reply(send_case.reply))
+            credentials = with_server(send_case.credentials, base)
             http = HttpSession(timeout=self.send_timeout)
             if send_case.message_id is not None:
                 assert self.vendor.send(send_case.message, credentials, http) == send_case.message_id
@@ -119,7 +158,10 @@ class VendorConformance:
                     assert raised.value.code == send_case.error_code, repr(raised.value)
             if send_case.request is not None:
                 assert len(api.requests) == 1, f"expected one request, got {len(api.requests)}"
-                _check_request(api.requests[0], send_case.request)
+                check_request(api.requests[0], send_case.request)
+
+    def test_acknowledge(self, acknowledge_case: AcknowledgeCase) -> None:
+        assert self.vendor.acknowledge(list(acknowledge_case.replies)) == acknowledge_case.answer
 
     def test_hostile_json_body(self, hostile_body: HostileBody) -> None:
         request = WebhookRequest(
@@ -145,7 +187,9 @@ class VendorConformance:
             try:
                 events = self.vendor.parse(request)
                 for event in events:
-                    _check_event_types(event)
+                    check_event_types(event)
+                    if isinstance(event, DeliveryReport):
+                        check_mapped(self.vendor, event)
             except PayloadError:
                 continue
             except Exception as exc:  # the defect this test looks for
@@ -173,8 +217,22 @@ class VendorConformance:
         covered = {case.vendor_status for case in self.status_cases}
         assert set(self.vendor.status_map) <= covered, sorted(set(self.vendor.status_map) - covered)
 
+    def test_every_documented_status_is_proven_through_parse(self) -> None:
+        """Each status_map entry comes out of parse somewhere: a parse case, or a status row's report request."""
+        proven = {report.vendor_status for report in _parsed_reports(self.parse_cases)}
+        proven |= {case.vendor_status for case in self.status_cases if self.status_report_request(case) is not None}
+        unproven = sorted(set(self.vendor.status_map) - proven)
+        assert not unproven, (
+            f"no parse case reports {unproven}: define status_report_request(case) "
+            "(a report fixture carrying case.vendor_status) or add parse cases"
+        )
+
     def test_undocumented_status_is_unknown(self) -> None:
         assert self.vendor.map_status(UNDOCUMENTED_STATUS) is Status.UNKNOWN
+        request = self.status_report_request(StatusCase(UNDOCUMENTED_STATUS, Status.UNKNOWN))
+        if request is not None:  # stored as unknown, never refused
+            report = _report(self.vendor.parse(request), StatusCase(UNDOCUMENTED_STATUS, Status.UNKNOWN))
+            assert report.status is Status.UNKNOWN, repr(report)
 
     def test_final_statuses_are_documented(self) -> None:
         assert set(self.vendor.final_statuses) <= set(self.vendor.status_map)
@@ -184,44 +242,36 @@ class VendorConformance:
         assert DeliveryReport in kinds and len(kinds) == 2, "show inbound messages and delivery reports"
         assert any(case.error for case in self.parse_cases), "show a malformed payload refused"
 
+    def test_acknowledge_table_shows_the_plain_answer(self) -> None:
+        """The answer to a request without replies (every delivery report's), and replies where they go inline."""
+        assert any(not case.replies for case in self.acknowledge_cases), "show the answer without replies"
+        if self.vendor.replies_inline({}):
+            assert any(case.replies for case in self.acknowledge_cases), "show replies answered inline"
+
     def test_vendor_declares_itself(self) -> None:
         assert self.vendor.name and self.vendor.name == self.vendor.name.lower()
         assert self.vendor.title
         self.vendor.credentials_schema()
 
 
-def _reply(reply: VendorReply) -> Reply:
-    headers = dict(reply.headers)
-    if reply.json is not None:
-        headers.setdefault("Content-Type", "application/json")
-        body = json.dumps(reply.json).encode()
-    else:
-        body = (reply.body or "").encode()
-    return Reply(reply.status, body, headers)
+def _parsed_reports(cases: Sequence[ParseCase]) -> Iterator[DeliveryReport]:
+    for case in cases:
+        if case.error is None:
+            yield from (event for event in case.events if isinstance(event, DeliveryReport))
 
 
-def _with_server(credentials: Mapping[str, Any], base: str) -> dict[str, Any]:
-    return {
-        key: value.replace("{server}", base) if isinstance(value, str) else value for key, value in credentials.items()
-    }
-
-
-def _check_request(actual: Any, expected: Any) -> None:
-    assert actual.method == expected.method
-    assert actual.path == expected.path
-    for name, value in expected.headers.items():
-        assert actual.header(name) == value, f"header {name}: {actual.header(name)!r} != {value!r}"
-    if expected.form:
-        form = actual.form
-        for name, value in expected.form.items():
-            wanted = value if isinstance(value, list) else [value]
-            assert form.get(name) == wanted, f"form {name}: {form.get(name)!r} != {wanted!r}"
-    for name in expected.absent:
-        assert name not in actual.form, f"form field {name} must be absent"
-    if expected.json:
-        body = actual.json()
-        for name, value in expected.json.items():
-            assert body.get(name) == value, f"json {name}: {body.get(name)!r} != {value!r}"
+def _report(events: Sequence[Event], case: StatusCase) -> DeliveryReport:
+    """The one report a status row's request parsed into, carrying the row's status as sent."""
+    assert len(events) == 1 and isinstance(events[0], DeliveryReport), (
+        f"status_report_request must give one delivery report; parse gave {events!r}"
+    )
+    report = events[0]
+    assert report.vendor_status.strip() == case.vendor_status.strip(), (
+        f"the report carries {report.vendor_status!r}, not the row's {case.vendor_status!r}"
+    )
+    if case.group is not None:
+        assert report.vendor_status_group == case.group, f"the report's group is {report.vendor_status_group!r}"
+    return report
 
 
 def parametrize_tables(metafunc: pytest.Metafunc) -> None:
@@ -239,29 +289,6 @@ def parametrize_tables(metafunc: pytest.Metafunc) -> None:
     if "hostile_body" in metafunc.fixturenames:
         bodies = list(HOSTILE_JSON_BODIES) if cls.hostile_json else []
         metafunc.parametrize("hostile_body", bodies, ids=[body.label for body in bodies])
-
-
-_TEXT_FIELDS = ("vendor", "vendor_message_id")
-
-
-def _check_event_types(event: Event) -> None:
-    """The field types the store relies on (a number passed through as an id would be a defect)."""
-    for name in _TEXT_FIELDS:
-        assert isinstance(getattr(event, name), str), f"{name} is {getattr(event, name)!r}"
-    when = event.received_at if isinstance(event, InboundMessage) else event.occurred_at
-    assert isinstance(when, datetime) and when.tzinfo is not None, f"time is {when!r}"
-    if isinstance(event, InboundMessage):
-        for name in ("sender", "recipient", "text"):
-            assert isinstance(getattr(event, name), str), f"{name} is {getattr(event, name)!r}"
-        assert isinstance(event.segments, int) and not isinstance(event.segments, bool), repr(event.segments)
-        assert all(isinstance(url, str) for url in event.media_urls), repr(event.media_urls)
-    else:
-        assert event.recipient is None or isinstance(event.recipient, str), repr(event.recipient)
-        assert isinstance(event.status, Status) and isinstance(event.vendor_status, str), repr(event.vendor_status)
-        for name in ("error_code", "error_reason", "failure_category"):
-            value = getattr(event, name)
-            assert value is None or isinstance(value, str), f"{name} is {value!r}"
-    assert isinstance(event.raw, Mapping), repr(event.raw)
 
 
 def replace_event(event: Event, **changes: Any) -> Event:

@@ -10,20 +10,30 @@ Fixtures for plugin authors and the core suite alike:
   shared by every test of a module (once per backend). Building an app costs far
   more than a request, so a table of many cases is fast on one app per module;
   each case then sees the others' rows, so it must create what it needs under
-  names or an organisation of its own and assert only on those.
+  names or an organisation of its own and assert only on those;
+- ``smshooks_app`` and ``smshooks_client``: a gateway (the Flask app) on the
+  module's shared database with every installed plugin loaded through its
+  entry point (plus ``smshooks_app_plugins``), and its test client, one per
+  module and backend;
+- ``smshooks_gateway``: a :class:`~smshooks.testing.gateway.GatewayClient` for an
+  organisation of its own on that app: create a webhook for your vendor, post its
+  real requests to ``/hooks/<id>``, read what was stored.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from smshooks.apikeys import create_api_key
 from smshooks.settings import Settings
 from smshooks.testing import databases
 from smshooks.testing.conformance import parametrize_tables
 from smshooks.testing.fake_api import FakeVendorAPI
+from smshooks.testing.gateway import GatewayClient, new_org
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
@@ -101,3 +111,37 @@ def smshooks_module_settings(smshooks_module_database_url: str, tmp_path_factory
         secret_key="test-secret-key",
         public_url="https://sms.example.test",
     ).resolved()
+
+
+@pytest.fixture(scope="module")
+def smshooks_app_plugins() -> Sequence[Any]:
+    """Plugin objects the module's app registers beside the installed entry points
+    (override it to add observers of your own); none by default."""
+    return ()
+
+
+@pytest.fixture(scope="module")
+def smshooks_app(smshooks_module_settings: Settings, smshooks_app_plugins: Sequence[Any]) -> Iterator[Any]:
+    """The gateway's Flask app on the module's shared database, once per backend.
+
+    Installed plugins load through their entry points, as in production: a
+    plugin's own tests see it the way the gateway will.
+    """
+    from smshooks.web.app import create_app  # the web layer only for tests that ask for it
+
+    app = create_app(smshooks_module_settings, plugins=list(smshooks_app_plugins))
+    yield app
+    app.extensions["smshooks"].db.engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def smshooks_client(smshooks_app: Any) -> Any:
+    """The module app's Flask test client."""
+    return smshooks_app.test_client()
+
+
+@pytest.fixture
+def smshooks_gateway(smshooks_app: Any, smshooks_client: Any) -> GatewayClient:
+    """An organisation of its own on the module's app: the test sees only what it creates."""
+    org = new_org()
+    return GatewayClient(smshooks_client, create_api_key(smshooks_app.extensions["smshooks"].db, org), org)

@@ -13,6 +13,7 @@ from smshooks.gateway import Gateway
 from smshooks.settings import Settings
 from smshooks.store.db import schema_revisions
 from smshooks.web import errors
+from smshooks.web.console.mount import register_console
 
 log = logging.getLogger(__name__)
 
@@ -63,13 +64,17 @@ def create_app(
             " send use the scheme and host of the request that created them; set it behind a proxy"
         )
 
-    from smshooks.web import hooks
+    from smshooks.web import docs, hooks, prometheus, request_log
     from smshooks.web.api import register_api
 
+    request_log.install(app)  # first: every answer, refusals included, gets a request id and a log line
     app.register_blueprint(hooks.blueprint)
     api = GatewayApi(app)
     register_api(app, api)
     errors.register_error_handlers(app)
+    prometheus.install(app, gw)  # GET /metrics
+    docs.install(app)  # GET /api/v1/docs
+    register_console(app)
 
     @app.get("/healthz")
     def healthz() -> dict[str, str]:

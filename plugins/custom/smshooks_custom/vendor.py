@@ -60,8 +60,13 @@ class CustomVendor(Vendor):
             credentials = request.credentials or self.credentials
         return parse_request(request, WebhookConfig.from_credentials(credentials))
 
-    def map_status(self, vendor_status: str) -> Status:
+    # The one mapping of this adapter's credential (exact, then any case), which
+    # parse uses too through the same StatusTable.
+    def map_status(self, vendor_status: str, group: str | None = None) -> Status:
         return self._statuses.status(vendor_status)
+
+    def is_final(self, vendor_status: str, group: str | None = None) -> bool:
+        return self._statuses.is_final(vendor_status)
 
     # -- sending ----------------------------------------------------------------
 

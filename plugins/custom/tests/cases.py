@@ -27,6 +27,7 @@ from smshooks.testing import (
     RECEIVED_AT,
     REFUSED,
     TIMEOUT,
+    AcknowledgeCase,
     ExpectedRequest,
     ParseCase,
     SendCase,
@@ -38,7 +39,7 @@ from smshooks.testing import (
     json_request,
     replace_event,
 )
-from smshooks.vendor import PayloadError
+from smshooks.vendor import PayloadError, WebhookRequest
 from smshooks_custom.credentials import CustomCredentialsSchema
 
 HERE = Path(__file__).parent
@@ -235,6 +236,11 @@ SEED_PARSE = [
     # -- refused --------------------------------------------------------------
     ParseCase("seed-error-not-json", json_request(HOOK_URL, "inboundMessage=STOP"), error=PayloadError),
     ParseCase(
+        "seed-error-feedback-blank-status",
+        json_request(HOOK_URL, _seed_feedback({"code": "0", "status": " "})),
+        error=PayloadError,
+    ),
+    ParseCase(
         "seed-error-form-body",
         form_request(HOOK_URL, {"inboundMessage": "STOP", "profileNumber": "+14155550123"}),
         error=PayloadError,
@@ -355,6 +361,14 @@ SEED_STATUSES = [
     StatusCase("failed", Status.UNKNOWN),
     StatusCase("", Status.UNKNOWN),
 ]
+
+
+def seed_status_report(case: StatusCase) -> WebhookRequest | None:
+    """The seed's feedback example carrying the row's status instead."""
+    if not case.vendor_status.strip():
+        return None  # a feedback without a status is refused (seed-error-feedback-blank-status)
+    return json_request(HOOK_URL, _seed_feedback({"code": "0", "status": case.vendor_status}))
+
 
 SEED_SEND = [
     SendCase(
@@ -737,6 +751,13 @@ INFOBIP_STATUSES = [
     StatusCase("SIGNALS_BLOCKED", Status.UNKNOWN),
 ]
 
+
+def infobip_status_report(case: StatusCase) -> WebhookRequest:
+    """Infobip's delivery report example carrying the row's status name instead."""
+    status = {**json.loads(INFOBIP_DLR)["results"][0]["status"], "name": case.vendor_status}
+    return json_request(HOOK_URL, _infobip(_infobip_result(INFOBIP_DLR, status=status)))
+
+
 INFOBIP_SEND = [
     SendCase(
         "infobip-send-v3-app-key",
@@ -1026,6 +1047,20 @@ SINCH_STATUSES = [
     StatusCase("DELIVERED", Status.DELIVERED),
     StatusCase("  delivered ", Status.DELIVERED),
     StatusCase("Parked", Status.UNKNOWN),
+]
+
+
+def sinch_status_report(case: StatusCase) -> WebhookRequest:
+    """Sinch's recipient report example carrying the row's status instead."""
+    return json_request(HOOK_URL, _sinch(SINCH_RECIPIENT, status=case.vendor_status))
+
+
+# -- acknowledge ----------------------------------------------------------------
+
+# AJO's providers answer a webhook with an empty 2xx; replies go out through the send API.
+ACKNOWLEDGE = [
+    AcknowledgeCase("ack-empty-200"),
+    AcknowledgeCase("ack-replies-not-inline", replies=["You are unsubscribed."]),
 ]
 
 SINCH_SEND = [

@@ -1,6 +1,7 @@
 """The plugin inside the gateway: credentials refused with line and reason, the payload editor, webhooks end to end.
 
-The app finds the plugin through its entry point, as in production.
+The app finds the plugin through its entry point, as in production: the kit's
+``smshooks_app`` (one per module), each test an organisation of its own.
 """
 
 from __future__ import annotations
@@ -8,16 +9,11 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from flask import Flask
-from flask.testing import FlaskClient
 
-from smshooks.apikeys import create_api_key
-from smshooks.settings import Settings
-from smshooks.web.app import create_app
+from smshooks.testing.gateway import GatewayClient
 
 from .cases import (
     INFOBIP_API_KEY,
@@ -32,29 +28,18 @@ from .cases import (
 
 
 class Api:
-    def __init__(self, client: FlaskClient, key: str):
-        self.client, self.key = client, key
+    """``api(method, path, body)`` for one organisation on the module's gateway (the kit's ``smshooks_gateway``)."""
+
+    def __init__(self, gateway: GatewayClient):
+        self.gateway = gateway
 
     def __call__(self, method: str, path: str, body: Any = None) -> Any:
-        return self.client.open(
-            "/api/v1" + path,
-            method=method,
-            headers={"Authorization": f"Bearer {self.key}"},
-            data=None if body is None else json.dumps(body),
-            content_type="application/json",
-        )
+        return self.gateway.request(method, path, body)
 
 
 @pytest.fixture
-def app(smshooks_settings: Settings) -> Iterator[Flask]:
-    app = create_app(smshooks_settings)
-    yield app
-    app.extensions["smshooks"].db.engine.dispose()
-
-
-@pytest.fixture
-def api(app: Flask) -> Api:
-    return Api(app.test_client(), create_api_key(app.extensions["smshooks"].db, "acme"))
+def api(smshooks_gateway: GatewayClient) -> Api:
+    return Api(smshooks_gateway)
 
 
 def infobip_credential() -> dict[str, Any]:
@@ -160,7 +145,7 @@ def test_payload_editor_reports_a_template_that_breaks_on_the_profile(api: Api) 
     assert broken.json["error"]["details"]["payload_template"][0].startswith("line 3: the rendered payload is not")
 
 
-def test_infobip_shaped_webhooks_end_to_end(app: Flask, api: Api) -> None:
+def test_infobip_shaped_webhooks_end_to_end(smshooks_client: Any, api: Api) -> None:
     created = api("POST", "/credentials", infobip_credential()).json
     hook = api(
         "POST",
@@ -168,7 +153,7 @@ def test_infobip_shaped_webhooks_end_to_end(app: Flask, api: Api) -> None:
         {"name": "infobip", "vendor": "custom", "type": "inbound", "credentials_id": created["id"]},
     )
     assert hook.status_code == 201, hook.json
-    client = app.test_client()
+    client = smshooks_client
     path = f"/hooks/{hook.json['id']}"
 
     unsigned = client.post(path, data=INFOBIP_INBOUND, content_type="application/json")
@@ -206,7 +191,7 @@ def test_infobip_shaped_webhooks_end_to_end(app: Flask, api: Api) -> None:
     assert "matches neither mapping" in malformed.json["error"]["message"]
 
 
-def test_seed_credential_with_defaults_reads_seed_shapes(app: Flask, api: Api) -> None:
+def test_seed_credential_with_defaults_reads_seed_shapes(smshooks_client: Any, api: Api) -> None:
     created = api(
         "POST",
         "/credentials",
@@ -220,10 +205,38 @@ def test_seed_credential_with_defaults_reads_seed_shapes(app: Flask, api: Api) -
     hook = api(
         "POST", "/webhooks", {"name": "f", "vendor": "custom", "type": "feedback", "credentials_id": created["id"]}
     )
-    answer = app.test_client().post(
+    answer = smshooks_client.post(
         f"/hooks/{hook.json['id']}",
         json={"clientReference": "msg_1", "statuses": [{"code": "30003", "status": "bounce"}]},
     )
     assert answer.status_code == 200, answer.get_data(as_text=True)
     (report,) = api("GET", "/delivery-reports").json["items"]
     assert (report["vendor_message_id"], report["status"], report["error_code"]) == ("msg_1", "bounce", "30003")
+
+
+def test_a_pasted_payload_is_tried_against_the_credentials_mappings(smshooks_app: Any, api: Api) -> None:
+    """The console's "try a webhook payload": the credential's mappings applied, nothing verified or stored."""
+    from smshooks.credentials.payload_trial import try_payload
+    from smshooks.errors import Invalid
+    from smshooks.scope import Scope
+
+    created = api("POST", "/credentials", infobip_credential()).json
+    gw, scope = smshooks_app.extensions["smshooks"], Scope(api.gateway.org, "prod")
+    (message,) = try_payload(gw, scope, created["id"], INFOBIP_INBOUND)
+    assert (message["kind"], message["vendor_message_id"], message["sender"], message["recipient"]) == (
+        "inbound",
+        "817790313235066447",
+        "+385916242493",
+        "+385921004026",
+    )
+    assert message["text"] == "QUIZ Correct answer is Paris"
+    (report,) = try_payload(gw, scope, created["id"], INFOBIP_DLR)
+    assert (report["kind"], report["status"], report["vendor_status"], report["final"]) == (
+        "delivery_report",
+        "delivered",
+        "DELIVERED_TO_HANDSET",
+        True,
+    )
+    with pytest.raises(Invalid, match="cannot read this payload"):
+        try_payload(gw, scope, created["id"], json.dumps({"hello": "world"}))
+    assert api("GET", "/inbound-messages").json["items"] == []

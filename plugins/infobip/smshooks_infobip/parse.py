@@ -146,6 +146,7 @@ def delivery_report(item: Item, request: WebhookRequest) -> DeliveryReport:
         recipient=to_e164(to) if to else None,
         status=resolved.status,
         vendor_status=vendor_status,
+        vendor_status_group=group_name,
         occurred_at=_timestamp(item, "doneAt") or _timestamp(item, "sentAt") or request.received_at,
         final=resolved.final,
         error_code=error.code if error else None,

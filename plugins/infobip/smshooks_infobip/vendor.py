@@ -27,10 +27,14 @@ class InfobipVendor(Vendor):
     # results[] batches: 100 reports by default, at most 1000 (see parse.MAX_RESULTS)
     max_events_per_request: ClassVar[int] = MAX_RESULTS
 
-    def map_status(self, vendor_status: str) -> Status:
-        # A report whose status carries only a group stores the group name as
-        # its vendor status, so group names map too.
-        return resolve_status(vendor_status, vendor_status).status
+    # The one mapping, which parse uses too: the status name's entry, else its
+    # group's (a report's vendor_status_group), else unknown. A report whose
+    # status carries only a group stores the group name as both.
+    def map_status(self, vendor_status: str, group: str | None = None) -> Status:
+        return resolve_status(vendor_status, group).status
+
+    def is_final(self, vendor_status: str, group: str | None = None) -> bool:
+        return resolve_status(vendor_status, group).final
 
     def verify(self, request: WebhookRequest, credentials: Mapping[str, Any]) -> None:
         verify_request(request, credentials.get("webhook_username"), credentials.get("webhook_password"))

@@ -25,6 +25,7 @@ from smshooks.testing import (
     RECEIVED_AT,
     REFUSED,
     TIMEOUT,
+    AcknowledgeCase,
     ExpectedRequest,
     ParseCase,
     SendCase,
@@ -36,7 +37,7 @@ from smshooks.testing import (
     json_request,
     replace_event,
 )
-from smshooks.vendor import PayloadError
+from smshooks.vendor import PayloadError, WebhookRequest
 
 HERE = Path(__file__).parent
 
@@ -135,6 +136,7 @@ DELIVERED = DeliveryReport(
     recipient="+41793026727",
     status=Status.DELIVERED,
     vendor_status="DELIVERED_TO_HANDSET",
+    vendor_status_group="DELIVERED",
     # doneAt 16:10 at +05:30
     occurred_at=utc(2023, 8, 1, 10, 40),
     final=True,
@@ -148,6 +150,7 @@ UNKNOWN_SUBSCRIBER = DeliveryReport(
     recipient="+385981178123",
     status=Status.BOUNCE,
     vendor_status="UNDELIVERABLE_NOT_DELIVERED",
+    vendor_status_group="UNDELIVERABLE",
     occurred_at=utc(2019, 11, 9, 16, 0, 9),
     final=True,
     error_code="1",
@@ -168,6 +171,7 @@ DLR_BATCH_EVENTS = [
         utc(2024, 3, 1, 9, 0, 1),
         status=Status.SENT,
         vendor_status="PENDING_ENROUTE",
+        vendor_status_group="PENDING",
         final=False,
     ),
     _report(
@@ -176,6 +180,7 @@ DLR_BATCH_EVENTS = [
         utc(2024, 3, 1, 9, 0, 3),
         status=Status.SENT,
         vendor_status="DELIVERED_TO_OPERATOR",
+        vendor_status_group="DELIVERED",
         final=False,
     ),
     _report(
@@ -184,6 +189,7 @@ DLR_BATCH_EVENTS = [
         utc(2024, 3, 1, 9, 5),
         status=Status.BOUNCE,
         vendor_status="UNDELIVERABLE_NOT_DELIVERED",
+        vendor_status_group="UNDELIVERABLE",
         final=True,
         error_code="6",
         error_reason="EC_ABSENT_SUBSCRIBER_SM: Absent Subscriber",
@@ -196,6 +202,7 @@ DLR_BATCH_EVENTS = [
         datetime(2024, 3, 1, 9, 0, 0, 500000, tzinfo=UTC),
         status=Status.ERROR,
         vendor_status="REJECTED_DESTINATION_BLOCKLISTED",
+        vendor_status_group="REJECTED",
         final=True,
         failure_category="opted_out",
     ),
@@ -205,6 +212,7 @@ DLR_BATCH_EVENTS = [
         utc(2024, 3, 3, 9, 0),
         status=Status.BOUNCE,
         vendor_status="EXPIRED_EXPIRED",
+        vendor_status_group="EXPIRED",
         final=True,
         failure_category="expired",
     ),
@@ -448,6 +456,7 @@ PARSE = [
                 DELIVERED,
                 status=Status.ERROR,
                 vendor_status="REJECTED_SOMETHING_NEW",
+                vendor_status_group="REJECTED",
                 error_code="4002",
                 error_reason="EC_USER_THING",
                 failure_category="user_error",
@@ -473,6 +482,7 @@ PARSE = [
                 DELIVERED,
                 status=Status.BOUNCE,
                 vendor_status="UNDELIVERABLE_SOMETHING_NEW",
+                vendor_status_group="UNDELIVERABLE",
                 failure_category="unknown",
             )
         ],
@@ -481,33 +491,81 @@ PARSE = [
         "dlr-undocumented-name-falls-back-to-group",
         # the status name of Infobip's own SDK test, in the PENDING group
         request(variant(DLR_V3, _status("MESSAGE_ACCEPTED", "PENDING", 1, 26))),
-        [replace_event(DELIVERED, status=Status.SENT, vendor_status="MESSAGE_ACCEPTED", final=False)],
+        [
+            replace_event(
+                DELIVERED,
+                status=Status.SENT,
+                vendor_status="MESSAGE_ACCEPTED",
+                vendor_status_group="PENDING",
+                final=False,
+            )
+        ],
     ),
     ParseCase(
         "dlr-undocumented-name-in-accepted-group-is-queued",
         request(variant(DLR_V3, _status("ACCEPTED_SOMETHING", "ACCEPTED", 0))),
-        [replace_event(DELIVERED, status=Status.QUEUED, vendor_status="ACCEPTED_SOMETHING", final=False)],
+        [
+            replace_event(
+                DELIVERED,
+                status=Status.QUEUED,
+                vendor_status="ACCEPTED_SOMETHING",
+                vendor_status_group="ACCEPTED",
+                final=False,
+            )
+        ],
     ),
     ParseCase(
         "dlr-undocumented-name-and-group-is-unknown-not-refused",
         request(variant(DLR_V3, _status("TELEPORTED", "TELEPORTATION", 9))),
-        [replace_event(DELIVERED, status=Status.UNKNOWN, vendor_status="TELEPORTED", final=False)],
+        [
+            replace_event(
+                DELIVERED,
+                status=Status.UNKNOWN,
+                vendor_status="TELEPORTED",
+                vendor_status_group="TELEPORTATION",
+                final=False,
+            )
+        ],
     ),
     ParseCase(
         "dlr-group-name-only",
         request(variant(DLR_V3, _status(None, "EXPIRED", 4))),
-        [replace_event(DELIVERED, status=Status.BOUNCE, vendor_status="EXPIRED", failure_category="unknown")],
+        [
+            replace_event(
+                DELIVERED,
+                status=Status.BOUNCE,
+                vendor_status="EXPIRED",
+                vendor_status_group="EXPIRED",
+                failure_category="unknown",
+            )
+        ],
     ),
     ParseCase(
         "dlr-name-decides-over-group",
         # DELIVERED_TO_OPERATOR is in the DELIVERED group but not delivered yet
         request(variant(DLR_V3, _status("DELIVERED_TO_OPERATOR", "DELIVERED", 3, 2))),
-        [replace_event(DELIVERED, status=Status.SENT, vendor_status="DELIVERED_TO_OPERATOR", final=False)],
+        [
+            replace_event(
+                DELIVERED,
+                status=Status.SENT,
+                vendor_status="DELIVERED_TO_OPERATOR",
+                vendor_status_group="DELIVERED",
+                final=False,
+            )
+        ],
     ),
     ParseCase(
         "dlr-expired-dlr-unknown-is-final-unknown",
         request(variant(DLR_V3, _status("EXPIRED_DLR_UNKNOWN", "EXPIRED", 4, 29))),
-        [replace_event(DELIVERED, status=Status.UNKNOWN, vendor_status="EXPIRED_DLR_UNKNOWN", final=True)],
+        [
+            replace_event(
+                DELIVERED,
+                status=Status.UNKNOWN,
+                vendor_status="EXPIRED_DLR_UNKNOWN",
+                vendor_status_group="EXPIRED",
+                final=True,
+            )
+        ],
     ),
     ParseCase(
         "dlr-rejected-in-rejected-group-named-undeliverable",
@@ -517,6 +575,7 @@ PARSE = [
                 DELIVERED,
                 status=Status.ERROR,
                 vendor_status="UNDELIVERABLE_REJECTED_PLATFORM",
+                vendor_status_group="REJECTED",
                 failure_category="platform_rejected",
             )
         ],
@@ -666,47 +725,91 @@ VERIFY = [
 
 # -- statuses -----------------------------------------------------------------
 
+# Infobip's group ids (vendors.md §2.2); the names of each group as its docs list them.
+GROUP_IDS = {"ACCEPTED": 0, "PENDING": 1, "UNDELIVERABLE": 2, "DELIVERED": 3, "EXPIRED": 4, "REJECTED": 5}
+
+
+def _in(group: str, status: Status, *names: str) -> list[StatusCase]:
+    return [StatusCase(name, status, group=group) for name in names]
+
+
 STATUSES = [
-    StatusCase("PENDING_WAITING_DELIVERY", Status.SENT),
-    StatusCase("PENDING_ENROUTE", Status.SENT),
-    StatusCase("PENDING_ACCEPTED", Status.SENT),
-    StatusCase("UNDELIVERABLE_REJECTED_OPERATOR", Status.BOUNCE),
-    StatusCase("UNDELIVERABLE_NOT_DELIVERED", Status.BOUNCE),
-    StatusCase("UNDELIVERABLE_NOT_SENT", Status.BOUNCE),
-    StatusCase("DELIVERED_TO_OPERATOR", Status.SENT),
-    StatusCase("DELIVERED_TO_HANDSET", Status.DELIVERED),
-    StatusCase("EXPIRED_EXPIRED", Status.BOUNCE),
-    StatusCase("EXPIRED_DLR_UNKNOWN", Status.UNKNOWN),
-    StatusCase("REJECTED_NETWORK", Status.ERROR),
-    StatusCase("REJECTED_PREFIX_MISSING", Status.ERROR),
-    StatusCase("REJECTED_DND", Status.ERROR),
-    StatusCase("REJECTED_SOURCE", Status.ERROR),
-    StatusCase("REJECTED_NOT_ENOUGH_CREDITS", Status.ERROR),
-    StatusCase("REJECTED_SENDER", Status.ERROR),
-    StatusCase("REJECTED_DESTINATION_BLOCKLISTED", Status.ERROR),
-    StatusCase("REJECTED_PREPAID_PACKAGE_EXPIRED", Status.ERROR),
-    StatusCase("REJECTED_DESTINATION_NOT_REGISTERED", Status.ERROR),
-    StatusCase("REJECTED_ROUTE_NOT_AVAILABLE", Status.ERROR),
-    StatusCase("REJECTED_FLOODING_FILTER", Status.ERROR),
-    StatusCase("REJECTED_SYSTEM_ERROR", Status.ERROR),
-    StatusCase("REJECTED_DUPLICATE_MESSAGE_ID", Status.ERROR),
-    StatusCase("REJECTED_INVALID_UDH", Status.ERROR),
-    StatusCase("REJECTED_MESSAGE_TOO_LONG", Status.ERROR),
-    StatusCase("MISSING_TO", Status.ERROR),
-    StatusCase("REJECTED_DESTINATION", Status.ERROR),
-    StatusCase("SIGNALS_BLOCKED", Status.ERROR),
-    StatusCase("UNDELIVERABLE_REJECTED_PLATFORM", Status.ERROR),
+    *_in("PENDING", Status.SENT, "PENDING_WAITING_DELIVERY", "PENDING_ENROUTE", "PENDING_ACCEPTED"),
+    *_in(
+        "UNDELIVERABLE",
+        Status.BOUNCE,
+        "UNDELIVERABLE_REJECTED_OPERATOR",
+        "UNDELIVERABLE_NOT_DELIVERED",
+        "UNDELIVERABLE_NOT_SENT",
+    ),
+    # The operator has it; the handset may not yet.
+    *_in("DELIVERED", Status.SENT, "DELIVERED_TO_OPERATOR"),
+    *_in("DELIVERED", Status.DELIVERED, "DELIVERED_TO_HANDSET"),
+    *_in("EXPIRED", Status.BOUNCE, "EXPIRED_EXPIRED"),
+    *_in("EXPIRED", Status.UNKNOWN, "EXPIRED_DLR_UNKNOWN"),
+    *_in(
+        "REJECTED",
+        Status.ERROR,
+        "REJECTED_NETWORK",
+        "REJECTED_PREFIX_MISSING",
+        "REJECTED_DND",
+        "REJECTED_SOURCE",
+        "REJECTED_NOT_ENOUGH_CREDITS",
+        "REJECTED_SENDER",
+        "REJECTED_DESTINATION_BLOCKLISTED",
+        "REJECTED_PREPAID_PACKAGE_EXPIRED",
+        "REJECTED_DESTINATION_NOT_REGISTERED",
+        "REJECTED_ROUTE_NOT_AVAILABLE",
+        "REJECTED_FLOODING_FILTER",
+        "REJECTED_SYSTEM_ERROR",
+        "REJECTED_DUPLICATE_MESSAGE_ID",
+        "REJECTED_INVALID_UDH",
+        "REJECTED_MESSAGE_TOO_LONG",
+        "MISSING_TO",
+        "REJECTED_DESTINATION",
+        "SIGNALS_BLOCKED",
+        # in the REJECTED group despite its name
+        "UNDELIVERABLE_REJECTED_PLATFORM",
+    ),
     # A report whose status has only a group name stores the group name.
-    StatusCase("ACCEPTED", Status.QUEUED),
-    StatusCase("PENDING", Status.SENT),
-    StatusCase("UNDELIVERABLE", Status.BOUNCE),
-    StatusCase("DELIVERED", Status.DELIVERED),
-    StatusCase("EXPIRED", Status.BOUNCE),
-    StatusCase("REJECTED", Status.ERROR),
+    *(
+        StatusCase(group, status, group=group)
+        for group, status in [
+            ("ACCEPTED", Status.QUEUED),
+            ("PENDING", Status.SENT),
+            ("UNDELIVERABLE", Status.BOUNCE),
+            ("DELIVERED", Status.DELIVERED),
+            ("EXPIRED", Status.BOUNCE),
+            ("REJECTED", Status.ERROR),
+        ]
+    ),
+    # A name Infobip added later maps as its group; the name decides when listed.
+    StatusCase("PENDING_SOMETHING_NEW", Status.SENT, group="PENDING"),
+    StatusCase("DELIVERED_TO_OPERATOR", Status.SENT, group="REJECTED"),
     # Infobip's names are upper case; another spelling is not documented.
     StatusCase("delivered_to_handset", Status.UNKNOWN),
     # An undocumented name cannot be placed without its group.
     StatusCase("PENDING_SOMETHING_NEW", Status.UNKNOWN),
+    StatusCase("TELEPORTED", Status.UNKNOWN, group="TELEPORTATION"),
+]
+
+
+def status_report(case: StatusCase) -> WebhookRequest:
+    """The v3 delivery report example carrying the row's status name (in its group, when the row has one)."""
+    status: dict[str, Any] = {"id": 999, "description": "…"}
+    if case.group is not None:
+        status |= {"groupId": GROUP_IDS.get(case.group, 9), "groupName": case.group}
+    if case.vendor_status != case.group:
+        status["name"] = case.vendor_status
+    return request(variant(DLR_V3, _set(status=status)))
+
+
+# -- acknowledge ----------------------------------------------------------------
+
+# Infobip expects a 2xx and nothing in it; replies go out through the send API.
+ACKNOWLEDGE = [
+    AcknowledgeCase("ack-report-empty-200"),
+    AcknowledgeCase("ack-replies-not-inline", replies=["Reply STOP to opt out"]),
 ]
 
 # -- send ---------------------------------------------------------------------

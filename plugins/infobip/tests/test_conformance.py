@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from smshooks.testing import VendorConformance
+from smshooks.testing import StatusCase, VendorConformance
+from smshooks.vendor import WebhookRequest
 from smshooks_infobip import InfobipVendor
 
-from .cases import PARSE, SEND, STATUSES, TYPE_CONFUSION, VERIFY
+from .cases import ACKNOWLEDGE, PARSE, SEND, STATUSES, TYPE_CONFUSION, VERIFY, status_report
 
 
 class TestInfobip(VendorConformance):
@@ -14,5 +15,9 @@ class TestInfobip(VendorConformance):
     verify_cases = VERIFY
     status_cases = STATUSES
     send_cases = SEND
+    acknowledge_cases = ACKNOWLEDGE
     hostile_json = True
     type_confusion_payloads = TYPE_CONFUSION
+
+    def status_report_request(self, case: StatusCase) -> WebhookRequest | None:
+        return status_report(case)

@@ -13,7 +13,7 @@ from smshooks_sinch.credentials import SinchCredentialsSchema
 from smshooks_sinch.parse import MAX_BATCH_RECIPIENTS, VENDOR, parse_request
 from smshooks_sinch.send import send_message
 from smshooks_sinch.signature import verify_request
-from smshooks_sinch.statuses import FINAL_STATUSES, STATUS_MAP, map_status
+from smshooks_sinch.statuses import FINAL_STATUSES, STATUS_MAP, is_final, map_status
 
 
 class SinchVendor(Vendor):
@@ -40,6 +40,10 @@ class SinchVendor(Vendor):
     def send(self, message: OutboundMessage, credentials: Mapping[str, Any], http: requests.Session) -> str:
         return send_message(message, credentials, http)
 
-    def map_status(self, vendor_status: str) -> Status:
-        # Sinch's docs write "Delivered", its Python SDK "DELIVERED": any case maps.
+    # The one mapping, which parse uses too. Sinch's docs write "Delivered", its
+    # Python SDK "DELIVERED": any case maps.
+    def map_status(self, vendor_status: str, group: str | None = None) -> Status:
         return map_status(vendor_status)
+
+    def is_final(self, vendor_status: str, group: str | None = None) -> bool:
+        return is_final(vendor_status)

@@ -21,6 +21,7 @@ from smshooks.testing import (
     RECEIVED_AT,
     REFUSED,
     TIMEOUT,
+    AcknowledgeCase,
     ExpectedRequest,
     ParseCase,
     SendCase,
@@ -782,6 +783,20 @@ STATUSES = [
     StatusCase("Bounced", Status.UNKNOWN),
     StatusCase("Canceled", Status.UNKNOWN),
     StatusCase("", Status.UNKNOWN),
+]
+
+
+def status_report(case: StatusCase) -> WebhookRequest:
+    """The per-recipient report example carrying the row's status instead (the code stays 401)."""
+    return request(changed("recipient_report_dispatched.json", status=case.vendor_status))
+
+
+# -- acknowledge ----------------------------------------------------------------
+
+# Sinch expects a 2xx with no body; replies go out as batches through the send API.
+ACKNOWLEDGE = [
+    AcknowledgeCase("ack-report-empty-200"),
+    AcknowledgeCase("ack-replies-not-inline", replies=["Reply STOP to opt out"]),
 ]
 
 # -- send ---------------------------------------------------------------------

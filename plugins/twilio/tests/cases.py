@@ -12,13 +12,14 @@ from __future__ import annotations
 import base64
 import json
 from pathlib import Path
-from urllib.parse import quote
+from urllib.parse import quote, quote_plus
 
 from smshooks.events import DeliveryReport, FailureType, InboundMessage, OutboundMessage, Status
 from smshooks.testing import (
     RECEIVED_AT,
     REFUSED,
     TIMEOUT,
+    AcknowledgeCase,
     ExpectedRequest,
     ParseCase,
     SendCase,
@@ -30,7 +31,7 @@ from smshooks.testing import (
     json_request,
     replace_event,
 )
-from smshooks.vendor import PayloadError
+from smshooks.vendor import PayloadError, WebhookRequest, WebhookResponse
 
 HERE = Path(__file__).parent
 
@@ -536,6 +537,39 @@ STATUSES = [
     StatusCase("received", Status.UNKNOWN),
     # Twilio's statuses are lower case; another spelling is not documented.
     StatusCase("Delivered", Status.UNKNOWN),
+]
+
+
+def status_report(case: StatusCase) -> WebhookRequest | None:
+    """The delivered status callback carrying the row's status instead."""
+    if case.vendor_status in ("received", "receiving"):
+        return None  # MessageStatus=received is an inbound message, never a report
+    status = quote_plus(case.vendor_status)
+    return form_request(HOOK_URL, STATUS_DELIVERED.replace("Status=delivered", f"Status={status}"))
+
+
+# -- acknowledge ----------------------------------------------------------------
+
+TWIML = '<?xml version="1.0" encoding="UTF-8"?>'
+ACKNOWLEDGE = [
+    # Every status callback, and an inbound message without a reply: an empty TwiML document.
+    AcknowledgeCase("ack-no-reply-empty-twiml", answer=WebhookResponse(200, f"{TWIML}<Response/>", "application/xml")),
+    # Replies travel inline, one <Message> each, escaped.
+    AcknowledgeCase(
+        "ack-replies-inline",
+        replies=["You are unsubscribed. Reply START & rejoin", "Second"],
+        answer=WebhookResponse(
+            200,
+            f"{TWIML}<Response><Message>You are unsubscribed. Reply START &amp; rejoin</Message>"
+            "<Message>Second</Message></Response>",
+            "application/xml",
+        ),
+    ),
+    AcknowledgeCase(
+        "ack-blank-replies-skipped",
+        replies=["", "  "],
+        answer=WebhookResponse(200, f"{TWIML}<Response/>", "application/xml"),
+    ),
 ]
 
 # -- send ---------------------------------------------------------------------

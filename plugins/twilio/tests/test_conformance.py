@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from smshooks.testing import VendorConformance
+from smshooks.testing import StatusCase, VendorConformance
+from smshooks.vendor import WebhookRequest
 from smshooks_twilio import TwilioVendor
 
-from .cases import PARSE, SEND, STATUSES, VERIFY
+from .cases import ACKNOWLEDGE, PARSE, SEND, STATUSES, VERIFY, status_report
 
 
 class TestTwilio(VendorConformance):
@@ -14,3 +15,7 @@ class TestTwilio(VendorConformance):
     verify_cases = VERIFY
     status_cases = STATUSES
     send_cases = SEND
+    acknowledge_cases = ACKNOWLEDGE
+
+    def status_report_request(self, case: StatusCase) -> WebhookRequest | None:
+        return status_report(case)

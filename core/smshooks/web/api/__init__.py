@@ -6,6 +6,7 @@ from flask import Flask
 from flask_smorest import Api
 
 from smshooks.web.api import (
+    api_keys,
     auth,
     channels,
     consent,
@@ -25,6 +26,7 @@ from smshooks.web.api.openapi import document_sandbox_header, document_vendors
 
 def register_api(app: Flask, api: Api) -> None:
     auth.install(app)
+    auth.document_scopes(api)  # before the blueprints: each operation documents its scope
     modules = (
         credentials,
         webhooks,
@@ -38,6 +40,7 @@ def register_api(app: Flask, api: Api) -> None:
         events,
         feedback,
         plugins,
+        api_keys,
     )
     # every operation runs in the sandbox the header names (auth.authenticate reads it)
     sandbox = document_sandbox_header(api)

@@ -12,11 +12,11 @@ from marshmallow import Schema, ValidationError, fields, validate, validates
 
 from smshooks.consent import service
 from smshooks.consent.service import STATES, SenderConsent, SubscriberConsent
+from smshooks.phones import NOT_A_CONSENT_SENDER, consent_sender_number
 from smshooks.store.pages import Page
-from smshooks.vendor import to_e164
 from smshooks.web.api.base import ApiBlueprint
 from smshooks.web.api.pagination import PageArgs
-from smshooks.web.api.phones import E164_PATTERN, PHONE_PATH_PARAMETER, phone_from_path
+from smshooks.web.api.phones import E164_PATTERN, PHONE_PATH_PARAMETER
 from smshooks.web.context import current_scope, gateway
 
 blp = ApiBlueprint(
@@ -84,15 +84,15 @@ class ConsentChange(Schema):
 
     @validates("sender_number")
     def check_sender(self, value: str, **_: Any) -> None:
-        if not to_e164(value):
-            raise ValidationError("our sender number")
+        if consent_sender_number(value) is None:
+            raise ValidationError(NOT_A_CONSENT_SENDER)
 
 
 @blp.route("/<phone>", methods=["GET"], parameters=[PHONE_PATH_PARAMETER])
 @blp.response(200, SubscriberOut)
 def get_subscriber(phone: str) -> SubscriberConsent:
     """A subscriber's consent per sender number, and its whole history."""
-    return service.subscriber_consent(gateway(), current_scope(), phone_from_path(phone))
+    return service.subscriber_consent(gateway(), current_scope(), phone)
 
 
 @blp.route("/<phone>", methods=["PUT"], parameters=[PHONE_PATH_PARAMETER])
@@ -103,7 +103,7 @@ def put_subscriber(data: dict[str, Any], phone: str) -> SubscriberConsent:
     return service.change_consent(
         gateway(),
         current_scope(),
-        phone_from_path(phone),
+        phone,
         sender_number=data["sender_number"],
         state=data["state"],
         admin=g.api_key_prefix,

@@ -6,13 +6,15 @@ this module parses and answers.
 
 from __future__ import annotations
 
+from datetime import UTC
 from typing import Any
 
 from marshmallow import Schema, fields, validate
 
+from smshooks.events import Status
 from smshooks.inbound import queries as inbound_queries
 from smshooks.messages import queries as message_queries
-from smshooks.store.pages import Page
+from smshooks.store.pages import DEFAULT_LIMIT, MAX_LIMIT, Page
 from smshooks.store.tables import DeliveryReportRow, InboundMessageRow, OutboundMessageRow
 from smshooks.web.api.base import ApiBlueprint
 from smshooks.web.api.pagination import PageArgs
@@ -115,6 +117,35 @@ class MessageOut(Schema):
     reports = fields.List(fields.Nested(ReportOut), metadata={"description": "every report, oldest first"})
 
 
+class MessageFilter(Schema):
+    limit = fields.Integer(load_default=DEFAULT_LIMIT, validate=validate.Range(1, MAX_LIMIT))
+    cursor = fields.String(
+        load_default=None,
+        validate=validate.Length(1, 200),
+        metadata={"description": "next_cursor of the previous page"},
+    )
+    status = fields.String(validate=validate.OneOf([s.value for s in Status]), metadata={"description": "current"})
+    phone = fields.String(metadata={"description": "recipient number"})
+    webhook_id = fields.String(metadata={"description": "the vendor webhook reporting on it"})
+    channel_id = fields.String()
+    campaign_id = fields.String()
+    kind = fields.String(validate=validate.OneOf(["reply", "transactional", "reported"]))
+    since = fields.AwareDateTime(default_timezone=UTC, metadata={"description": "created at or after"})
+    until = fields.AwareDateTime(default_timezone=UTC, metadata={"description": "created before"})
+
+
+class MessageListItem(MessageOut):
+    """A message in a list: without its reports and history (``GET /messages/<id>`` has them)."""
+
+    class Meta:
+        exclude = ("reports", "history")
+
+
+class MessagePage(Schema):
+    items = fields.List(fields.Nested(MessageListItem))
+    next_cursor = fields.String(allow_none=True, metadata={"description": "opaque: pass it as cursor"})
+
+
 @blp.route("/inbound-messages")
 @blp.arguments(InboundFilter, location="query")
 @blp.response(200, InboundPage)
@@ -129,6 +160,15 @@ def list_inbound(args: dict[str, Any]) -> Page[InboundMessageRow]:
 def list_reports(args: dict[str, Any]) -> Page[DeliveryReportRow]:
     """Delivery reports, newest first; filter by webhook, phone, vendor message id, status."""
     return message_queries.list_reports(gateway(), current_scope(), **args)
+
+
+@blp.route("/messages", methods=["GET"])
+@blp.arguments(MessageFilter, location="query")
+@blp.response(200, MessagePage)
+def list_messages(args: dict[str, Any]) -> Page[OutboundMessageRow]:
+    """Outbound messages, newest first; filter by status, recipient, webhook, channel, campaign, kind, date."""
+    filters = {name: value for name, value in args.items() if name != "phone"}
+    return message_queries.list_messages(gateway(), current_scope(), recipient=args.get("phone"), **filters)
 
 
 @blp.route("/messages/<message_id>")

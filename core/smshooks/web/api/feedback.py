@@ -18,7 +18,7 @@ from typing import Any
 from flask.views import MethodView
 from marshmallow import Schema, ValidationError, fields, validate, validates, validates_schema
 
-from smshooks.feedback import deliveries, settings
+from smshooks.feedback import deliveries, sample, settings
 from smshooks.feedback.deliveries import EVENT_TYPES, STATES, DeliveryView
 from smshooks.feedback.rules import (
     AUTH_TYPES,
@@ -262,10 +262,36 @@ class ReplayWindowIn(Schema):
             raise ValidationError({"until": ["must be after since"]})
 
 
+class SampleIn(Schema):
+    """No fields: the sample is always the same made-up delivered message."""
+
+
+class SampleOut(Schema):
+    id = fields.String(metadata={"description": "the webhook-id the sample carried (not a delivery: not listed)"})
+    url = fields.String()
+    delivered = fields.Boolean(metadata={"description": "the receiver answered 2xx"})
+    status_code = fields.Integer(allow_none=True, metadata={"description": "the receiver's; null: no answer"})
+    duration_ms = fields.Integer()
+    error = fields.String(allow_none=True)
+    response_excerpt = fields.String(allow_none=True)
+    payload = fields.Dict(metadata={"description": "the message.feedback body sent"})
+
+
+class EnableIn(Schema):
+    replay_missed = fields.Boolean(
+        load_default=True,
+        metadata={"description": "also replay what it missed: every disabled delivery, the dead ones since it failed"},
+    )
+
+
 class ReplayWindowOut(Schema):
     replayed = fields.Integer()
     in_progress = fields.Integer(metadata={"description": "matching deliveries with an attempt running (not replayed)"})
     limit_reached = fields.Boolean(metadata={"description": "at most 10 000 per request: narrow the window and repeat"})
+
+
+class EnableOut(ReplayWindowOut):
+    feedback_webhook = fields.Nested(FeedbackWebhookOut)
 
 
 # --- the feedback webhook -------------------------------------------------------
@@ -304,6 +330,24 @@ def rotate_secret(data: dict[str, Any]) -> WebhookView:
     (each request then carries two signatures). The answer shows the new secret once."""
     grace = timedelta(seconds=data["grace_period_seconds"])
     return settings.rotate_secret(gateway(), current_scope(), grace=grace, signing_secret=data.get("signing_secret"))
+
+
+@blp.route("/feedback-webhook/test", methods=["POST"])
+@blp.arguments(SampleIn, required=False)
+@blp.response(200, SampleOut)
+def send_sample(_data: dict[str, Any]) -> sample.SampleResult:
+    """Send a signed sample event (a made-up delivered message) now, even while disabled, and
+    answer with the receiver's status; nothing is stored or retried."""
+    return sample.send_sample(gateway(), current_scope())
+
+
+@blp.route("/feedback-webhook/enable", methods=["POST"])
+@blp.arguments(EnableIn, required=False)
+@blp.response(200, EnableOut)
+def enable(data: dict[str, Any]) -> settings.Enabled:
+    """Enable the feedback webhook again (smshooks disables one that answered 410, or failed for
+    longer than SMSHOOKS_FEEDBACK_DISABLE_AFTER, 5 days by default) and replay what it missed."""
+    return settings.enable(gateway(), current_scope(), replay_missed=data["replay_missed"])
 
 
 # --- deliveries -------------------------------------------------------------------

@@ -1,21 +1,18 @@
-"""Keyword configuration of inbound webhooks, and ``/api/v1/keywords/classify``."""
+"""Keyword configuration of inbound webhooks, and ``/api/v1/keywords/classify``.
+
+The rules live in :mod:`smshooks.inbound.keyword_settings`; this module parses and answers."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from marshmallow import Schema, ValidationError, fields, pre_load, validate
-from sqlalchemy import select
+from marshmallow import Schema, fields, pre_load, validate
 
-from smshooks.inbound.pipeline import classify_message, keyword_config
-from smshooks.keywords import KeywordConfig, KeywordSettingsSchema, canon
-from smshooks.keywords.effective import effective_view
-from smshooks.replies.service import reply_ids_named
-from smshooks.store.tables import ReplyTemplate, Webhook, utcnow
+from smshooks.inbound import keyword_settings as service
+from smshooks.inbound.keyword_settings import TextClassification
+from smshooks.keywords import KeywordSettingsSchema
 from smshooks.web.api.base import ApiBlueprint
-from smshooks.web.api.scope import get_scoped, scoped
-from smshooks.web.context import gateway
-from smshooks.web.errors import ApiError
+from smshooks.web.context import current_scope, gateway
 
 blp = ApiBlueprint(
     "keywords",
@@ -58,28 +55,12 @@ class KeywordSettingsOut(KeywordSettingsSchema):
     )
 
 
-def _with_effective(settings: dict[str, Any]) -> dict[str, Any]:
-    return {**settings, "effective": effective_view(settings, KeywordConfig.from_settings(settings))}
-
-
 @blp.route("/keywords/classify", methods=["POST"])
 @blp.arguments(ClassifyIn)
 @blp.response(200, ClassifyOut)
-def classify_text(data: dict[str, Any]) -> dict[str, Any]:
+def classify_text(data: dict[str, Any]) -> TextClassification:
     """What a text would match under a webhook's keyword configuration (the defaults without one)."""
-    config = KeywordConfig.default()
-    if data["webhook_id"]:
-        with gateway().db.session() as session:
-            config = keyword_config(get_scoped(session, Webhook, data["webhook_id"], "webhook"))
-    result = classify_message(data["text"], config, gateway().plugins.hook.smshooks_classify)
-    return {
-        "category": result.category.value,
-        "match": result.match.value,
-        "keyword": result.keyword,
-        "rule": result.rule,
-        "decided_by": result.decided_by,
-        "canonical": canon(data["text"]),
-    }
+    return service.classify_text(gateway(), current_scope(), data["text"], data["webhook_id"])
 
 
 @blp.route("/webhooks/<webhook_id>/keywords", methods=["GET"])
@@ -87,14 +68,7 @@ def classify_text(data: dict[str, Any]) -> dict[str, Any]:
 def get_keywords(webhook_id: str) -> dict[str, Any]:
     """The webhook's keyword configuration as saved (the defaults when never saved), every setting filled,
     and ``effective``: the keywords that match, the defaults marked."""
-    with gateway().db.session() as session:
-        webhook = _inbound_webhook(session, webhook_id)
-        stored = webhook.keyword_settings or {}
-    try:
-        settings = KeywordSettingsSchema().load(stored)  # fills settings added since it was saved
-    except ValidationError:
-        settings = stored  # saved under older rules: shown as saved
-    return _with_effective(settings)
+    return service.get_keyword_settings(gateway(), current_scope(), webhook_id)
 
 
 @blp.route("/webhooks/<webhook_id>/keywords", methods=["PUT"])
@@ -102,31 +76,4 @@ def get_keywords(webhook_id: str) -> dict[str, Any]:
 @blp.response(200, KeywordSettingsOut)
 def put_keywords(settings: dict[str, Any], webhook_id: str) -> dict[str, Any]:
     """Replace the webhook's keyword configuration; 422 with field messages when invalid."""
-    with gateway().db.transaction() as session:
-        webhook = _inbound_webhook(session, webhook_id)
-        wanted = reply_ids_named(settings)
-        if wanted:
-            known = set(
-                session.execute(
-                    select(ReplyTemplate.id).where(*scoped(ReplyTemplate), ReplyTemplate.id.in_(wanted))
-                ).scalars()
-            )
-            missing = sorted(wanted - known)
-            if missing:
-                raise ApiError(422, "unknown reply ids", details={"reply_id": [f"no such reply: {r}" for r in missing]})
-        webhook.keyword_settings = settings
-        webhook.updated_at = utcnow()
-    return _with_effective(settings)
-
-
-def _inbound_webhook(session: Any, webhook_id: str) -> Webhook:
-    """The webhook, when keyword settings apply to it: a feedback webhook only
-    receives delivery reports, so settings saved there would never be used."""
-    webhook = get_scoped(session, Webhook, webhook_id, "webhook")
-    if webhook.type != "inbound":
-        raise ApiError(
-            422,
-            "keyword settings apply to inbound webhooks only",
-            details={"type": [f"this is a {webhook.type} webhook: it receives delivery reports, not messages"]},
-        )
-    return webhook
+    return service.replace_keyword_settings(gateway(), current_scope(), webhook_id, settings)

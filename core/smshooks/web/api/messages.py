@@ -12,14 +12,16 @@ from marshmallow import Schema, ValidationError, fields, pre_load, validate, val
 from smshooks.messages.send import (
     MAX_RECIPIENTS,
     MESSAGE_TYPES,
+    NOT_A_RECIPIENT,
     Recipient,
     SendResult,
     request_problems,
     send_messages,
     too_many_recipients,
 )
+from smshooks.phones import subscriber_number
 from smshooks.web.api.base import ApiBlueprint
-from smshooks.web.api.phones import E164_PATTERN, subscriber_number
+from smshooks.web.api.phones import E164_PATTERN
 from smshooks.web.context import current_scope, gateway
 from smshooks.web.urls import public_base_url
 
@@ -38,7 +40,7 @@ class RecipientIn(Schema):
     @validates("phone")
     def check_phone(self, value: str, **_: Any) -> None:
         if subscriber_number(value) is None:
-            raise ValidationError("not an E.164 phone number, e.g. +14155550123")
+            raise ValidationError(NOT_A_RECIPIENT)
 
 
 class SendIn(Schema):
@@ -106,7 +108,7 @@ class SendOut(Schema):
 @blp.response(202, SendOut)
 def send(data: dict[str, Any]) -> SendResult:
     """Send an SMS to up to 20 recipients through a channel; opted-out recipients are excluded."""
-    recipients = [Recipient(subscriber_number(r["phone"]) or "", r.get("profile")) for r in data["recipients"]]
+    recipients = [Recipient(r["phone"], r.get("profile")) for r in data["recipients"]]
     return send_messages(
         gateway(),
         current_scope(),

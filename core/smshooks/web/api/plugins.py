@@ -7,6 +7,7 @@ from typing import Any
 
 from marshmallow import Schema, fields
 
+from smshooks.credentials.service import vendor_fields
 from smshooks.web.api.base import ApiBlueprint
 from smshooks.web.context import gateway
 
@@ -42,21 +43,8 @@ class PluginsOut(Schema):
 def list_plugins() -> dict[str, Any]:
     """Every plugin the host tried to load, with its version, hooks and vendors."""
     host = gateway().plugins
-    vendors = []
-    for vendor in host.vendors.values():
-        schema = vendor.credentials_schema()
-        vendors.append(
-            {
-                "name": vendor.name,
-                "title": vendor.title,
-                "credential_fields": {
-                    name: {
-                        "required": fld.required,
-                        "secret": bool(fld.metadata.get("secret")),
-                        "target": bool(fld.metadata.get("target")),
-                    }
-                    for name, fld in schema.fields.items()
-                },
-            }
-        )
+    vendors = [
+        {"name": vendor.name, "title": vendor.title, "credential_fields": vendor_fields(vendor)}
+        for vendor in host.vendors.values()
+    ]
     return {"plugins": [dataclasses.asdict(p) for p in host.plugins], "vendors": vendors}

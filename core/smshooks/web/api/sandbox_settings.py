@@ -1,18 +1,17 @@
-"""``/api/v1/sandbox-settings``: how consent applies in this organisation + sandbox."""
+"""``/api/v1/sandbox-settings``: how consent applies in this organisation + sandbox.
+
+The rules live in :mod:`smshooks.consent.sandbox_settings`; this module parses and answers."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import g
 from marshmallow import Schema, fields, validate
-from sqlalchemy import select
 
-from smshooks.consent.sandbox_policy import CONSENT_SCOPES, Policy, sandbox_settings
-from smshooks.store.tables import SandboxSettings, utcnow
-from smshooks.store.upsert import insert_once
+from smshooks.consent import sandbox_settings as service
+from smshooks.consent.sandbox_policy import CONSENT_SCOPES, Policy
 from smshooks.web.api.base import ApiBlueprint
-from smshooks.web.context import gateway
+from smshooks.web.context import current_scope, gateway
 
 blp = ApiBlueprint(
     "sandbox_settings",
@@ -37,29 +36,16 @@ class SandboxSettingsSchema(Schema):
     )
 
 
-def _answer(policy: Policy) -> dict[str, Any]:
-    return {"consent_scope": policy.consent_scope, "marketing_requires_opt_in": policy.marketing_requires_opt_in}
-
-
 @blp.route("", methods=["GET"])
 @blp.response(200, SandboxSettingsSchema)
-def get_settings() -> dict[str, Any]:
+def get_settings() -> Policy:
     """This sandbox's settings (the defaults until saved)."""
-    with gateway().db.session() as session:
-        return _answer(sandbox_settings(session, g.org, g.sandbox))
+    return service.get_sandbox_settings(gateway(), current_scope())
 
 
 @blp.route("", methods=["PUT"])
 @blp.arguments(SandboxSettingsSchema)
 @blp.response(200, SandboxSettingsSchema)
-def put_settings(data: dict[str, Any]) -> dict[str, Any]:
+def put_settings(data: dict[str, Any]) -> Policy:
     """Replace this sandbox's settings; a setting left out takes its default."""
-    now = utcnow()
-    with gateway().db.transaction() as session:
-        key = {"org": g.org, "sandbox": g.sandbox}
-        insert_once(session, SandboxSettings, {**key, **data, "updated_at": now}, key=list(key))
-        row = session.execute(select(SandboxSettings).filter_by(**key)).scalar_one()
-        row.consent_scope = data["consent_scope"]
-        row.marketing_requires_opt_in = data["marketing_requires_opt_in"]
-        row.updated_at = now
-        return _answer(sandbox_settings(session, g.org, g.sandbox))
+    return service.replace_sandbox_settings(gateway(), current_scope(), **data)

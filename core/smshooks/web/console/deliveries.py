@@ -1,0 +1,78 @@
+"""The feedback delivery log: every delivery with its attempts, replay of one, of a selection, or of a window."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from flask import flash, redirect, render_template, request, url_for
+
+import smshooks.feedback.deliveries as service
+from smshooks.errors import DomainError
+from smshooks.feedback.emit import STATES
+from smshooks.web.console.blueprint import bp
+from smshooks.web.console.pages import error_page
+from smshooks.web.console.session import scope
+from smshooks.web.context import gateway
+
+
+@bp.route("/deliveries")
+def deliveries() -> Any:
+    state = request.args.get("state") or None
+    event_type = request.args.get("event_type") or None
+    message_id = (request.args.get("message_id") or "").strip() or None
+    page = service.list_deliveries(
+        gateway(),
+        scope(),
+        state=state if state in STATES else None,
+        event_type=event_type if event_type in service.EVENT_TYPES else None,
+        message_id=message_id,
+        cursor=request.args.get("cursor", type=int),
+    )
+    return render_template(
+        "console/deliveries.html",
+        page=page,
+        state=state,
+        event_type=event_type,
+        message_id=message_id or "",
+        states=STATES,
+        event_types=service.EVENT_TYPES,
+    )
+
+
+@bp.route("/deliveries/<delivery_id>")
+def delivery(delivery_id: str) -> Any:
+    return render_template("console/delivery.html", d=service.get_delivery(gateway(), scope(), delivery_id))
+
+
+@bp.route("/deliveries/replay", methods=["POST"])
+def replay_deliveries() -> Any:
+    """Replay the deliveries ticked in the list, or every one created in a window."""
+    gw = gateway()
+    ids = request.form.getlist("delivery_id")
+    try:
+        if ids:
+            for delivery_id in ids[:200]:
+                service.replay_delivery(gw, scope(), delivery_id)
+            flash(f"{min(len(ids), 200)} deliveries are sent again.")
+        else:
+            since, until = _when(request.form.get("since")), _when(request.form.get("until"))
+            if since is None:
+                flash("Tick deliveries to replay, or give the start of a window.")
+                return redirect(url_for("console.deliveries"), code=303)
+            state = request.form.get("state") or None
+            done = service.replay_deliveries(gw, scope(), since=since, until=until, state=state)
+            more = " (the most at once: narrow the window for the rest)" if done.limit_reached else ""
+            flash(f"{done.replayed} deliveries are sent again{more}; {done.in_progress} were being attempted.")
+    except DomainError as exc:
+        return error_page(409 if exc.code == "conflict" else 422, exc.message)
+    except ValueError:
+        flash("Dates are written 2026-12-01T09:30.")
+    return redirect(request.form.get("back") or url_for("console.deliveries"), code=303)
+
+
+def _when(value: str | None) -> datetime | None:
+    """A datetime-local input (UTC, as every time the console shows)."""
+    if not value:
+        return None
+    return datetime.fromisoformat(value).replace(tzinfo=UTC)

@@ -1,0 +1,90 @@
+"""Messages: inbound (filters by number, webhook, keyword category) and outbound (number, webhook, status,
+date), and one outbound message with its status history."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from flask import render_template, request
+
+import smshooks.inbound.queries as inbound
+import smshooks.inbound.webhooks as webhooks
+import smshooks.messages.queries as outbound
+from smshooks.errors import Invalid
+from smshooks.events import Status
+from smshooks.web.console.blueprint import bp
+from smshooks.web.console.pages import FormErrors
+from smshooks.web.console.session import scope
+from smshooks.web.context import gateway
+from smshooks.web.urls import public_base_url
+
+STATUSES = tuple(status.value for status in Status)
+#: the outbound list (messages.queries.list_messages) lands after the other queries: until then, inbound only
+LIST_OUTBOUND = getattr(outbound, "list_messages", None)
+KINDS = ("reply", "transactional", "reported")
+
+
+@bp.route("/messages")
+def messages() -> Any:
+    gw = gateway()
+    wants_outbound = request.args.get("direction") == "outbound" and LIST_OUTBOUND is not None
+    direction = "outbound" if wants_outbound else "inbound"
+    filters = {name: (request.args.get(name) or "").strip() for name in ("phone", "webhook_id", "category", "status")}
+    filters.update(
+        since=request.args.get("since") or "",
+        until=request.args.get("until") or "",
+        kind=request.args.get("kind") or "",
+    )
+    errors = FormErrors()
+    hooks = webhooks.list_webhooks(gw, scope(), base_url=public_base_url())
+    page = None
+    try:
+        if direction == "inbound":
+            page = inbound.list_inbound(
+                gw,
+                scope(),
+                webhook_id=filters["webhook_id"] or None,
+                phone=filters["phone"] or None,
+                category=filters["category"] if filters["category"] in inbound.CATEGORIES else None,
+                cursor=request.args.get("cursor", type=int),
+            )
+        else:
+            page = LIST_OUTBOUND(
+                gw,
+                scope(),
+                status=filters["status"] if filters["status"] in STATUSES else None,
+                recipient=filters["phone"] or None,
+                webhook_id=filters["webhook_id"] or None,
+                kind=filters["kind"] if filters["kind"] in KINDS else None,
+                since=_when(filters["since"]),
+                until=_when(filters["until"]),
+                cursor=request.args.get("cursor") or None,
+            )
+    except (Invalid, ValueError) as exc:
+        errors = FormErrors(getattr(exc, "message", "Dates are written 2026-12-01T09:30."))
+    return render_template(
+        "console/messages.html",
+        direction=direction,
+        page=page,
+        filters=filters,
+        webhooks=hooks,
+        names={hook.id: hook.name for hook in hooks},
+        categories=inbound.CATEGORIES,
+        statuses=STATUSES,
+        kinds=KINDS,
+        keyword_event=inbound.keyword_event,
+        errors=errors,
+        has_outbound=LIST_OUTBOUND is not None,
+    )
+
+
+@bp.route("/messages/<message_id>")
+def message(message_id: str) -> Any:
+    detail = outbound.get_message(gateway(), scope(), message_id)
+    return render_template("console/message.html", detail=detail)
+
+
+def _when(value: str) -> datetime | None:
+    """A datetime-local input, read as UTC (every time the console shows is UTC)."""
+    return datetime.fromisoformat(value).replace(tzinfo=UTC) if value else None

@@ -1,0 +1,136 @@
+"""A vendor's ``credentials_schema`` as an HTML form, and the form's fields back as the values the schema loads.
+
+A new vendor plugin gets its credential form for free: each marshmallow field becomes one input, chosen by
+the field's type (text, number, checkbox, a list to choose from for ``OneOf``, JSON text for objects), with
+its ``description`` as the hint. Secret fields are write-only: a password input that is always empty; left
+empty it keeps the stored secret.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import marshmallow
+from marshmallow import fields, validate
+
+#: string fields whose values are long documents, edited in a text area
+_LONG_TEXT = ("template", "mapping", "pem", "private_key")
+
+
+@dataclass(frozen=True)
+class FormField:
+    name: str
+    label: str
+    #: text, password, url, number, checkbox, select, textarea, json
+    kind: str
+    required: bool
+    secret: bool
+    hint: str
+    choices: tuple[str, ...] = ()
+    default: Any = None
+    #: the schema takes None (an emptied input on edit clears the value)
+    nullable: bool = False
+
+
+def form_fields(schema: marshmallow.Schema) -> list[FormField]:
+    """The schema's fields as form inputs, required ones first, each group in the schema's order."""
+    out = [_form_field(name, field) for name, field in schema.fields.items() if not field.dump_only]
+    return sorted(out, key=lambda f: not f.required)
+
+
+def _form_field(name: str, field: fields.Field) -> FormField:
+    secret = bool(field.metadata.get("secret"))
+    hint = str(field.metadata.get("description") or "")
+    default = field.load_default if field.load_default is not marshmallow.missing else None
+    if callable(default):
+        default = default()
+    choices = _choices(field)
+    if secret:
+        kind = "password"
+    elif choices:
+        kind = "select"
+    elif isinstance(field, fields.Boolean):
+        kind = "checkbox"
+    elif isinstance(field, fields.Integer | fields.Float | fields.Decimal):
+        kind = "number"
+    elif isinstance(field, fields.Url):
+        kind = "url"
+    elif isinstance(field, fields.String):
+        kind = "textarea" if any(word in name for word in _LONG_TEXT) else "text"
+    else:  # Dict, List, Nested, a plugin's own field: JSON text
+        kind = "json"
+        hint = (hint + " " if hint else "") + "(JSON)"
+    return FormField(
+        name=name,
+        label=name.replace("_", " ").capitalize(),
+        kind=kind,
+        required=field.required,
+        secret=secret,
+        hint=hint,
+        choices=choices,
+        default=default,
+        nullable=bool(field.allow_none),
+    )
+
+
+def _choices(field: fields.Field) -> tuple[str, ...]:
+    for validator in field.validators if isinstance(field, fields.String) else ():
+        if isinstance(validator, validate.OneOf):
+            seen: list[str] = []
+            for choice in validator.choices:
+                # "POST" and "post" are both allowed: offer each spelling once
+                if str(choice).lower() not in {c.lower() for c in seen}:
+                    seen.append(str(choice))
+            return tuple(seen)
+    return ()
+
+
+def shown_value(spec: FormField, stored: Mapping[str, Any]) -> Any:
+    """What the input shows for a stored credential (a new one: the default); never a secret."""
+    if spec.secret:
+        return ""
+    value = stored.get(spec.name, spec.default)
+    if spec.kind == "json":
+        return "" if value in (None, {}, []) else json.dumps(value, indent=2, ensure_ascii=False)
+    return value
+
+
+def values_from_form(
+    specs: list[FormField], form: Mapping[str, str], *, editing: bool
+) -> tuple[dict[str, Any], dict[str, list[str]]]:
+    """The vendor field values a submitted form gives, and per field the messages of values it cannot read.
+
+    An empty input is left out, so the schema's default applies on create and the stored value stays on
+    edit — except that on edit an emptied optional field is cleared (sent as None). An empty secret always
+    keeps the stored one: secrets are write-only.
+    """
+    values: dict[str, Any] = {}
+    problems: dict[str, list[str]] = {}
+    for spec in specs:
+        raw = form.get(spec.name, "")
+        if spec.kind == "checkbox":
+            values[spec.name] = raw in ("on", "true", "1")
+            continue
+        if raw.strip() == "":
+            if editing and not spec.secret and not spec.required:
+                if spec.kind == "json" and isinstance(spec.default, dict | list):
+                    values[spec.name] = spec.default
+                elif spec.nullable:
+                    values[spec.name] = None
+            continue
+        if spec.kind == "number":
+            try:
+                values[spec.name] = int(raw)
+            except ValueError:
+                problems[spec.name] = ["a whole number"]
+        elif spec.kind == "json":
+            try:
+                values[spec.name] = json.loads(raw)
+            except json.JSONDecodeError as exc:
+                problems[spec.name] = [f"line {exc.lineno}, column {exc.colno}: not valid JSON: {exc.msg}"]
+        else:
+            values[spec.name] = raw
+    return values, problems

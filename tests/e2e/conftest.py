@@ -54,6 +54,20 @@ def module_server(smshooks_module_database_url: str, tmp_path_factory: pytest.Te
 
 
 @pytest.fixture(scope="module")
+def console_server(_smshooks_sqlite_template, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """One server for a browser-test module, on the embedded default (SQLite) only: the console calls
+    the same services as the API, whose tests run on both backends; a browser run per backend would
+    only double the slowest tests of the suite."""
+    directory = tmp_path_factory.mktemp("e2e-console")
+    database_url = _smshooks_sqlite_template.fresh(directory)
+    running = start_server(environment(database_url, directory), directory / "server.log")
+    try:
+        yield running
+    finally:
+        stop_server(running)
+
+
+@pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
     """One headless Chromium per browser-test module (tests/support/browser.py)."""
     from support.browser import launch

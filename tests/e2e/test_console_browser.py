@@ -14,8 +14,8 @@ from support.browser import DESKTOP, PHONE, screenshot, sign_in
 
 
 @pytest.fixture(name="server")
-def shared_server(module_server):  # one server for the module's tests
-    return module_server
+def shared_server(console_server):  # one server for the module's tests, on SQLite
+    return console_server
 
 
 #: the sign-in page, asked for on the way to another page

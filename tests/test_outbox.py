@@ -26,6 +26,7 @@ from smshooks.apikeys import create_api_key
 from smshooks.gateway import Gateway
 from smshooks.outbox import jobs
 from smshooks.outbox.kinds import policies
+from smshooks.outbox.lanes import Lanes
 from smshooks.outbox.retry import RetryPolicy
 from smshooks.outbox.worker import Worker
 from smshooks.settings import Settings
@@ -71,6 +72,44 @@ def test_each_kind_declares_its_own_policy():
     }
 
 
+# -- lanes: a pure table ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("http_share", "threads"),
+    [
+        (None, 8),  # not measured yet: one thread per request in flight
+        (1.0, 8),  # a slow endpoint: its attempts are all request
+        (0.8, 10),  # 8 requests in flight take 10 threads when a fifth of the time is our database
+        (0.5, 16),
+        (0.05, 16),  # at most twice per_lane, whatever the share
+    ],
+)
+def test_a_lane_gets_the_threads_that_keep_per_lane_requests_in_flight(http_share, threads):
+    lanes = Lanes(threads=64, per_lane=8)
+    job = jobs.ClaimedJob(1, "feedback", "acme", "prod", {}, 1, 8, "w")
+    lanes.add([job, job])
+    _busy, current = lanes.startable()  # ``_busy`` keeps the lane busy throughout
+    for _ in range(60):  # the share is smoothed over the recent attempts
+        lanes.add([job])
+        current = lanes.after(current, http_share)  # the thread goes on with the lane's next job
+        assert current is not None
+    assert lanes.threads_for(job.lane) == threads
+    lanes.add([job] * 40)
+    assert len(lanes.startable()) == threads - 2  # two run already
+
+
+def test_a_finishing_thread_leaves_its_lane_for_a_lane_that_waits():
+    lanes = Lanes(threads=1, per_lane=1)
+    a = jobs.ClaimedJob(1, "feedback", "a", "prod", {}, 1, 8, "w")
+    b = jobs.ClaimedJob(2, "feedback", "b", "prod", {}, 1, 8, "w")
+    lanes.add([a, a, b])
+    [running] = lanes.startable()
+    assert running.org == "a"
+    assert lanes.after(running, 1.0) is None  # b waits: the thread goes back to the pool
+    assert [job.org for job in lanes.startable()] == ["b"]
+
+
 # -- claiming: one database per backend, one job kind per test ------------------------------
 
 
@@ -106,21 +145,22 @@ def test_a_batch_takes_the_oldest_due_jobs_and_the_next_claim_the_next(db):
 
 
 @pytest.mark.parametrize(
-    ("limit", "cap", "running", "taken"),
+    ("limit", "new_lane_room", "lane_room", "taken"),
     [
         (8, None, {}, {"slow": 6, "fast": 2}),  # no lanes: oldest first
         (8, 3, {}, {"slow": 3, "fast": 2}),  # the slow lane's backlog does not hide the fast lane
-        (8, 3, {"slow": 3}, {"fast": 2}),  # a lane at its cap takes nothing more
-        (8, 3, {"slow": 2}, {"slow": 1, "fast": 2}),
+        (8, 3, {"slow": 0}, {"fast": 2}),  # a lane without room takes nothing more
+        (8, 3, {"slow": 1}, {"slow": 1, "fast": 2}),
+        (8, 3, {"slow": 5, "fast": 1}, {"slow": 5, "fast": 1}),  # a lane's own room, whatever the default
         (2, 3, {}, {"slow": 2}),
     ],
 )
-def test_a_lane_takes_at_most_its_share(db, limit, cap, running, taken):
+def test_a_lane_takes_at_most_its_share(db, limit, new_lane_room, lane_room, taken):
     kind = new_kind()
     enqueue(db, kind, 6, org="slow")
     enqueue(db, kind, 2, org="fast")
-    lanes = {(kind, org, "prod"): count for org, count in running.items()}
-    claimed = jobs.claim_batch(db, "w", [kind], limit=limit, lane_cap=cap, running=lanes)
+    rooms = {(kind, org, "prod"): room for org, room in lane_room.items()}
+    claimed = jobs.claim_batch(db, "w", [kind], limit=limit, new_lane_room=new_lane_room, lane_room=rooms)
     counts: dict[str, int] = {}
     for job in claimed:
         counts[job.org] = counts.get(job.org, 0) + 1

@@ -62,7 +62,7 @@ def serve(host: str, port: int, workers: int, threads: int, worker: bool) -> Non
     app = create_app(settings)
     if worker:
         # beside the request threads, in one process and one connection pool: a smaller share
-        Worker(app.extensions["smshooks"], concurrency=8, per_lane=4).start_thread()
+        Worker(app.extensions["smshooks"], concurrency=16, per_lane=4).start_thread()
     click.echo(f"smshooks serving on http://{host}:{port}", err=True)
     waitress_serve(app, host=host, port=port, threads=threads, ident="smshooks")
 
@@ -71,17 +71,18 @@ def serve(host: str, port: int, workers: int, threads: int, worker: bool) -> Non
 @click.option("--poll-interval", default=1.0, show_default=True, type=float, help="seconds between polls when idle")
 @click.option(
     "--concurrency",
-    default=32,
+    default=64,
     show_default=True,
     type=click.IntRange(min=1),
-    help="deliveries in flight at once (threads)",
+    help="attempts in flight at once (threads)",
 )
 @click.option(
     "--per-lane",
     default=8,
     show_default=True,
     type=click.IntRange(min=1),
-    help="of those, at most this many for one lane (a job kind of one org and sandbox: one endpoint)",
+    help="requests in flight to one lane (a job kind of one org and sandbox: one endpoint) at once;"
+    " a lane gets between this many threads and twice as many",
 )
 def worker_command(poll_interval: float, concurrency: int, per_lane: int) -> None:
     """Run an outbox worker: sends replies and messages, delivers feedback, with retries."""
@@ -94,7 +95,7 @@ def worker_command(poll_interval: float, concurrency: int, per_lane: int) -> Non
     settings = Settings.from_env()
     gateway = Gateway.build(settings)
     gateway.db.engine.dispose()
-    # Its threads are in the database a fraction of the time: up to 26 connections for 32
+    # Its threads are in the database a fraction of the time: up to 26 connections for 64
     # threads (the default pool holds 15); more threads queue for one, which bounds what
     # many workers ask of PostgreSQL's max_connections (100 by default).
     pool_size = min(concurrency, 16) + 2

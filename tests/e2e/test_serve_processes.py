@@ -87,6 +87,14 @@ def test_two_web_processes_and_one_outbox_worker(server_env, tmp_path):
             assert {name.split(":")[1] for name in workers} == {
                 str(pid) for pid, command in processes.items() if "smshooks worker" in command
             }
+            # the worker process's counters show on a web process's /metrics: one multi-process directory
+            metrics = requests.get(server.url + "/metrics", timeout=10).text
+            attempts = [
+                float(line.rsplit(" ", 1)[1])
+                for line in metrics.splitlines()
+                if line.startswith("smshooks_delivery_attempts_total{") and 'kind="send_sms"' in line
+            ]
+            assert sum(attempts) == 30
             assert sorted(r.form["To"][0] for r in twilio_api.requests) == sorted(
                 f"+1415555{b}{n:03d}" for b in range(3) for n in range(10)
             )

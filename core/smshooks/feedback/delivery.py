@@ -69,7 +69,9 @@ def http_for(worker: JobContext) -> requests.Session:
     """The worker thread's pooled session for feedback POSTs (keep-alive across jobs)."""
     session = _sessions.get(worker)
     if session is None:
-        session = _sessions[worker] = http_session(allow_private=worker.gateway.settings.allow_private_targets)
+        session = _sessions[worker] = worker.timed(
+            http_session(allow_private=worker.gateway.settings.allow_private_targets)
+        )
     return session
 
 

@@ -147,25 +147,26 @@ def claim_batch(
     *,
     limit: int,
     lease: timedelta = DEFAULT_LEASE,
-    lane_cap: int | None = None,
-    running: Mapping[Lane, int] | None = None,
+    new_lane_room: int | None = None,
+    lane_room: Mapping[Lane, int] | None = None,
     exclude: Collection[int] = (),
     done: Collection[ClaimedJob] = (),
 ) -> list[ClaimedJob]:
     """Take up to ``limit`` due jobs of ``kinds`` (oldest first; a job whose lease
     ran out counts as due) for ``worker``.
 
-    With ``lane_cap``, at most that many jobs of one lane run at once, counting
-    the ``running`` ones the worker already has: one slow endpoint cannot take
-    every thread. ``exclude``: ids the worker is running now, never taken twice.
+    With ``new_lane_room``, at most that many jobs of one lane are taken, or for
+    the lanes in ``lane_room`` (those the worker already holds jobs of) what room
+    it says they have left: one slow endpoint cannot take every thread.
+    ``exclude``: ids the worker holds now, never taken twice.
     ``done``: attempts that succeeded, marked done in the same transaction (one
     commit where a busy worker would otherwise need two).
     """
     if limit <= 0 and not done:
         return []
-    running = running or {}
+    lane_room = dict(lane_room or {}) if new_lane_room is not None else {}
     now = utcnow()
-    full = [lane for lane, count in running.items() if lane_cap is not None and count >= lane_cap]
+    full = [lane for lane, room in lane_room.items() if room <= 0]
     due = or_(
         and_(Job.state == PENDING, Job.due_at <= now),
         and_(Job.state == RUNNING, Job.lease_expires_at < now),
@@ -175,7 +176,7 @@ def claim_batch(
     if exclude:
         conditions.append(Job.id.not_in(list(exclude)))
     # look past the first lane's backlog for the other lanes' jobs
-    window = limit if lane_cap is None else min(limit * 4, limit + 500)
+    window = limit if new_lane_room is None else min(limit * 4, limit + 500)
     candidates = (
         select(Job.id, Job.kind, Job.org, Job.sandbox).where(*conditions).order_by(Job.due_at, Job.id).limit(window)
     )
@@ -188,7 +189,7 @@ def claim_batch(
             # the candidates stay locked until this transaction ends: other
             # workers skip them and take the next ones
             candidates = candidates.with_for_update(skip_locked=True)
-        chosen = _fair_share(session.execute(candidates).all(), limit, lane_cap, running)
+        chosen = _fair_share(session.execute(candidates).all(), limit, new_lane_room, lane_room)
         if not chosen:
             return []
         # On SQLite the write lock is taken here; the due condition is checked
@@ -222,13 +223,15 @@ def claim_batch(
     return sorted(claimed, key=lambda job: order[job.id])
 
 
-def _fair_share(candidates: Iterable[Any], limit: int, lane_cap: int | None, running: Mapping[Lane, int]) -> list[int]:
-    """The ids to claim: oldest first, no lane above its cap."""
+def _fair_share(
+    candidates: Iterable[Any], limit: int, new_lane_room: int | None, lane_room: Mapping[Lane, int]
+) -> list[int]:
+    """The ids to claim: oldest first, no lane beyond its room."""
     taken: dict[Lane, int] = {}
     chosen: list[int] = []
     for row in candidates:
         lane = (row.kind, row.org, row.sandbox)
-        if lane_cap is not None and running.get(lane, 0) + taken.get(lane, 0) >= lane_cap:
+        if new_lane_room is not None and taken.get(lane, 0) >= lane_room.get(lane, new_lane_room):
             continue
         taken[lane] = taken.get(lane, 0) + 1
         chosen.append(row.id)

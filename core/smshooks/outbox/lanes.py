@@ -1,50 +1,72 @@
 """How a worker shares its threads between lanes, and keeps the next jobs ready.
 
 A lane is a job kind in one org and sandbox (:data:`smshooks.outbox.jobs.Lane`):
-one feedback endpoint, one tenant's vendor accounts. At most ``per_lane`` of a
-lane's attempts run at once, so one slow endpoint holds a few threads and the
-other lanes keep the rest. The worker claims up to one job more than it has
-threads (per lane: twice its share); a thread that finishes an attempt takes
-the next ready job of its lane at once, unless another lane is waiting for a
-thread, so the claiming round trip is not in the way of each delivery.
+one feedback endpoint, one tenant's vendor accounts. ``per_lane`` is how many
+requests one lane may have in flight at once. An attempt is not all request:
+it also reads and writes our database, so a lane gets as many threads as keep
+about ``per_lane`` of them in its requests (Little's law: ``per_lane`` divided
+by the share of an attempt's time spent in HTTP, as measured on its recent
+attempts), between ``per_lane`` and twice that. A slow endpoint's attempts are
+nearly all request, so it holds about ``per_lane`` threads and the other lanes
+keep the rest; a fast one gets more threads to overlap our database work.
+
+The worker claims ahead: up to twice its threads, per lane its threads plus
+``per_lane`` ready. A thread that finishes an attempt takes the next ready
+job of its lane at once, unless another lane is waiting for a thread, so the
+claiming round trip is not in the way of each delivery.
 """
 
 from __future__ import annotations
 
+import math
 import threading
 from collections import Counter, deque
 
 from smshooks.outbox.jobs import ClaimedJob, Lane
+
+#: weight of the latest attempt in a lane's HTTP share (the rest: the attempts before)
+_SMOOTHING = 0.2
 
 
 class Lanes:
     def __init__(self, threads: int, per_lane: int):
         self.threads = threads
         self.per_lane = per_lane
-        #: what one lane may hold claimed: running, and as many again ready
-        self.claim_cap = 2 * per_lane
+        self.max_lane_threads = min(threads, 2 * per_lane)
         self.stopping = False
         self._lock = threading.Lock()
         self._active: Counter[Lane] = Counter()
         self._ready: dict[Lane, deque[ClaimedJob]] = {}
+        #: the share of recent attempts' time spent in HTTP, per busy lane (1.0 until measured)
+        self._http_share: dict[Lane, float] = {}
+        #: when each busy lane last started a job (a count): the one that waited longest goes first
+        self._started: dict[Lane, int] = {}
+        self._starts = 0
 
-    def held(self) -> dict[Lane, int]:
-        """Claimed attempts per lane, running or ready (what a claim counts against ``claim_cap``)."""
-        with self._lock:
-            held = Counter(self._active)
-            for lane, ready in self._ready.items():
-                held[lane] += len(ready)
-            return dict(held)
+    # -- what to claim -------------------------------------------------------------------------
 
     def room(self) -> int:
         """How many more jobs to claim: up to twice the threads, running and ready together."""
         with self._lock:
             return 2 * self.threads - sum(self._active.values()) - sum(len(r) for r in self._ready.values())
 
+    def new_lane_room(self) -> int:
+        """What a claim may take of a lane this worker holds nothing of."""
+        return 2 * self.per_lane
+
+    def lane_room(self) -> dict[Lane, int]:
+        """What a claim may take of each lane this worker holds jobs of: its threads and
+        ``per_lane`` ready, less what it holds."""
+        with self._lock:
+            lanes = set(self._active) | set(self._ready)
+            return {
+                lane: self._threads_for(lane) + self.per_lane - self._active[lane] - len(self._ready.get(lane, ()))
+                for lane in lanes
+            }
+
     def deficit(self) -> int:
-        """How many more one of the lanes being served could hold: the most of any lane with claimed jobs."""
-        held = self.held()
-        return max((self.claim_cap - count for count in held.values()), default=0)
+        """The most room any lane this worker holds jobs of has."""
+        return max(self.lane_room().values(), default=0)
 
     def running(self) -> int:
         with self._lock:
@@ -54,41 +76,48 @@ class Lanes:
         with self._lock:
             return sum(len(r) for r in self._ready.values())
 
+    # -- what to run ---------------------------------------------------------------------------
+
     def add(self, batch: list[ClaimedJob]) -> None:
         with self._lock:
             for job in batch:
                 self._ready.setdefault(job.lane, deque()).append(job)
 
     def startable(self) -> list[ClaimedJob]:
-        """The ready jobs to start now, counted as running: the least busy lanes first, each to its share."""
+        """The ready jobs to start now, counted as running: the least busy lanes first, each to its threads."""
         started: list[ClaimedJob] = []
         with self._lock:
             if self.stopping:
                 return started
             free = self.threads - sum(self._active.values())
             while free > 0:
-                waiting = [lane for lane, ready in self._ready.items() if ready and self._active[lane] < self.per_lane]
+                waiting = [lane for lane, ready in self._ready.items() if ready and self._has_room(lane)]
                 if not waiting:
                     break
-                lane = min(waiting, key=lambda lane: self._active[lane])
+                lane = min(waiting, key=lambda lane: (self._active[lane], self._started.get(lane, -1)))
                 started.append(self._take(lane))
                 free -= 1
         return started
 
-    def after(self, job: ClaimedJob) -> ClaimedJob | None:
-        """The next job for the thread that finished ``job``: its lane's next ready one, unless
-        another lane waits for a thread or the worker is stopping; else the thread is free."""
+    def after(self, job: ClaimedJob, http_share: float | None = None) -> ClaimedJob | None:
+        """The next job for the thread that finished ``job`` (``http_share``: the share of
+        its time spent in HTTP): its lane's next ready one, unless another lane waits for a
+        thread, the lane has its threads, or the worker is stopping; else the thread is free."""
         lane = job.lane
         with self._lock:
             self._active[lane] -= 1
+            if http_share is not None:
+                before = self._http_share.get(lane, 1.0)
+                self._http_share[lane] = before + _SMOOTHING * (min(max(http_share, 0.0), 1.0) - before)
             ready = self._ready.get(lane)
-            others_wait = any(
-                queue and self._active[other] < self.per_lane for other, queue in self._ready.items() if other != lane
-            )
-            if ready and not others_wait and not self.stopping:
+            others_wait = any(queue and self._has_room(other) for other, queue in self._ready.items() if other != lane)
+            if ready and self._has_room(lane) and not others_wait and not self.stopping:
                 return self._take(lane)
             if not self._active[lane]:
                 del self._active[lane]
+                if lane not in self._ready:  # idle: measured afresh when it is busy again
+                    self._http_share.pop(lane, None)
+                    self._started.pop(lane, None)
             return None
 
     def unstarted(self) -> list[ClaimedJob]:
@@ -99,10 +128,24 @@ class Lanes:
             self._ready.clear()
             return jobs
 
+    def threads_for(self, lane: Lane) -> int:
+        with self._lock:
+            return self._threads_for(lane)
+
+    def _threads_for(self, lane: Lane) -> int:
+        share = self._http_share.get(lane, 1.0)
+        wanted = math.ceil(self.per_lane / max(share, 1e-3))
+        return max(self.per_lane, min(self.max_lane_threads, wanted))
+
+    def _has_room(self, lane: Lane) -> bool:
+        return self._active[lane] < self._threads_for(lane)
+
     def _take(self, lane: Lane) -> ClaimedJob:
         ready = self._ready[lane]
         job = ready.popleft()
         if not ready:
             del self._ready[lane]
         self._active[lane] += 1
+        self._starts += 1
+        self._started[lane] = self._starts
         return job

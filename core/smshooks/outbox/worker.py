@@ -6,16 +6,16 @@ them may share a PostgreSQL database.
 
 One worker keeps up to ``concurrency`` attempts in flight on a thread pool: a
 delivery mostly waits on the far end, so threads overlap the waits. Threads
-are shared between lanes (:mod:`smshooks.outbox.lanes`): at most ``per_lane``
-attempts of one feedback endpoint or one tenant's vendor accounts run at
-once, so a slow endpoint holds a few threads and the other lanes keep the
-rest. The loop claims the next jobs ahead of the threads (one transaction for
-a batch, which also marks the last successes done), a thread that finishes
-takes its lane's next ready job at once, and the leases of claimed jobs are
-renewed while they wait or run. The loop wakes at once on a job enqueued in
-this process, on PostgreSQL on one enqueued anywhere (``LISTEN``), and else
-polls; a stopping worker lets its running attempts finish and gives back the
-jobs it had claimed but not started.
+are shared between lanes (:mod:`smshooks.outbox.lanes`): about ``per_lane``
+requests of one feedback endpoint or one tenant's vendor accounts are in
+flight at once, so a slow endpoint holds a few threads and the other lanes
+keep the rest. The loop claims the next jobs ahead of the threads (one
+transaction for a batch, which also marks the last successes done), a thread
+that finishes takes its lane's next ready job at once, and the leases of
+claimed jobs are renewed while they wait or run. The loop wakes at once on a
+job enqueued in this process, on PostgreSQL on one enqueued anywhere
+(``LISTEN``), and else polls; a stopping worker lets its running attempts
+finish and gives back the jobs it had claimed but not started.
 """
 
 from __future__ import annotations
@@ -45,7 +45,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-DEFAULT_CONCURRENCY = 32
+DEFAULT_CONCURRENCY = 64
 DEFAULT_PER_LANE = 8
 
 
@@ -181,8 +181,8 @@ class Worker:
                 self.kinds,
                 limit=max(0, room),
                 lease=self.lease,
-                lane_cap=self._lanes.claim_cap,
-                running=self._lanes.held(),
+                new_lane_room=self._lanes.new_lane_room(),
+                lane_room=self._lanes.lane_room(),
                 exclude=held,
                 done=done,
             )
@@ -209,6 +209,8 @@ class Worker:
             context = self._local.context = JobContext(self.gateway)
         while job is not None:
             succeeded = False
+            context.http_seconds = 0.0
+            started = time.monotonic()
             try:
                 succeeded = self._attempt(context, job)
             finally:
@@ -217,8 +219,9 @@ class Worker:
                         self._succeeded.append(job)  # marked done with the others by the claiming loop
                     else:
                         self._held.pop(job.id, None)
+                elapsed = time.monotonic() - started
                 finished, job = job, None
-                job = self._lanes.after(finished)
+                job = self._lanes.after(finished, context.http_seconds / elapsed if elapsed > 0 else None)
                 self._wake.set()
 
     def _give_back(self, unstarted: list[jobs.ClaimedJob]) -> None:

@@ -10,15 +10,20 @@ This module's process supervises both: it creates the schema once (so N
 processes do not race to migrate an empty database), starts gunicorn and the
 worker, restarts the worker if it dies, and stops both on SIGTERM or SIGINT.
 On Linux the children also get SIGTERM if the supervisor itself is killed.
+Unless ``PROMETHEUS_MULTIPROC_DIR`` is set, it gives the children a fresh
+one for the run, so any process's ``/metrics`` adds up all of them.
 """
 
 from __future__ import annotations
 
 import ctypes
 import logging
+import os
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
@@ -87,6 +92,9 @@ def serve_processes(
     if not sys.platform.startswith("linux"):
         raise RuntimeError("--workers above 1 runs gunicorn, which needs Linux; use --workers 1 (waitress)")
     _create_schema(settings)
+    metrics_dir = None
+    if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        metrics_dir = os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="smshooks-metrics-")
     stopping = False
 
     def stop(*_: object) -> None:
@@ -114,6 +122,8 @@ def serve_processes(
         return 0
     finally:
         _stop([p for p in (web, worker) if p is not None])
+        if metrics_dir is not None:
+            shutil.rmtree(metrics_dir, ignore_errors=True)
 
 
 def _create_schema(settings: Settings) -> None:

@@ -4,12 +4,12 @@ schemas also apply (so through HTTP they never get the chance) still hold withou
 from __future__ import annotations
 
 import pytest
-from support.api import new_org
+from support.services import refused, shared_gw, shared_scope  # noqa: F401
 
 from smshooks.consent import sandbox_settings
 from smshooks.consent.sandbox_policy import Policy
 from smshooks.credentials import service as credentials
-from smshooks.errors import INVALID_FIELDS, Invalid, NotFound
+from smshooks.errors import INVALID_FIELDS, NotFound
 from smshooks.gateway import Gateway
 from smshooks.inbound import keyword_settings, webhooks
 from smshooks.messages import channels
@@ -18,22 +18,6 @@ from smshooks.replies import service as replies
 from smshooks.scope import Scope
 
 BASE = "https://sms.example.test"
-
-
-@pytest.fixture(scope="module")
-def gw(module_app) -> Gateway:
-    return module_app.extensions["smshooks"]
-
-
-@pytest.fixture
-def scope() -> Scope:
-    return Scope(new_org(), "prod")
-
-
-def refused(call, *args, **kwargs) -> tuple[str, dict]:
-    with pytest.raises(Invalid) as error:
-        call(*args, **kwargs)
-    return error.value.message, error.value.details
 
 
 def credential(gw: Gateway, scope: Scope) -> str:

@@ -7,34 +7,16 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from support.api import new_org
+from support.services import refused, shared_gw, shared_scope  # noqa: F401
 
 from smshooks.consent import service as consent
-from smshooks.errors import INVALID_FIELDS, Conflict, Invalid, NotFound
+from smshooks.errors import INVALID_FIELDS, Conflict, NotFound
 from smshooks.feedback import deliveries, settings
-from smshooks.gateway import Gateway
 from smshooks.messages import queries
 from smshooks.messages.send import NOT_A_RECIPIENT, Recipient, send_messages
-from smshooks.scope import Scope
 
 URL = "http://127.0.0.1:9/feedback"
 BASE = {"name": "fb", "channels": ["sms"], "url": URL}
-
-
-@pytest.fixture(scope="module")
-def gw(module_app) -> Gateway:
-    return module_app.extensions["smshooks"]
-
-
-@pytest.fixture
-def scope() -> Scope:
-    return Scope(new_org(), "prod")
-
-
-def refused(call, *args, **kwargs) -> tuple[str, dict]:
-    with pytest.raises(Invalid) as error:
-        call(*args, **kwargs)
-    return error.value.message, error.value.details
 
 
 @pytest.mark.parametrize(

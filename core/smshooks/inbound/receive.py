@@ -102,10 +102,12 @@ def receive(gw: Gateway, webhook_id: str, read_call: Callable[[], VendorCall], *
     # stores only what is missing. The signature nonce is recorded with the
     # last chunk: a retry of a half-stored request must not look like a replay.
     chunks = list(event_chunks(stamped)) or [[]]
+    # the sandbox's consent policy, read once per request (from the config cache) for every message in it
+    policy = _policy(gw, webhook) if webhook.type == INBOUND else None
     for number, chunk in enumerate(chunks, start=1):
         # Replies are rendered before the write transaction, so a template (up
         # to its 100 ms limit) never holds the lock either.
-        prepared = _prepare_replies(gw, webhook, chunk)
+        prepared = _prepare_replies(gw, webhook, chunk, policy)
         # One transaction per chunk: its events, consent changes, ledger
         # entries, reply jobs and feedback deliveries commit together, before
         # the vendor hears 2xx.
@@ -116,7 +118,7 @@ def receive(gw: Gateway, webhook_id: str, read_call: Callable[[], VendorCall], *
                 except Replayed:
                     raise Forbidden("signature verification failed: nonce already used") from None
             stored = store_events(session, chunk)
-            inline_replies += _apply(gw, session, webhook, vendor.name, inline, stored, prepared, base_url)
+            inline_replies += _apply(gw, session, webhook, vendor.name, inline, stored, prepared, base_url, policy)
         outcomes += stored
 
     for outcome in outcomes:
@@ -163,11 +165,12 @@ def _parse(gw: Gateway, vendor: Vendor, incoming: WebhookRequest, webhook_id: st
         raise Malformed(f"malformed {vendor.name} payload: {exc}") from None
 
 
-def _prepare_replies(gw: Gateway, webhook: Webhook, events: Sequence[Event]) -> dict[int, PreparedReply]:
+def _prepare_replies(
+    gw: Gateway, webhook: Webhook, events: Sequence[Event], policy: Policy | None
+) -> dict[int, PreparedReply]:
     """The replies of a chunk's inbound messages, rendered outside any write transaction."""
     if webhook.type != INBOUND or not any(event.kind == "inbound" for event in events):
         return {}
-    policy = _policy(gw, webhook)
     with gw.db.session() as session:
         hook = gw.plugins.hook.smshooks_classify
         return {
@@ -196,6 +199,7 @@ def _apply(
     outcomes: Sequence[Stored],
     prepared: Mapping[int, PreparedReply],
     base_url: str,
+    policy: Policy | None,
 ) -> list[str]:
     """The consequences of stored events, in their transaction; the replies to send inline."""
     inline_replies = []
@@ -223,7 +227,7 @@ def _apply(
                 prepared=prepared.get(id(outcome.event)),
                 callback_base_url=base_url,
                 classify_hook=gw.plugins.hook.smshooks_classify,
-                policy=_policy(gw, webhook),
+                policy=policy,
             )
             classification = result.classification
             if result.inline and result.reply_text:

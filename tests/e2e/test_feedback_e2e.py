@@ -105,8 +105,11 @@ def test_a_killed_server_loses_nothing_and_duplicates_are_droppable(feedback_env
         with engine.connect() as conn:
             states = conn.execute(text("SELECT state FROM feedback_deliveries")).scalars().all()
             assert sorted(states) == ["pending", "pending", "pending"]
-            jobs = conn.execute(text("SELECT state FROM jobs WHERE kind = 'feedback'")).scalars().all()
-            assert sorted(jobs) == ["pending", "pending", "pending"]
+            # each job waits for its next attempt, or is claimed by the dead worker under a lease
+            # (the worker claims ahead of its threads): the next worker takes it when the lease lapses
+            jobs = conn.execute(text("SELECT state, lease_expires_at FROM jobs WHERE kind = 'feedback'")).all()
+            assert len(jobs) == 3
+            assert all(state == "pending" or (state == "running" and lease) for state, lease in jobs), jobs
 
         receiver.script([])  # recovered: 200 from now on
         second = start_server(feedback_env, tmp_path / "second.log")

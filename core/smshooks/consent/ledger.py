@@ -130,7 +130,8 @@ def read_subscriber(
     session: Session, org: str, sandbox: str, subscriber: str, *, lock: bool = False
 ) -> SubscriberRecords:
     """The subscriber's records (``lock``: locked for this transaction on PostgreSQL)."""
-    rows = session.execute(
+    # on the session's connection: a read of Core rows needs none of the ORM's execution path
+    rows = session.connection().execute(
         _SUBSCRIBER_LOCKED if lock else _SUBSCRIBER, {"org": org, "sandbox": sandbox, "subscriber": subscriber}
     )
     return SubscriberRecords(org, sandbox, subscriber, [Record(*row) for row in rows])

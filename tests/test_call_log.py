@@ -36,7 +36,7 @@ from smshooks.web.app import create_app
 
 OUR_NUMBER = "+14155550100"
 SUBSCRIBER = "+14155550123"
-CLIENT_ID = "client-7"
+CLIENT_ID = "client-77"  # so the Basic pair does not hold base64(secret) aligned
 # '/', '+' and '=' so the percent-, form- and JSON-encoded forms differ from the value
 CLIENT_SECRET = "cs/+=" + secrets.token_hex(12)
 API_KEY = "ak+/=" + secrets.token_hex(12)
@@ -107,8 +107,9 @@ def keyed_api(api: FakeVendorAPI, send_status: int = 201, pad: int = 0) -> None:
             return Reply(200, json.dumps(body).encode(), {"Content-Type": "application/json"})
         body = {
             "id": f"k-{next(ids)}",
-            "authorization": request.header("Authorization"),
-            "key": request.header("X-Api-Key"),
+            # under names that do not say secret: masked because the request carried them
+            "seen": request.header("Authorization"),
+            "seen_too": request.header("X-Api-Key"),
             "query": request.query,
             "pad": "r" * pad,
         }
@@ -231,7 +232,7 @@ def test_every_call_of_a_send_is_logged_and_no_secret_is_stored(gateway_app, api
     assert sent["url"] == f"{keyed.url}/send?api_key={MASK}&to=%2B14155550123"
     assert "grant_type=client_credentials" in token["request_excerpt"]
     assert json.loads(token["response_excerpt"])["access_token"] == MASK
-    assert json.loads(sent["response_excerpt"])["authorization"] == MASK  # the whole header value
+    assert json.loads(sent["response_excerpt"])["seen"] == MASK  # the whole header value
     answer = api.get(f"/messages/{message_id}/calls").text
     stored = raw_rows(gateway_app)
     assert stored.count(message_id) == 2
@@ -324,3 +325,18 @@ def test_the_console_message_page_shows_the_calls_without_a_secret(gateway_app, 
     for secret in SECRETS:
         for form in forms(secret):
             assert form not in html, secret
+
+
+def test_a_log_that_cannot_be_written_never_fails_the_send(gateway_app, api, vendor_api):
+    engine = gateway_app.extensions["smshooks"].db.engine
+    with engine.begin() as connection:
+        connection.execute(text("ALTER TABLE vendor_calls RENAME TO vendor_calls_away"))
+    try:
+        message_id = send_and_work(gateway_app, api, loopback_channel(api, vendor_api.url))
+    finally:
+        with engine.begin() as connection:
+            connection.execute(text("ALTER TABLE vendor_calls_away RENAME TO vendor_calls"))
+    message = api.get(f"/messages/{message_id}").json
+    assert (message["vendor_message_id"], message["retry_count"], message["error_code"]) == ("vend-1", 0, None)
+    assert len(vendor_api.requests) == 1  # sent once: the failed log did not make the job retry
+    assert calls_of(api, message_id) == []

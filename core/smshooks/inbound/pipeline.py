@@ -19,7 +19,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from smshooks.consent.decisions import DEFAULT_PENDING_HOURS, Decision, decide
@@ -28,10 +28,13 @@ from smshooks.consent.ledger import (
     STOP_ALL_KEYWORDS,
     ConsentState,
     Evidence,
+    Record,
+    SubscriberRecords,
     change,
-    opted_out_everywhere,
-    record_for_update,
-    scoped_state,
+    ensure_pair,
+    lock_subscriber,
+    read_subscriber,
+    stamp,
 )
 from smshooks.consent.sandbox_policy import Policy, sandbox_settings
 from smshooks.events import InboundMessage, Status
@@ -43,7 +46,6 @@ from smshooks.metrics import PIPELINE_DECISIONS, count_on_commit
 from smshooks.replies.context import inbound_reply_context, profile_attributes
 from smshooks.replies.templates import BUILTIN_REPLIES, render
 from smshooks.store.tables import (
-    ConsentRecord,
     InboundMessageRow,
     OutboundMessageRow,
     Profile,
@@ -76,33 +78,41 @@ class PreparedReply:
     text: str | None
     #: the message's classification (rules + smshooks_classify plugins), reused inside the transaction
     classification: Classification | None = None
+    #: False when no reply template is configured: nothing was read or rendered ahead, and the
+    #: built-in text (trusted and fast) is rendered under the lock for whatever is decided there
+    rendered: bool = True
+
+
+def renders_ahead(webhook: Webhook) -> bool:
+    """Whether :func:`prepare_inbound` needs a database session for ``webhook``'s messages: only when
+    an administrator's reply template is configured (it may take up to its time limit to render)."""
+    return any(keyword_config(webhook).reply_ids.values())
 
 
 def prepare_inbound(
-    session: Session,
+    session: Session | None,
     webhook: Webhook,
     message: InboundMessage,
     classify_hook: Any = None,
     *,
     policy: Policy | None = None,
 ) -> PreparedReply:
-    """Render the reply ``message`` would get, reading (not locking) the consent state.
+    """Classify ``message`` and render the reply it would get, reading (not locking) the consent state.
 
-    Call it before opening the write transaction. It never raises: whatever
-    goes wrong is logged, and :func:`handle_inbound` then sends the built-in text.
+    Call it before opening the write transaction. ``session`` may be None when
+    :func:`renders_ahead` is False: then only the classification is made. It never
+    raises: whatever goes wrong is logged, and :func:`handle_inbound` then sends the built-in text.
     """
     try:
         now = utcnow()
         config = keyword_config(webhook)
         classification = classify_message(message.text, config, classify_hook)
-        record = session.execute(
-            select(ConsentRecord).filter_by(
-                org=message.org, sandbox=message.sandbox, sender_number=message.recipient, subscriber=message.sender
-            )
-        ).scalar()
+        if session is None or not any(config.reply_ids.values()):
+            return PreparedReply(None, None, classification, rendered=False)
+        records = read_subscriber(session, message.org, message.sandbox, message.sender)
         policy = policy or sandbox_settings(session, message.org, message.sandbox)
-        state = _state(session, message, classification, policy, now)
-        decision = _decide(classification, state, record, config, message, now)
+        state = _state(records, message, classification, policy, now)
+        decision = _decide(classification, state, records.pair(message.recipient), config, message, now)
         text = _reply_text(session, message, config, classification, decision)
         return PreparedReply(decision.reply, text, classification)
     except Exception:
@@ -138,10 +148,11 @@ def handle_inbound(
     classification = prepared.classification or classify_message(message.text, config, classify_hook)
     our_number = message.recipient
     policy = policy or sandbox_settings(session, message.org, message.sandbox)
-    record = record_for_update(session, message.org, message.sandbox, our_number, message.sender)
-    decision = _decide(
-        classification, _state(session, message, classification, policy, now), record, config, message, now
-    )
+    records = lock_subscriber(session, message.org, message.sandbox, message.sender, our_number)
+    record = records.pair(our_number)
+    assert record is not None  # lock_subscriber made it
+    state = _state(records, message, classification, policy, now)
+    decision = _decide(classification, state, record, config, message, now)
     reply_text = _locked_reply_text(message, config, classification, decision, prepared)
     if decision.reply and reply_text is None:
         decision = replace(decision, reply=None)
@@ -161,29 +172,30 @@ def handle_inbound(
         if _stops_all(classification, decision) and policy.consent_scope == "number":
             # STOPALL means every one of our numbers, whatever the scope: under number scope
             # it is recorded once more, for all numbers (sends check that record too).
-            every = record_for_update(session, message.org, message.sandbox, ALL_NUMBERS, message.sender)
+            every = ensure_pair(session, records, ALL_NUMBERS).pair(ALL_NUMBERS)
+            assert every is not None
             change(session, every, decision.new_state, evidence)
         change(session, record, decision.new_state, evidence, pending_expires_at=now + timedelta(hours=hours))
         if decision.new_state is ConsentState.OPTED_IN:
             _ensure_profile(session, message)
     if decision.stamps == "fuzzy" and reply_text:
-        record.last_fuzzy_prompt_at = now
+        stamp(session, record, "last_fuzzy_prompt_at", now)
     elif decision.stamps == "default" and reply_text:
-        record.last_default_reply_at = now
+        stamp(session, record, "last_default_reply_at", now)
 
     session.execute(
-        update(InboundMessageRow)
-        .where(InboundMessageRow.id == inbound_row_id)
-        .values(
-            canonical_text=canon(message.text),
-            category=classification.category.value,
-            match=classification.match.value,
-            keyword=classification.keyword,
-            rule=classification.rule,
-            decided_by=classification.decided_by,
-            action=decision.action,
-            reply_text=reply_text,
-        )
+        _RECORD_OUTCOME,
+        {
+            "b_id": inbound_row_id,
+            "canonical_text": canon(message.text),
+            "category": classification.category.value,
+            "match": classification.match.value,
+            "keyword": classification.keyword,
+            "rule": classification.rule,
+            "decided_by": classification.decided_by,
+            "action": decision.action,
+            "reply_text": reply_text,
+        },
     )
 
     outbound_id = None
@@ -208,6 +220,10 @@ def handle_inbound(
     )
 
 
+#: the classification and decision, written on the stored inbound row
+_RECORD_OUTCOME = update(InboundMessageRow.__table__).where(InboundMessageRow.__table__.c.id == bindparam("b_id"))
+
+
 def _is_stop_all(classification: Classification) -> bool:
     return canon(classification.keyword or "") in STOP_ALL_KEYWORDS
 
@@ -217,22 +233,23 @@ def _stops_all(classification: Classification, decision: Decision) -> bool:
 
 
 def _state(
-    session: Session, message: InboundMessage, classification: Classification, policy: Policy, now: datetime
+    records: SubscriberRecords,
+    message: InboundMessage,
+    classification: Classification,
+    policy: Policy,
+    now: datetime,
 ) -> ConsentState | None:
     """The consent the message is decided on: for our number under the sandbox's scope; for a STOPALL
     under number scope, the every-number record's (so it is not 'already opted out' of one number only)."""
     if policy.consent_scope == "number" and _is_stop_all(classification):
-        everywhere = opted_out_everywhere(session, message.org, message.sandbox, message.sender, now)
-        return ConsentState.OPTED_OUT if everywhere else None
-    return scoped_state(
-        session, message.org, message.sandbox, message.recipient, message.sender, policy.consent_scope, now
-    )
+        return ConsentState.OPTED_OUT if records.opted_out_everywhere(now) else None
+    return records.state(message.recipient, policy.consent_scope, now)
 
 
 def _decide(
     classification: Classification,
     state: ConsentState | None,
-    record: ConsentRecord | None,
+    record: Record | None,
     config: KeywordConfig,
     message: InboundMessage,
     now: datetime,
@@ -260,8 +277,10 @@ def _locked_reply_text(
     text, which is trusted and fast — no administrator's template runs in here."""
     if decision.reply is None:
         return None
-    if decision.reply == prepared.reply:
+    if decision.reply == prepared.reply and prepared.rendered:
         return prepared.text
+    if not prepared.rendered:
+        return _builtin_text(decision.reply, inbound_reply_context(message, config, classification))
     log.info("the consent state changed while the reply was prepared; using the built-in %s text", decision.reply)
     return _builtin_text(decision.reply, inbound_reply_context(message, config, classification))
 

@@ -28,11 +28,11 @@ from smshooks.consent.sandbox_policy import Policy, sandbox_settings
 from smshooks.credentials.fields import open_credentials
 from smshooks.errors import Forbidden, Malformed, NotFound, TooLarge, Unavailable
 from smshooks.events import Event, stamp
-from smshooks.feedback.emit import emit_for_report, relay_inbound
+from smshooks.feedback.emit import FindEndpoint, active_webhook, emit_for_report, relay_inbound
 from smshooks.gateway import Gateway
 from smshooks.inbound.column_fit import fit_to_columns
 from smshooks.inbound.event_store import Stored, check_event_count, event_chunks, store_events
-from smshooks.inbound.pipeline import PreparedReply, handle_inbound, prepare_inbound
+from smshooks.inbound.pipeline import PreparedReply, handle_inbound, prepare_inbound, renders_ahead
 from smshooks.inbound.webhooks import INBOUND
 from smshooks.store.nonces import DatabaseReplayGuard, Replayed
 from smshooks.store.tables import InboundMessageRow, OutboundMessageRow, Webhook
@@ -104,6 +104,7 @@ def receive(gw: Gateway, webhook_id: str, read_call: Callable[[], VendorCall], *
     chunks = list(event_chunks(stamped)) or [[]]
     # the sandbox's consent policy, read once per request (from the config cache) for every message in it
     policy = _policy(gw, webhook) if webhook.type == INBOUND else None
+    feedback_endpoint = _feedback_endpoint(gw)
     for number, chunk in enumerate(chunks, start=1):
         # Replies are rendered before the write transaction, so a template (up
         # to its 100 ms limit) never holds the lock either.
@@ -118,7 +119,9 @@ def receive(gw: Gateway, webhook_id: str, read_call: Callable[[], VendorCall], *
                 except Replayed:
                     raise Forbidden("signature verification failed: nonce already used") from None
             stored = store_events(session, chunk)
-            inline_replies += _apply(gw, session, webhook, vendor.name, inline, stored, prepared, base_url, policy)
+            inline_replies += _apply(
+                gw, session, webhook, vendor.name, inline, stored, prepared, base_url, policy, feedback_endpoint
+            )
         outcomes += stored
 
     for outcome in outcomes:
@@ -171,13 +174,12 @@ def _prepare_replies(
     """The replies of a chunk's inbound messages, rendered outside any write transaction."""
     if webhook.type != INBOUND or not any(event.kind == "inbound" for event in events):
         return {}
+    hook = gw.plugins.hook.smshooks_classify
+    inbound = [event for event in events if event.kind == "inbound"]
+    if not renders_ahead(webhook):  # built-in texts only: classified here, rendered under the lock
+        return {id(event): prepare_inbound(None, webhook, event, hook, policy=policy) for event in inbound}
     with gw.db.session() as session:
-        hook = gw.plugins.hook.smshooks_classify
-        return {
-            id(event): prepare_inbound(session, webhook, event, hook, policy=policy)
-            for event in events
-            if event.kind == "inbound"
-        }
+        return {id(event): prepare_inbound(session, webhook, event, hook, policy=policy) for event in inbound}
 
 
 def _policy(gw: Gateway, webhook: Webhook) -> Policy:
@@ -190,6 +192,20 @@ def _policy(gw: Gateway, webhook: Webhook) -> Policy:
     return gw.config.get(("policy", webhook.org, webhook.sandbox), load)
 
 
+def _feedback_endpoint(gw: Gateway) -> FindEndpoint:
+    """The organisation's enabled feedback webhook, from the config cache (at most a second old:
+    the feedback job checks it is still enabled when it runs)."""
+
+    def find(_session: Session, org: str, sandbox: str) -> Any:
+        def load() -> Any:
+            with gw.db.session() as session:
+                return active_webhook(session, org, sandbox)
+
+        return gw.config.get(("feedback", org, sandbox), load)
+
+    return find
+
+
 def _apply(
     gw: Gateway,
     session: Session,
@@ -200,12 +216,13 @@ def _apply(
     prepared: Mapping[int, PreparedReply],
     base_url: str,
     policy: Policy | None,
+    feedback_endpoint: FindEndpoint,
 ) -> list[str]:
     """The consequences of stored events, in their transaction; the replies to send inline."""
     inline_replies = []
     for outcome in outcomes:
         if outcome.event.kind != "inbound":
-            emit_for_report(session, outcome)
+            emit_for_report(session, outcome, feedback_endpoint)
             continue
         if outcome.duplicate:
             # A vendor's retry changes nothing and sends nothing; an inline reply is
@@ -232,7 +249,7 @@ def _apply(
             classification = result.classification
             if result.inline and result.reply_text:
                 inline_replies.append(result.reply_text)
-        relay_inbound(session, outcome.event, outcome.row_id, classification)
+        relay_inbound(session, outcome.event, outcome.row_id, classification, feedback_endpoint)
     return inline_replies
 
 

@@ -1,6 +1,6 @@
 """Configuration rows the vendor-facing path reads on every request, kept for at most a second.
 
-A webhook, its opened credential and the sandbox's policy change rarely and are
+A webhook, its opened credential, the sandbox's policy and the feedback webhook change rarely and are
 read on every vendor request. :class:`ConfigCache` keeps what a loader returned
 for ``ttl`` seconds (default 1), so another process's change (another host on
 PostgreSQL) is seen within a second, and drops everything at once when this
@@ -19,13 +19,13 @@ from typing import Any, TypeVar
 from sqlalchemy import event
 from sqlalchemy.orm import ORMExecuteState, Session, sessionmaker
 
-from smshooks.store.tables import Channel, Credential, ReplyTemplate, SandboxSettings, Webhook
+from smshooks.store.tables import Channel, Credential, FeedbackWebhook, ReplyTemplate, SandboxSettings, Webhook
 
 T = TypeVar("T")
 
 #: the tables whose rows the cache may hold something derived from
 CONFIG_TABLES = frozenset(
-    model.__tablename__ for model in (Webhook, Credential, SandboxSettings, ReplyTemplate, Channel)
+    model.__tablename__ for model in (Webhook, Credential, SandboxSettings, ReplyTemplate, Channel, FeedbackWebhook)
 )
 CHANGED = "smshooks_config_changed"
 

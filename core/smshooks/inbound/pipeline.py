@@ -19,7 +19,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from smshooks.consent.decisions import DEFAULT_PENDING_HOURS, Decision, decide
@@ -38,15 +38,14 @@ from smshooks.consent.ledger import (
 )
 from smshooks.consent.sandbox_policy import Policy, sandbox_settings
 from smshooks.events import InboundMessage, Status
-from smshooks.inbound.event_store import new_message_id
+from smshooks.inbound.event_store import Stored, new_message_id, store_inbound
 from smshooks.inbound.keyword_config import classify_message, keyword_config
 from smshooks.keywords import Classification, KeywordConfig, canon
 from smshooks.messages.send_job import enqueue_send
 from smshooks.metrics import PIPELINE_DECISIONS, count_on_commit
 from smshooks.replies.context import inbound_reply_context, profile_attributes
-from smshooks.replies.templates import BUILTIN_REPLIES, render
+from smshooks.replies.templates import render, render_builtin
 from smshooks.store.tables import (
-    InboundMessageRow,
     OutboundMessageRow,
     Profile,
     ReplyTemplate,
@@ -124,7 +123,6 @@ def handle_inbound(
     session: Session,
     webhook: Webhook,
     message: InboundMessage,
-    inbound_row_id: int,
     *,
     vendor_name: str,
     inline_replies: bool,
@@ -132,11 +130,14 @@ def handle_inbound(
     callback_base_url: str | None = None,
     classify_hook: Any = None,
     policy: Policy | None = None,
-) -> PipelineResult:
-    """Classify one stored inbound message and apply the consequences in ``session``.
+) -> tuple[Stored, PipelineResult | None]:
+    """Store one inbound message and apply its consequences in ``session``; for a message stored
+    before (a vendor's retry), nothing but the finding (``Stored.duplicate``, and no result).
 
-    ``prepared`` is :func:`prepare_inbound`'s answer for ``message``, made before
-    the transaction; without it the reply is rendered here, inside it.
+    Under the subscriber's consent lock the decision is made first, so the message is stored
+    with its classification and decision in one statement; its consent change, ledger entry
+    and reply follow only when that statement stored it. ``prepared`` is :func:`prepare_inbound`'s
+    answer for ``message``, made before the transaction; without it the reply is rendered here, inside it.
     ``callback_base_url`` (the vendor request's base URL) goes with a reply job,
     for the reply's status callback when SMSHOOKS_PUBLIC_URL is unset. ``policy``
     is the sandbox's (read here when not given).
@@ -156,6 +157,20 @@ def handle_inbound(
     reply_text = _locked_reply_text(message, config, classification, decision, prepared)
     if decision.reply and reply_text is None:
         decision = replace(decision, reply=None)
+    outcome = {
+        "canonical_text": canon(message.text),
+        "category": classification.category.value,
+        "match": classification.match.value,
+        "keyword": classification.keyword,
+        "rule": classification.rule,
+        "decided_by": classification.decided_by,
+        "action": decision.action,
+        "reply_text": reply_text,
+    }
+    stored = store_inbound(session, message, outcome)
+    if stored.duplicate:
+        return stored, None
+    inbound_row_id = stored.row_id
 
     if decision.changes_state:
         hours = (webhook.keyword_settings or {}).get("double_opt_in_expiry_hours") or DEFAULT_PENDING_HOURS
@@ -183,21 +198,6 @@ def handle_inbound(
     elif decision.stamps == "default" and reply_text:
         stamp(session, record, "last_default_reply_at", now)
 
-    session.execute(
-        _RECORD_OUTCOME,
-        {
-            "b_id": inbound_row_id,
-            "canonical_text": canon(message.text),
-            "category": classification.category.value,
-            "match": classification.match.value,
-            "keyword": classification.keyword,
-            "rule": classification.rule,
-            "decided_by": classification.decided_by,
-            "action": decision.action,
-            "reply_text": reply_text,
-        },
-    )
-
     outbound_id = None
     if reply_text and not inline_replies:
         outbound_id = enqueue_reply(
@@ -211,17 +211,13 @@ def handle_inbound(
             callback_base_url=callback_base_url,
         )
     count_on_commit(session, PIPELINE_DECISIONS, category=classification.category.value, action=decision.action)
-    return PipelineResult(
+    return stored, PipelineResult(
         classification,
         decision,
         reply_text,
         inline=bool(reply_text and inline_replies),
         outbound_message_id=outbound_id,
     )
-
-
-#: the classification and decision, written on the stored inbound row
-_RECORD_OUTCOME = update(InboundMessageRow.__table__).where(InboundMessageRow.__table__.c.id == bindparam("b_id"))
 
 
 def _is_stop_all(classification: Classification) -> bool:
@@ -362,11 +358,8 @@ def _reply_text(
 
 
 def _builtin_text(reply: str, context: dict[str, Any]) -> str | None:
-    builtin = BUILTIN_REPLIES.get(reply)
-    if builtin is None:
-        return None
     try:
-        return render(builtin, context)
+        return render_builtin(reply, context)
     except Exception:  # cannot happen with the shipped texts; never worth an opt-out
         log.exception("the built-in %s reply does not render", reply)
         return None

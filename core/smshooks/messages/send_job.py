@@ -13,6 +13,7 @@ from smshooks.consent.ledger import is_opted_out
 from smshooks.credentials.fields import open_credentials
 from smshooks.events import OutboundMessage, Status
 from smshooks.feedback import emit_message_status
+from smshooks.messages import call_log
 from smshooks.messages.status import fold_status, move_forward
 from smshooks.outbox import jobs
 from smshooks.outbox.retry import PermanentFailure, RetryPolicy, TryAgain
@@ -99,7 +100,8 @@ def send_stored_message(
     )
     refused_before = refusal_count(http)
     try:
-        vendor_message_id = observe.vendor_send(vendor, outbound, credentials, http)  # logged and counted
+        with call_log.recording(gw, http, message, vendor, credentials):  # each HTTP call, secrets masked
+            vendor_message_id = observe.vendor_send(vendor, outbound, credentials, http)  # logged and counted
     except Exception as exc:
         if refusal_count(http) > refused_before:
             # The session would not connect where the credential points. However the

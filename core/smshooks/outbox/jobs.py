@@ -20,12 +20,12 @@ other process's through ``NOTIFY`` when the transaction commits.
 from __future__ import annotations
 
 import threading
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from sqlalchemy import and_, func, not_, or_, select, text, tuple_, update
+from sqlalchemy import Connection, and_, func, not_, or_, select, text, tuple_, update
 from sqlalchemy.orm import Session
 
 from smshooks.outbox.retry import RetryPolicy
@@ -45,6 +45,9 @@ PENDING, RUNNING, DONE, DEAD = "pending", "running", "done", "dead"
 #: A feedback lane targets one endpoint (one feedback webhook per org and
 #: sandbox); a send_sms lane, one tenant's vendor accounts.
 Lane = tuple[str, str, str]
+
+#: the table itself: the worker's statements run on a Core connection (no ORM session per batch)
+_jobs = Job.__table__
 
 
 class Waker(Protocol):
@@ -151,6 +154,7 @@ def claim_batch(
     lane_room: Mapping[Lane, int] | None = None,
     exclude: Collection[int] = (),
     done: Collection[ClaimedJob] = (),
+    record: Callable[[Connection], None] | None = None,
 ) -> list[ClaimedJob]:
     """Take up to ``limit`` due jobs of ``kinds`` (oldest first; a job whose lease
     ran out counts as due) for ``worker``.
@@ -160,7 +164,9 @@ def claim_batch(
     it says they have left: one slow endpoint cannot take every thread.
     ``exclude``: ids the worker holds now, never taken twice.
     ``done``: attempts that succeeded, marked done in the same transaction (one
-    commit where a busy worker would otherwise need two).
+    commit where a busy worker would otherwise need two), after ``record`` wrote
+    their kinds' own records of the successes (a delivery delivered, a message's
+    vendor id) in it.
     """
     if limit <= 0 and not done:
         return []
@@ -180,26 +186,26 @@ def claim_batch(
     candidates = (
         select(Job.id, Job.kind, Job.org, Job.sandbox).where(*conditions).order_by(Job.due_at, Job.id).limit(window)
     )
-    with db.transaction() as session:
+    with db.engine.begin() as conn:
         if done:
-            _mark_done(session, done, now)
+            _mark_done(conn, done, now, record)
         if limit <= 0:
             return []
-        if session.get_bind().dialect.name == "postgresql":
+        if conn.dialect.name == "postgresql":
             # the candidates stay locked until this transaction ends: other
             # workers skip them and take the next ones
             candidates = candidates.with_for_update(skip_locked=True)
-        chosen = _fair_share(session.execute(candidates).all(), limit, new_lane_room, lane_room)
+        chosen = _fair_share(conn.execute(candidates).all(), limit, new_lane_room, lane_room)
         if not chosen:
             return []
         # On SQLite the write lock is taken here; the due condition is checked
         # again under it, so a job another process claimed meanwhile is skipped.
-        rows = session.execute(
-            update(Job)
+        rows = conn.execute(
+            update(_jobs)
             .where(Job.id.in_(chosen), due)
             .values(
                 state=RUNNING,
-                attempts=Job.attempts + 1,
+                attempts=_jobs.c.attempts + 1,
                 lease_expires_at=now + lease,
                 worker=worker,
                 updated_at=now,
@@ -251,9 +257,9 @@ def renew(db: Database, worker: str, running: Collection[ClaimedJob], lease: tim
     if not running:
         return set()
     now = utcnow()
-    with db.transaction() as session:
-        rows = session.execute(
-            update(Job)
+    with db.engine.begin() as conn:
+        rows = conn.execute(
+            update(_jobs)
             .where(_attempts_of(running), Job.state == RUNNING)
             .values(lease_expires_at=now + lease)
             .returning(Job.id)
@@ -261,22 +267,31 @@ def renew(db: Database, worker: str, running: Collection[ClaimedJob], lease: tim
     return {row.id for row in rows}
 
 
-def complete(db: Database, job: ClaimedJob) -> bool:
+def complete(db: Database, job: ClaimedJob, record: Callable[[Connection], None] | None = None) -> bool:
     """The attempt succeeded; False when the job was no longer this attempt's."""
-    return complete_many(db, [job]) == 1
+    return complete_many(db, [job], record) == 1
 
 
-def complete_many(db: Database, done: Collection[ClaimedJob]) -> int:
-    """Mark attempts that succeeded done in one transaction; returns how many were still theirs."""
+def complete_many(
+    db: Database, done: Collection[ClaimedJob], record: Callable[[Connection], None] | None = None
+) -> int:
+    """Mark attempts that succeeded done in one transaction, after ``record`` wrote their kinds'
+    records of the successes in it; returns how many were still theirs."""
     if not done:
         return 0
-    with db.transaction() as session:
-        return _mark_done(session, done, utcnow())
+    with db.engine.begin() as conn:
+        return _mark_done(conn, done, utcnow(), record)
 
 
-def _mark_done(session: Session, done: Collection[ClaimedJob], now: datetime) -> int:
-    result = session.execute(
-        update(Job)
+def _mark_done(
+    conn: Connection, done: Collection[ClaimedJob], now: datetime, record: Callable[[Connection], None] | None
+) -> int:
+    if record is not None:
+        # The work was done whether or not the job is still this attempt's (a worker
+        # whose lease ran out): what it did is recorded either way.
+        record(conn)
+    result = conn.execute(
+        update(_jobs)
         .where(_attempts_of(done), Job.state == RUNNING)
         .values(state=DONE, lease_expires_at=None, updated_at=now)
     )
@@ -320,7 +335,7 @@ def retry_later(
 
 def next_due(db: Database, kinds: Sequence[str]) -> datetime | None:
     """When the next job of ``kinds`` becomes due: a pending one's time, or a running one's lease end."""
-    with db.session() as session:
+    with db.engine.connect() as session:
         pending = session.execute(
             select(func.min(Job.due_at)).where(Job.state == PENDING, Job.kind.in_(list(kinds)))
         ).scalar()
@@ -353,9 +368,9 @@ def _attempts_of(attempts: Collection[ClaimedJob]) -> Any:
 
 
 def _finish(db: Database, job: ClaimedJob, values: dict[str, Any]) -> bool:
-    with db.transaction() as session:
-        result = session.execute(
-            update(Job)
+    with db.engine.begin() as conn:
+        result = conn.execute(
+            update(_jobs)
             .where(_attempts_of([job]), Job.state == RUNNING)
             .values(lease_expires_at=None, updated_at=utcnow(), **values)
         )

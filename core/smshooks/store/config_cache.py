@@ -19,13 +19,13 @@ from typing import Any, TypeVar
 from sqlalchemy import event
 from sqlalchemy.orm import ORMExecuteState, Session, sessionmaker
 
-from smshooks.store.tables import Channel, Credential, ReplyTemplate, SandboxSettings, Webhook
+from smshooks.store.tables import Channel, Credential, FeedbackWebhook, ReplyTemplate, SandboxSettings, Webhook
 
 T = TypeVar("T")
 
 #: the tables whose rows the cache may hold something derived from
 CONFIG_TABLES = frozenset(
-    model.__tablename__ for model in (Webhook, Credential, SandboxSettings, ReplyTemplate, Channel)
+    model.__tablename__ for model in (Webhook, Credential, SandboxSettings, ReplyTemplate, Channel, FeedbackWebhook)
 )
 CHANGED = "smshooks_config_changed"
 

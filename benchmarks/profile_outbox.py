@@ -56,6 +56,7 @@ def main() -> None:
     parser.add_argument("--database", default="sqlite")
     parser.add_argument("--top", type=int, default=30)
     parser.add_argument("--sort", default="cumulative", help="pstats sort key (tottime: own time)")
+    parser.add_argument("--callers", help="print the callers of functions matching this")
     parser.add_argument("--no-profile", action="store_true", help="time it without the profiler")
     parser.add_argument("--show-sql", action="store_true", help="print the statements of a few jobs")
     args = parser.parse_args()
@@ -168,6 +169,8 @@ def main() -> None:
             for profile in profiles:
                 stats.add(profile)
             stats.sort_stats(args.sort).print_stats(args.top)
+            if args.callers:
+                stats.print_callers(args.callers)
             print(out.getvalue())
         gateway.db.engine.dispose()
 

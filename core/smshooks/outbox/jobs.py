@@ -20,7 +20,7 @@ other process's through ``NOTIFY`` when the transaction commits.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
@@ -178,24 +178,14 @@ def claim_batch(
         and_(Job.state == RUNNING, Job.lease_expires_at < now),
     )
     conditions = [due, Job.kind.in_(list(kinds))]
-    conditions += [not_(and_(Job.kind == k, Job.org == o, Job.sandbox == s)) for k, o, s in full]
     if exclude:
         conditions.append(Job.id.not_in(list(exclude)))
-    # look past the first lane's backlog for the other lanes' jobs
-    window = limit if new_lane_room is None else min(limit * 4, limit + 500)
-    candidates = (
-        select(Job.id, Job.kind, Job.org, Job.sandbox).where(*conditions).order_by(Job.due_at, Job.id).limit(window)
-    )
     with db.engine.begin() as conn:
         if done:
             _mark_done(conn, done, now, record)
         if limit <= 0:
             return []
-        if conn.dialect.name == "postgresql":
-            # the candidates stay locked until this transaction ends: other
-            # workers skip them and take the next ones
-            candidates = candidates.with_for_update(skip_locked=True)
-        chosen = _fair_share(conn.execute(candidates).all(), limit, new_lane_room, lane_room)
+        chosen = _choose(conn, conditions, full, limit, new_lane_room, lane_room)
         if not chosen:
             return []
         # On SQLite the write lock is taken here; the due condition is checked
@@ -229,20 +219,56 @@ def claim_batch(
     return sorted(claimed, key=lambda job: order[job.id])
 
 
-def _fair_share(
-    candidates: Iterable[Any], limit: int, new_lane_room: int | None, lane_room: Mapping[Lane, int]
+def _choose(
+    conn: Connection,
+    conditions: list[Any],
+    full: list[Lane],
+    limit: int,
+    new_lane_room: int | None,
+    lane_room: Mapping[Lane, int],
 ) -> list[int]:
-    """The ids to claim: oldest first, no lane beyond its room."""
+    """The ids to claim: oldest first, no lane beyond its room.
+
+    Reads no more candidates than the lanes can take: a window of what the known lanes have
+    room for (at least a new lane's room), then, while a window came back full, the next one
+    without the lanes that have no room left, so one lane's backlog is looked past in a few
+    short reads rather than one long one. On PostgreSQL the candidates stay locked until the
+    transaction ends: other workers skip them and take the next ones.
+    """
     taken: dict[Lane, int] = {}
     chosen: list[int] = []
-    for row in candidates:
-        lane = (row.kind, row.org, row.sandbox)
-        if new_lane_room is not None and taken.get(lane, 0) >= lane_room.get(lane, new_lane_room):
-            continue
-        taken[lane] = taken.get(lane, 0) + 1
-        chosen.append(row.id)
-        if len(chosen) >= limit:
+    excluded = list(full)
+    for _ in range(4):
+        wanted = limit - len(chosen)
+        if wanted <= 0:
             break
+        window = wanted
+        if new_lane_room is not None:
+            known = sum(max(0, room - taken.get(lane, 0)) for lane, room in lane_room.items())
+            window = min(wanted, max(new_lane_room, known))
+        where = conditions + [not_(and_(Job.kind == k, Job.org == o, Job.sandbox == s)) for k, o, s in excluded]
+        if chosen:
+            where.append(Job.id.not_in(chosen))
+        candidates = select(Job.id, Job.kind, Job.org, Job.sandbox).where(*where).order_by(Job.due_at, Job.id)
+        candidates = candidates.limit(window)
+        if conn.dialect.name == "postgresql":
+            candidates = candidates.with_for_update(skip_locked=True)
+        rows = conn.execute(candidates).all()
+        for row in rows:
+            lane = (row.kind, row.org, row.sandbox)
+            if new_lane_room is not None and taken.get(lane, 0) >= lane_room.get(lane, new_lane_room):
+                continue
+            taken[lane] = taken.get(lane, 0) + 1
+            chosen.append(row.id)
+            if len(chosen) >= limit:
+                break
+        if len(rows) < window or new_lane_room is None:
+            break  # no more due jobs (or no lanes to look past)
+        excluded += [
+            lane
+            for lane, count in taken.items()
+            if count >= lane_room.get(lane, new_lane_room) and lane not in excluded
+        ]
     return chosen
 
 

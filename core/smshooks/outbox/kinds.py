@@ -43,7 +43,7 @@ class JobKind:
 
 def _send_sms(context: JobContext, job: ClaimedJob) -> Any:
     # the payload enqueue_send writes
-    return send_job.send_stored_message(
+    return send_job.send_message(
         context.gateway,
         context.http,
         job.payload["message_id"],
@@ -53,7 +53,7 @@ def _send_sms(context: JobContext, job: ClaimedJob) -> Any:
 
 
 KINDS: dict[str, JobKind] = {
-    SEND_SMS: JobKind(SEND_SMS, _send_sms, send_job.retry_policy),
+    SEND_SMS: JobKind(SEND_SMS, _send_sms, send_job.retry_policy, record=send_job.record_sent),
     FEEDBACK: JobKind(FEEDBACK, delivery.deliver, delivery.retry_policy, delivery.gave_up, delivery.record_delivered),
 }
 

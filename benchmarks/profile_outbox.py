@@ -112,6 +112,14 @@ def main() -> None:
         event.listen(gateway.db.engine, "commit", lambda _c: counts.update(["commits"]))
         event.listen(gateway.db.engine, "rollback", lambda _c: counts.update(["rollbacks"]))
         event.listen(gateway.db.engine.pool, "checkout", lambda *_: counts.update(["checkouts"]))
+        dialect = gateway.db.engine.dialect
+        ping = dialect.do_ping
+
+        def counted_ping(dbapi_connection) -> bool:
+            counts["pings"] += 1
+            return ping(dbapi_connection)
+
+        dialect.do_ping = counted_ping  # the pool's pings are round trips the statement count misses
 
         profiles: list[cProfile.Profile] = []
         local = threading.local()

@@ -48,6 +48,7 @@ Lane = tuple[str, str, str]
 
 #: the table itself: the worker's statements run on a Core connection (no ORM session per batch)
 _jobs = Job.__table__
+_c = _jobs.c
 
 
 class Waker(Protocol):
@@ -174,12 +175,12 @@ def claim_batch(
     now = utcnow()
     full = [lane for lane, room in lane_room.items() if room <= 0]
     due = or_(
-        and_(Job.state == PENDING, Job.due_at <= now),
-        and_(Job.state == RUNNING, Job.lease_expires_at < now),
+        and_(_c.state == PENDING, _c.due_at <= now),
+        and_(_c.state == RUNNING, _c.lease_expires_at < now),
     )
-    conditions = [due, Job.kind.in_(list(kinds))]
+    conditions = [due, _c.kind.in_(list(kinds))]
     if exclude:
-        conditions.append(Job.id.not_in(list(exclude)))
+        conditions.append(_c.id.not_in(list(exclude)))
     with db.engine.begin() as conn:
         if done:
             _mark_done(conn, done, now, record)
@@ -192,7 +193,7 @@ def claim_batch(
         # again under it, so a job another process claimed meanwhile is skipped.
         rows = conn.execute(
             update(_jobs)
-            .where(Job.id.in_(chosen), due)
+            .where(_c.id.in_(chosen), due)
             .values(
                 state=RUNNING,
                 attempts=_jobs.c.attempts + 1,
@@ -200,7 +201,7 @@ def claim_batch(
                 worker=worker,
                 updated_at=now,
             )
-            .returning(Job.id, Job.kind, Job.org, Job.sandbox, Job.payload, Job.attempts, Job.max_attempts)
+            .returning(_c.id, _c.kind, _c.org, _c.sandbox, _c.payload, _c.attempts, _c.max_attempts)
         ).all()
     order = {job_id: position for position, job_id in enumerate(chosen)}
     claimed = [
@@ -246,10 +247,10 @@ def _choose(
         if new_lane_room is not None:
             known = sum(max(0, room - taken.get(lane, 0)) for lane, room in lane_room.items())
             window = min(wanted, max(new_lane_room, known))
-        where = conditions + [not_(and_(Job.kind == k, Job.org == o, Job.sandbox == s)) for k, o, s in excluded]
+        where = conditions + [not_(and_(_c.kind == k, _c.org == o, _c.sandbox == s)) for k, o, s in excluded]
         if chosen:
-            where.append(Job.id.not_in(chosen))
-        candidates = select(Job.id, Job.kind, Job.org, Job.sandbox).where(*where).order_by(Job.due_at, Job.id)
+            where.append(_c.id.not_in(chosen))
+        candidates = select(_c.id, _c.kind, _c.org, _c.sandbox).where(*where).order_by(_c.due_at, _c.id)
         candidates = candidates.limit(window)
         if conn.dialect.name == "postgresql":
             candidates = candidates.with_for_update(skip_locked=True)
@@ -286,9 +287,9 @@ def renew(db: Database, worker: str, running: Collection[ClaimedJob], lease: tim
     with db.engine.begin() as conn:
         rows = conn.execute(
             update(_jobs)
-            .where(_attempts_of(running), Job.state == RUNNING)
+            .where(_attempts_of(running), _c.state == RUNNING)
             .values(lease_expires_at=now + lease)
-            .returning(Job.id)
+            .returning(_c.id)
         ).all()
     return {row.id for row in rows}
 
@@ -318,7 +319,7 @@ def _mark_done(
         record(conn)
     result = conn.execute(
         update(_jobs)
-        .where(_attempts_of(done), Job.state == RUNNING)
+        .where(_attempts_of(done), _c.state == RUNNING)
         .values(state=DONE, lease_expires_at=None, updated_at=now)
     )
     return result.rowcount
@@ -332,9 +333,9 @@ def release(db: Database, unstarted: Collection[ClaimedJob]) -> int:
     with db.transaction() as session:
         result = session.execute(
             update(Job)
-            .where(_attempts_of(unstarted), Job.state == RUNNING)
+            .where(_attempts_of(unstarted), _c.state == RUNNING)
             .values(
-                state=PENDING, attempts=Job.attempts - 1, due_at=now, lease_expires_at=None, worker=None, updated_at=now
+                state=PENDING, attempts=_c.attempts - 1, due_at=now, lease_expires_at=None, worker=None, updated_at=now
             )
         )
         if result.rowcount:
@@ -363,10 +364,10 @@ def next_due(db: Database, kinds: Sequence[str]) -> datetime | None:
     """When the next job of ``kinds`` becomes due: a pending one's time, or a running one's lease end."""
     with db.engine.connect() as session:
         pending = session.execute(
-            select(func.min(Job.due_at)).where(Job.state == PENDING, Job.kind.in_(list(kinds)))
+            select(func.min(_c.due_at)).where(_c.state == PENDING, _c.kind.in_(list(kinds)))
         ).scalar()
         leased = session.execute(
-            select(func.min(Job.lease_expires_at)).where(Job.state == RUNNING, Job.kind.in_(list(kinds)))
+            select(func.min(_c.lease_expires_at)).where(_c.state == RUNNING, _c.kind.in_(list(kinds)))
         ).scalar()
     times = [t for t in (pending, leased) if t is not None]
     return min(times) if times else None
@@ -377,7 +378,7 @@ def replay(session: Session, job_id: int) -> bool:
     now = utcnow()
     result = session.execute(
         update(Job)
-        .where(Job.id == job_id, Job.state.in_([DEAD, DONE]))
+        .where(_c.id == job_id, _c.state.in_([DEAD, DONE]))
         .values(state=PENDING, due_at=now, attempts=0, updated_at=now)
     )
     if result.rowcount:
@@ -390,14 +391,14 @@ def _attempts_of(attempts: Collection[ClaimedJob]) -> Any:
     """The rows of these attempts: the job, still held by the same worker, at the same attempt."""
     workers = {job.worker for job in attempts}
     pairs = [(job.id, job.attempts) for job in attempts]
-    return and_(Job.worker.in_(workers), tuple_(Job.id, Job.attempts).in_(pairs))
+    return and_(_c.worker.in_(workers), tuple_(_c.id, _c.attempts).in_(pairs))
 
 
 def _finish(db: Database, job: ClaimedJob, values: dict[str, Any]) -> bool:
     with db.engine.begin() as conn:
         result = conn.execute(
             update(_jobs)
-            .where(_attempts_of([job]), Job.state == RUNNING)
+            .where(_attempts_of([job]), _c.state == RUNNING)
             .values(lease_expires_at=None, updated_at=utcnow(), **values)
         )
     return result.rowcount == 1

@@ -174,7 +174,7 @@ class Worker:
         records once a few attempts succeeded: one transaction for several.
         """
         room = self._lanes.room()
-        batch_size = max(1, self.per_lane // 2)
+        batch_size = self._lanes.batch()  # half a lane's ready-ahead: grows with its pace
         look = look or time.monotonic() - self._looked >= self.poll_interval  # however busy, poll
         wanted = look or self._lanes.deficit() >= batch_size or not self._lanes.ready_count()
         if not (self._record_due() <= 0 or (room > 0 and wanted)):

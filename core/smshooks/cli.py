@@ -84,7 +84,24 @@ def serve(host: str, port: int, workers: int, threads: int, worker: bool) -> Non
     help="requests in flight to one lane (a job kind of one org and sandbox: one endpoint) at once;"
     " a lane gets between this many threads and twice as many",
 )
-def worker_command(poll_interval: float, concurrency: int, per_lane: int) -> None:
+@click.option(
+    "--metrics-port",
+    type=click.IntRange(min=1, max=65535),
+    default=None,
+    envvar="SMSHOOKS_WORKER_METRICS_PORT",
+    help="serve this worker's Prometheus metrics (delivery attempts and durations) on this port at /metrics"
+    " [default: none: a web process's /metrics shows them only through a shared PROMETHEUS_MULTIPROC_DIR]",
+)
+@click.option(
+    "--metrics-host",
+    default="127.0.0.1",
+    show_default=True,
+    envvar="SMSHOOKS_WORKER_METRICS_HOST",
+    help="the address --metrics-port listens on",
+)
+def worker_command(
+    poll_interval: float, concurrency: int, per_lane: int, metrics_port: int | None, metrics_host: str
+) -> None:
     """Run an outbox worker: sends replies and messages, delivers feedback, with retries."""
     import signal
 
@@ -102,6 +119,11 @@ def worker_command(poll_interval: float, concurrency: int, per_lane: int) -> Non
     gateway.db = Database(make_engine(settings.database_url, pool_size=pool_size, max_overflow=8))
     worker = Worker(gateway, poll_interval=poll_interval, concurrency=concurrency, per_lane=per_lane)
     signal.signal(signal.SIGTERM, lambda *_: worker.stop())
+    if metrics_port is not None:
+        from smshooks.metrics import start_metrics_server
+
+        start_metrics_server(metrics_host, metrics_port)
+        click.echo(f"smshooks worker metrics on http://{metrics_host}:{metrics_port}/metrics", err=True)
     click.echo(f"smshooks worker {worker.name} running", err=True)
     try:
         worker.run()

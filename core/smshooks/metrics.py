@@ -189,6 +189,21 @@ def multiprocess_dir() -> str | None:
     return os.environ.get("PROMETHEUS_MULTIPROC_DIR") or None
 
 
+def start_metrics_server(host: str, port: int) -> Any:
+    """Serve this process's samples (or, in multi-process mode, all of them) at ``http://host:port/metrics``
+    from a daemon thread: ``smshooks worker --metrics-port``, for a worker with no web process beside it.
+    Returns the server (``shutdown()`` stops it). The outbox gauges are left to the web processes'
+    ``/metrics``: they read the shared database, and one copy per worker would only repeat them."""
+    from prometheus_client import start_http_server
+
+    registry: CollectorRegistry = REGISTRY
+    if multiprocess_dir():
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry)
+    server, _thread = start_http_server(port, addr=host, registry=registry)
+    return server
+
+
 def render(outbox: OutboxCollector | None = None) -> bytes:
     """The exposition text of this process (or, in multi-process mode, of all the processes
     writing to ``PROMETHEUS_MULTIPROC_DIR``), followed by the outbox read now."""

@@ -8,17 +8,18 @@ the migration installs database triggers that refuse to.
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime
+from functools import cache
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.dml import Insert
 
 from smshooks.consent.sandbox_policy import sandbox_settings
 from smshooks.metrics import CONSENT_CHANGES, count_on_commit
 from smshooks.store.tables import ConsentLedgerEntry, ConsentRecord, utcnow
-from smshooks.store.upsert import insert_once
 
 
 class ConsentState(enum.StrEnum):
@@ -44,18 +45,135 @@ class Evidence:
     note: str | None = None
 
 
-def record_for_update(session: Session, org: str, sandbox: str, sender_number: str, subscriber: str) -> ConsentRecord:
-    """The consent record of the pair, created empty if new, locked for this
-    transaction on PostgreSQL so concurrent messages from one subscriber apply in turn."""
-    key = {"org": org, "sandbox": sandbox, "sender_number": sender_number, "subscriber": subscriber}
-    insert_once(session, ConsentRecord, {**key, "state": None, "updated_at": utcnow()}, key=list(key))
-    query = select(ConsentRecord).filter_by(**key)
-    if session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update()
-    return session.execute(query).scalar_one()
+@dataclass
+class Record:
+    """One consent record as read from the database (a plain row, not an ORM object: the
+    vendor path reads and writes these on every inbound message, with prebuilt statements)."""
+
+    id: int
+    org: str
+    sandbox: str
+    sender_number: str
+    subscriber: str
+    state: str | None
+    pending_expires_at: datetime | None
+    last_fuzzy_prompt_at: datetime | None
+    last_default_reply_at: datetime | None
+    updated_at: datetime
 
 
-def effective_state(record: ConsentRecord | None, now: datetime | None = None) -> ConsentState | None:
+_RECORDS = ConsentRecord.__table__
+_COLUMNS = [_RECORDS.c[field.name] for field in fields(Record)]
+#: a subscriber's records in a sandbox, latest first; on PostgreSQL ``FOR UPDATE`` so concurrent
+#: messages from one subscriber apply in turn (SQLite's one writer already serialises them)
+_SUBSCRIBER = (
+    select(*_COLUMNS)
+    .where(
+        _RECORDS.c.org == bindparam("org"),
+        _RECORDS.c.sandbox == bindparam("sandbox"),
+        _RECORDS.c.subscriber == bindparam("subscriber"),
+    )
+    .order_by(_RECORDS.c.updated_at.desc(), _RECORDS.c.id.desc())
+)
+_SUBSCRIBER_LOCKED = _SUBSCRIBER.with_for_update()
+_UPDATE_STATE = update(_RECORDS).where(_RECORDS.c.id == bindparam("b_id"))
+_STAMPS = {
+    column: update(_RECORDS).where(_RECORDS.c.id == bindparam("b_id"))
+    for column in ("last_fuzzy_prompt_at", "last_default_reply_at")
+}
+_APPEND = insert(ConsentLedgerEntry.__table__)
+
+
+@dataclass(frozen=True)
+class SubscriberRecords:
+    """Every consent record of one subscriber in a sandbox, latest first (one statement's read)."""
+
+    org: str
+    sandbox: str
+    subscriber: str
+    records: list[Record]
+
+    def pair(self, sender_number: str) -> Record | None:
+        """The record of (our ``sender_number``, the subscriber), if there is one."""
+        return next((record for record in self.records if record.sender_number == sender_number), None)
+
+    def state(self, sender_number: str, scope: str, now: datetime | None = None) -> ConsentState | None:
+        """The subscriber's consent for messages from ``sender_number`` under ``scope``.
+
+        ``sandbox`` scope (as Twilio Messaging Services pool numbers): the latest stated consent to any of
+        our numbers in the sandbox. ``number`` scope: the latest of the number's own record and the
+        every-number record a STOPALL wrote. A pending double opt-in past its expiry states nothing; an
+        older record then counts.
+        """
+        numbers = (sender_number, ALL_NUMBERS) if scope == "number" else None
+        for record in self.records:
+            if numbers is not None and record.sender_number not in numbers:
+                continue
+            state = effective_state(record, now)
+            if state is not None:
+                return state
+        return None
+
+    def opted_out_everywhere(self, now: datetime | None = None) -> bool:
+        """True when a STOPALL's every-number opt-out stands: no record stated since says otherwise."""
+        for record in self.records:
+            state = effective_state(record, now)
+            if record.sender_number == ALL_NUMBERS:
+                return state is ConsentState.OPTED_OUT
+            if state is not None and state is not ConsentState.OPTED_OUT:
+                return False
+        return False
+
+
+def read_subscriber(
+    session: Session, org: str, sandbox: str, subscriber: str, *, lock: bool = False
+) -> SubscriberRecords:
+    """The subscriber's records (``lock``: locked for this transaction on PostgreSQL)."""
+    rows = session.execute(
+        _SUBSCRIBER_LOCKED if lock else _SUBSCRIBER, {"org": org, "sandbox": sandbox, "subscriber": subscriber}
+    )
+    return SubscriberRecords(org, sandbox, subscriber, [Record(*row) for row in rows])
+
+
+def lock_subscriber(session: Session, org: str, sandbox: str, subscriber: str, sender_number: str) -> SubscriberRecords:
+    """The subscriber's records, locked for this transaction, with the (``sender_number``, subscriber)
+    record among them (created empty if new: one more statement, and the read again)."""
+    records = read_subscriber(session, org, sandbox, subscriber, lock=True)
+    if records.pair(sender_number) is None:
+        return ensure_pair(session, records, sender_number)
+    return records
+
+
+def ensure_pair(session: Session, records: SubscriberRecords, sender_number: str) -> SubscriberRecords:
+    """``records`` with a (``sender_number``, subscriber) record: created empty unless it exists."""
+    if records.pair(sender_number) is not None:
+        return records
+    now = utcnow()
+    values = {"org": records.org, "sandbox": records.sandbox, "sender_number": sender_number}
+    values |= {"subscriber": records.subscriber, "state": None, "updated_at": now}
+    created = session.execute(_create_pair(session.get_bind().dialect.name), values).first()
+    if created is None:  # another transaction created it meanwhile: read it, locked, with the rest
+        return read_subscriber(session, records.org, records.sandbox, records.subscriber, lock=True)
+    # new and latest: first in the latest-first order (its row lock is ours: we inserted it)
+    return SubscriberRecords(records.org, records.sandbox, records.subscriber, [Record(*created), *records.records])
+
+
+@cache
+def _create_pair(dialect: str) -> Insert:
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    key = ["org", "sandbox", "sender_number", "subscriber"]
+    return insert(_RECORDS).on_conflict_do_nothing(index_elements=key).returning(*_COLUMNS)
+
+
+def record_for_update(session: Session, org: str, sandbox: str, sender_number: str, subscriber: str) -> Record:
+    """The consent record of the pair, created empty if new, locked for this transaction on
+    PostgreSQL so concurrent changes of one subscriber apply in turn."""
+    found = lock_subscriber(session, org, sandbox, subscriber, sender_number).pair(sender_number)
+    assert found is not None  # lock_subscriber made it
+    return found
+
+
+def effective_state(record: Record | ConsentRecord | None, now: datetime | None = None) -> ConsentState | None:
     """The record's state; a pending double opt-in past its expiry counts as none."""
     if record is None or record.state is None:
         return None
@@ -67,40 +185,52 @@ def effective_state(record: ConsentRecord | None, now: datetime | None = None) -
 
 def change(
     session: Session,
-    record: ConsentRecord,
+    record: Record,
     new_state: ConsentState | None,
     evidence: Evidence,
     *,
     pending_expires_at: datetime | None = None,
-) -> ConsentLedgerEntry:
-    """Move ``record`` to ``new_state`` and append the change to the ledger."""
+) -> None:
+    """Move ``record`` to ``new_state`` and append the change to the ledger (``record`` is kept current)."""
     now = utcnow()
-    entry = ConsentLedgerEntry(
-        org=record.org,
-        sandbox=record.sandbox,
-        sender_number=record.sender_number,
-        subscriber=record.subscriber,
-        at=now,
-        previous_state=record.state,
-        new_state=new_state.value if new_state else None,
-        action=evidence.action,
-        inbound_message_id=evidence.inbound_message_id,
-        keyword=evidence.keyword,
-        category=evidence.category,
-        match=evidence.match,
-        rule=evidence.rule,
-        decided_by=evidence.decided_by,
-        reply_text=evidence.reply_text,
-        actor=evidence.actor,
-        note=evidence.note,
-    )
+    previous = record.state
     record.state = new_state.value if new_state else None
     record.pending_expires_at = pending_expires_at if new_state is ConsentState.PENDING else None
     record.updated_at = now
-    session.add(entry)
-    session.flush()
-    count_on_commit(session, CONSENT_CHANGES, new_state=entry.new_state or "none", action=evidence.action)
-    return entry
+    session.execute(
+        _UPDATE_STATE,
+        {"b_id": record.id, "state": record.state, "pending_expires_at": record.pending_expires_at, "updated_at": now},
+    )
+    session.execute(
+        _APPEND,
+        {
+            "org": record.org,
+            "sandbox": record.sandbox,
+            "sender_number": record.sender_number,
+            "subscriber": record.subscriber,
+            "at": now,
+            "previous_state": previous,
+            "new_state": record.state,
+            "action": evidence.action,
+            "inbound_message_id": evidence.inbound_message_id,
+            "keyword": evidence.keyword,
+            "category": evidence.category,
+            "match": evidence.match,
+            "rule": evidence.rule,
+            "decided_by": evidence.decided_by,
+            "reply_text": evidence.reply_text,
+            "actor": evidence.actor,
+            "note": evidence.note,
+        },
+    )
+    count_on_commit(session, CONSENT_CHANGES, new_state=record.state or "none", action=evidence.action)
+
+
+def stamp(session: Session, record: Record, column: str, at: datetime) -> None:
+    """Note on ``record`` when its subscriber was last sent a rate-limited reply (``column``:
+    ``last_fuzzy_prompt_at`` or ``last_default_reply_at``)."""
+    setattr(record, column, at)
+    session.execute(_STAMPS[column], {"b_id": record.id, column: at})
 
 
 #: the sender number of the record a STOPALL writes under number scope: every one of our numbers
@@ -118,46 +248,16 @@ def scoped_state(
     scope: str,
     now: datetime | None = None,
 ) -> ConsentState | None:
-    """The subscriber's consent for messages from ``sender_number`` under ``scope``.
-
-    ``sandbox`` scope (as Twilio Messaging Services pool numbers): the latest stated consent to any of our
-    numbers in the sandbox. ``number`` scope: the latest of the number's own record and the every-number
-    record a STOPALL wrote. A pending double opt-in past its expiry states nothing; an older record then counts.
-    """
-    numbers = [sender_number, ALL_NUMBERS] if scope == "number" else None
-    for record in _stated_records(session, org, sandbox, subscriber, numbers):
-        state = effective_state(record, now)
-        if state is not None:
-            return state
-    return None
+    """The subscriber's consent for messages from ``sender_number`` under ``scope``
+    (:meth:`SubscriberRecords.state`), read in one statement."""
+    return read_subscriber(session, org, sandbox, subscriber).state(sender_number, scope, now)
 
 
 def opted_out_everywhere(
     session: Session, org: str, sandbox: str, subscriber: str, now: datetime | None = None
 ) -> bool:
-    """True when a STOPALL's every-number opt-out stands: no record stated since says otherwise."""
-    for record in _stated_records(session, org, sandbox, subscriber):
-        state = effective_state(record, now)
-        if record.sender_number == ALL_NUMBERS:
-            return state is ConsentState.OPTED_OUT
-        if state is not None and state is not ConsentState.OPTED_OUT:
-            return False
-    return False
-
-
-def _stated_records(
-    session: Session, org: str, sandbox: str, subscriber: str, sender_numbers: list[str] | None = None
-) -> Iterable[ConsentRecord]:
-    """The subscriber's records that state a consent, latest first (of ``sender_numbers`` only, when given)."""
-    query = select(ConsentRecord).where(
-        ConsentRecord.org == org,
-        ConsentRecord.sandbox == sandbox,
-        ConsentRecord.subscriber == subscriber,
-        ConsentRecord.state.is_not(None),
-    )
-    if sender_numbers is not None:
-        query = query.where(ConsentRecord.sender_number.in_(sender_numbers))
-    return session.execute(query.order_by(ConsentRecord.updated_at.desc(), ConsentRecord.id.desc())).scalars()
+    """True when a STOPALL's every-number opt-out stands (:meth:`SubscriberRecords.opted_out_everywhere`)."""
+    return read_subscriber(session, org, sandbox, subscriber).opted_out_everywhere(now)
 
 
 def is_opted_out(
@@ -170,14 +270,9 @@ def is_opted_out(
 ) -> bool:
     """True when the subscriber opted out of messages from ``sender_number`` under the sandbox's consent
     scope (or, without a sender number, of any of our numbers in the sandbox: the safe reading)."""
+    records = read_subscriber(session, org, sandbox, subscriber)
     if not sender_number:
-        query = select(ConsentRecord.state).where(
-            ConsentRecord.org == org,
-            ConsentRecord.sandbox == sandbox,
-            ConsentRecord.subscriber == subscriber,
-            ConsentRecord.state == ConsentState.OPTED_OUT.value,
-        )
-        return session.execute(query.limit(1)).first() is not None
+        return any(record.state == ConsentState.OPTED_OUT.value for record in records.records)
     if scope is None:
         scope = sandbox_settings(session, org, sandbox).consent_scope
-    return scoped_state(session, org, sandbox, sender_number, subscriber, scope) is ConsentState.OPTED_OUT
+    return records.state(sender_number, scope) is ConsentState.OPTED_OUT

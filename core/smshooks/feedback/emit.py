@@ -11,7 +11,7 @@ webhook for SMS. A message reports each status once: the unique
 from __future__ import annotations
 
 import secrets
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from sqlalchemy import select, update
@@ -61,18 +61,24 @@ def active_webhook(session: Session, org: str, sandbox: str, channel: str = "sms
     return webhook
 
 
-def emit_for_report(session: Session, outcome: Stored) -> None:
+#: (session, org, sandbox) -> the enabled feedback webhook, as :func:`active_webhook`
+FindEndpoint = Callable[[Session, str, str], FeedbackWebhook | None]
+
+
+def emit_for_report(session: Session, outcome: Stored, find_endpoint: FindEndpoint | None = None) -> None:
     """Feedback for one stored delivery report, when it moved its message to a reportable status.
 
     A vendor's retry (duplicate), a status the message already passed (a late
     ``sent`` after ``delivered``) and queued/unknown produce nothing.
+    ``find_endpoint`` (default :func:`active_webhook`) finds the feedback webhook: the vendor
+    path passes a cached one (the delivery job checks the webhook is still enabled when it runs).
     """
     report = outcome.event
     if outcome.duplicate or not isinstance(report, DeliveryReport):
         return
     if report.status not in FEEDBACK_STATUSES or outcome.message_status != report.status:
         return
-    webhook = active_webhook(session, report.org or "", report.sandbox or "")
+    webhook = (find_endpoint or active_webhook)(session, report.org or "", report.sandbox or "")
     if webhook is None:
         return
     row = session.get(DeliveryReportRow, outcome.row_id)
@@ -101,14 +107,20 @@ def emit_message_status(
     _enqueue(session, webhook, FEEDBACK, message.id, status.value, payload)
 
 
-def relay_inbound(session: Session, message: InboundMessage, row_id: int, classification: Any) -> None:
+def relay_inbound(
+    session: Session,
+    message: InboundMessage,
+    row_id: int,
+    classification: Any,
+    find_endpoint: FindEndpoint | None = None,
+) -> None:
     """Relay a newly stored inbound SMS (``message.inbound``) when the feedback webhook asks for it.
 
     ``classification`` is the keyword pipeline's
     :class:`~smshooks.keywords.Classification`, or None where the pipeline did
     not run; the action it led to is read from the stored message.
     """
-    webhook = active_webhook(session, message.org or "", message.sandbox or "")
+    webhook = (find_endpoint or active_webhook)(session, message.org or "", message.sandbox or "")
     if webhook is None or not webhook.relay_inbound:
         return
     keyword = None

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -71,13 +71,15 @@ def store_events(session: Session, events: Sequence[Event]) -> list[Stored]:
     stored: list[Stored] = []
     for event in events:
         if isinstance(event, InboundMessage):
-            stored.append(_store_inbound(session, event))
+            stored.append(store_inbound(session, event))
         else:
-            stored.append(_store_report(session, event))
+            stored.append(store_report(session, event))
     return stored
 
 
-def _store_inbound(session: Session, message: InboundMessage) -> Stored:
+def store_inbound(session: Session, message: InboundMessage, outcome: Mapping[str, Any] | None = None) -> Stored:
+    """Store ``message`` unless it was stored before; ``outcome``: the keyword pipeline's columns
+    (classification, action, reply), written with it in the same statement."""
     row_id = insert_once(
         session,
         InboundMessageRow,
@@ -95,13 +97,15 @@ def _store_inbound(session: Session, message: InboundMessage) -> Stored:
             "received_at": message.received_at,
             "stored_at": utcnow(),
             "raw": dict(message.raw),
+            **(outcome or {}),
         },
         key=["webhook_id", "vendor_message_id"],
     )
     return Stored(message, duplicate=row_id is None, row_id=row_id)
 
 
-def _store_report(session: Session, report: DeliveryReport) -> Stored:
+def store_report(session: Session, report: DeliveryReport) -> Stored:
+    """Store ``report`` unless it was stored before, moving its message's status forward."""
     recipient = report.recipient or ""
     message_id, message_status = _advance_message(session, report, recipient)
     row_id = insert_once(

@@ -19,7 +19,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from smshooks.consent.decisions import DEFAULT_PENDING_HOURS, Decision, decide
@@ -28,23 +28,24 @@ from smshooks.consent.ledger import (
     STOP_ALL_KEYWORDS,
     ConsentState,
     Evidence,
+    Record,
+    SubscriberRecords,
     change,
-    opted_out_everywhere,
-    record_for_update,
-    scoped_state,
+    ensure_pair,
+    lock_subscriber,
+    read_subscriber,
+    stamp,
 )
 from smshooks.consent.sandbox_policy import Policy, sandbox_settings
 from smshooks.events import InboundMessage, Status
-from smshooks.inbound.event_store import new_message_id
+from smshooks.inbound.event_store import Stored, new_message_id, store_inbound
 from smshooks.inbound.keyword_config import classify_message, keyword_config
 from smshooks.keywords import Classification, KeywordConfig, canon
 from smshooks.messages.send_job import enqueue_send
 from smshooks.metrics import PIPELINE_DECISIONS, count_on_commit
 from smshooks.replies.context import inbound_reply_context, profile_attributes
-from smshooks.replies.templates import BUILTIN_REPLIES, render
+from smshooks.replies.templates import render, render_builtin
 from smshooks.store.tables import (
-    ConsentRecord,
-    InboundMessageRow,
     OutboundMessageRow,
     Profile,
     ReplyTemplate,
@@ -76,33 +77,41 @@ class PreparedReply:
     text: str | None
     #: the message's classification (rules + smshooks_classify plugins), reused inside the transaction
     classification: Classification | None = None
+    #: False when no reply template is configured: nothing was read or rendered ahead, and the
+    #: built-in text (trusted and fast) is rendered under the lock for whatever is decided there
+    rendered: bool = True
+
+
+def renders_ahead(webhook: Webhook) -> bool:
+    """Whether :func:`prepare_inbound` needs a database session for ``webhook``'s messages: only when
+    an administrator's reply template is configured (it may take up to its time limit to render)."""
+    return any(keyword_config(webhook).reply_ids.values())
 
 
 def prepare_inbound(
-    session: Session,
+    session: Session | None,
     webhook: Webhook,
     message: InboundMessage,
     classify_hook: Any = None,
     *,
     policy: Policy | None = None,
 ) -> PreparedReply:
-    """Render the reply ``message`` would get, reading (not locking) the consent state.
+    """Classify ``message`` and render the reply it would get, reading (not locking) the consent state.
 
-    Call it before opening the write transaction. It never raises: whatever
-    goes wrong is logged, and :func:`handle_inbound` then sends the built-in text.
+    Call it before opening the write transaction. ``session`` may be None when
+    :func:`renders_ahead` is False: then only the classification is made. It never
+    raises: whatever goes wrong is logged, and :func:`handle_inbound` then sends the built-in text.
     """
     try:
         now = utcnow()
         config = keyword_config(webhook)
         classification = classify_message(message.text, config, classify_hook)
-        record = session.execute(
-            select(ConsentRecord).filter_by(
-                org=message.org, sandbox=message.sandbox, sender_number=message.recipient, subscriber=message.sender
-            )
-        ).scalar()
+        if session is None or not any(config.reply_ids.values()):
+            return PreparedReply(None, None, classification, rendered=False)
+        records = read_subscriber(session, message.org, message.sandbox, message.sender)
         policy = policy or sandbox_settings(session, message.org, message.sandbox)
-        state = _state(session, message, classification, policy, now)
-        decision = _decide(classification, state, record, config, message, now)
+        state = _state(records, message, classification, policy, now)
+        decision = _decide(classification, state, records.pair(message.recipient), config, message, now)
         text = _reply_text(session, message, config, classification, decision)
         return PreparedReply(decision.reply, text, classification)
     except Exception:
@@ -114,7 +123,6 @@ def handle_inbound(
     session: Session,
     webhook: Webhook,
     message: InboundMessage,
-    inbound_row_id: int,
     *,
     vendor_name: str,
     inline_replies: bool,
@@ -122,11 +130,14 @@ def handle_inbound(
     callback_base_url: str | None = None,
     classify_hook: Any = None,
     policy: Policy | None = None,
-) -> PipelineResult:
-    """Classify one stored inbound message and apply the consequences in ``session``.
+) -> tuple[Stored, PipelineResult | None]:
+    """Store one inbound message and apply its consequences in ``session``; for a message stored
+    before (a vendor's retry), nothing but the finding (``Stored.duplicate``, and no result).
 
-    ``prepared`` is :func:`prepare_inbound`'s answer for ``message``, made before
-    the transaction; without it the reply is rendered here, inside it.
+    Under the subscriber's consent lock the decision is made first, so the message is stored
+    with its classification and decision in one statement; its consent change, ledger entry
+    and reply follow only when that statement stored it. ``prepared`` is :func:`prepare_inbound`'s
+    answer for ``message``, made before the transaction; without it the reply is rendered here, inside it.
     ``callback_base_url`` (the vendor request's base URL) goes with a reply job,
     for the reply's status callback when SMSHOOKS_PUBLIC_URL is unset. ``policy``
     is the sandbox's (read here when not given).
@@ -138,13 +149,28 @@ def handle_inbound(
     classification = prepared.classification or classify_message(message.text, config, classify_hook)
     our_number = message.recipient
     policy = policy or sandbox_settings(session, message.org, message.sandbox)
-    record = record_for_update(session, message.org, message.sandbox, our_number, message.sender)
-    decision = _decide(
-        classification, _state(session, message, classification, policy, now), record, config, message, now
-    )
+    records = lock_subscriber(session, message.org, message.sandbox, message.sender, our_number)
+    record = records.pair(our_number)
+    assert record is not None  # lock_subscriber made it
+    state = _state(records, message, classification, policy, now)
+    decision = _decide(classification, state, record, config, message, now)
     reply_text = _locked_reply_text(message, config, classification, decision, prepared)
     if decision.reply and reply_text is None:
         decision = replace(decision, reply=None)
+    outcome = {
+        "canonical_text": canon(message.text),
+        "category": classification.category.value,
+        "match": classification.match.value,
+        "keyword": classification.keyword,
+        "rule": classification.rule,
+        "decided_by": classification.decided_by,
+        "action": decision.action,
+        "reply_text": reply_text,
+    }
+    stored = store_inbound(session, message, outcome)
+    if stored.duplicate:
+        return stored, None
+    inbound_row_id = stored.row_id
 
     if decision.changes_state:
         hours = (webhook.keyword_settings or {}).get("double_opt_in_expiry_hours") or DEFAULT_PENDING_HOURS
@@ -161,30 +187,16 @@ def handle_inbound(
         if _stops_all(classification, decision) and policy.consent_scope == "number":
             # STOPALL means every one of our numbers, whatever the scope: under number scope
             # it is recorded once more, for all numbers (sends check that record too).
-            every = record_for_update(session, message.org, message.sandbox, ALL_NUMBERS, message.sender)
+            every = ensure_pair(session, records, ALL_NUMBERS).pair(ALL_NUMBERS)
+            assert every is not None
             change(session, every, decision.new_state, evidence)
         change(session, record, decision.new_state, evidence, pending_expires_at=now + timedelta(hours=hours))
         if decision.new_state is ConsentState.OPTED_IN:
             _ensure_profile(session, message)
     if decision.stamps == "fuzzy" and reply_text:
-        record.last_fuzzy_prompt_at = now
+        stamp(session, record, "last_fuzzy_prompt_at", now)
     elif decision.stamps == "default" and reply_text:
-        record.last_default_reply_at = now
-
-    session.execute(
-        update(InboundMessageRow)
-        .where(InboundMessageRow.id == inbound_row_id)
-        .values(
-            canonical_text=canon(message.text),
-            category=classification.category.value,
-            match=classification.match.value,
-            keyword=classification.keyword,
-            rule=classification.rule,
-            decided_by=classification.decided_by,
-            action=decision.action,
-            reply_text=reply_text,
-        )
-    )
+        stamp(session, record, "last_default_reply_at", now)
 
     outbound_id = None
     if reply_text and not inline_replies:
@@ -199,7 +211,7 @@ def handle_inbound(
             callback_base_url=callback_base_url,
         )
     count_on_commit(session, PIPELINE_DECISIONS, category=classification.category.value, action=decision.action)
-    return PipelineResult(
+    return stored, PipelineResult(
         classification,
         decision,
         reply_text,
@@ -217,22 +229,23 @@ def _stops_all(classification: Classification, decision: Decision) -> bool:
 
 
 def _state(
-    session: Session, message: InboundMessage, classification: Classification, policy: Policy, now: datetime
+    records: SubscriberRecords,
+    message: InboundMessage,
+    classification: Classification,
+    policy: Policy,
+    now: datetime,
 ) -> ConsentState | None:
     """The consent the message is decided on: for our number under the sandbox's scope; for a STOPALL
     under number scope, the every-number record's (so it is not 'already opted out' of one number only)."""
     if policy.consent_scope == "number" and _is_stop_all(classification):
-        everywhere = opted_out_everywhere(session, message.org, message.sandbox, message.sender, now)
-        return ConsentState.OPTED_OUT if everywhere else None
-    return scoped_state(
-        session, message.org, message.sandbox, message.recipient, message.sender, policy.consent_scope, now
-    )
+        return ConsentState.OPTED_OUT if records.opted_out_everywhere(now) else None
+    return records.state(message.recipient, policy.consent_scope, now)
 
 
 def _decide(
     classification: Classification,
     state: ConsentState | None,
-    record: ConsentRecord | None,
+    record: Record | None,
     config: KeywordConfig,
     message: InboundMessage,
     now: datetime,
@@ -260,8 +273,10 @@ def _locked_reply_text(
     text, which is trusted and fast — no administrator's template runs in here."""
     if decision.reply is None:
         return None
-    if decision.reply == prepared.reply:
+    if decision.reply == prepared.reply and prepared.rendered:
         return prepared.text
+    if not prepared.rendered:
+        return _builtin_text(decision.reply, inbound_reply_context(message, config, classification))
     log.info("the consent state changed while the reply was prepared; using the built-in %s text", decision.reply)
     return _builtin_text(decision.reply, inbound_reply_context(message, config, classification))
 
@@ -343,11 +358,8 @@ def _reply_text(
 
 
 def _builtin_text(reply: str, context: dict[str, Any]) -> str | None:
-    builtin = BUILTIN_REPLIES.get(reply)
-    if builtin is None:
-        return None
     try:
-        return render(builtin, context)
+        return render_builtin(reply, context)
     except Exception:  # cannot happen with the shipped texts; never worth an opt-out
         log.exception("the built-in %s reply does not render", reply)
         return None

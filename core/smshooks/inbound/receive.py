@@ -27,12 +27,12 @@ from smshooks import observe
 from smshooks.consent.sandbox_policy import Policy, sandbox_settings
 from smshooks.credentials.fields import open_credentials
 from smshooks.errors import Forbidden, Malformed, NotFound, TooLarge, Unavailable
-from smshooks.events import Event, stamp
-from smshooks.feedback.emit import emit_for_report, relay_inbound
+from smshooks.events import Event, InboundMessage, stamp
+from smshooks.feedback.emit import FindEndpoint, active_webhook, emit_for_report, relay_inbound
 from smshooks.gateway import Gateway
 from smshooks.inbound.column_fit import fit_to_columns
-from smshooks.inbound.event_store import Stored, check_event_count, event_chunks, store_events
-from smshooks.inbound.pipeline import PreparedReply, handle_inbound, prepare_inbound
+from smshooks.inbound.event_store import Stored, check_event_count, event_chunks, store_inbound, store_report
+from smshooks.inbound.pipeline import PreparedReply, handle_inbound, prepare_inbound, renders_ahead
 from smshooks.inbound.webhooks import INBOUND
 from smshooks.store.nonces import DatabaseReplayGuard, Replayed
 from smshooks.store.tables import InboundMessageRow, OutboundMessageRow, Webhook
@@ -104,6 +104,7 @@ def receive(gw: Gateway, webhook_id: str, read_call: Callable[[], VendorCall], *
     chunks = list(event_chunks(stamped)) or [[]]
     # the sandbox's consent policy, read once per request (from the config cache) for every message in it
     policy = _policy(gw, webhook) if webhook.type == INBOUND else None
+    feedback_endpoint = _feedback_endpoint(gw)
     for number, chunk in enumerate(chunks, start=1):
         # Replies are rendered before the write transaction, so a template (up
         # to its 100 ms limit) never holds the lock either.
@@ -117,8 +118,10 @@ def receive(gw: Gateway, webhook_id: str, read_call: Callable[[], VendorCall], *
                     replay_guard.record(session)
                 except Replayed:
                     raise Forbidden("signature verification failed: nonce already used") from None
-            stored = store_events(session, chunk)
-            inline_replies += _apply(gw, session, webhook, vendor.name, inline, stored, prepared, base_url, policy)
+            stored, replies = _store_and_apply(
+                gw, session, webhook, vendor.name, inline, chunk, prepared, base_url, policy, feedback_endpoint
+            )
+        inline_replies += replies
         outcomes += stored
 
     for outcome in outcomes:
@@ -171,13 +174,12 @@ def _prepare_replies(
     """The replies of a chunk's inbound messages, rendered outside any write transaction."""
     if webhook.type != INBOUND or not any(event.kind == "inbound" for event in events):
         return {}
+    hook = gw.plugins.hook.smshooks_classify
+    inbound = [event for event in events if event.kind == "inbound"]
+    if not renders_ahead(webhook):  # built-in texts only: classified here, rendered under the lock
+        return {id(event): prepare_inbound(None, webhook, event, hook, policy=policy) for event in inbound}
     with gw.db.session() as session:
-        hook = gw.plugins.hook.smshooks_classify
-        return {
-            id(event): prepare_inbound(session, webhook, event, hook, policy=policy)
-            for event in events
-            if event.kind == "inbound"
-        }
+        return {id(event): prepare_inbound(session, webhook, event, hook, policy=policy) for event in inbound}
 
 
 def _policy(gw: Gateway, webhook: Webhook) -> Policy:
@@ -190,50 +192,73 @@ def _policy(gw: Gateway, webhook: Webhook) -> Policy:
     return gw.config.get(("policy", webhook.org, webhook.sandbox), load)
 
 
-def _apply(
+def _feedback_endpoint(gw: Gateway) -> FindEndpoint:
+    """The organisation's enabled feedback webhook, from the config cache (at most a second old:
+    the feedback job checks it is still enabled when it runs)."""
+
+    def find(_session: Session, org: str, sandbox: str) -> Any:
+        def load() -> Any:
+            with gw.db.session() as session:
+                return active_webhook(session, org, sandbox)
+
+        return gw.config.get(("feedback", org, sandbox), load)
+
+    return find
+
+
+def _store_and_apply(
     gw: Gateway,
     session: Session,
     webhook: Webhook,
     vendor_name: str,
     inline: bool,
-    outcomes: Sequence[Stored],
+    events: Sequence[Event],
     prepared: Mapping[int, PreparedReply],
     base_url: str,
     policy: Policy | None,
-) -> list[str]:
-    """The consequences of stored events, in their transaction; the replies to send inline."""
-    inline_replies = []
-    for outcome in outcomes:
-        if outcome.event.kind != "inbound":
-            emit_for_report(session, outcome)
-            continue
-        if outcome.duplicate:
-            # A vendor's retry changes nothing and sends nothing; an inline reply is
-            # answered again as the first time (the vendor may never have seen it).
-            if inline and webhook.type == INBOUND:
-                repeated = _stored_inline_reply(session, webhook, outcome.event)
-                if repeated:
-                    inline_replies.append(repeated)
+    feedback_endpoint: FindEndpoint,
+) -> tuple[list[Stored], list[str]]:
+    """Store a chunk's events in order and apply their consequences, in their transaction:
+    what was stored (or found a duplicate), and the replies to send inline."""
+    stored: list[Stored] = []
+    inline_replies: list[str] = []
+    for event in events:
+        if not isinstance(event, InboundMessage):
+            outcome = store_report(session, event)
+            emit_for_report(session, outcome, feedback_endpoint)
+            stored.append(outcome)
             continue
         classification = None
         if webhook.type == INBOUND:
-            result = handle_inbound(
+            # the pipeline stores the message itself, with its classification and decision
+            outcome, result = handle_inbound(
                 session,
                 webhook,
-                outcome.event,
-                outcome.row_id,
+                event,
                 vendor_name=vendor_name,
                 inline_replies=inline,
-                prepared=prepared.get(id(outcome.event)),
+                prepared=prepared.get(id(event)),
                 callback_base_url=base_url,
                 classify_hook=gw.plugins.hook.smshooks_classify,
                 policy=policy,
             )
-            classification = result.classification
-            if result.inline and result.reply_text:
-                inline_replies.append(result.reply_text)
-        relay_inbound(session, outcome.event, outcome.row_id, classification)
-    return inline_replies
+            if result is not None:
+                classification = result.classification
+                if result.inline and result.reply_text:
+                    inline_replies.append(result.reply_text)
+        else:
+            outcome = store_inbound(session, event)
+        stored.append(outcome)
+        if outcome.duplicate:
+            # A vendor's retry changes nothing and sends nothing; an inline reply is
+            # answered again as the first time (the vendor may never have seen it).
+            if inline and webhook.type == INBOUND:
+                repeated = _stored_inline_reply(session, webhook, event)
+                if repeated:
+                    inline_replies.append(repeated)
+            continue
+        relay_inbound(session, event, outcome.row_id, classification, feedback_endpoint)
+    return stored, inline_replies
 
 
 def _stored_inline_reply(session: Session, webhook: Webhook, event: Event) -> str | None:

@@ -181,7 +181,7 @@ def claim_batch(
     conditions = [due, _c.kind.in_(list(kinds))]
     if exclude:
         conditions.append(_c.id.not_in(list(exclude)))
-    with db.engine.begin() as conn:
+    with db.begin() as conn:
         if done:
             _mark_done(conn, done, now, record)
         if limit <= 0:
@@ -284,7 +284,7 @@ def renew(db: Database, worker: str, running: Collection[ClaimedJob], lease: tim
     if not running:
         return set()
     now = utcnow()
-    with db.engine.begin() as conn:
+    with db.begin() as conn:
         rows = conn.execute(
             update(_jobs)
             .where(_attempts_of(running), _c.state == RUNNING)
@@ -306,7 +306,7 @@ def complete_many(
     records of the successes in it; returns how many were still theirs."""
     if not done:
         return 0
-    with db.engine.begin() as conn:
+    with db.begin() as conn:
         return _mark_done(conn, done, utcnow(), record)
 
 
@@ -395,7 +395,7 @@ def _attempts_of(attempts: Collection[ClaimedJob]) -> Any:
 
 
 def _finish(db: Database, job: ClaimedJob, values: dict[str, Any]) -> bool:
-    with db.engine.begin() as conn:
+    with db.begin() as conn:
         result = conn.execute(
             update(_jobs)
             .where(_attempts_of([job]), _c.state == RUNNING)

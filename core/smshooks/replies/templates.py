@@ -136,3 +136,15 @@ BUILTIN_REPLIES: dict[str, str] = {
     # for YES, which is an opt-in keyword (keywords.md 6.6).
     "fuzzy": "Did you mean to unsubscribe? Reply {{ opt_out_keyword }} to stop all messages from this number.",
 }
+
+
+def render_builtin(reply: str, context: Mapping[str, Any]) -> str | None:
+    """The built-in text for ``reply`` (a :data:`BUILTIN_REPLIES` key), None for none.
+
+    These texts ship with smshooks and only insert keywords, so they render without the
+    CPU-deadline tracer an administrator's template runs under (it traces every call).
+    """
+    builtin = BUILTIN_REPLIES.get(reply)
+    if builtin is None:
+        return None
+    return _compiled(builtin).render(dict(context)).strip()

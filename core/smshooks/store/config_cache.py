@@ -1,6 +1,6 @@
 """Configuration rows the vendor-facing path reads on every request, kept for at most a second.
 
-A webhook, its opened credential and the sandbox's policy change rarely and are
+A webhook, its opened credential, the sandbox's policy and the feedback webhook change rarely and are
 read on every vendor request. :class:`ConfigCache` keeps what a loader returned
 for ``ttl`` seconds (default 1), so another process's change (another host on
 PostgreSQL) is seen within a second, and drops everything at once when this

@@ -6,6 +6,11 @@ from typing import Any
 
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.dml import Insert
+
+#: (dialect, table, conflict key) -> the statement; values come as execution parameters, so building
+#: and cache-keying a statement (most of what SQLAlchemy spends on a small insert) happens once
+_STATEMENTS: dict[tuple[str, str, tuple[str, ...]], Insert] = {}
 
 
 def insert_once(session: Session, model: type, values: dict[str, Any], key: list[str]) -> Any | None:
@@ -15,8 +20,11 @@ def insert_once(session: Session, model: type, values: dict[str, Any], key: list
     existed. Safe under concurrency: the database's unique constraint decides.
     """
     dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     table = model.__table__
-    pk = next(iter(table.primary_key.columns))
-    stmt = insert(table).values(**values).on_conflict_do_nothing(index_elements=key).returning(pk)
-    return session.execute(stmt).scalar()
+    cache_key = (dialect, table.name, tuple(key))
+    stmt = _STATEMENTS.get(cache_key)
+    if stmt is None:
+        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        pk = next(iter(table.primary_key.columns))
+        stmt = _STATEMENTS[cache_key] = insert(table).on_conflict_do_nothing(index_elements=key).returning(pk)
+    return session.execute(stmt, values).scalar()

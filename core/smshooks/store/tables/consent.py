@@ -23,13 +23,15 @@ class ConsentRecord(Base):
     __table_args__ = (
         UniqueConstraint("org", "sandbox", "sender_number", "subscriber", name="uq_consent_pair"),
         Index("ix_consent_state", "org", "sandbox", "state", "id"),
+        # a subscriber's records in a sandbox, read on every inbound message (consent/ledger.py)
+        Index("ix_consent_subscriber_latest", "org", "sandbox", "subscriber", "updated_at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     org: Mapped[str] = mapped_column(String(64))
     sandbox: Mapped[str] = mapped_column(String(64))
     sender_number: Mapped[str] = mapped_column(String(64))
-    subscriber: Mapped[str] = mapped_column(String(64), index=True)
+    subscriber: Mapped[str] = mapped_column(String(64))
     #: opted_in, opted_out, pending (double opt-in) or None (never stated)
     state: Mapped[str | None] = mapped_column(String(16), default=None)
     pending_expires_at: Mapped[datetime | None] = mapped_column(default=None)

@@ -43,6 +43,7 @@ ROUTES = [
     ("GET", "/inbound-messages"),
     ("GET", "/delivery-reports"),
     ("GET", "/messages/{message_id}"),
+    ("GET", "/messages/{message_id}/calls"),
     ("GET", "/messages"),
     ("GET", "/plugins"),
     ("PUT", "/webhooks/{webhook_id}/keywords"),
@@ -513,6 +514,7 @@ def test_the_openapi_document_lists_the_api(module_client):
         "/api/v1/inbound-messages": {"get"},
         "/api/v1/delivery-reports": {"get"},
         "/api/v1/messages/{message_id}": {"get"},
+        "/api/v1/messages/{message_id}/calls": {"get"},
         "/api/v1/plugins": {"get"},
     }
     for path, methods in expected.items():

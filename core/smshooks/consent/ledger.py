@@ -12,7 +12,7 @@ from dataclasses import dataclass, fields
 from datetime import datetime
 from functools import cache
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.dml import Insert
@@ -82,6 +82,7 @@ _STAMPS = {
     for column in ("last_fuzzy_prompt_at", "last_default_reply_at")
 }
 _APPEND = insert(ConsentLedgerEntry.__table__)
+_FORGET = delete(_RECORDS).where(_RECORDS.c.id == bindparam("b_id"), _RECORDS.c.state.is_(None))
 
 
 @dataclass(frozen=True)
@@ -129,7 +130,8 @@ def read_subscriber(
     session: Session, org: str, sandbox: str, subscriber: str, *, lock: bool = False
 ) -> SubscriberRecords:
     """The subscriber's records (``lock``: locked for this transaction on PostgreSQL)."""
-    rows = session.execute(
+    # on the session's connection: a read of Core rows needs none of the ORM's execution path
+    rows = session.connection().execute(
         _SUBSCRIBER_LOCKED if lock else _SUBSCRIBER, {"org": org, "sandbox": sandbox, "subscriber": subscriber}
     )
     return SubscriberRecords(org, sandbox, subscriber, [Record(*row) for row in rows])
@@ -163,6 +165,12 @@ def _create_pair(dialect: str) -> Insert:
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     key = ["org", "sandbox", "sender_number", "subscriber"]
     return insert(_RECORDS).on_conflict_do_nothing(index_elements=key).returning(*_COLUMNS)
+
+
+def forget_new_pair(session: Session, record: Record) -> None:
+    """Remove the empty record :func:`ensure_pair` just made in this transaction (for a message
+    that turned out to be a vendor's retry: it must leave nothing behind)."""
+    session.execute(_FORGET, {"b_id": record.id})
 
 
 def record_for_update(session: Session, org: str, sandbox: str, sender_number: str, subscriber: str) -> Record:

@@ -32,7 +32,7 @@ from smshooks.consent.ledger import (
     SubscriberRecords,
     change,
     ensure_pair,
-    lock_subscriber,
+    forget_new_pair,
     read_subscriber,
     stamp,
 )
@@ -149,9 +149,12 @@ def handle_inbound(
     classification = prepared.classification or classify_message(message.text, config, classify_hook)
     our_number = message.recipient
     policy = policy or sandbox_settings(session, message.org, message.sandbox)
-    records = lock_subscriber(session, message.org, message.sandbox, message.sender, our_number)
+    records = read_subscriber(session, message.org, message.sandbox, message.sender, lock=True)
+    new_pair = records.pair(our_number) is None
+    if new_pair:  # created now, so that it is locked while the message is decided
+        records = ensure_pair(session, records, our_number)
     record = records.pair(our_number)
-    assert record is not None  # lock_subscriber made it
+    assert record is not None
     state = _state(records, message, classification, policy, now)
     decision = _decide(classification, state, record, config, message, now)
     reply_text = _locked_reply_text(message, config, classification, decision, prepared)
@@ -169,6 +172,8 @@ def handle_inbound(
     }
     stored = store_inbound(session, message, outcome)
     if stored.duplicate:
+        if new_pair:  # a retry naming a pair never seen (a vendor's odd replay) leaves no record
+            forget_new_pair(session, record)
         return stored, None
     inbound_row_id = stored.row_id
 

@@ -15,6 +15,7 @@ from smshooks.consent.sandbox_policy import sandbox_settings
 from smshooks.credentials.fields import open_credentials
 from smshooks.events import OutboundMessage, Status
 from smshooks.feedback import emit_message_status
+from smshooks.messages import call_log
 from smshooks.messages.status import fold_status, move_forward
 from smshooks.outbox import jobs
 from smshooks.outbox.retry import PermanentFailure, RetryPolicy, TryAgain
@@ -144,7 +145,8 @@ def send_message(
     )
     refused_before = refusal_count(http)
     try:
-        vendor_message_id = observe.vendor_send(vendor, outbound, credentials, http)  # logged and counted
+        with call_log.recording(gw, http, message, vendor, credentials):  # each HTTP call, secrets masked
+            vendor_message_id = observe.vendor_send(vendor, outbound, credentials, http)  # logged and counted
     except Exception as exc:
         if refusal_count(http) > refused_before:
             # The session would not connect where the credential points. However the

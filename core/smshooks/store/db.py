@@ -31,6 +31,7 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             create_private_file(Path(path))
         engine = create_engine(url, connect_args={"timeout": 30}, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin)
         return engine
     engine = create_engine(url, **kwargs)
     _ping_when_idle(engine)
@@ -78,12 +79,27 @@ def create_private_file(path: Path) -> None:
     os.close(fd)
 
 
+#: execution option of a connection whose transaction writes: on SQLite it begins IMMEDIATE
+WRITES = "smshooks_writes"
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # The driver's own transaction handling begins a transaction only at the first INSERT/UPDATE/
+    # DELETE, so a unit of work's reads before its first write ran outside it and could be stale
+    # by the time it wrote (another process on the file). Transactions are begun in _sqlite_begin.
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+
+
+def _sqlite_begin(conn: Any) -> None:
+    """A unit of work that writes (:meth:`Database.transaction`) takes the write lock at BEGIN, so
+    what it reads — a subscriber's consent, before deciding on an opt-out — is what it writes on;
+    other transactions begin deferred (readers never wait in WAL mode)."""
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get(WRITES) else "BEGIN")
 
 
 def alembic_config(engine: Engine) -> Config:
@@ -140,6 +156,7 @@ class Database:
                 yield session
             return
         with self._writer, self._sessions.begin() as session:
+            session.connection(execution_options={WRITES: True})
             yield session
 
     @contextmanager

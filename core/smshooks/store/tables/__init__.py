@@ -4,7 +4,13 @@ Changes go through Alembic migrations (store/migrations/versions/)."""
 
 from smshooks.store.tables.base import Base, UTCDateTime, utcnow
 from smshooks.store.tables.consent import ConsentLedgerEntry, ConsentRecord
-from smshooks.store.tables.messages import DeliveryReportRow, InboundMessageRow, OutboundMessageRow, ReplayKey
+from smshooks.store.tables.messages import (
+    DeliveryReportRow,
+    InboundMessageRow,
+    OutboundMessageRow,
+    ReplayKey,
+    VendorCallRow,
+)
 from smshooks.store.tables.outbox import DeliveryAttempt, FeedbackDelivery, Job
 from smshooks.store.tables.tenants import (
     ApiKey,
@@ -38,6 +44,7 @@ __all__ = [
     "ReplyTemplate",
     "SandboxSettings",
     "UTCDateTime",
+    "VendorCallRow",
     "Webhook",
     "utcnow",
 ]

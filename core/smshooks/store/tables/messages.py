@@ -148,3 +148,33 @@ class ReplayKey(Base):
 
     key: Mapped[str] = mapped_column(String(255), primary_key=True)
     expires_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class VendorCallRow(Base):
+    """One HTTP request a vendor plugin made while sending a message: the message's call log.
+
+    Secret-free by construction (``smshooks.messages.redaction``): no headers, the
+    URL and the excerpts with every secret of the credential masked. At most
+    ``call_log.MAX_CALLS_PER_MESSAGE`` rows per message (the newest are kept).
+    """
+
+    __tablename__ = "vendor_calls"
+    __table_args__ = (Index("ix_vendor_calls_message", "org", "sandbox", "message_id", "attempt", "number"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    org: Mapped[str] = mapped_column(String(64))
+    sandbox: Mapped[str] = mapped_column(String(64))
+    #: no foreign key: the log is written beside the send, never in its way
+    message_id: Mapped[str] = mapped_column(String(40))
+    #: the send attempt (1, 2, …) and the call's place in it (1, 2, …: a token fetch, then the send)
+    attempt: Mapped[int] = mapped_column(Integer)
+    number: Mapped[int] = mapped_column(Integer)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    method: Mapped[str] = mapped_column(String(16))
+    url: Mapped[str] = mapped_column(Text)
+    #: the answer's HTTP status, None when there was no answer (``error`` says why)
+    status_code: Mapped[int | None] = mapped_column(Integer, default=None)
+    error: Mapped[str | None] = mapped_column(Text, default=None)
+    duration_ms: Mapped[int] = mapped_column(Integer, default=0)
+    request_excerpt: Mapped[str | None] = mapped_column(Text, default=None)
+    response_excerpt: Mapped[str | None] = mapped_column(Text, default=None)

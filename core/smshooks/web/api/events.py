@@ -13,7 +13,9 @@ from marshmallow import Schema, fields, validate
 
 from smshooks.events import Status
 from smshooks.inbound import queries as inbound_queries
+from smshooks.messages import call_log
 from smshooks.messages import queries as message_queries
+from smshooks.messages.redaction import EXCERPT_LIMIT, MASK
 from smshooks.store.pages import DEFAULT_LIMIT, MAX_LIMIT, Page
 from smshooks.store.tables import DeliveryReportRow, InboundMessageRow, OutboundMessageRow
 from smshooks.web.api.base import ApiBlueprint
@@ -117,6 +119,28 @@ class MessageOut(Schema):
     reports = fields.List(fields.Nested(ReportOut), metadata={"description": "every report, oldest first"})
 
 
+class VendorCallOut(Schema):
+    attempt = fields.Integer(metadata={"description": "the send attempt (1, 2, …) the call belongs to"})
+    number = fields.Integer(metadata={"description": "the call's place in its attempt (a token fetch, then the send)"})
+    at = fields.DateTime(metadata={"description": "when the request started (UTC)"})
+    method = fields.String()
+    url = fields.String(metadata={"description": f"secret query values and credential secrets read {MASK}"})
+    status_code = fields.Integer(allow_none=True, metadata={"description": "null when there was no answer"})
+    error = fields.String(allow_none=True, metadata={"description": "the transport error, when there was no answer"})
+    duration_ms = fields.Integer()
+    request_excerpt = fields.String(
+        allow_none=True, metadata={"description": f"the request body: at most {EXCERPT_LIMIT} characters, redacted"}
+    )
+    response_excerpt = fields.String(
+        allow_none=True, metadata={"description": f"the answer's body: at most {EXCERPT_LIMIT} characters, redacted"}
+    )
+
+
+class VendorCallList(Schema):
+    items = fields.List(fields.Nested(VendorCallOut), metadata={"description": "oldest first"})
+    max_calls = fields.Integer(metadata={"description": "the calls kept per message (the newest)"})
+
+
 class MessageFilter(Schema):
     limit = fields.Integer(load_default=DEFAULT_LIMIT, validate=validate.Range(1, MAX_LIMIT))
     cursor = fields.String(
@@ -178,3 +202,12 @@ def get_message(message_id: str) -> dict[str, Any]:
     detail = message_queries.get_message(gateway(), current_scope(), message_id)
     columns = {c.name: getattr(detail.message, c.name) for c in OutboundMessageRow.__table__.columns}
     return {**columns, "reports": detail.reports, "history": detail.history}
+
+
+@blp.route("/messages/<message_id>/calls")
+@blp.response(200, VendorCallList)
+def list_vendor_calls(message_id: str) -> dict[str, Any]:
+    """Every HTTP call the vendor plugin made to send the message, across attempts: method, URL, status or
+    error, duration, and redacted excerpts of both bodies (no headers, no secrets)."""
+    calls = call_log.list_calls(gateway(), current_scope(), message_id)
+    return {"items": calls, "max_calls": call_log.MAX_CALLS_PER_MESSAGE}

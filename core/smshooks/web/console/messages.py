@@ -1,5 +1,5 @@
 """Messages: inbound (filters by number, webhook, keyword category) and outbound (number, webhook, status,
-date), and one outbound message with its status history."""
+date), and one outbound message with its status history and its vendor call log."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ import smshooks.inbound.webhooks as webhooks
 import smshooks.messages.queries as outbound
 from smshooks.errors import Invalid
 from smshooks.events import Status
+from smshooks.messages import call_log
 from smshooks.web.console.blueprint import bp
 from smshooks.web.console.pages import FormErrors
 from smshooks.web.console.session import scope
@@ -82,7 +83,8 @@ def messages() -> Any:
 @bp.route("/messages/<message_id>")
 def message(message_id: str) -> Any:
     detail = outbound.get_message(gateway(), scope(), message_id)
-    return render_template("console/message.html", detail=detail)
+    calls = call_log.list_calls(gateway(), scope(), message_id)
+    return render_template("console/message.html", detail=detail, calls=calls, max_calls=call_log.MAX_CALLS_PER_MESSAGE)
 
 
 def _when(value: str) -> datetime | None:

@@ -168,7 +168,7 @@ class Database:
             with self.engine.begin() as conn:
                 yield conn
             return
-        with self._writer, self.engine.begin() as conn:
+        with self._writer, self.engine.connect().execution_options(**{WRITES: True}) as conn, conn.begin():
             yield conn
 
     def session(self) -> Session:

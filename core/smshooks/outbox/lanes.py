@@ -147,6 +147,11 @@ class Lanes:
                     self._gap.pop(lane, None)
             return None
 
+    def stop(self) -> None:
+        """Start no more jobs: a thread that finishes one takes no next (the worker is stopping)."""
+        with self._lock:
+            self.stopping = True
+
     def unstarted(self) -> list[ClaimedJob]:
         """Stop starting jobs; the ready ones, taken out (to be given back)."""
         with self._lock:

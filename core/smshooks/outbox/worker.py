@@ -162,6 +162,7 @@ class Worker:
         return thread
 
     def stop(self) -> None:
+        self._lanes.stop()  # at once: a thread finishing an attempt now must not start the next
         self.stopping.set()
         self._wake.set()
 

@@ -150,9 +150,10 @@ def handle_inbound(
     our_number = message.recipient
     policy = policy or sandbox_settings(session, message.org, message.sandbox)
     records = read_subscriber(session, message.org, message.sandbox, message.sender, lock=True)
-    new_pair = records.pair(our_number) is None
-    if new_pair:  # created now, so that it is locked while the message is decided
-        records = ensure_pair(session, records, our_number)
+    # created now if new, so that it is locked while the message is decided; ``created`` only when
+    # this transaction inserted it (a concurrent delivery may have made it meanwhile, then it is theirs)
+    records = ensure_pair(session, records, our_number)
+    new_pair = records.created
     record = records.pair(our_number)
     assert record is not None
     state = _state(records, message, classification, policy, now)
@@ -172,8 +173,8 @@ def handle_inbound(
     }
     stored = store_inbound(session, message, outcome)
     if stored.duplicate:
-        if new_pair:  # a retry naming a pair never seen (a vendor's odd replay) leaves no record
-            forget_new_pair(session, record)
+        if new_pair is not None:  # a retry naming a pair never seen (a vendor's odd replay) leaves no record
+            forget_new_pair(session, new_pair)
         return stored, None
     inbound_row_id = stored.row_id
 

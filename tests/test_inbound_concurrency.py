@@ -18,8 +18,11 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from sqlalchemy import text
+from sqlalchemy import event, text
+from support import loopback
 from support.api import Api, make_webhook
+
+from smshooks.web.app import create_app
 
 US_A = "+14155550100"
 US_B = "+14155550101"
@@ -317,3 +320,61 @@ def test_batches_naming_the_same_subscribers_in_opposite_orders_all_land(box):
     for subscriber in subscribers:
         assert len(box.inbound(subscriber)) == 3
         box.assert_consistent(subscriber)
+
+
+# SQLite, two processes on one file ------------------------------------------------------------------
+
+
+def test_on_sqlite_another_process_change_between_the_consent_read_and_the_write_is_not_missed(box, module_settings):
+    """``smshooks serve --workers N`` on SQLite: N processes, each with its own writer mutex. A
+    message is decided on the consent its transaction reads; another process's change committed
+    after that read and before its write must not be decided over (a second STOP here would record
+    opted_in -> opted_out once more and send a second confirmation)."""
+    if postgres(box.app):
+        pytest.skip("PostgreSQL locks the records it reads (FOR UPDATE)")
+    other = create_app(module_settings, plugins=[loopback])  # the second process, on the same file
+    try:
+        subscriber = new_subscriber()
+        assert box.post([inbound(new_id(), subscriber, "START")]) == 200
+        paused, release, waiting = threading.Event(), threading.Event(), threading.Event()
+
+        def pause_before_writing(_conn, _cursor, statement, *_args) -> None:
+            if threading.current_thread() is first and statement.startswith("INSERT") and not paused.is_set():
+                paused.set()
+                release.wait()
+
+        def note_begin(_conn, _cursor, statement, *_args) -> None:
+            if statement.startswith("BEGIN"):  # it waits for the write lock the paused process holds
+                waiting.set()
+
+        engine = box.app.extensions["smshooks"].db.engine
+        event.listen(engine, "before_cursor_execute", pause_before_writing)
+        event.listen(other.extensions["smshooks"].db.engine, "before_cursor_execute", note_begin)
+        try:
+            codes: list[int] = []
+            first = threading.Thread(target=lambda: codes.append(box.post([inbound(new_id(), subscriber, "STOP")])))
+            first.start()
+            paused.wait()
+            second_box = Box.__new__(Box)
+            second_box.app, second_box.webhook = other, box.webhook
+            second = threading.Thread(
+                target=lambda: codes.append(second_box.post([inbound(new_id(), subscriber, "STOP")]))
+            )
+            second.start()
+            while second.is_alive() and not waiting.is_set():
+                second.join(0.01)
+            release.set()
+            first.join()
+            second.join()
+        finally:
+            event.remove(engine, "before_cursor_execute", pause_before_writing)
+        assert codes == [200, 200]
+        consent = box.assert_consistent(subscriber)
+        assert [e["new_state"] for e in consent["history"]] == ["opted_in", "opted_out"]
+        assert sorted(m["keyword_event"]["action"] for m in box.inbound(subscriber)) == [
+            "already_opted_out",
+            "opt_in",
+            "opt_out",
+        ]
+    finally:
+        other.extensions["smshooks"].db.engine.dispose()

@@ -70,10 +70,10 @@ def concurrently(calls: Sequence[Callable[[], Any]]) -> list[Any]:
 class Box:
     """One organisation's inbound webhook on the module's app (loopback vendor, unsigned)."""
 
-    def __init__(self, app: Flask, api: Api):
+    def __init__(self, app: Flask, api: Api, webhook: dict | None = None):
         self.app = app
         self.api = api
-        self.webhook = make_webhook(api, secret=None, name="in-" + secrets.token_hex(3))
+        self.webhook = webhook or make_webhook(api, secret=None, name="in-" + secrets.token_hex(3))
 
     def post(self, messages: Sequence[dict] = (), reports: Sequence[dict] = (), *, retries: int = 0) -> int:
         """POST one vendor request from a client of its own; a 5xx is retried ``retries`` times
@@ -355,10 +355,9 @@ def test_on_sqlite_another_process_change_between_the_consent_read_and_the_write
             first = threading.Thread(target=lambda: codes.append(box.post([inbound(new_id(), subscriber, "STOP")])))
             first.start()
             paused.wait()
-            second_box = Box.__new__(Box)
-            second_box.app, second_box.webhook = other, box.webhook
+            elsewhere = Box(other, box.api, box.webhook)
             second = threading.Thread(
-                target=lambda: codes.append(second_box.post([inbound(new_id(), subscriber, "STOP")]))
+                target=lambda: codes.append(elsewhere.post([inbound(new_id(), subscriber, "STOP")]))
             )
             second.start()
             while second.is_alive() and not waiting.is_set():

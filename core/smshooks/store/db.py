@@ -106,6 +106,11 @@ class Database:
                 yield session
             return
         with self._writer, self._sessions.begin() as session:
+            # pysqlite begins a transaction at the first write, so what a transaction reads first (the
+            # consent records a message is decided on) was read outside it, and another process's
+            # commit could slip in before the write. BEGIN IMMEDIATE takes the write lock first (it
+            # replaces pysqlite's own BEGIN: SQLite runs no more statements than before).
+            session.connection().exec_driver_sql("BEGIN IMMEDIATE")
             yield session
 
     def session(self) -> Session:

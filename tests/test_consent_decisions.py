@@ -287,3 +287,55 @@ def test_decide(classification, state, config, text, fuzzy_at, default_at, expec
     )
     assert (decision.action, decision.new_state, decision.reply, decision.exempt) == expected
     assert decision.changes_state == (decision.new_state is not None)
+
+
+# -- depends_on_consent: when the pipeline may decide without reading (or locking) consent ---------
+
+from smshooks.consent.decisions import depends_on_consent  # noqa: E402
+
+STATES = [None, IN, OUT, PENDING]
+CLOCKS = [None, HOUR_AGO, TWO_DAYS_AGO]
+CONFIRMING = KeywordConfig(double_opt_in_confirm_keyword="JOIN")
+TEXTS = ["STOP", "stpo", "HELP", "yes", "START", "JOIN", "thanks, see you at 6", "", "FREEBIE"]
+CONFIGS = {"prompt": PROMPT, "auto": AUTO, "bare": BARE, "confirm JOIN": CONFIRMING}
+CLASSIFICATIONS = [cls(category, match) for category in Category for match in (Match.EXACT, Match.FUZZY)]
+
+
+@pytest.mark.parametrize("config_label", list(CONFIGS))
+def test_a_decision_independent_of_consent_is_the_same_in_every_state(config_label):
+    """Where depends_on_consent says no, decide() answers alike for every state and reply clock, and
+    the decision neither changes consent nor restarts a clock: reading no consent loses nothing."""
+    config = CONFIGS[config_label]
+    independent = 0
+    for classification in CLASSIFICATIONS:
+        for text in TEXTS:
+            if depends_on_consent(classification, config, text):
+                continue
+            independent += 1
+            decisions = {
+                decide(
+                    classification, state, config, text=text, last_fuzzy_prompt_at=f, last_default_reply_at=d, now=NOW
+                )
+                for state in STATES
+                for f in CLOCKS
+                for d in CLOCKS
+            }
+            assert len(decisions) == 1, (classification, text, decisions)
+            (decision,) = decisions
+            assert not decision.changes_state and decision.stamps is None, (classification, text, decision)
+    assert independent > 0  # help and everyday text are among them
+
+
+@pytest.mark.parametrize(
+    "label, classification, config, text",
+    [
+        ("an opt-out", cls(Category.OPT_OUT), BARE, "STOP"),
+        ("a fuzzy opt-out", cls(Category.OPT_OUT, Match.FUZZY), PROMPT, "stpo"),
+        ("an opt-in", cls(Category.OPT_IN), BARE, "START"),
+        ("a double opt-in", cls(Category.DOUBLE_OPT_IN), BARE, "JOIN"),
+        ("the confirm word, listed in no category", cls(Category.NONE), CONFIRMING, "join"),
+        ("everyday text with a default reply", cls(Category.NONE), PROMPT, "thanks"),
+    ],
+)
+def test_what_can_change_consent_or_a_clock_reads_it(label, classification, config, text):
+    assert depends_on_consent(classification, config, text), label

@@ -86,5 +86,20 @@ def decide(
     return Decision("default_reply", reply="default", stamps="default")
 
 
+def depends_on_consent(classification: Classification, config: KeywordConfig, text: str) -> bool:
+    """False when :func:`decide` gives the same decision whatever the subscriber's consent and reply
+    clocks: help, a custom keyword, or no keyword without a default reply (and not a double opt-in
+    confirmation). Most inbound SMS are such everyday replies; the pipeline then reads and locks
+    no consent at all, since nothing about it can change."""
+    category = classification.category
+    if category in (Category.OPT_OUT, Category.OPT_IN, Category.DOUBLE_OPT_IN):
+        return True
+    if config.confirms_double_opt_in(text):
+        return True
+    if category in (Category.HELP, Category.CUSTOM):
+        return False
+    return bool(config.reply_ids.get("default"))
+
+
 def _recent(at: datetime | None, now: datetime, window: timedelta) -> bool:
     return at is not None and now - at < window

@@ -17,18 +17,19 @@ import copy
 import json
 import logging
 import weakref
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import requests
-from sqlalchemy import select, update
+from sqlalchemy import Connection, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from smshooks import observe
 from smshooks.events import FeedbackEvent  # defined in the plugin contract; re-exported here
 from smshooks.feedback.emit import DEAD, DELIVERED, DISABLED, PENDING
 from smshooks.feedback.endpoint_health import disable_if_failing
-from smshooks.feedback.sealed import open_secrets
+from smshooks.feedback.sealed import WebhookSecrets, open_secrets
 from smshooks.feedback.transport import Answer, Target, post
 from smshooks.metrics import FEEDBACK_WEBHOOKS_DISABLED, count_on_commit
 from smshooks.outbox import jobs
@@ -75,47 +76,117 @@ def http_for(worker: JobContext) -> requests.Session:
     return session
 
 
-def deliver(worker: JobContext, job: jobs.ClaimedJob) -> None:
-    """Run one attempt of a feedback delivery (the worker's ``feedback`` handler)."""
+_deliveries = FeedbackDelivery.__table__
+_attempts = DeliveryAttempt.__table__
+#: what one attempt reads of its delivery (Core: one statement, no ORM session)
+_READ = select(
+    _deliveries.c.id,
+    _deliveries.c.org,
+    _deliveries.c.sandbox,
+    _deliveries.c.state,
+    _deliveries.c.feedback_webhook_id,
+    _deliveries.c.event_type,
+    _deliveries.c.message_id,
+    _deliveries.c.payload,
+    _deliveries.c.last_error,
+).where(_deliveries.c.id == bindparam("delivery_id"))
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """A feedback webhook as its deliveries need it, secrets opened (kept in the config cache)."""
+
+    id: str
+    url: str
+    enabled: bool
+    disabled_reason: str | None
+    auth: dict[str, Any]
+    secrets: WebhookSecrets
+    previous_secret_expires_at: datetime | None
+
+    def target(self, now: datetime) -> Target:
+        return Target(
+            webhook_id=self.id,
+            url=self.url,
+            auth=self.auth,
+            jwt_key=self.secrets.jwt_key,
+            headers=self.secrets.headers,
+            signing_secrets=self.secrets.signing_secrets(self, now),
+        )
+
+
+def endpoint(gw: Gateway, webhook_id: str) -> Endpoint | None:
+    """The feedback webhook ``webhook_id``, None when deleted: from the config cache (at most a
+    second old; a change this process commits clears it), so an attempt does not read the
+    webhook and open its secrets again."""
+
+    def load() -> Endpoint | None:
+        with gw.db.session() as session:
+            webhook = session.get(FeedbackWebhook, webhook_id)
+            if webhook is None:
+                return None
+            return Endpoint(
+                id=webhook.id,
+                url=webhook.url,
+                enabled=webhook.enabled,
+                disabled_reason=webhook.disabled_reason,
+                auth=dict(webhook.auth or {}),
+                secrets=open_secrets(gw.secrets, webhook),
+                previous_secret_expires_at=webhook.previous_secret_expires_at,
+            )
+
+    return gw.config.get(("feedback-endpoint", webhook_id), load)
+
+
+@dataclass(frozen=True)
+class Delivered:
+    """A 2xx attempt, recorded with the others of its batch by :func:`record_delivered`."""
+
+    delivery_id: str
+    answer: Answer
+    at: datetime
+
+
+def deliver(worker: JobContext, job: jobs.ClaimedJob) -> Delivered | None:
+    """Run one attempt of a feedback delivery (the worker's ``feedback`` handler); a success
+    comes back as :class:`Delivered` for the worker to record (:func:`record_delivered`)."""
     gw = worker.gateway
     delivery_id = str(job.payload.get("delivery_id"))
-    now = utcnow()
-    with gw.db.session() as session:
-        delivery = session.get(FeedbackDelivery, delivery_id)
-        if delivery is None:
-            raise PermanentFailure(f"feedback delivery {delivery_id} does not exist")
-        if delivery.state == DELIVERED:
-            return  # an earlier attempt succeeded; only its job's completion was lost
-        webhook = session.get(FeedbackWebhook, delivery.feedback_webhook_id)
-        if webhook is None or not webhook.enabled:
-            reason = (
-                "the feedback webhook was deleted"
-                if webhook is None
-                else f"the feedback webhook is disabled ({webhook.disabled_reason or 'turned off'})"
-            )
-            _finish(gw, delivery_id, DISABLED, reason)
-            raise PermanentFailure(reason)
-        secrets = open_secrets(gw.secrets, webhook)
-        target = Target.of(webhook, secrets, now)
-        event = FeedbackEvent(
-            id=delivery.id,
-            org=delivery.org,
-            sandbox=delivery.sandbox,
-            event_type=delivery.event_type,
-            message_id=delivery.message_id,
-            url=webhook.url,
-            attempt=job.attempts,
+    with gw.db.engine.connect() as conn:
+        delivery = conn.execute(_READ, {"delivery_id": delivery_id}).first()
+    if delivery is None:
+        raise PermanentFailure(f"feedback delivery {delivery_id} does not exist")
+    if delivery.state == DELIVERED:
+        return None  # an earlier attempt succeeded; only its job's completion was lost
+    if delivery.state == DISABLED:  # stopped while this job waited (the endpoint answered 410)
+        raise PermanentFailure(delivery.last_error or "the feedback webhook is disabled")
+    webhook = endpoint(gw, delivery.feedback_webhook_id)
+    if webhook is None or not webhook.enabled:
+        reason = (
+            "the feedback webhook was deleted"
+            if webhook is None
+            else f"the feedback webhook is disabled ({webhook.disabled_reason or 'turned off'})"
         )
-        payload = copy.deepcopy(delivery.payload)
-
-    payload = _with_plugin_fields(gw, payload, event)
+        _finish(gw, delivery_id, DISABLED, reason)
+        raise PermanentFailure(reason)
+    target = webhook.target(utcnow())
+    event = FeedbackEvent(
+        id=delivery.id,
+        org=delivery.org,
+        sandbox=delivery.sandbox,
+        event_type=delivery.event_type,
+        message_id=delivery.message_id,
+        url=webhook.url,
+        attempt=job.attempts,
+    )
+    payload = _with_plugin_fields(gw, delivery.payload, event)
     body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
     answer = post(http_for(worker), gw.settings.allow_private_targets, target, event.id, body)
 
     last = retry_policy(gw.settings).is_last(job.attempts)
     if answer.status_code is not None and 200 <= answer.status_code < 300:
-        _record(gw, event.id, answer, DELIVERED)
-        return
+        observe.feedback_attempt(DELIVERED, answer, delivery_id=event.id)  # the attempt's log line and metrics
+        return Delivered(event.id, answer, utcnow())
     if answer.status_code == 410:
         reason = f"the endpoint answered 410 Gone on {utcnow().isoformat(timespec='seconds')} (delivery {event.id})"
         _record(gw, event.id, answer, DISABLED, disable=(target.webhook_id, reason))
@@ -129,9 +200,43 @@ def deliver(worker: JobContext, job: jobs.ClaimedJob) -> None:
     raise TryAgain(error, answer.retry_after)
 
 
+def record_delivered(gw: Gateway, conn: Connection, delivered: list[Delivered]) -> None:
+    """Log the 2xx attempts and mark their deliveries delivered: two statements for the lot,
+    in the transaction that marks their jobs done (the worker's ``feedback`` record)."""
+    conn.execute(
+        insert(_attempts),
+        [
+            {
+                "delivery_id": one.delivery_id,
+                "at": one.at,
+                "status_code": one.answer.status_code,
+                "duration_ms": one.answer.duration_ms,
+                "error": one.answer.error,
+                "response_excerpt": one.answer.response_excerpt,
+            }
+            for one in delivered
+        ],
+    )
+    conn.execute(
+        update(_deliveries)
+        .where(_deliveries.c.id == bindparam("b_id"))
+        .values(
+            state=DELIVERED,
+            attempts=_deliveries.c.attempts + 1,
+            last_status_code=bindparam("b_status"),
+            last_error=None,
+            delivered_at=bindparam("b_at"),
+        ),
+        [{"b_id": one.delivery_id, "b_status": one.answer.status_code, "b_at": one.at} for one in delivered],
+    )
+
+
 def _with_plugin_fields(gw: Gateway, payload: dict[str, Any], event: FeedbackEvent) -> dict[str, Any]:
     """The payload after the ``smshooks_feedback_payload`` hooks; a failing hook
     is logged and the payload goes out as built (a plugin bug must not stop feedback)."""
+    hook = gw.plugins.hook.smshooks_feedback_payload
+    if not hook.get_hookimpls():
+        return payload  # nothing to add (the payload is this attempt's own copy)
     candidate = copy.deepcopy(payload)
     try:
         gw.plugins.hook.smshooks_feedback_payload(payload=candidate, delivery=event)
@@ -179,6 +284,8 @@ def _record(
             )
             _stop_waiting(session, webhook_id, reason, now)
             count_on_commit(session, FEEDBACK_WEBHOOKS_DISABLED, reason="gone")
+    if disable is not None:
+        gw.config.clear()  # the cached endpoint is stale now (whichever sessions the cache watches)
 
 
 def _stop_waiting(session: Session, webhook_id: str, reason: str, now: datetime) -> None:

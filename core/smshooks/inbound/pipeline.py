@@ -22,7 +22,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from smshooks.consent.decisions import DEFAULT_PENDING_HOURS, Decision, decide
+from smshooks.consent.decisions import DEFAULT_PENDING_HOURS, Decision, decide, depends_on_consent
 from smshooks.consent.ledger import (
     ALL_NUMBERS,
     STOP_ALL_KEYWORDS,
@@ -149,15 +149,22 @@ def handle_inbound(
     classification = prepared.classification or classify_message(message.text, config, classify_hook)
     our_number = message.recipient
     policy = policy or sandbox_settings(session, message.org, message.sandbox)
-    records = read_subscriber(session, message.org, message.sandbox, message.sender, lock=True)
-    # created now if new, so that it is locked while the message is decided; ``created`` only when
-    # this transaction inserted it (a concurrent delivery may have made it meanwhile, then it is theirs)
-    records = ensure_pair(session, records, our_number)
-    new_pair = records.created
-    record = records.pair(our_number)
-    assert record is not None
-    state = _state(records, message, classification, policy, now)
-    decision = _decide(classification, state, record, config, message, now)
+    records, record, new_pair, decision = None, None, None, None
+    if not depends_on_consent(classification, config, message.text):
+        # help, a custom keyword, everyday text: decided alike in every consent state, and
+        # nothing about consent changes, so nothing is read or locked
+        decision = _decide(classification, None, None, config, message, now)
+        if decision.changes_state or decision.stamps:  # never (tests/test_consent_decisions.py)
+            decision = None
+    if decision is None:
+        records = read_subscriber(session, message.org, message.sandbox, message.sender, lock=True)
+        # created now if new, so that it is locked while the message is decided; ``created`` only when
+        # this transaction inserted it (a concurrent delivery may have made it meanwhile: then it is theirs)
+        records = ensure_pair(session, records, our_number)
+        new_pair = records.created
+        record = records.pair(our_number)
+        state = _state(records, message, classification, policy, now)
+        decision = _decide(classification, state, record, config, message, now)
     reply_text = _locked_reply_text(message, config, classification, decision, prepared)
     if decision.reply and reply_text is None:
         decision = replace(decision, reply=None)
@@ -179,6 +186,7 @@ def handle_inbound(
     inbound_row_id = stored.row_id
 
     if decision.changes_state:
+        assert records is not None and record is not None  # decided under the lock
         hours = (webhook.keyword_settings or {}).get("double_opt_in_expiry_hours") or DEFAULT_PENDING_HOURS
         evidence = Evidence(
             action=decision.action,
@@ -199,6 +207,8 @@ def handle_inbound(
         change(session, record, decision.new_state, evidence, pending_expires_at=now + timedelta(hours=hours))
         if decision.new_state is ConsentState.OPTED_IN:
             _ensure_profile(session, message)
+    if decision.stamps and reply_text:
+        assert record is not None
     if decision.stamps == "fuzzy" and reply_text:
         stamp(session, record, "last_fuzzy_prompt_at", now)
     elif decision.stamps == "default" and reply_text:

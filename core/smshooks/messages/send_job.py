@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select, update
+from sqlalchemy import Connection, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from smshooks import observe
 from smshooks.consent.ledger import is_opted_out
+from smshooks.consent.sandbox_policy import sandbox_settings
 from smshooks.credentials.fields import open_credentials
 from smshooks.events import OutboundMessage, Status
 from smshooks.feedback import emit_message_status
@@ -60,6 +62,30 @@ def retry_policy(settings: Settings) -> RetryPolicy:
     return RetryPolicy(settings.retry_delays, max_attempts=jobs.DEFAULT_MAX_ATTEMPTS)
 
 
+@dataclass(frozen=True)
+class Sent:
+    """A message the vendor accepted, its id to record (:func:`record_sent`)."""
+
+    message_id: str
+    vendor_message_id: str
+
+
+_messages = OutboundMessageRow.__table__
+#: what a send reads of its message (Core: one statement, no ORM objects)
+_READ = select(
+    _messages.c.id,
+    _messages.c.org,
+    _messages.c.sandbox,
+    _messages.c.vendor,
+    _messages.c.vendor_message_id,
+    _messages.c.sender,
+    _messages.c.recipient,
+    _messages.c.text,
+    _messages.c.webhook_id,
+    _messages.c.credentials_id,
+).where(_messages.c.id == bindparam("message_id"))
+
+
 def send_stored_message(
     gw: Gateway,
     http: HttpSession,
@@ -73,18 +99,37 @@ def send_stored_message(
 
     ``callback_base_url`` is the base URL of the request that created the message
     (kept in its job): the status callback's base when SMSHOOKS_PUBLIC_URL is unset."""
+    sent = send_message(gw, http, message_id, exempt=exempt, callback_base_url=callback_base_url)
+    if sent is None:
+        return None
+    with gw.db.transaction() as session:
+        attach_vendor_id(session, message_id, sent.vendor_message_id)
+    return sent.vendor_message_id
+
+
+def send_message(
+    gw: Gateway,
+    http: HttpSession,
+    message_id: str,
+    *,
+    exempt: bool = False,
+    callback_base_url: str | None = None,
+) -> Sent | None:
+    """:func:`send_stored_message` but the vendor's id not yet recorded: the ``send_sms``
+    job's handler, whose worker records it with the other successes (:func:`record_sent`)."""
     with gw.db.session() as session:
-        message = session.get(OutboundMessageRow, message_id)
+        message = session.execute(_READ, {"message_id": message_id}).first()
         if message is None:
             raise PermanentFailure(f"message {message_id} does not exist")
         if message.vendor_message_id:
             return None  # sent by an earlier attempt whose completion was lost
-        if not exempt and is_opted_out(session, message.org, message.sandbox, message.sender, message.recipient):
-            # Refused before the vendor sees it: the subscriber said STOP.
-            _mark_error(gw, message_id, "opted_out", "the recipient opted out; not sent", excluded=True)
-            return None
-        credentials = open_credentials(session, gw.secrets, message.credentials_id or "")
-        callback_url = status_callback_url(session, gw.settings.public_url or callback_base_url, message.webhook_id)
+        opted_out = not exempt and _opted_out(gw, session, message)
+    if opted_out:
+        # Refused before the vendor sees it: the subscriber said STOP.
+        _mark_error(gw, message_id, "opted_out", "the recipient opted out; not sent", excluded=True)
+        return None
+    credentials = _credentials(gw, message.credentials_id or "")
+    callback_url = _callback_url(gw, gw.settings.public_url or callback_base_url, message.webhook_id)
     vendor = gw.plugins.vendor(message.vendor)
     if vendor is None:
         raise TryAgain(f"vendor plugin {message.vendor!r} is not loaded")
@@ -122,9 +167,69 @@ def send_stored_message(
             raise TryAgain(f"{exc.code or exc.status or ''} {exc.reason}".strip(), exc.retry_after) from None
         _mark_error(gw, message_id, exc.code or "send_refused", exc.reason)
         raise PermanentFailure(exc.reason) from None
-    with gw.db.transaction() as session:
-        attach_vendor_id(session, message_id, vendor_message_id)
-    return vendor_message_id
+    return Sent(message_id, vendor_message_id)
+
+
+def _opted_out(gw: Gateway, session: Session, message: Any) -> bool:
+    """Whether the recipient opted out of this message's sender (the sandbox's consent scope
+    from the config cache, as the vendor-facing path reads it)."""
+
+    def policy() -> Any:
+        with gw.db.session() as session:
+            return sandbox_settings(session, message.org, message.sandbox)
+
+    scope = None
+    if message.sender:
+        scope = gw.config.get(("policy", message.org, message.sandbox), policy).consent_scope
+    return is_opted_out(session, message.org, message.sandbox, message.sender, message.recipient, scope)
+
+
+def _credentials(gw: Gateway, credential_id: str) -> dict[str, Any]:
+    """The opened credential (config cache: at most a second old); a copy the plugin may change."""
+
+    def load() -> dict[str, Any]:
+        with gw.db.session() as session:
+            return open_credentials(session, gw.secrets, credential_id)
+
+    return dict(gw.config.get(("credential", credential_id), load))
+
+
+def _callback_url(gw: Gateway, base_url: str | None, webhook_id: str | None) -> str | None:
+    if not webhook_id or not base_url:
+        return None
+
+    def load() -> str | None:
+        with gw.db.session() as session:
+            return status_callback_url(session, base_url, webhook_id)
+
+    return gw.config.get(("status-callback", base_url, webhook_id), load)
+
+
+def record_sent(gw: Gateway, conn: Connection, sent: list[Sent]) -> None:
+    """Record the vendors' ids of messages sent, in the transaction that marks their jobs done
+    (the worker's ``send_sms`` record): one UPDATE for the lot, unless a fast vendor already
+    reported on one of them, whose early message is folded into ours (:func:`attach_vendor_id`)."""
+    early = set(
+        conn.execute(
+            select(_messages.c.vendor_message_id).where(
+                _messages.c.vendor_message_id.in_([one.vendor_message_id for one in sent])
+            )
+        ).scalars()
+    )
+    plain = [one for one in sent if one.vendor_message_id not in early]
+    if plain:
+        conn.execute(
+            update(_messages)
+            .where(_messages.c.id == bindparam("b_id"))
+            .values(vendor_message_id=bindparam("b_vendor_id")),
+            [{"b_id": one.message_id, "b_vendor_id": one.vendor_message_id} for one in plain],
+        )
+    folded = [one for one in sent if one.vendor_message_id in early]
+    if folded:
+        with Session(bind=conn) as session:
+            for one in folded:
+                attach_vendor_id(session, one.message_id, one.vendor_message_id)
+            session.flush()
 
 
 def attach_vendor_id(session: Session, message_id: str, vendor_message_id: str) -> None:

@@ -20,12 +20,12 @@ other process's through ``NOTIFY`` when the transaction commits.
 from __future__ import annotations
 
 import threading
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from sqlalchemy import and_, func, not_, or_, select, text, tuple_, update
+from sqlalchemy import Connection, and_, func, not_, or_, select, text, tuple_, update
 from sqlalchemy.orm import Session
 
 from smshooks.outbox.retry import RetryPolicy
@@ -45,6 +45,10 @@ PENDING, RUNNING, DONE, DEAD = "pending", "running", "done", "dead"
 #: A feedback lane targets one endpoint (one feedback webhook per org and
 #: sandbox); a send_sms lane, one tenant's vendor accounts.
 Lane = tuple[str, str, str]
+
+#: the table itself: the worker's statements run on a Core connection (no ORM session per batch)
+_jobs = Job.__table__
+_c = _jobs.c
 
 
 class Waker(Protocol):
@@ -151,6 +155,7 @@ def claim_batch(
     lane_room: Mapping[Lane, int] | None = None,
     exclude: Collection[int] = (),
     done: Collection[ClaimedJob] = (),
+    record: Callable[[Connection], None] | None = None,
 ) -> list[ClaimedJob]:
     """Take up to ``limit`` due jobs of ``kinds`` (oldest first; a job whose lease
     ran out counts as due) for ``worker``.
@@ -160,7 +165,9 @@ def claim_batch(
     it says they have left: one slow endpoint cannot take every thread.
     ``exclude``: ids the worker holds now, never taken twice.
     ``done``: attempts that succeeded, marked done in the same transaction (one
-    commit where a busy worker would otherwise need two).
+    commit where a busy worker would otherwise need two), after ``record`` wrote
+    their kinds' own records of the successes (a delivery delivered, a message's
+    vendor id) in it.
     """
     if limit <= 0 and not done:
         return []
@@ -168,43 +175,33 @@ def claim_batch(
     now = utcnow()
     full = [lane for lane, room in lane_room.items() if room <= 0]
     due = or_(
-        and_(Job.state == PENDING, Job.due_at <= now),
-        and_(Job.state == RUNNING, Job.lease_expires_at < now),
+        and_(_c.state == PENDING, _c.due_at <= now),
+        and_(_c.state == RUNNING, _c.lease_expires_at < now),
     )
-    conditions = [due, Job.kind.in_(list(kinds))]
-    conditions += [not_(and_(Job.kind == k, Job.org == o, Job.sandbox == s)) for k, o, s in full]
+    conditions = [due, _c.kind.in_(list(kinds))]
     if exclude:
-        conditions.append(Job.id.not_in(list(exclude)))
-    # look past the first lane's backlog for the other lanes' jobs
-    window = limit if new_lane_room is None else min(limit * 4, limit + 500)
-    candidates = (
-        select(Job.id, Job.kind, Job.org, Job.sandbox).where(*conditions).order_by(Job.due_at, Job.id).limit(window)
-    )
-    with db.transaction() as session:
+        conditions.append(_c.id.not_in(list(exclude)))
+    with db.begin() as conn:
         if done:
-            _mark_done(session, done, now)
+            _mark_done(conn, done, now, record)
         if limit <= 0:
             return []
-        if session.get_bind().dialect.name == "postgresql":
-            # the candidates stay locked until this transaction ends: other
-            # workers skip them and take the next ones
-            candidates = candidates.with_for_update(skip_locked=True)
-        chosen = _fair_share(session.execute(candidates).all(), limit, new_lane_room, lane_room)
+        chosen = _choose(conn, conditions, full, limit, new_lane_room, lane_room)
         if not chosen:
             return []
         # On SQLite the write lock is taken here; the due condition is checked
         # again under it, so a job another process claimed meanwhile is skipped.
-        rows = session.execute(
-            update(Job)
-            .where(Job.id.in_(chosen), due)
+        rows = conn.execute(
+            update(_jobs)
+            .where(_c.id.in_(chosen), due)
             .values(
                 state=RUNNING,
-                attempts=Job.attempts + 1,
+                attempts=_jobs.c.attempts + 1,
                 lease_expires_at=now + lease,
                 worker=worker,
                 updated_at=now,
             )
-            .returning(Job.id, Job.kind, Job.org, Job.sandbox, Job.payload, Job.attempts, Job.max_attempts)
+            .returning(_c.id, _c.kind, _c.org, _c.sandbox, _c.payload, _c.attempts, _c.max_attempts)
         ).all()
     order = {job_id: position for position, job_id in enumerate(chosen)}
     claimed = [
@@ -223,20 +220,56 @@ def claim_batch(
     return sorted(claimed, key=lambda job: order[job.id])
 
 
-def _fair_share(
-    candidates: Iterable[Any], limit: int, new_lane_room: int | None, lane_room: Mapping[Lane, int]
+def _choose(
+    conn: Connection,
+    conditions: list[Any],
+    full: list[Lane],
+    limit: int,
+    new_lane_room: int | None,
+    lane_room: Mapping[Lane, int],
 ) -> list[int]:
-    """The ids to claim: oldest first, no lane beyond its room."""
+    """The ids to claim: oldest first, no lane beyond its room.
+
+    Reads no more candidates than the lanes can take: a window of what the known lanes have
+    room for (at least a new lane's room), then, while a window came back full, the next one
+    without the lanes that have no room left, so one lane's backlog is looked past in a few
+    short reads rather than one long one. On PostgreSQL the candidates stay locked until the
+    transaction ends: other workers skip them and take the next ones.
+    """
     taken: dict[Lane, int] = {}
     chosen: list[int] = []
-    for row in candidates:
-        lane = (row.kind, row.org, row.sandbox)
-        if new_lane_room is not None and taken.get(lane, 0) >= lane_room.get(lane, new_lane_room):
-            continue
-        taken[lane] = taken.get(lane, 0) + 1
-        chosen.append(row.id)
-        if len(chosen) >= limit:
+    excluded = list(full)
+    for _ in range(4):
+        wanted = limit - len(chosen)
+        if wanted <= 0:
             break
+        window = wanted
+        if new_lane_room is not None:
+            known = sum(max(0, room - taken.get(lane, 0)) for lane, room in lane_room.items())
+            window = min(wanted, max(new_lane_room, known))
+        where = conditions + [not_(and_(_c.kind == k, _c.org == o, _c.sandbox == s)) for k, o, s in excluded]
+        if chosen:
+            where.append(_c.id.not_in(chosen))
+        candidates = select(_c.id, _c.kind, _c.org, _c.sandbox).where(*where).order_by(_c.due_at, _c.id)
+        candidates = candidates.limit(window)
+        if conn.dialect.name == "postgresql":
+            candidates = candidates.with_for_update(skip_locked=True)
+        rows = conn.execute(candidates).all()
+        for row in rows:
+            lane = (row.kind, row.org, row.sandbox)
+            if new_lane_room is not None and taken.get(lane, 0) >= lane_room.get(lane, new_lane_room):
+                continue
+            taken[lane] = taken.get(lane, 0) + 1
+            chosen.append(row.id)
+            if len(chosen) >= limit:
+                break
+        if len(rows) < window or new_lane_room is None:
+            break  # no more due jobs (or no lanes to look past)
+        excluded += [
+            lane
+            for lane, count in taken.items()
+            if count >= lane_room.get(lane, new_lane_room) and lane not in excluded
+        ]
     return chosen
 
 
@@ -251,33 +284,42 @@ def renew(db: Database, worker: str, running: Collection[ClaimedJob], lease: tim
     if not running:
         return set()
     now = utcnow()
-    with db.transaction() as session:
-        rows = session.execute(
-            update(Job)
-            .where(_attempts_of(running), Job.state == RUNNING)
+    with db.begin() as conn:
+        rows = conn.execute(
+            update(_jobs)
+            .where(_attempts_of(running), _c.state == RUNNING)
             .values(lease_expires_at=now + lease)
-            .returning(Job.id)
+            .returning(_c.id)
         ).all()
     return {row.id for row in rows}
 
 
-def complete(db: Database, job: ClaimedJob) -> bool:
+def complete(db: Database, job: ClaimedJob, record: Callable[[Connection], None] | None = None) -> bool:
     """The attempt succeeded; False when the job was no longer this attempt's."""
-    return complete_many(db, [job]) == 1
+    return complete_many(db, [job], record) == 1
 
 
-def complete_many(db: Database, done: Collection[ClaimedJob]) -> int:
-    """Mark attempts that succeeded done in one transaction; returns how many were still theirs."""
+def complete_many(
+    db: Database, done: Collection[ClaimedJob], record: Callable[[Connection], None] | None = None
+) -> int:
+    """Mark attempts that succeeded done in one transaction, after ``record`` wrote their kinds'
+    records of the successes in it; returns how many were still theirs."""
     if not done:
         return 0
-    with db.transaction() as session:
-        return _mark_done(session, done, utcnow())
+    with db.begin() as conn:
+        return _mark_done(conn, done, utcnow(), record)
 
 
-def _mark_done(session: Session, done: Collection[ClaimedJob], now: datetime) -> int:
-    result = session.execute(
-        update(Job)
-        .where(_attempts_of(done), Job.state == RUNNING)
+def _mark_done(
+    conn: Connection, done: Collection[ClaimedJob], now: datetime, record: Callable[[Connection], None] | None
+) -> int:
+    if record is not None:
+        # The work was done whether or not the job is still this attempt's (a worker
+        # whose lease ran out): what it did is recorded either way.
+        record(conn)
+    result = conn.execute(
+        update(_jobs)
+        .where(_attempts_of(done), _c.state == RUNNING)
         .values(state=DONE, lease_expires_at=None, updated_at=now)
     )
     return result.rowcount
@@ -291,9 +333,9 @@ def release(db: Database, unstarted: Collection[ClaimedJob]) -> int:
     with db.transaction() as session:
         result = session.execute(
             update(Job)
-            .where(_attempts_of(unstarted), Job.state == RUNNING)
+            .where(_attempts_of(unstarted), _c.state == RUNNING)
             .values(
-                state=PENDING, attempts=Job.attempts - 1, due_at=now, lease_expires_at=None, worker=None, updated_at=now
+                state=PENDING, attempts=_c.attempts - 1, due_at=now, lease_expires_at=None, worker=None, updated_at=now
             )
         )
         if result.rowcount:
@@ -320,12 +362,12 @@ def retry_later(
 
 def next_due(db: Database, kinds: Sequence[str]) -> datetime | None:
     """When the next job of ``kinds`` becomes due: a pending one's time, or a running one's lease end."""
-    with db.session() as session:
+    with db.engine.connect() as session:
         pending = session.execute(
-            select(func.min(Job.due_at)).where(Job.state == PENDING, Job.kind.in_(list(kinds)))
+            select(func.min(_c.due_at)).where(_c.state == PENDING, _c.kind.in_(list(kinds)))
         ).scalar()
         leased = session.execute(
-            select(func.min(Job.lease_expires_at)).where(Job.state == RUNNING, Job.kind.in_(list(kinds)))
+            select(func.min(_c.lease_expires_at)).where(_c.state == RUNNING, _c.kind.in_(list(kinds)))
         ).scalar()
     times = [t for t in (pending, leased) if t is not None]
     return min(times) if times else None
@@ -336,7 +378,7 @@ def replay(session: Session, job_id: int) -> bool:
     now = utcnow()
     result = session.execute(
         update(Job)
-        .where(Job.id == job_id, Job.state.in_([DEAD, DONE]))
+        .where(_c.id == job_id, _c.state.in_([DEAD, DONE]))
         .values(state=PENDING, due_at=now, attempts=0, updated_at=now)
     )
     if result.rowcount:
@@ -349,14 +391,14 @@ def _attempts_of(attempts: Collection[ClaimedJob]) -> Any:
     """The rows of these attempts: the job, still held by the same worker, at the same attempt."""
     workers = {job.worker for job in attempts}
     pairs = [(job.id, job.attempts) for job in attempts]
-    return and_(Job.worker.in_(workers), tuple_(Job.id, Job.attempts).in_(pairs))
+    return and_(_c.worker.in_(workers), tuple_(_c.id, _c.attempts).in_(pairs))
 
 
 def _finish(db: Database, job: ClaimedJob, values: dict[str, Any]) -> bool:
-    with db.transaction() as session:
-        result = session.execute(
-            update(Job)
-            .where(_attempts_of([job]), Job.state == RUNNING)
+    with db.begin() as conn:
+        result = conn.execute(
+            update(_jobs)
+            .where(_attempts_of([job]), _c.state == RUNNING)
             .values(lease_expires_at=None, updated_at=utcnow(), **values)
         )
     return result.rowcount == 1

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import Connection
 
 from smshooks.feedback import JOB_KIND as FEEDBACK
 from smshooks.feedback import delivery
@@ -26,18 +28,22 @@ if TYPE_CHECKING:
 @dataclass(frozen=True)
 class JobKind:
     name: str
-    #: runs one attempt: returns when done, raises TryAgain or PermanentFailure
-    run: Callable[[JobContext, ClaimedJob], None]
+    #: runs one attempt: returns when done (what it returns goes to ``record``), raises
+    #: TryAgain or PermanentFailure
+    run: Callable[[JobContext, ClaimedJob], Any]
     #: the kind's retry schedule, from the server settings
     policy: Callable[[Settings], RetryPolicy]
     #: called when the worker gives the job up (its last attempt failed, or crashed),
     #: so the kind's own records say so too
     gave_up: Callable[[Gateway, ClaimedJob, str], None] | None = None
+    #: writes what successful attempts returned (not None), many at once, in the transaction
+    #: that marks their jobs done: a success costs no transaction of its own
+    record: Callable[[Gateway, Connection, list[Any]], None] | None = None
 
 
-def _send_sms(context: JobContext, job: ClaimedJob) -> None:
+def _send_sms(context: JobContext, job: ClaimedJob) -> Any:
     # the payload enqueue_send writes
-    send_job.send_stored_message(
+    return send_job.send_message(
         context.gateway,
         context.http,
         job.payload["message_id"],
@@ -47,8 +53,8 @@ def _send_sms(context: JobContext, job: ClaimedJob) -> None:
 
 
 KINDS: dict[str, JobKind] = {
-    SEND_SMS: JobKind(SEND_SMS, _send_sms, send_job.retry_policy),
-    FEEDBACK: JobKind(FEEDBACK, delivery.deliver, delivery.retry_policy, delivery.gave_up),
+    SEND_SMS: JobKind(SEND_SMS, _send_sms, send_job.retry_policy, record=send_job.record_sent),
+    FEEDBACK: JobKind(FEEDBACK, delivery.deliver, delivery.retry_policy, delivery.gave_up, delivery.record_delivered),
 }
 
 

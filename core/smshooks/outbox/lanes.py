@@ -11,21 +11,26 @@ nearly all request, so it holds about ``per_lane`` threads and the other lanes
 keep the rest; a fast one gets more threads to overlap our database work.
 
 The worker claims ahead: up to twice its threads, per lane its threads plus
-``per_lane`` ready. A thread that finishes an attempt takes the next ready
-job of its lane at once, unless another lane is waiting for a thread, so the
-claiming round trip is not in the way of each delivery.
+what the lane finishes in :data:`READY_AHEAD` seconds ready (at least
+``per_lane``, at most four times that), so a fast lane is claimed for in
+batches of tens, not of a few. A thread that finishes an attempt takes the
+next ready job of its lane at once, unless another lane is waiting for a
+thread, so the claiming round trip is not in the way of each delivery.
 """
 
 from __future__ import annotations
 
 import math
 import threading
+import time
 from collections import Counter, deque
 
 from smshooks.outbox.jobs import ClaimedJob, Lane
 
-#: weight of the latest attempt in a lane's HTTP share (the rest: the attempts before)
+#: weight of the latest attempt in a lane's HTTP share and pace (the rest: the attempts before)
 _SMOOTHING = 0.2
+#: seconds of a lane's work kept claimed and ready ahead of its threads
+READY_AHEAD = 0.05
 
 
 class Lanes:
@@ -42,6 +47,9 @@ class Lanes:
         #: when each busy lane last started a job (a count): the one that waited longest goes first
         self._started: dict[Lane, int] = {}
         self._starts = 0
+        #: per busy lane: when an attempt last finished, and the smoothed seconds between two
+        self._finished_at: dict[Lane, float] = {}
+        self._gap: dict[Lane, float] = {}
 
     # -- what to claim -------------------------------------------------------------------------
 
@@ -60,13 +68,24 @@ class Lanes:
         with self._lock:
             lanes = set(self._active) | set(self._ready)
             return {
-                lane: self._threads_for(lane) + self.per_lane - self._active[lane] - len(self._ready.get(lane, ()))
+                lane: self._threads_for(lane) + self._ahead(lane) - self._active[lane] - len(self._ready.get(lane, ()))
                 for lane in lanes
             }
 
     def deficit(self) -> int:
         """The most room any lane this worker holds jobs of has."""
         return max(self.lane_room().values(), default=0)
+
+    def batch(self) -> int:
+        """How much room a lane should have before the worker claims for it: half its ready-ahead."""
+        with self._lock:
+            ahead = max((self._ahead(lane) for lane in set(self._active) | set(self._ready)), default=self.per_lane)
+        return max(1, ahead // 2)
+
+    def _ahead(self, lane: Lane) -> int:
+        gap = self._gap.get(lane)
+        wanted = math.ceil(READY_AHEAD / gap) if gap else 0
+        return max(self.per_lane, min(4 * self.per_lane, wanted))
 
     def running(self) -> int:
         with self._lock:
@@ -104,8 +123,14 @@ class Lanes:
         its time spent in HTTP): its lane's next ready one, unless another lane waits for a
         thread, the lane has its threads, or the worker is stopping; else the thread is free."""
         lane = job.lane
+        now = time.monotonic()
         with self._lock:
             self._active[lane] -= 1
+            last = self._finished_at.get(lane)
+            self._finished_at[lane] = now
+            if last is not None:
+                before = self._gap.get(lane, now - last)
+                self._gap[lane] = before + _SMOOTHING * ((now - last) - before)
             if http_share is not None:
                 before = self._http_share.get(lane, 1.0)
                 self._http_share[lane] = before + _SMOOTHING * (min(max(http_share, 0.0), 1.0) - before)
@@ -118,7 +143,14 @@ class Lanes:
                 if lane not in self._ready:  # idle: measured afresh when it is busy again
                     self._http_share.pop(lane, None)
                     self._started.pop(lane, None)
+                    self._finished_at.pop(lane, None)
+                    self._gap.pop(lane, None)
             return None
+
+    def stop(self) -> None:
+        """Start no more jobs: a thread that finishes one takes no next (the worker is stopping)."""
+        with self._lock:
+            self.stopping = True
 
     def unstarted(self) -> list[ClaimedJob]:
         """Stop starting jobs; the ready ones, taken out (to be given back)."""

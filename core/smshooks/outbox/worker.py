@@ -26,10 +26,12 @@ import secrets
 import socket
 import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import Connection
 
 from smshooks.outbox import jobs
 from smshooks.outbox.context import JobContext
@@ -47,6 +49,11 @@ log = logging.getLogger(__name__)
 
 DEFAULT_CONCURRENCY = 64
 DEFAULT_PER_LANE = 8
+#: seconds a success waits at most to be recorded with others (one transaction for many)
+RECORD_WITHIN = 0.02
+
+#: a succeeded attempt and what its handler returned for its kind's batched record
+Success = tuple[jobs.ClaimedJob, Any]
 
 
 class Worker:
@@ -86,7 +93,10 @@ class Worker:
         self._held: dict[int, jobs.ClaimedJob] = {}
         #: which attempts run, which wait for a thread
         self._lanes = Lanes(self.concurrency, self.per_lane)
-        self._succeeded: list[jobs.ClaimedJob] = []
+        self._succeeded: list[Success] = []
+        #: when the oldest success not yet recorded finished
+        self._succeeded_at = 0.0
+        self._record_failures = 0
         self._looked = 0.0
 
     @property
@@ -100,8 +110,9 @@ class Worker:
         job = jobs.claim(self.gateway.db, self.name, self.kinds, self.lease)
         if job is None:
             return False
-        if self._attempt(self._inline, job):
-            jobs.complete(self.gateway.db, job)
+        succeeded, outcome = self._attempt(self._inline, job)
+        if succeeded:
+            jobs.complete(self.gateway.db, job, self._recorder([(job, outcome)]))
         return True
 
     # -- the pool ---------------------------------------------------------------------------
@@ -134,7 +145,7 @@ class Worker:
                     look = True  # a full batch: there may be more due right now
                     continue
                 idle = room > 0 and not claimed and not self._lanes.running()
-                timeout = min(self._idle_wait(idle), renew_every - (time.monotonic() - renewed))
+                timeout = min(self._idle_wait(idle), renew_every - (time.monotonic() - renewed), self._record_due())
                 look = not self._wake.wait(max(0.0, timeout))  # the poll: look for due jobs
         finally:
             jobs.wakeup.unsubscribe(self._news)
@@ -151,6 +162,7 @@ class Worker:
         return thread
 
     def stop(self) -> None:
+        self._lanes.stop()  # at once: a thread finishing an attempt now must not start the next
         self.stopping.set()
         self._wake.set()
 
@@ -163,17 +175,16 @@ class Worker:
         records once a few attempts succeeded: one transaction for several.
         """
         room = self._lanes.room()
-        with self._lock:
-            done_count = len(self._succeeded)
-        batch_size = max(1, self.per_lane // 2)
+        batch_size = self._lanes.batch()  # half a lane's ready-ahead: grows with its pace
         look = look or time.monotonic() - self._looked >= self.poll_interval  # however busy, poll
         wanted = look or self._lanes.deficit() >= batch_size or not self._lanes.ready_count()
-        if not (done_count >= batch_size or (room > 0 and wanted)):
+        if not (self._record_due() <= 0 or (room > 0 and wanted)):
             return 0, 0
         self._looked = time.monotonic()
         with self._lock:
             held = list(self._held)
-            done, self._succeeded = self._succeeded, []
+            succeeded, self._succeeded = self._succeeded, []
+        done = [job for job, _ in succeeded]
         try:
             batch = jobs.claim_batch(
                 self.gateway.db,
@@ -185,15 +196,14 @@ class Worker:
                 lane_room=self._lanes.lane_room(),
                 exclude=held,
                 done=done,
+                record=self._recorder(succeeded),
             )
         except Exception:  # the database is down: wait and try again
             log.exception("worker %s could not claim jobs", self.name)
-            with self._lock:
-                # Tried again next time; should this worker die first, each lease runs out and the
-                # job runs again: its handler sees the work was done (delivered, sent) and returns.
-                self._succeeded[:0] = done
+            self._record_failed(succeeded)
             self.stopping.wait(self.poll_interval)
             return room, 0
+        self._record_failures = 0
         with self._lock:
             for job in done:
                 self._held.pop(job.id, None)
@@ -208,15 +218,18 @@ class Worker:
         if context is None:
             context = self._local.context = JobContext(self.gateway)
         while job is not None:
-            succeeded = False
+            succeeded, outcome = False, None
             context.http_seconds = 0.0
             started = time.monotonic()
             try:
-                succeeded = self._attempt(context, job)
+                succeeded, outcome = self._attempt(context, job)
             finally:
                 with self._lock:
                     if succeeded:
-                        self._succeeded.append(job)  # marked done with the others by the claiming loop
+                        # recorded and marked done with the others by the claiming loop
+                        if not self._succeeded:
+                            self._succeeded_at = time.monotonic()
+                        self._succeeded.append((job, outcome))
                     else:
                         self._held.pop(job.id, None)
                 elapsed = time.monotonic() - started
@@ -237,18 +250,59 @@ class Worker:
     def _flush(self) -> None:
         """Mark the attempts that succeeded done (when stopping: nothing more is claimed)."""
         with self._lock:
-            done, self._succeeded = self._succeeded, []
-        if not done:
+            succeeded, self._succeeded = self._succeeded, []
+        if not succeeded:
             return
         try:
-            jobs.complete_many(self.gateway.db, done)
+            jobs.complete_many(self.gateway.db, [job for job, _ in succeeded], self._recorder(succeeded))
         except Exception:
-            # Not recorded: each lease runs out and the job runs again; its handler
-            # sees the work was done (a delivered delivery, a sent message) and returns.
-            log.exception("worker %s could not mark %d jobs done", self.name, len(done))
+            # Not recorded: each lease runs out and the job runs again (at least once).
+            log.exception("worker %s could not mark %d jobs done", self.name, len(succeeded))
         with self._lock:
-            for job in done:
+            for job, _ in succeeded:
                 self._held.pop(job.id, None)
+
+    def _record_due(self) -> float:
+        """Seconds until the successes waiting to be recorded should be (inf: none wait)."""
+        with self._lock:
+            if not self._succeeded:
+                return float("inf")
+            if len(self._succeeded) >= 4 * self.per_lane:
+                return 0.0
+            return RECORD_WITHIN - (time.monotonic() - self._succeeded_at)
+
+    def _recorder(self, succeeded: Sequence[Success]) -> Callable[[Connection], None] | None:
+        """What writes the kinds' records of ``succeeded`` in the transaction that marks them done."""
+        by_kind: dict[str, list[Any]] = {}
+        for job, outcome in succeeded:
+            if outcome is not None and KINDS[job.kind].record is not None:
+                by_kind.setdefault(job.kind, []).append(outcome)
+        if not by_kind:
+            return None
+
+        def record(conn: Connection) -> None:
+            for kind, outcomes in by_kind.items():
+                KINDS[kind].record(self.gateway, conn, outcomes)
+
+        return record
+
+    def _record_failed(self, succeeded: list[Success]) -> None:
+        """The transaction recording ``succeeded`` failed: tried again with the next (the database
+        was down), or, after a few failures in a row, one by one, so one success whose record
+        fails cannot hold back the others: it is dropped and its lease runs out (it runs again)."""
+        self._record_failures += 1
+        if self._record_failures < 3:
+            with self._lock:
+                self._succeeded[:0] = succeeded
+                self._succeeded_at = 0.0  # due at the next round
+            return
+        for pair in succeeded:
+            try:
+                jobs.complete(self.gateway.db, pair[0], self._recorder([pair]))
+            except Exception:
+                log.exception("worker %s could not record job %s", self.name, pair[0].id)
+            with self._lock:
+                self._held.pop(pair[0].id, None)
 
     def _renew(self) -> None:
         with self._lock:
@@ -280,12 +334,12 @@ class Worker:
 
     # -- one attempt ------------------------------------------------------------------------
 
-    def _attempt(self, context: JobContext, job: jobs.ClaimedJob) -> bool:
-        """Run the job's handler and record a failure; True when it succeeded (not yet marked done)."""
+    def _attempt(self, context: JobContext, job: jobs.ClaimedJob) -> tuple[bool, Any]:
+        """Run the job's handler and record a failure; (True, what the handler returned for its
+        kind's record) when it succeeded (not yet recorded nor marked done)."""
         db = self.gateway.db
         try:
-            KINDS[job.kind].run(context, job)
-            return True
+            return True, KINDS[job.kind].run(context, job)
         except TryAgain as exc:
             self._retry(job, str(exc), exc.retry_after)
         except PermanentFailure as exc:
@@ -297,7 +351,7 @@ class Worker:
         except Exception as exc:  # a bug or an outage: retry on the kind's schedule, never lose the job
             log.exception("job %s (%s) crashed", job.id, job.kind)
             self._retry(job, f"{type(exc).__name__}: {exc}", None)
-        return False
+        return False, None
 
     def _retry(self, job: jobs.ClaimedJob, error: str, retry_after: float | None) -> None:
         try:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -11,11 +12,14 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy import Connection, Engine, create_engine, event, inspect
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+#: seconds a pooled server connection may rest before it is pinged on checkout
+PING_AFTER_IDLE = 1.0
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
@@ -27,8 +31,39 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             create_private_file(Path(path))
         engine = create_engine(url, connect_args={"timeout": 30}, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin)
         return engine
-    return create_engine(url, pool_pre_ping=True, **kwargs)
+    engine = create_engine(url, **kwargs)
+    _ping_when_idle(engine)
+    return engine
+
+
+def _ping_when_idle(engine: Engine) -> None:
+    """Ping a pooled connection before handing it out only when it rested a while.
+
+    ``pool_pre_ping`` pinged on every checkout: a round trip (and the server's
+    work) per unit of work, most of them on a connection checked in a moment
+    before. A connection that rested for :data:`PING_AFTER_IDLE` (the server may
+    have restarted or dropped it meanwhile) is still pinged, and a dead one is
+    replaced before use, as the pre-ping did; one that dies while busy fails its
+    statement and the pool drops it and the others of its age, as before.
+    """
+
+    def checkin(_dbapi_connection: Any, record: Any) -> None:
+        if record is not None:
+            record.info["smshooks_idle_since"] = time.monotonic()
+
+    def checkout(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        rested_since = record.info.get("smshooks_idle_since")
+        if rested_since is None or time.monotonic() - rested_since < PING_AFTER_IDLE:
+            return  # just connected, or just used
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except Exception as exc:
+            raise DisconnectionError(f"the pooled connection is gone: {exc}") from exc  # the pool connects anew
+
+    event.listen(engine.pool, "checkin", checkin)
+    event.listen(engine.pool, "checkout", checkout)
 
 
 def create_private_file(path: Path) -> None:
@@ -44,12 +79,31 @@ def create_private_file(path: Path) -> None:
     os.close(fd)
 
 
+#: execution option of a connection whose transaction writes: on SQLite it begins IMMEDIATE
+WRITES = "smshooks_writes"
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # The driver's own transaction handling begins a transaction only at the first INSERT/UPDATE/
+    # DELETE, so a unit of work's reads before its first write ran outside it and could be stale
+    # by the time it wrote (another process on the file). Transactions are begun in _sqlite_begin.
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+
+
+def _sqlite_begin(conn: Any) -> None:
+    """A unit of work that writes (:meth:`Database.transaction`) takes the write lock at BEGIN, so
+    what it reads — a subscriber's consent, before deciding on an opt-out — is what it writes on;
+    other transactions begin deferred (readers never wait in WAL mode)."""
+    # straight to the driver: this runs once per transaction, and SQLAlchemy's statement
+    # execution (events, cursor wrapping) would cost more than the BEGIN itself
+    conn.connection.driver_connection.execute(
+        "BEGIN IMMEDIATE" if conn.get_execution_options().get(WRITES) else "BEGIN"
+    )
 
 
 def alembic_config(engine: Engine) -> Config:
@@ -106,12 +160,20 @@ class Database:
                 yield session
             return
         with self._writer, self._sessions.begin() as session:
-            # pysqlite begins a transaction at the first write, so what a transaction reads first (the
-            # consent records a message is decided on) was read outside it, and another process's
-            # commit could slip in before the write. BEGIN IMMEDIATE takes the write lock first (it
-            # replaces pysqlite's own BEGIN: SQLite runs no more statements than before).
-            session.connection().exec_driver_sql("BEGIN IMMEDIATE")
+            session.connection(execution_options={WRITES: True})
             yield session
+
+    @contextmanager
+    def begin(self) -> Iterator[Connection]:
+        """A Core connection whose work commits together at the end of the block, or not at all
+        (the outbox's batched statements: no ORM session to build); SQLite writers queue as in
+        :meth:`transaction`."""
+        if self._writer is None:
+            with self.engine.begin() as conn:
+                yield conn
+            return
+        with self._writer, self.engine.connect().execution_options(**{WRITES: True}) as conn, conn.begin():
+            yield conn
 
     def session(self) -> Session:
         return self._sessions()

@@ -149,7 +149,7 @@ def handle_inbound(
     classification = prepared.classification or classify_message(message.text, config, classify_hook)
     our_number = message.recipient
     policy = policy or sandbox_settings(session, message.org, message.sandbox)
-    records, record, new_pair, decision = None, None, False, None
+    records, record, new_pair, decision = None, None, None, None
     if not depends_on_consent(classification, config, message.text):
         # help, a custom keyword, everyday text: decided alike in every consent state, and
         # nothing about consent changes, so nothing is read or locked
@@ -158,9 +158,10 @@ def handle_inbound(
             decision = None
     if decision is None:
         records = read_subscriber(session, message.org, message.sandbox, message.sender, lock=True)
-        new_pair = records.pair(our_number) is None
-        if new_pair:  # created now, so that it is locked while the message is decided
-            records = ensure_pair(session, records, our_number)
+        # created now if new, so that it is locked while the message is decided; ``created`` only when
+        # this transaction inserted it (a concurrent delivery may have made it meanwhile: then it is theirs)
+        records = ensure_pair(session, records, our_number)
+        new_pair = records.created
         record = records.pair(our_number)
         state = _state(records, message, classification, policy, now)
         decision = _decide(classification, state, record, config, message, now)
@@ -179,8 +180,8 @@ def handle_inbound(
     }
     stored = store_inbound(session, message, outcome)
     if stored.duplicate:
-        if new_pair:  # a retry naming a pair never seen (a vendor's odd replay) leaves no record
-            forget_new_pair(session, record)
+        if new_pair is not None:  # a retry naming a pair never seen (a vendor's odd replay) leaves no record
+            forget_new_pair(session, new_pair)
         return stored, None
     inbound_row_id = stored.row_id
 

@@ -93,6 +93,8 @@ class SubscriberRecords:
     sandbox: str
     subscriber: str
     records: list[Record]
+    #: the record :func:`ensure_pair` inserted in this transaction, if it did (not one it found)
+    created: Record | None = None
 
     def pair(self, sender_number: str) -> Record | None:
         """The record of (our ``sender_number``, the subscriber), if there is one."""
@@ -153,11 +155,14 @@ def ensure_pair(session: Session, records: SubscriberRecords, sender_number: str
     now = utcnow()
     values = {"org": records.org, "sandbox": records.sandbox, "sender_number": sender_number}
     values |= {"subscriber": records.subscriber, "state": None, "updated_at": now}
-    created = session.execute(_create_pair(session.get_bind().dialect.name), values).first()
-    if created is None:  # another transaction created it meanwhile: read it, locked, with the rest
-        return read_subscriber(session, records.org, records.sandbox, records.subscriber, lock=True)
+    row = session.execute(_create_pair(session.get_bind().dialect.name), values).first()
+    if row is None:  # another transaction created it meanwhile: read it, locked, with the rest
+        found = read_subscriber(session, records.org, records.sandbox, records.subscriber, lock=True)
+        # gone again when that transaction was a retry that forgot the record it made: make it here
+        return found if found.pair(sender_number) is not None else ensure_pair(session, found, sender_number)
     # new and latest: first in the latest-first order (its row lock is ours: we inserted it)
-    return SubscriberRecords(records.org, records.sandbox, records.subscriber, [Record(*created), *records.records])
+    created = Record(*row)
+    return SubscriberRecords(records.org, records.sandbox, records.subscriber, [created, *records.records], created)
 
 
 @cache
@@ -169,7 +174,8 @@ def _create_pair(dialect: str) -> Insert:
 
 def forget_new_pair(session: Session, record: Record) -> None:
     """Remove the empty record :func:`ensure_pair` just made in this transaction (for a message
-    that turned out to be a vendor's retry: it must leave nothing behind)."""
+    that turned out to be a vendor's retry: it must leave nothing behind). Only the record this
+    transaction inserted (``SubscriberRecords.created``): one another made is someone else's."""
     session.execute(_FORGET, {"b_id": record.id})
 
 

@@ -113,19 +113,21 @@ def relay_inbound(
     row_id: int,
     classification: Any,
     find_endpoint: FindEndpoint | None = None,
+    action: str | None = None,
 ) -> None:
     """Relay a newly stored inbound SMS (``message.inbound``) when the feedback webhook asks for it.
 
     ``classification`` is the keyword pipeline's
     :class:`~smshooks.keywords.Classification`, or None where the pipeline did
-    not run; the action it led to is read from the stored message.
+    not run; ``action`` the action it led to (read from the stored message when not given).
     """
     webhook = (find_endpoint or active_webhook)(session, message.org or "", message.sandbox or "")
     if webhook is None or not webhook.relay_inbound:
         return
     keyword = None
     if classification is not None:
-        action = session.execute(select(InboundMessageRow.action).where(InboundMessageRow.id == row_id)).scalar()
+        if action is None:
+            action = session.execute(select(InboundMessageRow.action).where(InboundMessageRow.id == row_id)).scalar()
         keyword = {
             "category": classification.category.value,
             "match": classification.match.value,

@@ -17,7 +17,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -37,6 +37,7 @@ from smshooks.consent.ledger import (
     stamp,
 )
 from smshooks.consent.sandbox_policy import Policy, sandbox_settings
+from smshooks.errors import Unavailable
 from smshooks.events import InboundMessage, Status
 from smshooks.inbound.event_store import Stored, new_message_id, store_inbound
 from smshooks.inbound.keyword_config import classify_message, keyword_config
@@ -55,6 +56,7 @@ from smshooks.store.tables import (
 from smshooks.store.upsert import insert_once
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -149,7 +151,7 @@ def handle_inbound(
     classification = prepared.classification or classify_message(message.text, config, classify_hook)
     our_number = message.recipient
     policy = policy or sandbox_settings(session, message.org, message.sandbox)
-    records, record, new_pair, decision = None, None, False, None
+    records, record, new_pair, decision = None, None, None, None
     if not depends_on_consent(classification, config, message.text):
         # help, a custom keyword, everyday text: decided alike in every consent state, and
         # nothing about consent changes, so nothing is read or locked
@@ -158,9 +160,10 @@ def handle_inbound(
             decision = None
     if decision is None:
         records = read_subscriber(session, message.org, message.sandbox, message.sender, lock=True)
-        new_pair = records.pair(our_number) is None
-        if new_pair:  # created now, so that it is locked while the message is decided
-            records = ensure_pair(session, records, our_number)
+        # created now if new, so that it is locked while the message is decided; ``created`` only when
+        # this transaction inserted it (a concurrent delivery may have made it meanwhile: then it is theirs)
+        records = ensure_pair(session, records, our_number)
+        new_pair = records.created
         record = records.pair(our_number)
         state = _state(records, message, classification, policy, now)
         decision = _decide(classification, state, record, config, message, now)
@@ -179,13 +182,13 @@ def handle_inbound(
     }
     stored = store_inbound(session, message, outcome)
     if stored.duplicate:
-        if new_pair:  # a retry naming a pair never seen (a vendor's odd replay) leaves no record
-            forget_new_pair(session, record)
+        if new_pair is not None:  # a retry naming a pair never seen (a vendor's odd replay) leaves no record
+            forget_new_pair(session, new_pair)
         return stored, None
     inbound_row_id = stored.row_id
 
     if decision.changes_state:
-        assert records is not None and record is not None  # decided under the lock
+        records, record = _held(records), _held(record)
         hours = (webhook.keyword_settings or {}).get("double_opt_in_expiry_hours") or DEFAULT_PENDING_HOURS
         evidence = Evidence(
             action=decision.action,
@@ -200,14 +203,13 @@ def handle_inbound(
         if _stops_all(classification, decision) and policy.consent_scope == "number":
             # STOPALL means every one of our numbers, whatever the scope: under number scope
             # it is recorded once more, for all numbers (sends check that record too).
-            every = ensure_pair(session, records, ALL_NUMBERS).pair(ALL_NUMBERS)
-            assert every is not None
+            every = _held(ensure_pair(session, records, ALL_NUMBERS).pair(ALL_NUMBERS))
             change(session, every, decision.new_state, evidence)
         change(session, record, decision.new_state, evidence, pending_expires_at=now + timedelta(hours=hours))
         if decision.new_state is ConsentState.OPTED_IN:
             _ensure_profile(session, message)
     if decision.stamps and reply_text:
-        assert record is not None
+        record = _held(record)
     if decision.stamps == "fuzzy" and reply_text:
         stamp(session, record, "last_fuzzy_prompt_at", now)
     elif decision.stamps == "default" and reply_text:
@@ -233,6 +235,14 @@ def handle_inbound(
         inline=bool(reply_text and inline_replies),
         outbound_message_id=outbound_id,
     )
+
+
+def _held(value: T | None) -> T:
+    """``value``, read under the lock; never None there, but if it were, the vendor is asked to retry
+    (503) rather than answered 500, which some vendors (Twilio) do not retry: the message is not lost."""
+    if value is None:
+        raise Unavailable("the subscriber's consent record could not be read under its lock; retry", retry_after=1)
+    return value
 
 
 def _is_stop_all(classification: Classification) -> bool:

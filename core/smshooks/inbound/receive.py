@@ -228,7 +228,7 @@ def _store_and_apply(
             emit_for_report(session, outcome, feedback_endpoint)
             stored.append(outcome)
             continue
-        classification = None
+        classification, action = None, None
         if webhook.type == INBOUND:
             # the pipeline stores the message itself, with its classification and decision
             outcome, result = handle_inbound(
@@ -243,7 +243,7 @@ def _store_and_apply(
                 policy=policy,
             )
             if result is not None:
-                classification = result.classification
+                classification, action = result.classification, result.decision.action
                 if result.inline and result.reply_text:
                     inline_replies.append(result.reply_text)
         else:
@@ -257,7 +257,7 @@ def _store_and_apply(
                 if repeated:
                     inline_replies.append(repeated)
             continue
-        relay_inbound(session, event, outcome.row_id, classification, feedback_endpoint)
+        relay_inbound(session, event, outcome.row_id, classification, feedback_endpoint, action)
     return stored, inline_replies
 
 

@@ -66,7 +66,7 @@ def main() -> None:
     from smshooks.gateway import Gateway
     from smshooks.outbox.worker import Worker
     from smshooks.settings import Settings
-    from smshooks.store.db import Database, make_engine, upgrade
+    from smshooks.store.db import make_engine, upgrade
     from smshooks.store.tables import Job, utcnow
     from smshooks.testing import databases
 
@@ -97,9 +97,7 @@ def main() -> None:
             public_url="https://sms.example.test",
             allow_private_targets=True,
         ).resolved()
-        gateway = Gateway.build(settings)
-        gateway.db.engine.dispose()
-        gateway.db = Database(make_engine(url, pool_size=18, max_overflow=8))
+        gateway = Gateway.build(settings, engine_options={"pool_size": 18, "max_overflow": 8})  # as the worker's
         counts: Counter[str] = Counter()
         shown: list[str] = []
 

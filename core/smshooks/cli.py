@@ -107,16 +107,14 @@ def worker_command(
 
     from smshooks.gateway import Gateway
     from smshooks.outbox.worker import Worker
-    from smshooks.store.db import Database, make_engine
 
     settings = Settings.from_env()
-    gateway = Gateway.build(settings)
-    gateway.db.engine.dispose()
     # Its threads are in the database a fraction of the time: up to 26 connections for 64
     # threads (the default pool holds 15); more threads queue for one, which bounds what
-    # many workers ask of PostgreSQL's max_connections (100 by default).
+    # many workers ask of PostgreSQL's max_connections (100 by default). Built with the
+    # gateway, not swapped in after: its config cache is cleared by this database's commits.
     pool_size = min(concurrency, 16) + 2
-    gateway.db = Database(make_engine(settings.database_url, pool_size=pool_size, max_overflow=8))
+    gateway = Gateway.build(settings, engine_options={"pool_size": pool_size, "max_overflow": 8})
     worker = Worker(gateway, poll_interval=poll_interval, concurrency=concurrency, per_lane=per_lane)
     signal.signal(signal.SIGTERM, lambda *_: worker.stop())
     if metrics_port is not None:

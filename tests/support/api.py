@@ -37,7 +37,8 @@ class Api:
         if body is not None:
             kwargs["data"] = json.dumps(body)
             kwargs["content_type"] = "application/json"
-        return self.client.open("/api/v1" + path, method=method, headers=self.headers(), **kwargs)
+        headers = {**self.headers(), **kwargs.pop("headers", {})}
+        return self.client.open("/api/v1" + path, method=method, headers=headers, **kwargs)
 
     def get(self, path: str, **kwargs: Any) -> Any:
         return self.request("GET", path, **kwargs)

@@ -114,6 +114,14 @@ def _make_due(session: Session, job_ids: list[int], now: datetime) -> int:
     result = session.execute(
         update(Job)
         .where(Job.id.in_(job_ids), or_(Job.state != jobs.RUNNING, Job.lease_expires_at <= now))
-        .values(state=jobs.PENDING, due_at=now, attempts=0, last_error=None, lease_expires_at=None, updated_at=now)
+        .values(
+            state=jobs.PENDING,
+            due_at=now,
+            attempts=0,
+            last_error=None,
+            lease_expires_at=None,
+            updated_at=now,
+            **jobs.replayed_by(),  # its attempts log the replaying request's id
+        )
     )
     return result.rowcount

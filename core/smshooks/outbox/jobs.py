@@ -14,7 +14,8 @@ attempt only while the job is still its own (same worker, same attempt), so a
 late worker cannot overwrite the outcome of the one that took the job over.
 
 Enqueueing wakes this process's workers at once and, on PostgreSQL, every
-other process's through ``NOTIFY`` when the transaction commits.
+other process's through ``NOTIFY`` when the transaction commits. A job keeps the
+request id of what enqueued or replayed it, for the log lines of its attempts.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from typing import Any, Protocol
 from sqlalchemy import Connection, and_, func, not_, or_, select, text, tuple_, update
 from sqlalchemy.orm import Session
 
+from smshooks.logs import current_request_id
 from smshooks.outbox.retry import RetryPolicy
 from smshooks.store.db import Database
 from smshooks.store.tables import Job, utcnow
@@ -95,6 +97,8 @@ class ClaimedJob:
     attempts: int
     max_attempts: int
     worker: str = ""
+    #: what caused the job (:attr:`Job.request_id`): set around each attempt for its log lines
+    request_id: str | None = None
 
     @property
     def lane(self) -> Lane:
@@ -123,6 +127,7 @@ def enqueue(
         max_attempts=max_attempts,
         created_at=now,
         updated_at=now,
+        request_id=current_request_id(),
     )
     session.add(job)
     session.flush()
@@ -201,7 +206,7 @@ def claim_batch(
                 worker=worker,
                 updated_at=now,
             )
-            .returning(_c.id, _c.kind, _c.org, _c.sandbox, _c.payload, _c.attempts, _c.max_attempts)
+            .returning(_c.id, _c.kind, _c.org, _c.sandbox, _c.payload, _c.attempts, _c.max_attempts, _c.request_id)
         ).all()
     order = {job_id: position for position, job_id in enumerate(chosen)}
     claimed = [
@@ -214,6 +219,7 @@ def claim_batch(
             attempts=row.attempts,
             max_attempts=row.max_attempts,
             worker=worker,
+            request_id=row.request_id,
         )
         for row in rows
     ]
@@ -379,12 +385,18 @@ def replay(session: Session, job_id: int) -> bool:
     result = session.execute(
         update(Job)
         .where(_c.id == job_id, _c.state.in_([DEAD, DONE]))
-        .values(state=PENDING, due_at=now, attempts=0, updated_at=now)
+        .values(state=PENDING, due_at=now, attempts=0, updated_at=now, **replayed_by())
     )
     if result.rowcount:
         notify(session)
         wakeup.set()
     return bool(result.rowcount)
+
+
+def replayed_by() -> dict[str, str]:
+    """A replayed job's new request id: the replaying request's (outside one, it keeps its own)."""
+    request_id = current_request_id()
+    return {"request_id": request_id} if request_id else {}
 
 
 def _attempts_of(attempts: Collection[ClaimedJob]) -> Any:

@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection
 
+from smshooks import logs
 from smshooks.outbox import jobs
 from smshooks.outbox.context import JobContext
 from smshooks.outbox.kinds import KINDS, policies
@@ -336,7 +337,17 @@ class Worker:
 
     def _attempt(self, context: JobContext, job: jobs.ClaimedJob) -> tuple[bool, Any]:
         """Run the job's handler and record a failure; (True, what the handler returned for its
-        kind's record) when it succeeded (not yet recorded nor marked done)."""
+        kind's record) when it succeeded (not yet recorded nor marked done).
+
+        Every line logged meanwhile carries the job's request id, and so does every job it
+        enqueues (a send's error feedback); reset after, as the thread goes on to other jobs."""
+        token = logs.set_request_id(job.request_id)
+        try:
+            return self._run_handler(context, job)
+        finally:
+            logs.reset_request_id(token)
+
+    def _run_handler(self, context: JobContext, job: jobs.ClaimedJob) -> tuple[bool, Any]:
         db = self.gateway.db
         try:
             return True, KINDS[job.kind].run(context, job)

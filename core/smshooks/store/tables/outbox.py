@@ -39,6 +39,8 @@ class Job(Base):
     #: a running job whose lease ran out (its worker died) is claimed again
     lease_expires_at: Mapped[datetime | None] = mapped_column(default=None)
     worker: Mapped[str | None] = mapped_column(String(80), default=None)
+    #: the request that caused the job (or its replay): on every log line of its attempts
+    request_id: Mapped[str | None] = mapped_column(String(128), default=None)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 

@@ -39,6 +39,8 @@ class JobKind:
     #: writes what successful attempts returned (not None), many at once, in the transaction
     #: that marks their jobs done: a success costs no transaction of its own
     record: Callable[[Gateway, Connection, list[Any]], None] | None = None
+    #: record a success at once (with the others waiting then) rather than up to RECORD_WITHIN later
+    record_at_once: bool = False
 
 
 def _send_sms(context: JobContext, job: ClaimedJob) -> Any:
@@ -53,7 +55,10 @@ def _send_sms(context: JobContext, job: ClaimedJob) -> Any:
 
 
 KINDS: dict[str, JobKind] = {
-    SEND_SMS: JobKind(SEND_SMS, _send_sms, send_job.retry_policy, record=send_job.record_sent),
+    # A vendor may call back about a message within milliseconds of accepting it: its id is
+    # recorded at once, or the callback finds no message of ours and makes one of its own (folded
+    # in later, but the feedback for it would already have left without the send's requestId).
+    SEND_SMS: JobKind(SEND_SMS, _send_sms, send_job.retry_policy, record=send_job.record_sent, record_at_once=True),
     FEEDBACK: JobKind(FEEDBACK, delivery.deliver, delivery.retry_policy, delivery.gave_up, delivery.record_delivered),
 }
 

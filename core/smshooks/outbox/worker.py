@@ -230,6 +230,8 @@ class Worker:
                         # recorded and marked done with the others by the claiming loop
                         if not self._succeeded:
                             self._succeeded_at = time.monotonic()
+                        if KINDS[job.kind].record_at_once:
+                            self._succeeded_at = float("-inf")  # due now, with whatever else waits
                         self._succeeded.append((job, outcome))
                     else:
                         self._held.pop(job.id, None)

@@ -309,14 +309,15 @@ def test_a_request_mixing_messages_and_reports_stores_each_once_in_order(box):
 
 
 def test_batches_naming_the_same_subscribers_in_opposite_orders_all_land(box):
-    """Two vendor batches at once with the same subscribers in opposite orders: whatever the
-    engine does about the crossed row locks, the vendor's retries store every message once."""
+    """Two vendor batches at once with the same subscribers in opposite orders: PostgreSQL may
+    abort one for a deadlock on the crossed row locks; smshooks stores that chunk again itself,
+    so both vendors hear 200 at once (no retry of theirs) and every message is stored once."""
     subscribers = [new_subscriber() for _ in range(6)]
     for subscriber in subscribers:  # known subscribers: their records exist and are locked per message
         assert box.post([inbound(new_id(), subscriber, "START")]) == 200
     forward = [inbound(new_id(), s, "STOP") for s in subscribers]
     backward = [inbound(new_id(), s, "START") for s in reversed(subscribers)]
-    codes = concurrently([lambda: box.post(forward, retries=10), lambda: box.post(backward, retries=10)])
+    codes = concurrently([lambda: box.post(forward), lambda: box.post(backward)])
     assert codes == [200, 200]
     for subscriber in subscribers:
         assert len(box.inbound(subscriber)) == 3

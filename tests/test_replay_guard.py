@@ -50,6 +50,19 @@ def test_a_nonce_is_not_burnt_when_the_events_were_not_stored(db):
     assert use(db, "cred_a", "nonce-2") is True  # the vendor's retry is accepted
 
 
+def test_a_transaction_done_again_records_the_nonce_again(db):
+    """The vendor path stores a chunk again when the database aborted it (a deadlock): the nonce
+    recorded in the aborted transaction must be recorded in the new one, or it could be replayed."""
+    guard = DatabaseReplayGuard(db, "cred_a")
+    assert guard.first_use("nonce-5", TTL)
+    with pytest.raises(RuntimeError), db.transaction() as session:
+        guard.record(session)
+        raise RuntimeError("deadlock detected")
+    with db.transaction() as session:
+        guard.record(session)
+    assert use(db, "cred_a", "nonce-5") is False  # recorded: a replay is refused
+
+
 def test_two_requests_racing_with_one_nonce_store_one(db):
     first, second = DatabaseReplayGuard(db, "cred_a"), DatabaseReplayGuard(db, "cred_a")
     assert first.first_use("nonce-3", TTL) and second.first_use("nonce-3", TTL)

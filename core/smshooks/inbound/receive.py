@@ -15,12 +15,15 @@ layer answers 503 — the vendor retries, and nothing was acknowledged.
 from __future__ import annotations
 
 import logging
+import random
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from smshooks import observe
@@ -34,12 +37,16 @@ from smshooks.inbound.column_fit import fit_to_columns
 from smshooks.inbound.event_store import Stored, check_event_count, event_chunks, store_inbound, store_report
 from smshooks.inbound.pipeline import PreparedReply, handle_inbound, prepare_inbound, renders_ahead
 from smshooks.inbound.webhooks import INBOUND
+from smshooks.store.db import is_retryable_conflict
 from smshooks.store.nonces import DatabaseReplayGuard, Replayed
 from smshooks.store.tables import InboundMessageRow, OutboundMessageRow, Webhook
 from smshooks.store.text import is_storable
 from smshooks.vendor import PayloadError, SignatureError, TooManyEvents, Vendor, WebhookRequest, WebhookResponse
 
 log = logging.getLogger(__name__)
+
+#: how often a chunk's transaction is tried when the database aborts it for a lock conflict
+CHUNK_ATTEMPTS = 3
 
 
 @dataclass(frozen=True)
@@ -111,16 +118,27 @@ def receive(gw: Gateway, webhook_id: str, read_call: Callable[[], VendorCall], *
         prepared = _prepare_replies(gw, webhook, chunk, policy)
         # One transaction per chunk: its events, consent changes, ledger
         # entries, reply jobs and feedback deliveries commit together, before
-        # the vendor hears 2xx.
-        with gw.db.transaction() as session:
-            if number == len(chunks):
-                try:
-                    replay_guard.record(session)
-                except Replayed:
-                    raise Forbidden("signature verification failed: nonce already used") from None
-            stored, replies = _store_and_apply(
-                gw, session, webhook, vendor.name, inline, chunk, prepared, base_url, policy, feedback_endpoint
-            )
+        # the vendor hears 2xx. PostgreSQL may abort it for a deadlock with a
+        # batch locking the same subscribers in another order: it is done
+        # again here, so the vendor is not made to retry for it.
+        for attempt in range(1, CHUNK_ATTEMPTS + 1):
+            try:
+                with gw.db.transaction() as session:
+                    if number == len(chunks):
+                        try:
+                            replay_guard.record(session)
+                        except Replayed:
+                            raise Forbidden("signature verification failed: nonce already used") from None
+                    stored, replies = _store_and_apply(
+                        gw, session, webhook, vendor.name, inline, chunk, prepared, base_url, policy, feedback_endpoint
+                    )
+                break
+            except DBAPIError as exc:
+                if attempt == CHUNK_ATTEMPTS or not is_retryable_conflict(exc):
+                    raise
+                log.warning("webhook %s: %s; storing the chunk again (attempt %d)", webhook_id, exc.orig, attempt + 1)
+                # apart in time, so the two transactions do not meet in the same order again
+                time.sleep(random.uniform(0.05, 0.25) * attempt)
         inline_replies += replies
         outcomes += stored
 

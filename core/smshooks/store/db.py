@@ -14,7 +14,7 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Connection, Engine, create_engine, event, inspect
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DisconnectionError
+from sqlalchemy.exc import DBAPIError, DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -104,6 +104,17 @@ def _sqlite_begin(conn: Any) -> None:
     conn.connection.driver_connection.execute(
         "BEGIN IMMEDIATE" if conn.get_execution_options().get(WRITES) else "BEGIN"
     )
+
+
+#: PostgreSQL's deadlock_detected and serialization_failure: the transaction was rolled back
+#: and the same work may simply be done again
+_RETRYABLE_SQLSTATES = frozenset({"40P01", "40001"})
+
+
+def is_retryable_conflict(error: BaseException) -> bool:
+    """True when ``error`` is the database aborting a transaction for a lock conflict with another
+    (two batches locking the same rows in opposite orders): doing the work again succeeds."""
+    return isinstance(error, DBAPIError) and getattr(error.orig, "sqlstate", None) in _RETRYABLE_SQLSTATES
 
 
 def alembic_config(engine: Engine) -> Config:

@@ -49,7 +49,8 @@ class DatabaseReplayGuard:
 
     def record(self, session: Session) -> None:
         """Store the checked keys in ``session``'s transaction; :class:`Replayed`
-        when a concurrent request recorded one of them first."""
+        when a concurrent request recorded one of them first. The keys stay pending: a
+        transaction rolled back and tried again (a deadlock) records them again."""
         now = utcnow()
         if self.pending and random.randrange(PURGE_EVERY) == 0:
             session.execute(delete(ReplayKey).where(ReplayKey.expires_at < now))
@@ -64,7 +65,6 @@ class DatabaseReplayGuard:
             )
             if taken.rowcount != 1:
                 raise Replayed(full_key)
-        self.pending.clear()
 
     def _key(self, key: str) -> str:
         return f"{self.namespace}:{key}"[:255]

@@ -197,7 +197,8 @@ def test_every_plugin_of_the_repository_is_one_name_in_tox_env_list() -> None:
     plugins = {path.parent.name for path in (root / "plugins").glob("*/setup.cfg")}
     assert plugins and plugins <= env_list, sorted(plugins - env_list)
     assert "./plugins/{env_name}[test]" in tox["testenv"]["deps"].split()
-    assert tox["testenv"]["commands"] == "pytest plugins/{env_name}/tests {posargs}"
+    # importlib mode: the tests import the installed package, never plugins/{env_name}/ itself
+    assert tox["testenv"]["commands"] == "pytest --import-mode=importlib plugins/{env_name}/tests {posargs}"
     for name in plugins:
         setup = configparser.ConfigParser()
         setup.read(root / "plugins" / name / "setup.cfg")

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import io
+import logging
 from collections.abc import Iterator
 from dataclasses import replace
 
@@ -9,6 +11,7 @@ from flask.testing import FlaskClient
 from support import loopback
 from support.api import Api, new_org
 
+from smshooks import logs
 from smshooks.apikeys import create_api_key
 from smshooks.settings import Settings
 from smshooks.web.app import create_app
@@ -81,3 +84,21 @@ def api_key_for():
         return create_api_key(app.extensions["smshooks"].db, org)
 
     return make
+
+
+@pytest.fixture
+def log_lines():
+    """Configure logging as ``smshooks`` does, into a buffer; yields a function that configures and reads it."""
+    root = logging.getLogger()
+    level, handlers = root.level, list(root.handlers)
+    buffer = io.StringIO()
+
+    def use(**environ: str) -> io.StringIO:
+        logs.configure(environ, level="INFO", stream=buffer)
+        return buffer
+
+    yield use
+    for handler in root.handlers:
+        if handler not in handlers:
+            root.removeHandler(handler)
+    root.setLevel(level)

@@ -3,10 +3,8 @@ as requests are made), the request id and JSON log lines with numbers masked, an
 
 from __future__ import annotations
 
-import io
 import itertools
 import json
-import logging
 import os
 import re
 import subprocess
@@ -177,24 +175,6 @@ def test_delivery_attempts_are_counted_by_outcome_and_the_outbox_drains(client, 
     assert moved(before, after, "smshooks_delivery_duration_seconds_count", kind="send_sms") >= 2
     assert value(after, "smshooks_outbox_jobs", kind="send_sms", state="pending") == 0
     assert value(after, "smshooks_outbox_oldest_due_age_seconds", kind="send_sms") == 0
-
-
-@pytest.fixture
-def log_lines():
-    """Configure logging as ``smshooks`` does, into a buffer; yields a function that configures and reads it."""
-    root = logging.getLogger()
-    level, handlers = root.level, list(root.handlers)
-    buffer = io.StringIO()
-
-    def use(**environ: str) -> io.StringIO:
-        logs.configure(environ, level="INFO", stream=buffer)
-        return buffer
-
-    yield use
-    for handler in root.handlers:
-        if handler not in handlers:
-            root.removeHandler(handler)
-    root.setLevel(level)
 
 
 def test_json_log_lines_carry_the_request_id_and_mask_numbers(tenant, log_lines):

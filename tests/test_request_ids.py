@@ -24,7 +24,6 @@ from support.feedback import make_feedback_webhook
 from support.one_app import shared_api, shared_app, shared_client, shared_settings  # noqa: F401
 from support.receiver import Receiver
 
-from smshooks import logs
 from smshooks.apikeys import create_api_key
 from smshooks.feedback import JOB_KIND as FEEDBACK
 from smshooks.messages.send_job import SEND_SMS
@@ -113,24 +112,6 @@ class Tenant:
 @pytest.fixture
 def tenant(api, vendor_api, receiver) -> Tenant:
     return Tenant(api, vendor_api, receiver)
-
-
-@pytest.fixture
-def log_lines():
-    """Configure logging as ``smshooks`` does, into a buffer: ``use(**environ)`` returns the buffer."""
-    root = logging.getLogger()
-    level, handlers = root.level, list(root.handlers)
-    buffer = io.StringIO()
-
-    def use(**environ: str) -> io.StringIO:
-        logs.configure(environ, level="INFO", stream=buffer)
-        return buffer
-
-    yield use
-    for handler in root.handlers:
-        if handler not in handlers:
-            root.removeHandler(handler)
-    root.setLevel(level)
 
 
 def work(app, until: Callable[[], bool], what: str) -> None:

@@ -141,11 +141,8 @@ def read_subscriber(
 
 def lock_subscriber(session: Session, org: str, sandbox: str, subscriber: str, sender_number: str) -> SubscriberRecords:
     """The subscriber's records, locked for this transaction, with the (``sender_number``, subscriber)
-    record among them (created empty if new: one more statement, and the read again)."""
-    records = read_subscriber(session, org, sandbox, subscriber, lock=True)
-    if records.pair(sender_number) is None:
-        return ensure_pair(session, records, sender_number)
-    return records
+    record among them (created empty if new: one more statement; ``created`` says so)."""
+    return ensure_pair(session, read_subscriber(session, org, sandbox, subscriber, lock=True), sender_number)
 
 
 def ensure_pair(session: Session, records: SubscriberRecords, sender_number: str) -> SubscriberRecords:

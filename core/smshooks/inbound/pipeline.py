@@ -33,6 +33,7 @@ from smshooks.consent.ledger import (
     change,
     ensure_pair,
     forget_new_pair,
+    lock_subscriber,
     read_subscriber,
     stamp,
 )
@@ -159,10 +160,9 @@ def handle_inbound(
         if decision.changes_state or decision.stamps:  # never (tests/test_consent_decisions.py)
             decision = None
     if decision is None:
-        records = read_subscriber(session, message.org, message.sandbox, message.sender, lock=True)
-        # created now if new, so that it is locked while the message is decided; ``created`` only when
-        # this transaction inserted it (a concurrent delivery may have made it meanwhile: then it is theirs)
-        records = ensure_pair(session, records, our_number)
+        # the pair's record is created now if new, so that it is locked while the message is decided;
+        # ``created`` only when this transaction inserted it (a concurrent delivery may have made it)
+        records = lock_subscriber(session, message.org, message.sandbox, message.sender, our_number)
         new_pair = records.created
         record = records.pair(our_number)
         state = _state(records, message, classification, policy, now)

@@ -32,7 +32,6 @@ from smshooks.store.tables import (
     DeliveryReportRow,
     FeedbackDelivery,
     FeedbackWebhook,
-    InboundMessageRow,
     OutboundMessageRow,
     utcnow,
 )
@@ -118,16 +117,14 @@ def relay_inbound(
     """Relay a newly stored inbound SMS (``message.inbound``) when the feedback webhook asks for it.
 
     ``classification`` is the keyword pipeline's
-    :class:`~smshooks.keywords.Classification`, or None where the pipeline did
-    not run; ``action`` the action it led to (read from the stored message when not given).
+    :class:`~smshooks.keywords.Classification` and ``action`` the action it led to,
+    both None where the pipeline did not run.
     """
     webhook = (find_endpoint or active_webhook)(session, message.org or "", message.sandbox or "")
     if webhook is None or not webhook.relay_inbound:
         return
     keyword = None
     if classification is not None:
-        if action is None:
-            action = session.execute(select(InboundMessageRow.action).where(InboundMessageRow.id == row_id)).scalar()
         keyword = {
             "category": classification.category.value,
             "match": classification.match.value,

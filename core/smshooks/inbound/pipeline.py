@@ -19,7 +19,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from smshooks.consent.decisions import DEFAULT_PENDING_HOURS, Decision, decide, depends_on_consent
@@ -54,10 +54,13 @@ from smshooks.store.tables import (
     Webhook,
     utcnow,
 )
+from smshooks.store.unit import Unit
 from smshooks.store.upsert import insert_once
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+#: a reply's outbound message (Core: the vendor path writes it with no ORM session)
+_INSERT_REPLY = insert(OutboundMessageRow.__table__)
 
 
 @dataclass(frozen=True)
@@ -123,7 +126,7 @@ def prepare_inbound(
 
 
 def handle_inbound(
-    session: Session,
+    unit: Unit,
     webhook: Webhook,
     message: InboundMessage,
     *,
@@ -134,7 +137,7 @@ def handle_inbound(
     classify_hook: Any = None,
     policy: Policy | None = None,
 ) -> tuple[Stored, PipelineResult | None]:
-    """Store one inbound message and apply its consequences in ``session``; for a message stored
+    """Store one inbound message and apply its consequences in ``unit``'s transaction; for a message stored
     before (a vendor's retry), nothing but the finding (``Stored.duplicate``, and no result).
 
     Under the subscriber's consent lock the decision is made first, so the message is stored
@@ -146,12 +149,12 @@ def handle_inbound(
     is the sandbox's (read here when not given).
     """
     if prepared is None:
-        prepared = prepare_inbound(session, webhook, message, classify_hook)
+        prepared = prepare_inbound(unit.session, webhook, message, classify_hook)
     now = utcnow()
     config = keyword_config(webhook)
     classification = prepared.classification or classify_message(message.text, config, classify_hook)
     our_number = message.recipient
-    policy = policy or sandbox_settings(session, message.org, message.sandbox)
+    policy = policy or sandbox_settings(unit.session, message.org, message.sandbox)
     records, record, new_pair, decision = None, None, None, None
     if not depends_on_consent(classification, config, message.text):
         # help, a custom keyword, everyday text: decided alike in every consent state, and
@@ -162,7 +165,7 @@ def handle_inbound(
     if decision is None:
         # the pair's record is created now if new, so that it is locked while the message is decided;
         # ``created`` only when this transaction inserted it (a concurrent delivery may have made it)
-        records = lock_subscriber(session, message.org, message.sandbox, message.sender, our_number)
+        records = lock_subscriber(unit, message.org, message.sandbox, message.sender, our_number)
         new_pair = records.created
         record = records.pair(our_number)
         state = _state(records, message, classification, policy, now)
@@ -180,10 +183,10 @@ def handle_inbound(
         "action": decision.action,
         "reply_text": reply_text,
     }
-    stored = store_inbound(session, message, outcome)
+    stored = store_inbound(unit, message, outcome)
     if stored.duplicate:
         if new_pair is not None:  # a retry naming a pair never seen (a vendor's odd replay) leaves no record
-            forget_new_pair(session, new_pair)
+            forget_new_pair(unit, new_pair)
         return stored, None
     inbound_row_id = stored.row_id
 
@@ -203,22 +206,22 @@ def handle_inbound(
         if _stops_all(classification, decision) and policy.consent_scope == "number":
             # STOPALL means every one of our numbers, whatever the scope: under number scope
             # it is recorded once more, for all numbers (sends check that record too).
-            every = _held(ensure_pair(session, records, ALL_NUMBERS).pair(ALL_NUMBERS))
-            change(session, every, decision.new_state, evidence)
-        change(session, record, decision.new_state, evidence, pending_expires_at=now + timedelta(hours=hours))
+            every = _held(ensure_pair(unit, records, ALL_NUMBERS).pair(ALL_NUMBERS))
+            change(unit, every, decision.new_state, evidence)
+        change(unit, record, decision.new_state, evidence, pending_expires_at=now + timedelta(hours=hours))
         if decision.new_state is ConsentState.OPTED_IN:
-            _ensure_profile(session, message)
+            _ensure_profile(unit, message)
     if decision.stamps and reply_text:
         record = _held(record)
     if decision.stamps == "fuzzy" and reply_text:
-        stamp(session, record, "last_fuzzy_prompt_at", now)
+        stamp(unit, record, "last_fuzzy_prompt_at", now)
     elif decision.stamps == "default" and reply_text:
-        stamp(session, record, "last_default_reply_at", now)
+        stamp(unit, record, "last_default_reply_at", now)
 
     outbound_id = None
     if reply_text and not inline_replies:
         outbound_id = enqueue_reply(
-            session,
+            unit,
             webhook,
             message,
             inbound_row_id,
@@ -227,7 +230,7 @@ def handle_inbound(
             decision.exempt,
             callback_base_url=callback_base_url,
         )
-    count_on_commit(session, PIPELINE_DECISIONS, category=classification.category.value, action=decision.action)
+    count_on_commit(unit, PIPELINE_DECISIONS, category=classification.category.value, action=decision.action)
     return stored, PipelineResult(
         classification,
         decision,
@@ -307,7 +310,7 @@ def _locked_reply_text(
 
 
 def enqueue_reply(
-    session: Session,
+    unit: Unit,
     webhook: Webhook,
     message: InboundMessage,
     inbound_row_id: int,
@@ -319,30 +322,37 @@ def enqueue_reply(
 ) -> str:
     """Write the reply as an outbound message and its send job (the outbox)."""
     now = utcnow()
-    row = OutboundMessageRow(
-        id=new_message_id(),
+    message_id = new_message_id()
+    unit.execute(
+        _INSERT_REPLY,
+        {
+            "id": message_id,
+            "org": message.org,
+            "sandbox": message.sandbox,
+            "vendor": vendor_name,
+            "vendor_message_id": None,
+            "recipient": message.sender,
+            "sender": message.recipient,
+            "text": text,
+            "kind": "reply",
+            "webhook_id": webhook.id,
+            "credentials_id": webhook.credentials_id,
+            "inbound_message_id": inbound_row_id,
+            "status": Status.QUEUED.value,
+            "status_rank": Status.QUEUED.rank,
+            "status_at": now,
+            "created_at": now,
+        },
+    )
+    enqueue_send(
+        unit.session,
+        message_id,
         org=message.org,
         sandbox=message.sandbox,
-        vendor=vendor_name,
-        vendor_message_id=None,
-        recipient=message.sender,
-        sender=message.recipient,
-        text=text,
-        kind="reply",
-        webhook_id=webhook.id,
-        credentials_id=webhook.credentials_id,
-        inbound_message_id=inbound_row_id,
-        status=Status.QUEUED.value,
-        status_rank=Status.QUEUED.rank,
-        status_at=now,
-        created_at=now,
+        exempt=exempt,
+        callback_base_url=callback_base_url,
     )
-    session.add(row)
-    session.flush()
-    enqueue_send(
-        session, row.id, org=message.org, sandbox=message.sandbox, exempt=exempt, callback_base_url=callback_base_url
-    )
-    return row.id
+    return message_id
 
 
 def _reply_text(
@@ -390,11 +400,11 @@ def _builtin_text(reply: str, context: dict[str, Any]) -> str | None:
         return None
 
 
-def _ensure_profile(session: Session, message: InboundMessage) -> None:
+def _ensure_profile(unit: Unit, message: InboundMessage) -> None:
     """A confirmed opt-in creates the subscriber's profile if none exists (as the seed does)."""
     now = utcnow()
     insert_once(
-        session,
+        unit,
         Profile,
         {
             "org": message.org,

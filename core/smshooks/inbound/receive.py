@@ -40,6 +40,7 @@ from smshooks.inbound.webhooks import INBOUND
 from smshooks.store.db import is_retryable_conflict
 from smshooks.store.nonces import DatabaseReplayGuard, Replayed
 from smshooks.store.tables import InboundMessageRow, OutboundMessageRow, Webhook
+from smshooks.store.unit import Unit
 from smshooks.store.text import is_storable
 from smshooks.vendor import PayloadError, SignatureError, TooManyEvents, Vendor, WebhookRequest, WebhookResponse
 
@@ -123,14 +124,16 @@ def receive(gw: Gateway, webhook_id: str, read_call: Callable[[], VendorCall], *
         # again here, so the vendor is not made to retry for it.
         for attempt in range(1, CHUNK_ATTEMPTS + 1):
             try:
-                with gw.db.transaction() as session:
+                # a Core connection (store.unit): an ORM session's begin and commit cost more than
+                # the few prebuilt statements of an inbound message; one is joined only if needed
+                with gw.db.unit() as unit:
                     if number == len(chunks):
                         try:
-                            replay_guard.record(session)
+                            replay_guard.record(unit)
                         except Replayed:
                             raise Forbidden("signature verification failed: nonce already used") from None
                     stored, replies = _store_and_apply(
-                        gw, session, webhook, vendor.name, inline, chunk, prepared, base_url, policy, feedback_endpoint
+                        gw, unit, webhook, vendor.name, inline, chunk, prepared, base_url, policy, feedback_endpoint
                     )
                 break
             except DBAPIError as exc:
@@ -212,9 +215,9 @@ def _policy(gw: Gateway, webhook: Webhook) -> Policy:
 
 def _feedback_endpoint(gw: Gateway) -> FindEndpoint:
     """The organisation's enabled feedback webhook, from the config cache (at most a second old:
-    the feedback job checks it is still enabled when it runs)."""
+    the feedback job checks it is still enabled when it runs). It reads no session of the caller's."""
 
-    def find(_session: Session, org: str, sandbox: str) -> Any:
+    def find(_session: Session | None, org: str, sandbox: str) -> Any:
         def load() -> Any:
             with gw.db.session() as session:
                 return active_webhook(session, org, sandbox)
@@ -226,7 +229,7 @@ def _feedback_endpoint(gw: Gateway) -> FindEndpoint:
 
 def _store_and_apply(
     gw: Gateway,
-    session: Session,
+    unit: Unit,
     webhook: Webhook,
     vendor_name: str,
     inline: bool,
@@ -241,16 +244,19 @@ def _store_and_apply(
     stored: list[Stored] = []
     inline_replies: list[str] = []
     for event in events:
+        # the feedback webhook, if any, from the cache: without one, no ORM session is made for it
+        endpoint = feedback_endpoint(None, event.org or "", event.sandbox or "")
         if not isinstance(event, InboundMessage):
-            outcome = store_report(session, event)
-            emit_for_report(session, outcome, feedback_endpoint)
+            outcome = store_report(unit, event)
+            if endpoint is not None:
+                emit_for_report(unit.session, outcome, feedback_endpoint)
             stored.append(outcome)
             continue
         classification, action = None, None
         if webhook.type == INBOUND:
             # the pipeline stores the message itself, with its classification and decision
             outcome, result = handle_inbound(
-                session,
+                unit,
                 webhook,
                 event,
                 vendor_name=vendor_name,
@@ -265,24 +271,25 @@ def _store_and_apply(
                 if result.inline and result.reply_text:
                     inline_replies.append(result.reply_text)
         else:
-            outcome = store_inbound(session, event)
+            outcome = store_inbound(unit, event)
         stored.append(outcome)
         if outcome.duplicate:
             # A vendor's retry changes nothing and sends nothing; an inline reply is
             # answered again as the first time (the vendor may never have seen it).
             if inline and webhook.type == INBOUND:
-                repeated = _stored_inline_reply(session, webhook, event)
+                repeated = _stored_inline_reply(unit, webhook, event)
                 if repeated:
                     inline_replies.append(repeated)
             continue
-        relay_inbound(session, event, outcome.row_id, classification, feedback_endpoint, action)
+        if endpoint is not None and endpoint.relay_inbound:
+            relay_inbound(unit.session, event, outcome.row_id, classification, feedback_endpoint, action)
     return stored, inline_replies
 
 
-def _stored_inline_reply(session: Session, webhook: Webhook, event: Event) -> str | None:
+def _stored_inline_reply(unit: Unit, webhook: Webhook, event: Event) -> str | None:
     """The reply the first delivery of ``event`` was answered with inline, if it was: stored on its
     inbound row, and not sent through the outbox (then it went out already and must not go again)."""
-    row = session.execute(
+    row = unit.execute(
         select(InboundMessageRow.id, InboundMessageRow.reply_text).where(
             InboundMessageRow.webhook_id == webhook.id,
             InboundMessageRow.vendor_message_id == event.vendor_message_id,
@@ -290,7 +297,7 @@ def _stored_inline_reply(session: Session, webhook: Webhook, event: Event) -> st
     ).first()
     if row is None or not row.reply_text:
         return None
-    through_outbox = session.execute(
+    through_outbox = unit.execute(
         select(OutboundMessageRow.id)
         .where(
             OutboundMessageRow.org == webhook.org,

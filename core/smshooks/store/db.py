@@ -17,6 +17,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
 
+from smshooks.store.unit import Unit
+
 MIGRATIONS = Path(__file__).parent / "migrations"
 #: seconds a pooled server connection may rest before it is pinged on checkout
 PING_AFTER_IDLE = 1.0
@@ -185,6 +187,23 @@ class Database:
             return
         with self._writer, self.engine.connect().execution_options(**{WRITES: True}) as conn, conn.begin():
             yield conn
+
+    @contextmanager
+    def unit(self) -> Iterator[Unit]:
+        """A :class:`~smshooks.store.unit.Unit`: :meth:`begin`'s connection (same locking), with an ORM
+        session in its transaction only if one is asked for, and callbacks after the commit (the vendor
+        path's unit of work: an ORM session's begin and commit cost more than its statements)."""
+        unit: Unit | None = None
+        try:
+            with self.begin() as conn:
+                unit = Unit(conn, self._sessions)
+                yield unit
+                unit.flush()
+        except BaseException:
+            if unit is not None:  # rolled back, or the commit failed
+                unit.discard()
+            raise
+        unit.committed()
 
     def session(self) -> Session:
         return self._sessions()

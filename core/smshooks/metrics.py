@@ -32,8 +32,8 @@ from sqlalchemy.orm import Session
 
 from smshooks.outbox.jobs import PENDING, RUNNING
 from smshooks.store.db import Database
-from smshooks.store.unit import Unit
 from smshooks.store.tables import Job, utcnow
+from smshooks.store.unit import Unit
 
 log = logging.getLogger(__name__)
 

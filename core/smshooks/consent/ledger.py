@@ -129,9 +129,7 @@ class SubscriberRecords:
         return False
 
 
-def read_subscriber(
-    db: Writer, org: str, sandbox: str, subscriber: str, *, lock: bool = False
-) -> SubscriberRecords:
+def read_subscriber(db: Writer, org: str, sandbox: str, subscriber: str, *, lock: bool = False) -> SubscriberRecords:
     """The subscriber's records (``lock``: locked for this transaction on PostgreSQL)."""
     # on the connection: a read of Core rows needs none of the ORM session's execution path
     rows = connection(db).execute(

@@ -40,8 +40,8 @@ from smshooks.inbound.webhooks import INBOUND
 from smshooks.store.db import is_retryable_conflict
 from smshooks.store.nonces import DatabaseReplayGuard, Replayed
 from smshooks.store.tables import InboundMessageRow, OutboundMessageRow, Webhook
-from smshooks.store.unit import Unit
 from smshooks.store.text import is_storable
+from smshooks.store.unit import Unit
 from smshooks.vendor import PayloadError, SignatureError, TooManyEvents, Vendor, WebhookRequest, WebhookResponse
 
 log = logging.getLogger(__name__)

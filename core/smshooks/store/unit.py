@@ -26,7 +26,7 @@ log = logging.getLogger(__name__)
 class Unit:
     """A write transaction's connection, its lazily joined ORM session and its after-commit callbacks."""
 
-    __slots__ = ("conn", "dialect", "_sessions", "_session", "_after_commit")
+    __slots__ = ("_after_commit", "_session", "_sessions", "conn", "dialect")
 
     def __init__(self, conn: Connection, sessions: sessionmaker) -> None:
         self.conn = conn

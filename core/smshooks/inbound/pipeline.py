@@ -19,7 +19,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
 from smshooks.consent.decisions import DEFAULT_PENDING_HOURS, Decision, decide, depends_on_consent
@@ -42,15 +42,14 @@ from smshooks.errors import Unavailable
 from smshooks.events import InboundMessage, Status
 from smshooks.inbound.event_store import Stored, new_message_id, store_inbound
 from smshooks.inbound.keyword_config import classify_message, keyword_config
+from smshooks.inbound.reply_text import PreparedReply, locked_reply_text
+from smshooks.inbound.reply_text import reply_text as render_reply
 from smshooks.keywords import Classification, KeywordConfig, canon
 from smshooks.messages.send_job import enqueue_send
 from smshooks.metrics import PIPELINE_DECISIONS, count_on_commit
-from smshooks.replies.context import inbound_reply_context, profile_attributes
-from smshooks.replies.templates import render, render_builtin
 from smshooks.store.tables import (
     OutboundMessageRow,
     Profile,
-    ReplyTemplate,
     Webhook,
     utcnow,
 )
@@ -71,21 +70,6 @@ class PipelineResult:
     #: the reply goes back in the vendor's answer (Twilio TwiML), not through the outbox
     inline: bool
     outbound_message_id: str | None = None
-
-
-@dataclass(frozen=True)
-class PreparedReply:
-    """The reply :func:`prepare_inbound` rendered before the write transaction."""
-
-    #: the decision's reply key (BUILTIN_REPLIES / reply_ids) it was rendered for; None for no reply
-    reply: str | None
-    #: the text for that key: the configured template, else the built-in text; None for none
-    text: str | None
-    #: the message's classification (rules + smshooks_classify plugins), reused inside the transaction
-    classification: Classification | None = None
-    #: False when no reply template is configured: nothing was read or rendered ahead, and the
-    #: built-in text (trusted and fast) is rendered under the lock for whatever is decided there
-    rendered: bool = True
 
 
 def renders_ahead(webhook: Webhook) -> bool:
@@ -118,7 +102,7 @@ def prepare_inbound(
         policy = policy or sandbox_settings(session, message.org, message.sandbox)
         state = _state(records, message, classification, policy, now)
         decision = _decide(classification, state, records.pair(message.recipient), config, message, now)
-        text = _reply_text(session, message, config, classification, decision)
+        text = render_reply(session, message, config, classification, decision)
         return PreparedReply(decision.reply, text, classification)
     except Exception:
         log.exception("preparing the reply to an inbound message failed; the built-in text will be used")
@@ -170,7 +154,7 @@ def handle_inbound(
         record = records.pair(our_number)
         state = _state(records, message, classification, policy, now)
         decision = _decide(classification, state, record, config, message, now)
-    reply_text = _locked_reply_text(message, config, classification, decision, prepared)
+    reply_text = locked_reply_text(message, config, classification, decision, prepared)
     if decision.reply and reply_text is None:
         decision = replace(decision, reply=None)
     outcome = {
@@ -289,26 +273,6 @@ def _decide(
     )
 
 
-def _locked_reply_text(
-    message: InboundMessage,
-    config: KeywordConfig,
-    classification: Classification,
-    decision: Decision,
-    prepared: PreparedReply,
-) -> str | None:
-    """The reply for the decision taken under lock: the prepared text when it was
-    rendered for the same reply, else (the state changed in between) the built-in
-    text, which is trusted and fast — no administrator's template runs in here."""
-    if decision.reply is None:
-        return None
-    if decision.reply == prepared.reply and prepared.rendered:
-        return prepared.text
-    if not prepared.rendered:
-        return _builtin_text(decision.reply, inbound_reply_context(message, config, classification))
-    log.info("the consent state changed while the reply was prepared; using the built-in %s text", decision.reply)
-    return _builtin_text(decision.reply, inbound_reply_context(message, config, classification))
-
-
 def enqueue_reply(
     unit: Unit,
     webhook: Webhook,
@@ -353,51 +317,6 @@ def enqueue_reply(
         callback_base_url=callback_base_url,
     )
     return message_id
-
-
-def _reply_text(
-    session: Session,
-    message: InboundMessage,
-    config: KeywordConfig,
-    classification: Classification,
-    decision: Decision,
-) -> str | None:
-    """The rendered reply: the configured template, else the built-in text.
-    A broken, hostile or deleted template never blocks an opt-out: it falls back."""
-    if decision.reply is None:
-        return None
-    reply_id = config.reply_ids.get(decision.reply)
-    context = inbound_reply_context(message, config, classification)
-    if reply_id:
-        try:
-            template = session.execute(
-                select(ReplyTemplate.template).where(
-                    ReplyTemplate.id == reply_id,
-                    ReplyTemplate.org == message.org,
-                    ReplyTemplate.sandbox == message.sandbox,
-                )
-            ).scalar()
-            if template is None:
-                log.error("reply %s is configured but does not exist; using the built-in text", reply_id)
-            else:
-                text = render(
-                    template,
-                    {**context, "profile": profile_attributes(session, message.org, message.sandbox, message.sender)},
-                )
-                if text:
-                    return text
-                log.error("reply %s renders empty for %s; using the built-in text", reply_id, message.sender)
-        except Exception as exc:  # ReplyTemplateError, or anything else: the subscriber still gets an answer
-            log.error("reply %s does not render (%s); using the built-in text", reply_id, exc)
-    return _builtin_text(decision.reply, context)
-
-
-def _builtin_text(reply: str, context: dict[str, Any]) -> str | None:
-    try:
-        return render_builtin(reply, context)
-    except Exception:  # cannot happen with the shipped texts; never worth an opt-out
-        log.exception("the built-in %s reply does not render", reply)
-        return None
 
 
 def _ensure_profile(unit: Unit, message: InboundMessage) -> None:

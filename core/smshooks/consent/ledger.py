@@ -15,10 +15,10 @@ from functools import cache
 from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
-from sqlalchemy.sql.dml import Insert
 
 from smshooks.consent.sandbox_policy import sandbox_settings
 from smshooks.metrics import CONSENT_CHANGES, count_on_commit
+from smshooks.store.driver import DriverStatement
 from smshooks.store.tables import ConsentLedgerEntry, ConsentRecord, utcnow
 from smshooks.store.unit import Writer, connection, dialect_name
 
@@ -76,14 +76,40 @@ _SUBSCRIBER = (
     )
     .order_by(_RECORDS.c.updated_at.desc(), _RECORDS.c.id.desc())
 )
-_SUBSCRIBER_LOCKED = _SUBSCRIBER.with_for_update()
-_UPDATE_STATE = update(_RECORDS).where(_RECORDS.c.id == bindparam("b_id"))
+#: run on the driver's cursor (store/driver.py): every inbound message that depends on consent runs some
+_READ = DriverStatement(_SUBSCRIBER, ["org", "sandbox", "subscriber"], _COLUMNS)
+_READ_LOCKED = DriverStatement(_SUBSCRIBER.with_for_update(), ["org", "sandbox", "subscriber"], _COLUMNS)
+_UPDATE_STATE = DriverStatement(
+    update(_RECORDS).where(_RECORDS.c.id == bindparam("b_id")), ["b_id", "state", "pending_expires_at", "updated_at"]
+)
 _STAMPS = {
-    column: update(_RECORDS).where(_RECORDS.c.id == bindparam("b_id"))
+    column: DriverStatement(update(_RECORDS).where(_RECORDS.c.id == bindparam("b_id")), ["b_id", column])
     for column in ("last_fuzzy_prompt_at", "last_default_reply_at")
 }
-_APPEND = insert(ConsentLedgerEntry.__table__)
-_FORGET = delete(_RECORDS).where(_RECORDS.c.id == bindparam("b_id"), _RECORDS.c.state.is_(None))
+_LEDGER_FIELDS = [
+    "org",
+    "sandbox",
+    "sender_number",
+    "subscriber",
+    "at",
+    "previous_state",
+    "new_state",
+    "action",
+    "inbound_message_id",
+    "keyword",
+    "category",
+    "match",
+    "rule",
+    "decided_by",
+    "reply_text",
+    "actor",
+    "note",
+]
+_APPEND = DriverStatement(insert(ConsentLedgerEntry.__table__), _LEDGER_FIELDS)
+_FORGET = DriverStatement(
+    delete(_RECORDS).where(_RECORDS.c.id == bindparam("b_id"), _RECORDS.c.state.is_(None)), ["b_id"]
+)
+_PAIR_FIELDS = ["org", "sandbox", "sender_number", "subscriber", "state", "updated_at"]
 
 
 @dataclass(frozen=True)
@@ -132,8 +158,8 @@ class SubscriberRecords:
 def read_subscriber(db: Writer, org: str, sandbox: str, subscriber: str, *, lock: bool = False) -> SubscriberRecords:
     """The subscriber's records (``lock``: locked for this transaction on PostgreSQL)."""
     # on the connection: a read of Core rows needs none of the ORM session's execution path
-    rows = connection(db).execute(
-        _SUBSCRIBER_LOCKED if lock else _SUBSCRIBER, {"org": org, "sandbox": sandbox, "subscriber": subscriber}
+    rows = (_READ_LOCKED if lock else _READ).rows(
+        connection(db), {"org": org, "sandbox": sandbox, "subscriber": subscriber}
     )
     return SubscriberRecords(org, sandbox, subscriber, [Record(*row) for row in rows])
 
@@ -151,7 +177,7 @@ def ensure_pair(db: Writer, records: SubscriberRecords, sender_number: str) -> S
     now = utcnow()
     values = {"org": records.org, "sandbox": records.sandbox, "sender_number": sender_number}
     values |= {"subscriber": records.subscriber, "state": None, "updated_at": now}
-    row = connection(db).execute(_create_pair(dialect_name(db)), values).first()
+    row = _create_pair(dialect_name(db)).first(connection(db), values)
     if row is None:  # another transaction created it meanwhile: read it, locked, with the rest
         found = read_subscriber(db, records.org, records.sandbox, records.subscriber, lock=True)
         # gone again when that transaction was a retry that forgot the record it made: make it here
@@ -162,17 +188,19 @@ def ensure_pair(db: Writer, records: SubscriberRecords, sender_number: str) -> S
 
 
 @cache
-def _create_pair(dialect: str) -> Insert:
+def _create_pair(dialect: str) -> DriverStatement:
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     key = ["org", "sandbox", "sender_number", "subscriber"]
-    return insert(_RECORDS).on_conflict_do_nothing(index_elements=key).returning(*_COLUMNS)
+    return DriverStatement(
+        insert(_RECORDS).on_conflict_do_nothing(index_elements=key).returning(*_COLUMNS), _PAIR_FIELDS, _COLUMNS
+    )
 
 
 def forget_new_pair(db: Writer, record: Record) -> None:
     """Remove the empty record :func:`ensure_pair` just made in this transaction (for a message
     that turned out to be a vendor's retry: it must leave nothing behind). Only the record this
     transaction inserted (``SubscriberRecords.created``): one another made is someone else's."""
-    connection(db).execute(_FORGET, {"b_id": record.id})
+    _FORGET.rows(connection(db), {"b_id": record.id})
 
 
 def record_for_update(db: Writer, org: str, sandbox: str, sender_number: str, subscriber: str) -> Record:
@@ -208,12 +236,12 @@ def change(
     record.pending_expires_at = pending_expires_at if new_state is ConsentState.PENDING else None
     record.updated_at = now
     conn = connection(db)
-    conn.execute(
-        _UPDATE_STATE,
+    _UPDATE_STATE.rows(
+        conn,
         {"b_id": record.id, "state": record.state, "pending_expires_at": record.pending_expires_at, "updated_at": now},
     )
-    conn.execute(
-        _APPEND,
+    _APPEND.rows(
+        conn,
         {
             "org": record.org,
             "sandbox": record.sandbox,
@@ -241,7 +269,7 @@ def stamp(db: Writer, record: Record, column: str, at: datetime) -> None:
     """Note on ``record`` when its subscriber was last sent a rate-limited reply (``column``:
     ``last_fuzzy_prompt_at`` or ``last_default_reply_at``)."""
     setattr(record, column, at)
-    connection(db).execute(_STAMPS[column], {"b_id": record.id, column: at})
+    _STAMPS[column].rows(connection(db), {"b_id": record.id, column: at})
 
 
 #: the sender number of the record a STOPALL writes under number scope: every one of our numbers

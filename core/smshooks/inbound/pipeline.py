@@ -47,6 +47,7 @@ from smshooks.inbound.reply_text import reply_text as render_reply
 from smshooks.keywords import Classification, KeywordConfig, canon
 from smshooks.messages.send_job import enqueue_send
 from smshooks.metrics import PIPELINE_DECISIONS, count_on_commit
+from smshooks.store.driver import DriverStatement
 from smshooks.store.tables import (
     OutboundMessageRow,
     Profile,
@@ -58,8 +59,26 @@ from smshooks.store.upsert import insert_once
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
-#: a reply's outbound message (Core: the vendor path writes it with no ORM session)
-_INSERT_REPLY = insert(OutboundMessageRow.__table__)
+#: a reply's outbound message (on the driver's cursor: the vendor path writes it with no ORM session)
+_REPLY_FIELDS = (
+    "id",
+    "org",
+    "sandbox",
+    "vendor",
+    "vendor_message_id",
+    "recipient",
+    "sender",
+    "text",
+    "kind",
+    "webhook_id",
+    "credentials_id",
+    "inbound_message_id",
+    "status",
+    "status_rank",
+    "status_at",
+    "created_at",
+)
+_INSERT_REPLY = DriverStatement(insert(OutboundMessageRow.__table__), _REPLY_FIELDS)
 
 
 @dataclass(frozen=True)
@@ -287,8 +306,8 @@ def enqueue_reply(
     """Write the reply as an outbound message and its send job (the outbox)."""
     now = utcnow()
     message_id = new_message_id()
-    unit.execute(
-        _INSERT_REPLY,
+    _INSERT_REPLY.rows(
+        unit.conn,
         {
             "id": message_id,
             "org": message.org,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import threading
 import time
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -160,6 +161,12 @@ class Database:
         # is free. Re-entrant, so a nested transaction fails in SQLite (as it always did)
         # rather than deadlocking here. Other processes still meet the busy handler.
         self._writer = threading.RLock() if engine.dialect.name == "sqlite" else None
+        # ... and, taking turns anyway, they share one connection: a pool checkout and return per
+        # transaction cost more CPU than the statements of an inbound message (store/driver.py)
+        self._writer_conn: Connection | None = None
+        self._writer_pid = 0
+        if self._writer is not None:
+            event.listen(engine, "engine_disposed", lambda _engine: self._close_writer())
 
     @classmethod
     def from_url(cls, url: str) -> Database:
@@ -185,8 +192,27 @@ class Database:
             with self.engine.begin() as conn:
                 yield conn
             return
-        with self._writer, self.engine.connect().execution_options(**{WRITES: True}) as conn, conn.begin():
-            yield conn
+        with self._writer:
+            conn = self._writer_connection()
+            with conn.begin():
+                yield conn
+
+    def _writer_connection(self) -> Connection:
+        """This process's SQLite writer connection (made on first use; the writer mutex is held)."""
+        conn = self._writer_conn
+        if conn is None or conn.closed or self._writer_pid != os.getpid():
+            # after a fork the parent's connection is left alone: the child makes its own
+            conn = self.engine.connect().execution_options(**{WRITES: True})
+            self._writer_conn, self._writer_pid = conn, os.getpid()
+            weakref.finalize(self, conn.close)
+        return conn
+
+    def _close_writer(self) -> None:
+        """The engine was disposed: give the writer connection back (the next writer makes another)."""
+        with self._writer:  # type: ignore[union-attr]  # only listened to on SQLite
+            conn, self._writer_conn = self._writer_conn, None
+            if conn is not None and self._writer_pid == os.getpid():
+                conn.close()
 
     @contextmanager
     def unit(self) -> Iterator[Unit]:

@@ -8,7 +8,7 @@ The requests are bench_inbound.py's mix (STOP, yes, HELP, typos, free text from 
 signed, built as WSGI environs before the clock starts and handed to the app the way a server does (no test
 client). It prints, for the bare Flask app of bench_inbound.py (form parse, HMAC, one durable insert) and
 for smshooks (a Twilio inbound webhook, inline replies), the CPU per request of this process (``getrusage``:
-user + system; with PostgreSQL the server's backends are not counted), then smshooks' SQL statements per
+user + system; with PostgreSQL also the CPU of the server's backends, from /proc), then smshooks' SQL statements per
 request and a cProfile of a second batch. A tool to find where the CPU goes; bench_inbound.py measures
 the served throughput.
 """
@@ -36,6 +36,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import bench_inbound as bench
 from smshooks_twilio.signature import compute_signature
 from sqlalchemy import event
+from sqlalchemy.pool import NullPool
 from werkzeug.test import EnvironBuilder
 
 from smshooks.apikeys import create_api_key
@@ -102,11 +103,38 @@ def run(app: Callable, batch: list[dict[str, Any]], on_request: Callable[[], Non
         assert statuses[-1].startswith("200"), statuses[-1]
 
 
-def measure(app: Callable, batch: list[dict[str, Any]]) -> float:
-    """CPU seconds per request of ``batch`` (user + system of this process)."""
+def measure(app: Callable, batch: list[dict[str, Any]], url: str) -> tuple[float, float]:
+    """CPU seconds per request of ``batch``: of this process (user + system), and of the PostgreSQL
+    backends serving its database (0 on SQLite)."""
+    backends = _backend_cpu(url)
     started = cpu_seconds()
     run(app, batch)
-    return (cpu_seconds() - started) / len(batch)
+    ours = (cpu_seconds() - started) / len(batch)
+    after = _backend_cpu(url)
+    server = sum(seconds - backends.get(pid, 0.0) for pid, seconds in after.items())  # new ones from 0
+    return ours, server / len(batch)
+
+
+def _backend_cpu(url: str) -> dict[int, float]:
+    """User + system CPU seconds of each PostgreSQL backend connected to ``url``'s database."""
+    if not url.startswith("postgresql"):
+        return {}
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url, poolclass=NullPool)
+    try:
+        with engine.connect() as conn:
+            pids = conn.execute(
+                text("SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()")
+            ).scalars()
+            found = {}
+            for pid in pids:
+                with contextlib.suppress(FileNotFoundError):
+                    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+                    found[pid] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+            return found
+    finally:
+        engine.dispose()
 
 
 @contextlib.contextmanager
@@ -158,17 +186,24 @@ def main() -> None:
     with contextlib.ExitStack() as stack:
         results = {}
         if not args.no_baseline:
-            app = baseline_app(stack.enter_context(database(args.database, tmp, "baseline.db")))
+            url = stack.enter_context(database(args.database, tmp, "baseline.db"))
+            app = baseline_app(url)
             run(app, environs("/hooks/bench", 300, seed=1, prefix="0b"))  # warm-up
-            results["baseline"] = measure(app, environs("/hooks/bench", args.requests, seed=2, prefix="1b"))
-        app, path = smshooks_app(stack.enter_context(database(args.database, tmp, "smshooks.db")))
+            results["baseline"] = measure(app, environs("/hooks/bench", args.requests, seed=2, prefix="1b"), url)
+        url = stack.enter_context(database(args.database, tmp, "smshooks.db"))
+        app, path = smshooks_app(url)
         db = app.extensions["smshooks"].db
         run(app, environs(path, 300, seed=1, prefix="0s"))  # warm-up: caches, pools, the word list
-        results["smshooks"] = measure(app, environs(path, args.requests, seed=2, prefix="1s"))
-        for target, seconds in results.items():
-            print(f"{target:8} {seconds * 1000:6.3f} ms CPU per request ({args.requests} requests, {args.database})")
+        results["smshooks"] = measure(app, environs(path, args.requests, seed=2, prefix="1s"), url)
+        for target, (ours, server) in results.items():
+            line = f"{target:8} {ours * 1000:6.3f} ms CPU per request ({args.requests} requests, {args.database})"
+            if args.database != "sqlite":
+                line += f"; the PostgreSQL backends {server * 1000:.3f} ms, together {(ours + server) * 1000:.3f} ms"
+            print(line)
         if "baseline" in results:
-            print(f"smshooks / baseline CPU per request: {results['smshooks'] / results['baseline']:.2f}")
+            ours, base = results["smshooks"], results["baseline"]
+            print(f"smshooks / baseline CPU per request: {ours[0] / base[0]:.2f}", end="")
+            print(f" (with the PostgreSQL backends {sum(ours) / sum(base):.2f})" if args.database != "sqlite" else "")
         if args.no_profile:
             return
 

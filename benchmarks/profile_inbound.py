@@ -41,6 +41,7 @@ from werkzeug.test import EnvironBuilder
 
 from smshooks.apikeys import create_api_key
 from smshooks.settings import Settings
+from smshooks.web import processes
 from smshooks.web.app import create_app
 
 PUBLIC_URL = "https://sms.example.test"
@@ -194,6 +195,9 @@ def main() -> None:
         app, path = smshooks_app(url)
         db = app.extensions["smshooks"].db
         run(app, environs(path, 300, seed=1, prefix="0s"))  # warm-up: caches, pools, the word list
+        freeze = getattr(processes, "freeze_startup_objects", None)
+        if freeze is not None:  # as `smshooks serve` does once the app is built
+            freeze()
         results["smshooks"] = measure(app, environs(path, args.requests, seed=2, prefix="1s"), url)
         for target, (ours, server) in results.items():
             line = f"{target:8} {ours * 1000:6.3f} ms CPU per request ({args.requests} requests, {args.database})"

@@ -30,7 +30,7 @@ from smshooks import observe
 from smshooks.consent.sandbox_policy import Policy, sandbox_settings
 from smshooks.credentials.fields import open_credentials
 from smshooks.errors import Forbidden, Malformed, NotFound, TooLarge, Unavailable
-from smshooks.events import Event, InboundMessage, stamp
+from smshooks.events import Event, InboundMessage
 from smshooks.feedback.emit import FindEndpoint, active_webhook, emit_for_report, relay_inbound
 from smshooks.gateway import Gateway
 from smshooks.inbound.column_fit import fit_to_columns
@@ -97,8 +97,7 @@ def receive(gw: Gateway, webhook_id: str, read_call: Callable[[], VendorCall], *
     except SignatureError as exc:
         log.warning("webhook %s: signature refused: %s", webhook_id, exc)
         raise Forbidden(f"signature verification failed: {exc}") from None
-    events = _parse(gw, vendor, incoming, webhook_id)
-    stamped = [stamp(event, org=webhook.org, sandbox=webhook.sandbox, webhook_id=webhook.id) for event in events]
+    stamped = _parse(gw, vendor, incoming, webhook)
 
     inline = vendor.replies_inline(credential)
     inline_replies: list[str] = []
@@ -169,8 +168,9 @@ def _load_webhook(gw: Gateway, webhook_id: str) -> tuple[Webhook, dict[str, Any]
         return webhook, open_credentials(session, gw.secrets, webhook.credentials_id)
 
 
-def _parse(gw: Gateway, vendor: Vendor, incoming: WebhookRequest, webhook_id: str) -> list[Event]:
-    """The request's events, fit for the columns, or the refusal the vendor should see."""
+def _parse(gw: Gateway, vendor: Vendor, incoming: WebhookRequest, webhook: Webhook) -> list[Event]:
+    """The request's events, fit for the columns and stamped with the webhook's context (as
+    :func:`smshooks.events.stamp` does), or the refusal the vendor should see."""
     try:
         events = vendor.parse(incoming)
         check_event_count(vendor, events, gw.settings.max_events_per_request)
@@ -181,10 +181,11 @@ def _parse(gw: Gateway, vendor: Vendor, incoming: WebhookRequest, webhook_id: st
     except Exception as exc:
         # A plugin bug on an odd payload is still a payload it cannot read;
         # the vendor gets a 400 and the traceback goes to our log.
-        log.exception("webhook %s: %s plugin failed to parse the payload", webhook_id, vendor.name)
+        log.exception("webhook %s: %s plugin failed to parse the payload", webhook.id, vendor.name)
         raise Malformed(f"malformed {vendor.name} payload: {type(exc).__name__}") from None
     try:
-        return [fit_to_columns(event) for event in events]
+        context = {"org": webhook.org, "sandbox": webhook.sandbox, "webhook_id": webhook.id}
+        return [fit_to_columns(event, **context) for event in events]
     except PayloadError as exc:
         raise Malformed(f"malformed {vendor.name} payload: {exc}") from None
 

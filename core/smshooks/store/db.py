@@ -104,9 +104,16 @@ def _sqlite_begin(conn: Any) -> None:
     other transactions begin deferred (readers never wait in WAL mode)."""
     # straight to the driver: this runs once per transaction, and SQLAlchemy's statement
     # execution (events, cursor wrapping) would cost more than the BEGIN itself
-    conn.connection.driver_connection.execute(
-        "BEGIN IMMEDIATE" if conn.get_execution_options().get(WRITES) else "BEGIN"
-    )
+    statement = "BEGIN IMMEDIATE" if conn.get_execution_options().get(WRITES) else "BEGIN"
+    try:
+        conn.connection.driver_connection.execute(statement)
+    except conn.dialect.loaded_dbapi.Error as error:
+        # SQLAlchemy does not wrap what a begin listener raises: "database is locked" (another process
+        # held the write lock past the busy timeout) must be its OperationalError, which the vendor
+        # path answers 503 (the vendor retries), not the driver's own error, answered 500
+        raise DBAPIError.instance(
+            statement, None, error, conn.dialect.loaded_dbapi.Error, dialect=conn.dialect
+        ) from error
 
 
 #: PostgreSQL's deadlock_detected and serialization_failure: the transaction was rolled back

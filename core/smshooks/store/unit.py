@@ -63,6 +63,8 @@ class Unit:
         if self._session is not None:
             try:
                 self._session.commit()  # joined, not owned: commits nothing, fires after_commit
+            except Exception:  # a listener's failure: the work is stored all the same
+                log.exception("an after-commit listener of the unit's session failed")
             finally:
                 self._session.close()
         for callback in self._after_commit:

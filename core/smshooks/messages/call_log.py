@@ -28,7 +28,7 @@ import contextvars
 import logging
 import time
 from collections import deque
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -38,11 +38,10 @@ import requests
 from requests.adapters import BaseAdapter
 from sqlalchemy import Connection, delete, func, insert, select, tuple_
 
-from smshooks.messages.redaction import SCAN_LIMIT, Redactor, secret_values
+from smshooks.messages.redaction import SCAN_LIMIT, Redactor
 from smshooks.scope import Scope
 from smshooks.store.scoped import get_scoped, in_scope
 from smshooks.store.tables import OutboundMessageRow, VendorCallRow, utcnow
-from smshooks.vendor import Vendor
 
 if TYPE_CHECKING:
     from smshooks.gateway import Gateway
@@ -188,12 +187,15 @@ class Attempt:
 
 @contextmanager
 def recording(
-    gw: Gateway, http: requests.Session, message: Any, vendor: Vendor, credentials: Mapping[str, Any]
+    gw: Gateway, http: requests.Session, message: Any, secrets: Callable[[], Collection[str]]
 ) -> Iterator[Attempt]:
     """Log every call made through ``http`` inside the block as one attempt of ``message`` (its
-    ``id``, ``org`` and ``sandbox``). A block that raises has its calls stored at once, in a
-    transaction of their own; one that returns leaves them in the yielded :class:`Attempt`:
-    the caller writes them in the transaction that records the send (no transaction of its own)."""
+    ``id``, ``org`` and ``sandbox``), masking what ``secrets()`` returns after the block (the
+    credential's secret values, as the plugin left its copy) and whatever else the calls reveal.
+
+    A block that raises has its calls stored at once, in a transaction of their own; one that
+    returns leaves them in the yielded :class:`Attempt`: the caller writes them in the
+    transaction that records the send (no transaction of its own)."""
     _safely(watch, http)
     calls = _Recording()
     attempt = Attempt()
@@ -203,18 +205,18 @@ def recording(
     except BaseException:
         _current.reset(token)
         token = None
-        _safely(store, gw, [_safely(_log, message, calls, vendor, credentials)])
+        _safely(store, gw, [_safely(_log, message, calls, secrets)])
         raise
     finally:
         if token is not None:
             _current.reset(token)
-    attempt.log = _safely(_log, message, calls, vendor, credentials)
+    attempt.log = _safely(_log, message, calls, secrets)
 
 
-def _log(message: Any, calls: _Recording, vendor: Vendor, credentials: Mapping[str, Any]) -> Log | None:
+def _log(message: Any, calls: _Recording, secrets: Callable[[], Collection[str]]) -> Log | None:
     if not calls.calls:
         return None
-    redactor = Redactor(secret_values(vendor.secret_fields(), credentials))
+    redactor = Redactor(secrets())
     for call in calls.calls:  # learn every secret first: a token fetched by call 2 is masked in call 1 too
         redactor.learn_request(call.headers, call.request.text() if call.request else "")
         if call.response is not None:

@@ -16,6 +16,7 @@ from smshooks.credentials.fields import open_credentials
 from smshooks.events import OutboundMessage, Status
 from smshooks.feedback import emit_message_status
 from smshooks.messages import call_log
+from smshooks.messages.redaction import secret_values
 from smshooks.messages.status import fold_status, move_forward
 from smshooks.outbox import jobs
 from smshooks.outbox.retry import PermanentFailure, RetryPolicy, TryAgain
@@ -28,7 +29,7 @@ from smshooks.store.tables import (
     utcnow,
 )
 from smshooks.targets import REFUSED, refusal_count
-from smshooks.vendor import TARGET_REFUSED, HttpSession, SendError
+from smshooks.vendor import TARGET_REFUSED, HttpSession, SendError, Vendor
 
 if TYPE_CHECKING:
     from smshooks.gateway import Gateway
@@ -137,11 +138,11 @@ def send_message(
         # Refused before the vendor sees it: the subscriber said STOP.
         _mark_error(gw, message_id, "opted_out", "the recipient opted out; not sent", excluded=True)
         return None
-    credentials = _credentials(gw, message.credentials_id or "")
-    callback_url = _callback_url(gw, gw.settings.public_url or callback_base_url, message.webhook_id)
     vendor = gw.plugins.vendor(message.vendor)
     if vendor is None:
         raise TryAgain(f"vendor plugin {message.vendor!r} is not loaded")
+    credentials, secret_names = _credentials(gw, vendor, message.credentials_id or "")
+    callback_url = _callback_url(gw, gw.settings.public_url or callback_base_url, message.webhook_id)
     if not credentials:
         _mark_error(gw, message_id, "no_credentials", "the credential of this message was deleted")
         raise PermanentFailure("credential missing")
@@ -155,7 +156,7 @@ def send_message(
     refused_before = refusal_count(http)
     try:
         # each HTTP call logged, secrets masked: stored at once when the send raises, else with its outcome
-        with call_log.recording(gw, http, message, vendor, credentials) as attempt:
+        with call_log.recording(gw, http, message, lambda: secret_values(secret_names, credentials)) as attempt:
             vendor_message_id = observe.vendor_send(vendor, outbound, credentials, http)  # logged and counted
     except Exception as exc:
         if refusal_count(http) > refused_before:
@@ -201,14 +202,17 @@ def _opted_out(gw: Gateway, message: Any, rows: list[Any]) -> bool:
     return records.opted_out(message.sender, scope)
 
 
-def _credentials(gw: Gateway, credential_id: str) -> dict[str, Any]:
-    """The opened credential (config cache: at most a second old); a copy the plugin may change."""
+def _credentials(gw: Gateway, vendor: Vendor, credential_id: str) -> tuple[dict[str, Any], frozenset[str]]:
+    """The opened credential, a copy the plugin may change, and the vendor's secret field names:
+    from the config cache (at most a second old), so a credential is decrypted (and the vendor's
+    schema built) once per change, not per send."""
 
-    def load() -> dict[str, Any]:
+    def load() -> tuple[dict[str, Any], frozenset[str]]:
         with gw.db.session() as session:
-            return open_credentials(session, gw.secrets, credential_id)
+            return open_credentials(session, gw.secrets, credential_id), vendor.secret_fields()
 
-    return dict(gw.config.get(("credential", credential_id), load))
+    opened, names = gw.config.get(("send-credential", vendor.name, credential_id), load)
+    return dict(opened), names
 
 
 def _callback_url(gw: Gateway, base_url: str | None, webhook_id: str | None) -> str | None:

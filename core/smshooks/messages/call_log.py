@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING, Any
 
 import requests
 from requests.adapters import BaseAdapter
-from sqlalchemy import Connection, delete, func, insert, select, tuple_
+from sqlalchemy import Connection, bindparam, delete, func, insert, select
 
 from smshooks.messages.redaction import SCAN_LIMIT, Redactor
 from smshooks.scope import Scope
@@ -254,30 +254,39 @@ def write(conn: Connection, logs: list[Log | None]) -> None:
 _calls = VendorCallRow.__table__
 _c = _calls.c
 _INSERT = insert(_calls)
+#: the last attempt of each message of one scope, and how many calls it keeps (at most the bound)
+_LAST_ATTEMPTS = (
+    select(_c.message_id, func.max(_c.attempt), func.count())
+    .where(
+        _c.org == bindparam("org"),
+        _c.sandbox == bindparam("sandbox"),
+        _c.message_id.in_(bindparam("message_ids", expanding=True)),
+    )
+    .group_by(_c.message_id)
+)
 
 
 def _insert(conn: Connection, logs: list[Log]) -> None:
-    keys = list({(entry.scope.org, entry.scope.sandbox, entry.message_id) for entry in logs})
-    known = {
-        (row.org, row.sandbox, row.message_id): (row.last, row.kept)
-        for row in conn.execute(
-            select(_c.org, _c.sandbox, _c.message_id, func.max(_c.attempt).label("last"), func.count().label("kept"))
-            .where(tuple_(_c.org, _c.sandbox, _c.message_id).in_(keys))
-            .group_by(_c.org, _c.sandbox, _c.message_id)
-        )
-    }
-    rows: list[dict[str, Any]] = []
-    over: list[tuple[str, str, str]] = []
+    known: dict[tuple[Scope, str], tuple[int, int]] = {}
+    by_scope: dict[Scope, set[str]] = {}
     for entry in logs:
-        key = (entry.scope.org, entry.scope.sandbox, entry.message_id)
+        by_scope.setdefault(entry.scope, set()).add(entry.message_id)
+    for scope, message_ids in by_scope.items():  # a batch is mostly of one scope: one read
+        values = {"org": scope.org, "sandbox": scope.sandbox, "message_ids": list(message_ids)}
+        for message_id, last, kept in conn.execute(_LAST_ATTEMPTS, values):
+            known[(scope, message_id)] = (last, kept)
+    rows: list[dict[str, Any]] = []
+    over: list[tuple[Scope, str]] = []
+    for entry in logs:
+        key = (entry.scope, entry.message_id)
         last, kept = known.get(key, (0, 0))
         known[key] = (last + 1, kept + len(entry.rows))
         rows.extend({**row, "attempt": last + 1} for row in entry.rows)
         if kept + len(entry.rows) > MAX_CALLS_PER_MESSAGE and key not in over:
             over.append(key)
     conn.execute(_INSERT, rows)
-    for org, sandbox, message_id in over:
-        _keep_newest(conn, Scope(org, sandbox), message_id)
+    for scope, message_id in over:
+        _keep_newest(conn, scope, message_id)
 
 
 def _row(redactor: Redactor, scope: Scope, message_id: str, call: _Call) -> dict[str, Any]:

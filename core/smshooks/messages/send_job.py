@@ -76,7 +76,16 @@ class Sent:
 
     message_id: str
     vendor_message_id: str
+    org: str
+    sandbox: str
+    vendor: str
+    recipient: str
     calls: call_log.Log | None = None
+
+    @property
+    def key(self) -> tuple[str, str, str, str, str]:
+        """The message's unique key once its vendor id is recorded (``uq_messages_vendor_message``)."""
+        return (self.org, self.sandbox, self.vendor, self.vendor_message_id, self.recipient)
 
 
 _messages = OutboundMessageRow.__table__
@@ -128,6 +137,9 @@ def send_message(
     ``callback_base_url`` is the base URL of the request that created the message (kept in its
     job): the status callback's base when SMSHOOKS_PUBLIC_URL is unset."""
     with gw.db.engine.connect() as conn:
+        if conn.dialect.name == "postgresql":
+            # one statement, its own snapshot: no BEGIN and ROLLBACK round trips around it
+            conn = conn.execution_options(isolation_level="AUTOCOMMIT")
         rows = conn.execute(_READ, {"message_id": message_id}).all()
     if not rows:
         raise PermanentFailure(f"message {message_id} does not exist")
@@ -178,7 +190,9 @@ def send_message(
             raise TryAgain(f"{exc.code or exc.status or ''} {exc.reason}".strip(), exc.retry_after) from None
         _mark_error(gw, message_id, exc.code or "send_refused", exc.reason)
         raise PermanentFailure(exc.reason) from None
-    return Sent(message_id, vendor_message_id, attempt.log)
+    return Sent(
+        message_id, vendor_message_id, message.org, message.sandbox, message.vendor, message.recipient, attempt.log
+    )
 
 
 _CONSENT_AT = len(_MESSAGE_COLUMNS)
@@ -226,28 +240,41 @@ def _callback_url(gw: Gateway, base_url: str | None, webhook_id: str | None) -> 
     return gw.config.get(("status-callback", base_url, webhook_id), load)
 
 
+#: the messages of one (org, sandbox, vendor) that already carry one of these vendor ids: a fast
+#: vendor's report made them before the send recorded its id (the unique key's index serves it)
+_EARLY = select(_messages.c.vendor_message_id, _messages.c.recipient).where(
+    _messages.c.org == bindparam("org"),
+    _messages.c.sandbox == bindparam("sandbox"),
+    _messages.c.vendor == bindparam("vendor"),
+    _messages.c.vendor_message_id.in_(bindparam("vendor_ids", expanding=True)),
+)
+_RECORD_ID = (
+    update(_messages).where(_messages.c.id == bindparam("b_id")).values(vendor_message_id=bindparam("b_vendor_id"))
+)
+
+
 def record_sent(gw: Gateway, conn: Connection, sent: list[Sent]) -> None:
     """Record the vendors' ids of messages sent, in the transaction that marks their jobs done
     (the worker's ``send_sms`` record): one UPDATE for the lot, unless a fast vendor already
     reported on one of them, whose early message is folded into ours (:func:`attach_vendor_id`).
     The calls of their attempts are logged in it too (:func:`call_log.write`)."""
     call_log.write(conn, [one.calls for one in sent])
-    early = set(
-        conn.execute(
-            select(_messages.c.vendor_message_id).where(
-                _messages.c.vendor_message_id.in_([one.vendor_message_id for one in sent])
-            )
-        ).scalars()
-    )
-    plain = [one for one in sent if one.vendor_message_id not in early]
+    by_vendor: dict[tuple[str, str, str], list[Sent]] = {}
+    for one in sent:
+        by_vendor.setdefault((one.org, one.sandbox, one.vendor), []).append(one)
+    early: set[tuple[str, str, str, str, str]] = set()
+    for (org, sandbox, vendor), group in by_vendor.items():  # mostly one: a batch is mostly one tenant's
+        values = {
+            "org": org,
+            "sandbox": sandbox,
+            "vendor": vendor,
+            "vendor_ids": [one.vendor_message_id for one in group],
+        }
+        early.update((org, sandbox, vendor, *row) for row in conn.execute(_EARLY, values))
+    folded = [one for one in sent if one.key in early]
+    plain = [one for one in sent if one.key not in early]
     if plain:
-        conn.execute(
-            update(_messages)
-            .where(_messages.c.id == bindparam("b_id"))
-            .values(vendor_message_id=bindparam("b_vendor_id")),
-            [{"b_id": one.message_id, "b_vendor_id": one.vendor_message_id} for one in plain],
-        )
-    folded = [one for one in sent if one.vendor_message_id in early]
+        conn.execute(_RECORD_ID, [{"b_id": one.message_id, "b_vendor_id": one.vendor_message_id} for one in plain])
     if folded:
         with Session(bind=conn) as session:
             for one in folded:

@@ -72,10 +72,6 @@ class Lanes:
                 for lane in lanes
             }
 
-    def deficit(self) -> int:
-        """The most room any lane this worker holds jobs of has."""
-        return max(self.lane_room().values(), default=0)
-
     def batch(self) -> int:
         """How much room a lane should have before the worker claims for it: half its ready-ahead."""
         with self._lock:

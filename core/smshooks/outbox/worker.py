@@ -171,17 +171,22 @@ class Worker:
         """Mark the attempts that succeeded done and claim jobs to run next, in one
         transaction: (how many were wanted, how many were claimed).
 
-        ``look``: new jobs were announced, or it is time to poll. Otherwise a
-        busy worker claims once a lane it serves has room for a few more, or
-        records once a few attempts succeeded: one transaction for several.
+        ``look``: new jobs were announced, or it is time to poll: the claim looks
+        at every lane. Otherwise a busy worker claims for the lanes it serves
+        (other lanes' jobs wait for the next look, at most the poll interval)
+        once one has room for a few more, or records once a few attempts
+        succeeded: one transaction for several.
         """
         room = self._lanes.room()
         batch_size = self._lanes.batch()  # half a lane's ready-ahead: grows with its pace
         look = look or time.monotonic() - self._looked >= self.poll_interval  # however busy, poll
-        wanted = look or self._lanes.deficit() >= batch_size or not self._lanes.ready_count()
+        lane_room = self._lanes.lane_room()
+        look = look or not lane_room  # no lanes of its own to top up
+        wanted = look or max(lane_room.values()) >= batch_size or not self._lanes.ready_count()
         if not (self._record_due() <= 0 or (room > 0 and wanted)):
             return 0, 0
-        self._looked = time.monotonic()
+        if look:
+            self._looked = time.monotonic()
         with self._lock:
             held = list(self._held)
             succeeded, self._succeeded = self._succeeded, []
@@ -194,10 +199,11 @@ class Worker:
                 limit=max(0, room),
                 lease=self.lease,
                 new_lane_room=self._lanes.new_lane_room(),
-                lane_room=self._lanes.lane_room(),
+                lane_room=lane_room,
                 exclude=held,
                 done=done,
                 record=self._recorder(succeeded),
+                discover=look,
             )
         except Exception:  # the database is down: wait and try again
             log.exception("worker %s could not claim jobs", self.name)

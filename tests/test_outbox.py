@@ -17,7 +17,7 @@ from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import select, text, update
 from support import loopback
 from support.api import Api, make_webhook
 from support.feedback import deliveries, make_feedback_webhook, report
@@ -421,3 +421,29 @@ def test_a_stopping_worker_finishes_its_attempt_and_gives_back_the_jobs_it_had_n
         rows = session.execute(select(Job.state, Job.attempts, Job.worker).order_by(Job.id)).all()
     assert rows[0] == ("done", 1, worker.name)
     assert rows[1:] == [("pending", 0, None)] * 3  # not even counted as an attempt
+
+
+def test_a_worker_whose_connections_the_server_dropped_delivers_the_next_jobs(
+    gateway, api, client, endpoints, settings
+):
+    """A server restart drops every connection, the claiming loop's own one too: the worker connects anew."""
+    if not settings.database_url.startswith("postgresql"):
+        pytest.skip("a PostgreSQL server's connections")
+    endpoint = endpoints()
+    make_feedback_webhook(api, endpoint.url)
+    hook = make_webhook(api)
+    report(client, hook, "v-1", "ok")
+    with Running(Worker(gateway, kinds=["feedback"], poll_interval=0.1)):
+        wait_until(lambda: states(api) == ["delivered"])
+        with gateway.db.engine.connect() as conn:
+            dropped = conn.execute(
+                text(
+                    "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+                    " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
+            ).scalar()
+        assert dropped >= 2  # the claiming loop's connection and the listener's at least
+        gateway.db.engine.dispose()  # the web side's pooled ones too (not this test's subject)
+        report(client, hook, "v-2", "ok")
+        wait_until(lambda: states(api) == ["delivered", "delivered"])
+    assert len(endpoint.ids) == 2

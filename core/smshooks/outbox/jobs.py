@@ -22,7 +22,8 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
@@ -163,6 +164,7 @@ def claim_batch(
     done: Collection[ClaimedJob] = (),
     record: Callable[[Connection], None] | None = None,
     discover: bool = True,
+    conn: Connection | None = None,
 ) -> list[ClaimedJob]:
     """Take up to ``limit`` due jobs of ``kinds`` (oldest first; a job whose lease
     ran out counts as due) for ``worker``.
@@ -176,18 +178,18 @@ def claim_batch(
     ``done``: attempts that succeeded, marked done in the same transaction (one
     commit where a busy worker would otherwise need two), after ``record`` wrote
     their kinds' own records of the successes (a delivery delivered, a message's
-    vendor id) in it.
+    vendor id) in it. ``conn``: the worker's own connection (else the pool's).
     """
     if limit <= 0 and not done:
         return []
     now = utcnow()
-    with db.begin() as conn:
-        sql = statements(conn)
+    with _begin(db, conn) as tx:
+        sql = statements(tx)
         if done:
-            _mark_done(conn, sql, done, now, record)
+            _mark_done(tx, sql, done, now, record)
         if limit <= 0:
             return []
-        rows = _choose(conn, sql, worker, kinds, now, now + lease, limit, new_lane_room, lane_room, exclude, discover)
+        rows = _choose(tx, sql, worker, kinds, now, now + lease, limit, new_lane_room, lane_room, exclude, discover)
     return [
         ClaimedJob(
             id=row.id,
@@ -270,13 +272,20 @@ def claim(db: Database, worker: str, kinds: Sequence[str], lease: timedelta = DE
     return batch[0] if batch else None
 
 
-def renew(db: Database, worker: str, running: Collection[ClaimedJob], lease: timedelta = DEFAULT_LEASE) -> set[int]:
+def renew(
+    db: Database,
+    worker: str,
+    running: Collection[ClaimedJob],
+    lease: timedelta = DEFAULT_LEASE,
+    *,
+    conn: Connection | None = None,
+) -> set[int]:
     """Extend the leases of ``worker``'s running attempts; returns the ids still its own."""
     if not running:
         return set()
-    with db.begin() as conn:
-        sql = statements(conn)
-        rows = conn.execute(sql.renew, sql.attempts(running, lease_until=utcnow() + lease)).all()
+    with _begin(db, conn) as tx:
+        sql = statements(tx)
+        rows = tx.execute(sql.renew, sql.attempts(running, lease_until=utcnow() + lease)).all()
     return {row.id for row in rows}
 
 
@@ -286,14 +295,18 @@ def complete(db: Database, job: ClaimedJob, record: Callable[[Connection], None]
 
 
 def complete_many(
-    db: Database, done: Collection[ClaimedJob], record: Callable[[Connection], None] | None = None
+    db: Database,
+    done: Collection[ClaimedJob],
+    record: Callable[[Connection], None] | None = None,
+    *,
+    conn: Connection | None = None,
 ) -> int:
     """Mark attempts that succeeded done in one transaction, after ``record`` wrote their kinds'
     records of the successes in it; returns how many were still theirs."""
     if not done:
         return 0
-    with db.begin() as conn:
-        return _mark_done(conn, statements(conn), done, utcnow(), record)
+    with _begin(db, conn) as tx:
+        return _mark_done(tx, statements(tx), done, utcnow(), record)
 
 
 def _mark_done(
@@ -310,15 +323,15 @@ def _mark_done(
     return conn.execute(sql.mark_done, sql.attempts(done, now=now)).rowcount
 
 
-def release(db: Database, unstarted: Collection[ClaimedJob]) -> int:
+def release(db: Database, unstarted: Collection[ClaimedJob], *, conn: Connection | None = None) -> int:
     """Give back claimed attempts that never started (a worker stopping): due at once, their attempt not counted."""
     if not unstarted:
         return 0
-    with db.begin() as conn:
-        sql = statements(conn)
-        count = conn.execute(sql.release, sql.attempts(unstarted, now=utcnow())).rowcount
-        if count and conn.dialect.name == "postgresql":
-            conn.execute(_NOTIFY)
+    with _begin(db, conn) as tx:
+        sql = statements(tx)
+        count = tx.execute(sql.release, sql.attempts(unstarted, now=utcnow())).rowcount
+        if count and tx.dialect.name == "postgresql":
+            tx.execute(_NOTIFY)
     return count
 
 
@@ -366,6 +379,17 @@ def replayed_by() -> dict[str, str]:
     """A replayed job's new request id: the replaying request's (outside one, it keeps its own)."""
     request_id = current_request_id()
     return {"request_id": request_id} if request_id else {}
+
+
+@contextmanager
+def _begin(db: Database, conn: Connection | None) -> Iterator[Connection]:
+    """A transaction on ``conn`` (a worker's own connection), else on one of the pool's."""
+    if conn is None:
+        with db.begin() as pooled:
+            yield pooled
+        return
+    with conn.begin():
+        yield conn
 
 
 def _finish(db: Database, job: ClaimedJob, state: str, error: str, due_at: datetime | None = None) -> bool:

@@ -35,10 +35,11 @@ from sqlalchemy import Connection
 
 from smshooks import logs
 from smshooks.outbox import jobs
+from smshooks.outbox.connection import KeptConnection
 from smshooks.outbox.context import JobContext
 from smshooks.outbox.kinds import KINDS, policies
 from smshooks.outbox.lanes import Lanes
-from smshooks.outbox.notify import Listener
+from smshooks.outbox.notify import Listener, News
 from smshooks.outbox.retry import PermanentFailure, RetryPolicy, TryAgain
 from smshooks.store.tables import utcnow
 from smshooks.vendor import HttpSession
@@ -88,7 +89,7 @@ class Worker:
         self._local = threading.local()
         self._wake = threading.Event()
         #: set (with ``_wake``) when new jobs are announced: enqueued here, or NOTIFY
-        self._news = _News(self._wake)
+        self._news = News(self._wake)
         self._lock = threading.Lock()
         #: attempts claimed and not yet finished in the database (lease renewed)
         self._held: dict[int, jobs.ClaimedJob] = {}
@@ -99,6 +100,8 @@ class Worker:
         self._succeeded_at = 0.0
         self._record_failures = 0
         self._looked = 0.0
+        #: the claiming loop's own connection (PostgreSQL): its claims, records and renewals
+        self._conn = KeptConnection(gateway.db)
 
     @property
     def http(self) -> HttpSession:
@@ -154,6 +157,7 @@ class Worker:
             pool.shutdown(wait=True)
             self._give_back(unstarted)
             self._flush()
+            self._conn.drop()
             if listener is not None:
                 listener.join(timeout=2)
 
@@ -204,8 +208,10 @@ class Worker:
                 done=done,
                 record=self._recorder(succeeded),
                 discover=look,
+                conn=self._conn.get(),
             )
         except Exception:  # the database is down: wait and try again
+            self._conn.drop()
             log.exception("worker %s could not claim jobs", self.name)
             self._record_failed(succeeded)
             self.stopping.wait(self.poll_interval)
@@ -249,8 +255,9 @@ class Worker:
     def _give_back(self, unstarted: list[jobs.ClaimedJob]) -> None:
         """Claimed jobs this worker will not start (it is stopping): due again for the others now."""
         try:
-            jobs.release(self.gateway.db, unstarted)
+            jobs.release(self.gateway.db, unstarted, conn=self._conn.get())
         except Exception:  # their leases run out instead
+            self._conn.drop()
             log.exception("worker %s could not give back %d jobs", self.name, len(unstarted))
         with self._lock:
             for job in unstarted:
@@ -263,8 +270,10 @@ class Worker:
         if not succeeded:
             return
         try:
-            jobs.complete_many(self.gateway.db, [job for job, _ in succeeded], self._recorder(succeeded))
+            done = [job for job, _ in succeeded]
+            jobs.complete_many(self.gateway.db, done, self._recorder(succeeded), conn=self._conn.get())
         except Exception:
+            self._conn.drop()
             # Not recorded: each lease runs out and the job runs again (at least once).
             log.exception("worker %s could not mark %d jobs done", self.name, len(succeeded))
         with self._lock:
@@ -319,8 +328,9 @@ class Worker:
         if not held:
             return
         try:
-            kept = jobs.renew(self.gateway.db, self.name, held, self.lease)
+            kept = jobs.renew(self.gateway.db, self.name, held, self.lease, conn=self._conn.get())
         except Exception:
+            self._conn.drop()
             log.exception("worker %s could not renew its leases", self.name)
             return
         lost = [job.id for job in held if job.id not in kept]
@@ -382,25 +392,6 @@ class Worker:
         except Exception:
             # Nothing recorded: the lease runs out and the job is claimed again.
             log.exception("job %s (%s): could not schedule its retry", job.id, job.kind)
-
-
-class _News:
-    """An event that also wakes the worker's loop (what enqueue and the listener set)."""
-
-    def __init__(self, wake: threading.Event):
-        self._event = threading.Event()
-        self._wake = wake
-
-    def set(self) -> None:
-        self._event.set()
-        self._wake.set()
-
-    def take(self) -> bool:
-        """Whether news came since the last call."""
-        if not self._event.is_set():
-            return False
-        self._event.clear()
-        return True
 
 
 def _policies(gateway: Gateway) -> dict[str, RetryPolicy]:

@@ -29,8 +29,9 @@ from smshooks.outbox.jobs import ClaimedJob, Lane
 
 #: weight of the latest attempt in a lane's HTTP share and pace (the rest: the attempts before)
 _SMOOTHING = 0.2
-#: seconds of a lane's work kept claimed and ready ahead of its threads
-READY_AHEAD = 0.05
+#: seconds of a lane's work kept claimed and ready ahead of its threads (a claim tops a lane up
+#: once half of it was taken: a fast lane is claimed for every ~50 ms, in batches of ~8 or more)
+READY_AHEAD = 0.1
 
 
 class Lanes:

@@ -25,12 +25,13 @@ import tempfile
 import threading
 import time
 from collections import Counter
+from datetime import timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import bench_outbox as bench
-from sqlalchemy import event, text, update
+from sqlalchemy import event, select, text, update
 from sqlalchemy.pool import StaticPool
 
 
@@ -62,6 +63,11 @@ def main() -> None:
     parser.add_argument("--no-profile", action="store_true", help="time it without the profiler")
     parser.add_argument("--show-sql", action="store_true", help="print the statements of a few jobs")
     parser.add_argument("--loop-only", action="store_true", help="profile the claiming loop's thread alone")
+    parser.add_argument(
+        "--trickle",
+        type=float,
+        help="make this many jobs due per second, one transaction (and NOTIFY) each, as enqueues in another process",
+    )
     args = parser.parse_args()
 
     from contextlib import ExitStack
@@ -89,8 +95,9 @@ def main() -> None:
         app = bench.make_app(backend)
         db = app.extensions["smshooks"].db
         (bench.write_sms_jobs if args.kind == "sms" else bench.write_feedback_jobs)(app, receiver, args.jobs)
-        with db.transaction() as session:
-            session.execute(update(Job).values(due_at=utcnow()))
+        with db.transaction() as session:  # due now, or (--trickle) parked until made due
+            session.execute(update(Job).values(due_at=utcnow() + timedelta(days=1 if args.trickle else 0)))
+            parked = list(session.execute(select(Job.id).order_by(Job.id)).scalars())
         db.engine.dispose()
 
         settings = Settings(
@@ -165,11 +172,11 @@ def main() -> None:
                     local.profile.enable()
                 return super()._run_in_pool(job)
 
-            def _run_handler(self, context, job):
+            def _attempt(self, context, job):
                 started = time.perf_counter()
                 try:
                     with in_handler("handlers"):
-                        return super()._run_handler(context, job)
+                        return super()._attempt(context, job)
                 finally:
                     spent["in flight"] += time.perf_counter() - started
 
@@ -212,13 +219,28 @@ def main() -> None:
                 main_profile.enable()
             worker.run()
 
+        def trickle(until: float) -> None:
+            """Make due what ``--trickle`` owes by now, one job a transaction (PostgreSQL: NOTIFY), until then."""
+            while time.perf_counter() < until:
+                owed = min(n, int((time.perf_counter() - started) * args.trickle))
+                while len(parked) > n - owed:
+                    with monitor.begin() as conn:
+                        conn.execute(update(Job).where(Job.id == parked.pop(0)).values(due_at=utcnow()))
+                        if url.startswith("postgresql"):
+                            conn.execute(text("NOTIFY smshooks_jobs"))
+                time.sleep(0.002)
+
+        n = args.jobs
         thread = threading.Thread(target=run_loop)
         thread.start()
         while not finished():
             if url.startswith("postgresql"):
                 for pid in _pg_backends(monitor):  # new backends start at 0 (they did not exist before)
                     pg_before.setdefault(pid, 0.0)
-            time.sleep(0.05)
+            if args.trickle:
+                trickle(time.perf_counter() + 0.05)
+            else:
+                time.sleep(0.05)
         elapsed = time.perf_counter() - started
         cpu_after = resource.getrusage(resource.RUSAGE_SELF)
         monitor_cpu = time.thread_time() - monitor_before
@@ -234,7 +256,6 @@ def main() -> None:
         for profile in profiles:
             profile.disable()
         own = (cpu_after.ru_utime - cpu_before.ru_utime) + (cpu_after.ru_stime - cpu_before.ru_stime) - monitor_cpu
-        n = args.jobs
         handlers = spent["handlers"] + spent["records"]
         where = url.split(":")[0]
         print(

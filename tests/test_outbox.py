@@ -447,3 +447,24 @@ def test_a_worker_whose_connections_the_server_dropped_delivers_the_next_jobs(
         report(client, hook, "v-2", "ok")
         wait_until(lambda: states(api) == ["delivered", "delivered"])
     assert len(endpoint.ids) == 2
+
+
+def test_a_busy_worker_that_took_every_due_job_takes_one_enqueued_meanwhile(
+    gateway, api, other_org_api, client, endpoints
+):
+    """Its last claim found nothing more due, so it claims again only when told of new jobs (or
+    polls): an enqueue here tells it, while its threads are still busy."""
+    slow, fast = endpoints(hold=True), endpoints()
+    make_feedback_webhook(api, slow.url)
+    make_feedback_webhook(other_org_api, fast.url)
+    report(client, make_webhook(api), "s-1", "ok")
+    with Running(Worker(gateway, kinds=["feedback"], poll_interval=600)):  # polling cannot explain it
+        wait_until(lambda: len(slow.ids) == 1)  # busy, nothing else due
+        fast_hook = make_webhook(other_org_api)
+        for number in range(3):
+            report(client, fast_hook, f"f-{number}", "ok")
+            wait_until(lambda number=number: states(other_org_api) == ["delivered"] * (number + 1))
+        assert states(api) == ["pending"]  # the slow one still runs
+        slow.released.set()
+        wait_until(lambda: states(api) == ["delivered"])
+    assert len(fast.ids) == 3 and len(slow.ids) == 1

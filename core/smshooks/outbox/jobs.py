@@ -165,7 +165,7 @@ def claim_batch(
     record: Callable[[Connection], None] | None = None,
     discover: bool = True,
     conn: Connection | None = None,
-) -> list[ClaimedJob]:
+) -> Batch:
     """Take up to ``limit`` due jobs of ``kinds`` (oldest first; a job whose lease
     ran out counts as due) for ``worker``.
 
@@ -181,16 +181,18 @@ def claim_batch(
     vendor id) in it. ``conn``: the worker's own connection (else the pool's).
     """
     if limit <= 0 and not done:
-        return []
+        return Batch()
     now = utcnow()
     with _begin(db, conn) as tx:
         sql = statements(tx)
         if done:
             _mark_done(tx, sql, done, now, record)
         if limit <= 0:
-            return []
-        rows = _choose(tx, sql, worker, kinds, now, now + lease, limit, new_lane_room, lane_room, exclude, discover)
-    return [
+            return Batch()
+        rows, drained = _choose(
+            tx, sql, worker, kinds, now, now + lease, limit, new_lane_room, lane_room, exclude, discover
+        )
+    batch = Batch(
         ClaimedJob(
             id=row.id,
             kind=row.kind,
@@ -203,7 +205,17 @@ def claim_batch(
             request_id=row.request_id,
         )
         for row in rows
-    ]
+    )
+    batch.drained = drained
+    return batch
+
+
+class Batch(list[ClaimedJob]):
+    """What a claim took, oldest first."""
+
+    #: it took every due job it looked at: claiming the same lanes again finds nothing until jobs
+    #: are enqueued or become due (the worker waits for news or its poll then)
+    drained = False
 
 
 def _choose(
@@ -218,8 +230,9 @@ def _choose(
     lane_room: Mapping[Lane, int] | None,
     exclude: Collection[int],
     discover: bool,
-) -> list[Any]:
-    """Claim the oldest due jobs, no lane beyond its room: the claimed rows, oldest first.
+) -> tuple[list[Any], bool]:
+    """Claim the oldest due jobs, no lane beyond its room: the claimed rows, oldest first, and
+    whether they were every due job of the lanes looked at (:attr:`Batch.drained`).
 
     Each round is one statement (:meth:`Statements.claim`) over a window of candidates the size of
     what the lanes can take (at least a new lane's room); while a round came back full, or filled a
@@ -253,17 +266,17 @@ def _choose(
             known=None if discover else list(rooms),
         )
         claimed += sorted(rows, key=lambda row: (row.due_at, row.id))
-        if new_lane_room is None:
-            break  # no lanes to look past
         taken = Counter(lane_key(row.kind, row.org, row.sandbox) for row in rows)
         filled = [lane for lane, count in taken.items() if count >= rooms.get(lane, default)]
-        if len(rows) < window and not filled:
-            break  # every candidate was taken: no more due jobs
+        if len(rows) < window and (new_lane_room is None or not filled):
+            return claimed, True  # every candidate was taken: no more due jobs
+        if new_lane_room is None:
+            break  # no lanes to look past
         for lane, count in taken.items():
             rooms[lane] = rooms.get(lane, default) - count
         full += filled
         rooms = {lane: room for lane, room in rooms.items() if room > 0}
-    return claimed
+    return claimed, False
 
 
 def claim(db: Database, worker: str, kinds: Sequence[str], lease: timedelta = DEFAULT_LEASE) -> ClaimedJob | None:

@@ -14,15 +14,16 @@ drop duplicates (delivery is at least once).
 from __future__ import annotations
 
 import copy
+import functools
 import json
 import logging
+import time
 import weakref
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-import requests
-from sqlalchemy import Connection, bindparam, insert, select, update
+from sqlalchemy import Connection, Engine, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from smshooks import observe
@@ -35,9 +36,11 @@ from smshooks.metrics import FEEDBACK_WEBHOOKS_DISABLED, count_on_commit
 from smshooks.outbox import jobs
 from smshooks.outbox.retry import PermanentFailure, RetryPolicy, TryAgain
 from smshooks.store.tables import DeliveryAttempt, FeedbackDelivery, FeedbackWebhook, Job, utcnow
-from smshooks.targets import http_session
+from smshooks.target_pools import pool_manager
 
 if TYPE_CHECKING:
+    from urllib3 import PoolManager
+
     from smshooks.gateway import Gateway
     from smshooks.outbox.context import JobContext
     from smshooks.settings import Settings
@@ -63,17 +66,32 @@ def gave_up(gw: Gateway, job: jobs.ClaimedJob, error: str) -> None:
         )
 
 
-_sessions: weakref.WeakKeyDictionary[Any, requests.Session] = weakref.WeakKeyDictionary()
+@dataclass(frozen=True)
+class _ThreadTools:
+    """What one worker thread keeps across its feedback jobs."""
+
+    #: guarded keep-alive connection pools for the POSTs
+    pools: PoolManager
+    #: what reads a delivery: on PostgreSQL without a transaction around the one SELECT (its
+    #: BEGIN and the pool's ROLLBACK were two more round trips); SQLite's reads open none anyway
+    reader: Engine
 
 
-def http_for(worker: JobContext) -> requests.Session:
-    """The worker thread's pooled session for feedback POSTs (keep-alive across jobs)."""
-    session = _sessions.get(worker)
-    if session is None:
-        session = _sessions[worker] = worker.timed(
-            http_session(allow_private=worker.gateway.settings.allow_private_targets)
+_tools: weakref.WeakKeyDictionary[Any, _ThreadTools] = weakref.WeakKeyDictionary()
+
+
+def _tools_for(worker: JobContext) -> _ThreadTools:
+    tools = _tools.get(worker)
+    if tools is None:
+        gw = worker.gateway
+        engine = gw.db.engine
+        tools = _tools[worker] = _ThreadTools(
+            pools=pool_manager(allow_private=gw.settings.allow_private_targets),
+            reader=engine.execution_options(isolation_level="AUTOCOMMIT")
+            if engine.dialect.name == "postgresql"
+            else engine,
         )
-    return session
+    return tools
 
 
 _deliveries = FeedbackDelivery.__table__
@@ -105,13 +123,24 @@ class Endpoint:
     previous_secret_expires_at: datetime | None
 
     def target(self, now: datetime) -> Target:
+        """The target signing now: one of two kept with the endpoint (each works out its
+        headers and URL once), with the previous secret during its grace period or without."""
+        rotating = len(self.secrets.signing_secrets(self, now)) > 1  # type: ignore[arg-type]
+        return self._targets[rotating]
+
+    @functools.cached_property
+    def _targets(self) -> tuple[Target, Target]:
+        secrets = [self.secrets.signing_secret]
+        return self._target(secrets), self._target([*secrets, self.secrets.previous_signing_secret or ""])
+
+    def _target(self, signing_secrets: list[str]) -> Target:
         return Target(
             webhook_id=self.id,
             url=self.url,
             auth=self.auth,
             jwt_key=self.secrets.jwt_key,
             headers=self.secrets.headers,
-            signing_secrets=self.secrets.signing_secrets(self, now),
+            signing_secrets=signing_secrets,
         )
 
 
@@ -152,7 +181,8 @@ def deliver(worker: JobContext, job: jobs.ClaimedJob) -> Delivered | None:
     comes back as :class:`Delivered` for the worker to record (:func:`record_delivered`)."""
     gw = worker.gateway
     delivery_id = str(job.payload.get("delivery_id"))
-    with gw.db.engine.connect() as conn:
+    tools = _tools_for(worker)
+    with tools.reader.connect() as conn:
         delivery = conn.execute(_READ, {"delivery_id": delivery_id}).first()
     if delivery is None:
         raise PermanentFailure(f"feedback delivery {delivery_id} does not exist")
@@ -181,9 +211,9 @@ def deliver(worker: JobContext, job: jobs.ClaimedJob) -> Delivered | None:
     )
     payload = _with_plugin_fields(gw, delivery.payload, event)
     body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-    answer = post(http_for(worker), gw.settings.allow_private_targets, target, event.id, body)
-
-    last = retry_policy(gw.settings).is_last(job.attempts)
+    started = time.monotonic()
+    answer = post(tools.pools, gw.settings.allow_private_targets, target, event.id, body)
+    worker.http_seconds += time.monotonic() - started  # the worker sizes each lane's threads by it
     if answer.status_code is not None and 200 <= answer.status_code < 300:
         observe.feedback_attempt(DELIVERED, answer, delivery_id=event.id)  # the attempt's log line and metrics
         return Delivered(event.id, answer, utcnow())
@@ -193,7 +223,7 @@ def deliver(worker: JobContext, job: jobs.ClaimedJob) -> Delivered | None:
         log.warning("feedback webhook %s disabled: %s", target.webhook_id, reason)
         raise PermanentFailure(reason)
     error = answer.error or f"HTTP {answer.status_code}"
-    if last:
+    if retry_policy(gw.settings).is_last(job.attempts):
         _record(gw, event.id, answer, DEAD)
         raise PermanentFailure(f"gave up after {job.attempts} attempts: {error}")
     _record(gw, event.id, answer, PENDING)

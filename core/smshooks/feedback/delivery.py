@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, Engine, bindparam, insert, select, update
+from sqlalchemy import Connection, Engine, Row, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from smshooks import observe
@@ -200,33 +200,25 @@ def deliver(worker: JobContext, job: jobs.ClaimedJob) -> Delivered | None:
         _finish(gw, delivery_id, DISABLED, reason)
         raise PermanentFailure(reason)
     target = webhook.target(utcnow())
-    event = FeedbackEvent(
-        id=delivery.id,
-        org=delivery.org,
-        sandbox=delivery.sandbox,
-        event_type=delivery.event_type,
-        message_id=delivery.message_id,
-        url=webhook.url,
-        attempt=job.attempts,
-    )
-    payload = _with_plugin_fields(gw, delivery.payload, event)
+    payload = _with_plugin_fields(gw, delivery, webhook.url, job.attempts)
     body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    event_id = delivery.id  # the webhook-id
     started = time.monotonic()
-    answer = post(tools.pools, gw.settings.allow_private_targets, target, event.id, body)
+    answer = post(tools.pools, gw.settings.allow_private_targets, target, event_id, body)
     worker.http_seconds += time.monotonic() - started  # the worker sizes each lane's threads by it
     if answer.status_code is not None and 200 <= answer.status_code < 300:
-        observe.feedback_attempt(DELIVERED, answer, delivery_id=event.id)  # the attempt's log line and metrics
-        return Delivered(event.id, answer, utcnow())
+        observe.feedback_attempt(DELIVERED, answer, delivery_id=event_id)  # the attempt's log line and metrics
+        return Delivered(event_id, answer, utcnow())
     if answer.status_code == 410:
-        reason = f"the endpoint answered 410 Gone on {utcnow().isoformat(timespec='seconds')} (delivery {event.id})"
-        _record(gw, event.id, answer, DISABLED, disable=(target.webhook_id, reason))
+        reason = f"the endpoint answered 410 Gone on {utcnow().isoformat(timespec='seconds')} (delivery {event_id})"
+        _record(gw, event_id, answer, DISABLED, disable=(target.webhook_id, reason))
         log.warning("feedback webhook %s disabled: %s", target.webhook_id, reason)
         raise PermanentFailure(reason)
     error = answer.error or f"HTTP {answer.status_code}"
     if retry_policy(gw.settings).is_last(job.attempts):
-        _record(gw, event.id, answer, DEAD)
+        _record(gw, event_id, answer, DEAD)
         raise PermanentFailure(f"gave up after {job.attempts} attempts: {error}")
-    _record(gw, event.id, answer, PENDING)
+    _record(gw, event_id, answer, PENDING)
     raise TryAgain(error, answer.retry_after)
 
 
@@ -261,12 +253,22 @@ def record_delivered(gw: Gateway, conn: Connection, delivered: list[Delivered]) 
     )
 
 
-def _with_plugin_fields(gw: Gateway, payload: dict[str, Any], event: FeedbackEvent) -> dict[str, Any]:
-    """The payload after the ``smshooks_feedback_payload`` hooks; a failing hook
+def _with_plugin_fields(gw: Gateway, delivery: Row[Any], url: str, attempt: int) -> dict[str, Any]:
+    """The delivery's payload after the ``smshooks_feedback_payload`` hooks; a failing hook
     is logged and the payload goes out as built (a plugin bug must not stop feedback)."""
+    payload: dict[str, Any] = delivery.payload
     hook = gw.plugins.hook.smshooks_feedback_payload
     if not hook.get_hookimpls():
         return payload  # nothing to add (the payload is this attempt's own copy)
+    event = FeedbackEvent(
+        id=delivery.id,
+        org=delivery.org,
+        sandbox=delivery.sandbox,
+        event_type=delivery.event_type,
+        message_id=delivery.message_id,
+        url=url,
+        attempt=attempt,
+    )
     candidate = copy.deepcopy(payload)
     try:
         gw.plugins.hook.smshooks_feedback_payload(payload=candidate, delivery=event)

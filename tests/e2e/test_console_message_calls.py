@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 import time
 from urllib.parse import quote, quote_plus
 
@@ -122,6 +123,12 @@ def test_the_vendor_calls_of_a_retried_send_in_the_console(page, server) -> None
     row.get_by_role("link").first.click()
     page.wait_for_url(f"**/admin/messages/{message_id}")
     expect(page.get_by_role("heading", name="Vendor calls")).to_be_visible()
+
+    # the status history reads as the other times on the page do: date, time, UTC (not raw ISO)
+    history = page.locator(".timeline time")
+    shown = re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} UTC")
+    expect(history.first).to_have_text(shown)
+    assert all(shown.fullmatch(text) for text in history.all_inner_texts())
 
     calls = page.get_by_role("table", name="Vendor calls").locator("tbody tr")
     expect(calls).to_have_count(2)

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, Engine, Row, bindparam, insert, select, update
+from sqlalchemy import Connection, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from smshooks import observe
@@ -31,6 +31,7 @@ from smshooks.events import FeedbackEvent  # defined in the plugin contract; re-
 from smshooks.feedback.emit import DEAD, DELIVERED, DISABLED, PENDING
 from smshooks.feedback.endpoint_health import disable_if_failing
 from smshooks.feedback.sealed import WebhookSecrets, open_secrets
+from smshooks.feedback.stored import DeliveryReader, StoredDelivery
 from smshooks.feedback.transport import Answer, Target, post
 from smshooks.metrics import FEEDBACK_WEBHOOKS_DISABLED, count_on_commit
 from smshooks.outbox import jobs
@@ -72,9 +73,8 @@ class _ThreadTools:
 
     #: guarded keep-alive connection pools for the POSTs
     pools: PoolManager
-    #: what reads a delivery: on PostgreSQL without a transaction around the one SELECT (its
-    #: BEGIN and the pool's ROLLBACK were two more round trips); SQLite's reads open none anyway
-    reader: Engine
+    #: what reads a delivery (one SELECT on a driver connection, no transaction)
+    reader: DeliveryReader
 
 
 _tools: weakref.WeakKeyDictionary[Any, _ThreadTools] = weakref.WeakKeyDictionary()
@@ -84,30 +84,15 @@ def _tools_for(worker: JobContext) -> _ThreadTools:
     tools = _tools.get(worker)
     if tools is None:
         gw = worker.gateway
-        engine = gw.db.engine
         tools = _tools[worker] = _ThreadTools(
             pools=pool_manager(allow_private=gw.settings.allow_private_targets),
-            reader=engine.execution_options(isolation_level="AUTOCOMMIT")
-            if engine.dialect.name == "postgresql"
-            else engine,
+            reader=DeliveryReader(gw.db.engine),
         )
     return tools
 
 
 _deliveries = FeedbackDelivery.__table__
 _attempts = DeliveryAttempt.__table__
-#: what one attempt reads of its delivery (Core: one statement, no ORM session)
-_READ = select(
-    _deliveries.c.id,
-    _deliveries.c.org,
-    _deliveries.c.sandbox,
-    _deliveries.c.state,
-    _deliveries.c.feedback_webhook_id,
-    _deliveries.c.event_type,
-    _deliveries.c.message_id,
-    _deliveries.c.payload,
-    _deliveries.c.last_error,
-).where(_deliveries.c.id == bindparam("delivery_id"))
 
 
 @dataclass(frozen=True)
@@ -182,8 +167,7 @@ def deliver(worker: JobContext, job: jobs.ClaimedJob) -> Delivered | None:
     gw = worker.gateway
     delivery_id = str(job.payload.get("delivery_id"))
     tools = _tools_for(worker)
-    with tools.reader.connect() as conn:
-        delivery = conn.execute(_READ, {"delivery_id": delivery_id}).first()
+    delivery = tools.reader.read(delivery_id)
     if delivery is None:
         raise PermanentFailure(f"feedback delivery {delivery_id} does not exist")
     if delivery.state == DELIVERED:
@@ -253,7 +237,7 @@ def record_delivered(gw: Gateway, conn: Connection, delivered: list[Delivered]) 
     )
 
 
-def _with_plugin_fields(gw: Gateway, delivery: Row[Any], url: str, attempt: int) -> dict[str, Any]:
+def _with_plugin_fields(gw: Gateway, delivery: StoredDelivery, url: str, attempt: int) -> dict[str, Any]:
     """The delivery's payload after the ``smshooks_feedback_payload`` hooks; a failing hook
     is logged and the payload goes out as built (a plugin bug must not stop feedback)."""
     payload: dict[str, Any] = delivery.payload

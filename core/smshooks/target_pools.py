@@ -12,9 +12,9 @@ proxy from the environment (urllib3 reads none); no retries.
 
 from __future__ import annotations
 
-import functools
 import socket
 import ssl
+import threading
 
 import certifi
 from urllib3 import PoolManager
@@ -38,12 +38,21 @@ class _PlainHTTPRefusedPool(HTTPConnectionPool):
     ConnectionCls = _PlainHTTPRefused
 
 
-@functools.cache
+_context_lock = threading.Lock()
+_context: list[ssl.SSLContext] = []
+
+
 def _verifying_context() -> ssl.SSLContext:
-    """Certificate and host name checked, against certifi's bundle (as requests' ``verify=True``)."""
-    context = create_urllib3_context(cert_reqs=ssl.CERT_REQUIRED)
-    context.load_verify_locations(cafile=certifi.where())
-    return context
+    """Certificate and host name checked, against certifi's bundle (as requests' ``verify=True``).
+
+    Loaded once per process (about 20 ms of CPU), under a lock: a worker's threads all make
+    their pools at once when it starts."""
+    with _context_lock:
+        if not _context:
+            context = create_urllib3_context(cert_reqs=ssl.CERT_REQUIRED)
+            context.load_verify_locations(cafile=certifi.where())
+            _context.append(context)
+        return _context[0]
 
 
 def pool_manager(*, allow_private: bool, pool_size: int = 10) -> PoolManager:

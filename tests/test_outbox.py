@@ -167,6 +167,30 @@ def test_a_lane_takes_at_most_its_share(db, limit, new_lane_room, lane_room, tak
     assert counts == taken
 
 
+@pytest.mark.parametrize(
+    ("limit", "lane_room", "discover", "taken", "drained"),
+    [
+        (8, {"slow": 3}, True, 5, False),  # the slow lane's other jobs wait for its room: not drained
+        (8, {"slow": 3}, False, 3, False),  # only its own lanes, and one of them is full
+        (8, {"slow": 0}, True, 2, False),  # a lane without room was passed over
+        (8, {}, True, 5, False),  # a new lane's room (3) left some behind
+        (8, {"slow": 7, "fast": 3}, False, 8, False),  # as many as it could take: there may be more
+        (10, {"slow": 7, "fast": 3}, False, 8, True),  # every due job, and room for more
+        (10, {}, True, 5, False),
+        (10, {"slow": 9}, True, 8, True),
+    ],
+)
+def test_a_claim_has_drained_only_when_it_took_every_due_job_it_could(db, limit, lane_room, discover, taken, drained):
+    """A worker whose claim drained waits for news or its poll: one that left jobs behind for want of a
+    lane's room must not, or that lane is claimed for only when polled."""
+    kind = new_kind()
+    enqueue(db, kind, 6, org="slow")
+    enqueue(db, kind, 2, org="fast")
+    rooms = {(kind, org, "prod"): room for org, room in lane_room.items()}
+    batch = jobs.claim_batch(db, "w", [kind], limit=limit, new_lane_room=3, lane_room=rooms, discover=discover)
+    assert (len(batch), batch.drained) == (taken, drained)
+
+
 def test_concurrent_claimers_take_each_job_exactly_once(db):
     kind = new_kind()
     ids = enqueue(db, kind, 60)

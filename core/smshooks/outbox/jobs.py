@@ -213,8 +213,8 @@ def claim_batch(
 class Batch(list[ClaimedJob]):
     """What a claim took, oldest first."""
 
-    #: it took every due job it looked at: claiming the same lanes again finds nothing until jobs
-    #: are enqueued or become due (the worker waits for news or its poll then)
+    #: it took every due job it could (no lane was passed over for want of room): claiming again
+    #: finds nothing until jobs are enqueued or become due (the worker waits for news or its poll)
     drained = False
 
 
@@ -232,7 +232,8 @@ def _choose(
     discover: bool,
 ) -> tuple[list[Any], bool]:
     """Claim the oldest due jobs, no lane beyond its room: the claimed rows, oldest first, and
-    whether they were every due job of the lanes looked at (:attr:`Batch.drained`).
+    whether they were every due job it could have taken (:attr:`Batch.drained`: no lane was
+    passed over for want of room).
 
     Each round is one statement (:meth:`Statements.claim`) over a window of candidates the size of
     what the lanes can take (at least a new lane's room); while a round came back full, or filled a
@@ -269,7 +270,8 @@ def _choose(
         taken = Counter(lane_key(row.kind, row.org, row.sandbox) for row in rows)
         filled = [lane for lane, count in taken.items() if count >= rooms.get(lane, default)]
         if len(rows) < window and (new_lane_room is None or not filled):
-            return claimed, True  # every candidate was taken: no more due jobs
+            # every candidate was taken: no more due jobs, unless a lane without room has more
+            return claimed, not full
         if new_lane_room is None:
             break  # no lanes to look past
         for lane, count in taken.items():

@@ -269,12 +269,63 @@ def write_sms_jobs(app, receiver: ReceiverProcess, count: int) -> None:
         post("/messages", {**body, "recipients": recipients})
 
 
-def run_round(backend: Backend, receiver: ReceiverProcess, kind: str, workers: int, count: int) -> float:
-    """Jobs per second of ``workers`` worker processes over ``count`` jobs of ``kind``."""
+def cpu_of(pid: int) -> float:
+    """User + system CPU seconds of process ``pid`` so far (0 once it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except FileNotFoundError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+class ServerCPU:
+    """The CPU of the PostgreSQL backends serving a database, but for the one this watcher uses."""
+
+    def __init__(self, url: str):
+        from sqlalchemy import create_engine
+        from sqlalchemy.pool import StaticPool
+
+        self.engine = create_engine(url, poolclass=StaticPool)
+        self.seen: dict[int, float] = {}  # each backend's CPU when first seen (0 if it started in the round)
+        self.own = 0  # the transactions of this watcher
+
+    def backends(self) -> list[int]:
+        self.own += 1
+        with self.engine.connect() as conn:
+            query = "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            return list(conn.execute(text(query)).scalars())
+
+    def transactions(self) -> int:
+        """Transactions committed and rolled back in the database so far, but this watcher's own
+        (each of its reads is one); the statistics lag up to a second."""
+        self.own += 1
+        with self.engine.connect() as conn:
+            query = "SELECT xact_commit + xact_rollback FROM pg_stat_database WHERE datname = current_database()"
+            return conn.execute(text(query)).scalar() - self.own
+
+    def start(self) -> None:
+        self.seen = {pid: cpu_of(pid) for pid in self.backends()}
+
+    def watch(self) -> None:
+        for pid in self.backends():
+            self.seen.setdefault(pid, 0.0)
+
+    def spent(self) -> float:
+        self.watch()
+        return sum(max(0.0, cpu_of(pid) - before) for pid, before in self.seen.items())
+
+
+def run_round(
+    backend: Backend, receiver: ReceiverProcess, kind: str, workers: int, count: int
+) -> tuple[float, dict[str, float], float | None]:
+    """Jobs per second of ``workers`` worker processes over ``count`` jobs of ``kind``, the CPU
+    seconds per job the workers, the PostgreSQL backends and the receiver spent meanwhile, and
+    the database transactions per job (PostgreSQL)."""
     from smshooks.store.tables import Job, utcnow
 
     app = make_app(backend)
     db = app.extensions["smshooks"].db
+    server = ServerCPU(backend.url) if backend.url.startswith("postgresql") else None
     _empty(db)
     (write_sms_jobs if kind == "sms" else write_feedback_jobs)(app, receiver, count)
     with db.transaction() as session:  # parked until every worker is up
@@ -292,12 +343,34 @@ def run_round(backend: Backend, receiver: ReceiverProcess, kind: str, workers: i
     ]
     try:
         _wait_for(lambda: all(" started (" in Path(log.name).read_text() for log in logs), 60)
+        if server is not None:
+            time.sleep(1.0)  # the statistics of what came before
+            transactions_before = server.transactions()
         start = utcnow() + timedelta(seconds=0.3)
         with db.transaction() as session:
             session.execute(update(Job).values(due_at=start))
             if session.get_bind().dialect.name == "postgresql":
                 session.execute(text("NOTIFY smshooks_jobs"))
-        _wait_for(lambda: _count(db, Job.state == "done") == count, 600, every=0.05)
+        cpu_before = {"workers": sum(cpu_of(p.pid) for p in processes), "receiver": cpu_of(receiver.process.pid)}
+        if server is not None:
+            server.start()
+
+        def finished() -> bool:
+            if server is not None:
+                server.watch()  # a backend the workers connect meanwhile
+                server.own += 1
+            with (db.engine if server is None else server.engine).connect() as conn:
+                return conn.execute(select(func.count()).select_from(Job).where(Job.state != "done")).scalar() == 0
+
+        _wait_for(finished, 600, every=0.05)
+        cpu = {
+            "workers": sum(cpu_of(p.pid) for p in processes) - cpu_before["workers"],
+            "receiver": cpu_of(receiver.process.pid) - cpu_before["receiver"],
+        }
+        if server is not None:
+            cpu["postgresql"] = server.spent()
+            time.sleep(1.0)  # the statistics of the last transactions
+            transactions = server.transactions() - transactions_before
         with db.session() as session:
             last = session.execute(select(func.max(Job.updated_at))).scalar()
     finally:
@@ -308,10 +381,13 @@ def run_round(backend: Backend, receiver: ReceiverProcess, kind: str, workers: i
         for log in logs:
             os.unlink(log.name)
         db.engine.dispose()
+        if server is not None:
+            server.engine.dispose()
     stats = receiver.stats()
     if stats["requests"] != count or stats["distinct"] != count:
         print(f"    ! the receiver got {stats['requests']} requests for {stats['distinct']} of {count} jobs")
-    return count / (last - start).total_seconds()
+    cpu = {key: seconds / count for key, seconds in cpu.items()}
+    return count / (last - start).total_seconds(), cpu, (transactions / count if server is not None else None)
 
 
 def _empty(db) -> None:
@@ -320,13 +396,6 @@ def _empty(db) -> None:
     with db.transaction() as session:
         for table in (DeliveryAttempt, FeedbackDelivery, DeliveryReportRow, OutboundMessageRow, Job):
             session.execute(table.__table__.delete())
-
-
-def _count(db, condition) -> int:
-    from smshooks.store.tables import Job
-
-    with db.session() as session:
-        return session.execute(select(func.count()).select_from(Job).where(condition)).scalar()
 
 
 def _wait_for(condition, timeout: float, every: float = 0.1) -> None:
@@ -388,10 +457,14 @@ def report(args: argparse.Namespace, backends: list[tuple[Backend, list[int]]]) 
                 before = (sequential(receiver, kind, seq_count), pool(receiver, kind, args.jobs))
                 for backend, counts in backends:
                     for workers in counts:
-                        rate = run_round(backend, receiver, kind, workers, args.jobs)
+                        rate, cpu, transactions = run_round(backend, receiver, kind, workers, args.jobs)
                         results[(kind, latency, backend.name, workers)] = rate
+                        spent = ", ".join(f"{key} {seconds * 1000:.2f}" for key, seconds in cpu.items())
                         print(
                             f"  {kind:8} {latency:4.0f} ms  {backend.name:10} {workers} worker(s): {rate:7.1f} jobs/s"
+                            f" (CPU ms per job: {spent}, total {sum(cpu.values()) * 1000:.2f}"
+                            + (f"; transactions per job {transactions:.2f}" if transactions is not None else "")
+                            + f"; load {os.getloadavg()[0]:.1f})"
                         )
                 after = (sequential(receiver, kind, seq_count), pool(receiver, kind, args.jobs))
                 baselines[(kind, latency)] = (max(before[0], after[0]), max(before[1], after[1]))

@@ -17,7 +17,7 @@ from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import select, text, update
 from support import loopback
 from support.api import Api, make_webhook
 from support.feedback import deliveries, make_feedback_webhook, report
@@ -165,6 +165,30 @@ def test_a_lane_takes_at_most_its_share(db, limit, new_lane_room, lane_room, tak
     for job in claimed:
         counts[job.org] = counts.get(job.org, 0) + 1
     assert counts == taken
+
+
+@pytest.mark.parametrize(
+    ("limit", "lane_room", "discover", "taken", "drained"),
+    [
+        (8, {"slow": 3}, True, 5, False),  # the slow lane's other jobs wait for its room: not drained
+        (8, {"slow": 3}, False, 3, False),  # only its own lanes, and one of them is full
+        (8, {"slow": 0}, True, 2, False),  # a lane without room was passed over
+        (8, {}, True, 5, False),  # a new lane's room (3) left some behind
+        (8, {"slow": 7, "fast": 3}, False, 8, False),  # as many as it could take: there may be more
+        (10, {"slow": 7, "fast": 3}, False, 8, True),  # every due job, and room for more
+        (10, {}, True, 5, False),
+        (10, {"slow": 9}, True, 8, True),
+    ],
+)
+def test_a_claim_has_drained_only_when_it_took_every_due_job_it_could(db, limit, lane_room, discover, taken, drained):
+    """A worker whose claim drained waits for news or its poll: one that left jobs behind for want of a
+    lane's room must not, or that lane is claimed for only when polled."""
+    kind = new_kind()
+    enqueue(db, kind, 6, org="slow")
+    enqueue(db, kind, 2, org="fast")
+    rooms = {(kind, org, "prod"): room for org, room in lane_room.items()}
+    batch = jobs.claim_batch(db, "w", [kind], limit=limit, new_lane_room=3, lane_room=rooms, discover=discover)
+    assert (len(batch), batch.drained) == (taken, drained)
 
 
 def test_concurrent_claimers_take_each_job_exactly_once(db):
@@ -421,3 +445,50 @@ def test_a_stopping_worker_finishes_its_attempt_and_gives_back_the_jobs_it_had_n
         rows = session.execute(select(Job.state, Job.attempts, Job.worker).order_by(Job.id)).all()
     assert rows[0] == ("done", 1, worker.name)
     assert rows[1:] == [("pending", 0, None)] * 3  # not even counted as an attempt
+
+
+def test_a_worker_whose_connections_the_server_dropped_delivers_the_next_jobs(
+    gateway, api, client, endpoints, settings
+):
+    """A server restart drops every connection, the claiming loop's own one too: the worker connects anew."""
+    if not settings.database_url.startswith("postgresql"):
+        pytest.skip("a PostgreSQL server's connections")
+    endpoint = endpoints()
+    make_feedback_webhook(api, endpoint.url)
+    hook = make_webhook(api)
+    report(client, hook, "v-1", "ok")
+    with Running(Worker(gateway, kinds=["feedback"], poll_interval=0.1)):
+        wait_until(lambda: states(api) == ["delivered"])
+        with gateway.db.engine.connect() as conn:
+            dropped = conn.execute(
+                text(
+                    "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+                    " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
+            ).scalar()
+        assert dropped >= 2  # the claiming loop's connection and the listener's at least
+        gateway.db.engine.dispose()  # the web side's pooled ones too (not this test's subject)
+        report(client, hook, "v-2", "ok")
+        wait_until(lambda: states(api) == ["delivered", "delivered"])
+    assert len(endpoint.ids) == 2
+
+
+def test_a_busy_worker_that_took_every_due_job_takes_one_enqueued_meanwhile(
+    gateway, api, other_org_api, client, endpoints
+):
+    """Its last claim found nothing more due, so it claims again only when told of new jobs (or
+    polls): an enqueue here tells it, while its threads are still busy."""
+    slow, fast = endpoints(hold=True), endpoints()
+    make_feedback_webhook(api, slow.url)
+    make_feedback_webhook(other_org_api, fast.url)
+    report(client, make_webhook(api), "s-1", "ok")
+    with Running(Worker(gateway, kinds=["feedback"], poll_interval=600)):  # polling cannot explain it
+        wait_until(lambda: len(slow.ids) == 1)  # busy, nothing else due
+        fast_hook = make_webhook(other_org_api)
+        for number in range(3):
+            report(client, fast_hook, f"f-{number}", "ok")
+            wait_until(lambda number=number: states(other_org_api) == ["delivered"] * (number + 1))
+        assert states(api) == ["pending"]  # the slow one still runs
+        slow.released.set()
+        wait_until(lambda: states(api) == ["delivered"])
+    assert len(fast.ids) == 3 and len(slow.ids) == 1

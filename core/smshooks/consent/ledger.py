@@ -64,7 +64,10 @@ class Record:
 
 
 _RECORDS = ConsentRecord.__table__
-_COLUMNS = [_RECORDS.c[field.name] for field in fields(Record)]
+#: a :class:`Record`'s columns, in its fields' order; :data:`LATEST_FIRST`, the order of a subscriber's
+#: records (for a statement that reads them beside other rows: the send job's message read)
+RECORD_COLUMNS = _COLUMNS = [_RECORDS.c[field.name] for field in fields(Record)]
+LATEST_FIRST = (_RECORDS.c.updated_at.desc(), _RECORDS.c.id.desc())
 #: a subscriber's records in a sandbox, latest first; on PostgreSQL ``FOR UPDATE`` so concurrent
 #: messages from one subscriber apply in turn (SQLite's one writer already serialises them)
 _SUBSCRIBER = (
@@ -74,7 +77,7 @@ _SUBSCRIBER = (
         _RECORDS.c.sandbox == bindparam("sandbox"),
         _RECORDS.c.subscriber == bindparam("subscriber"),
     )
-    .order_by(_RECORDS.c.updated_at.desc(), _RECORDS.c.id.desc())
+    .order_by(*LATEST_FIRST)
 )
 #: run on the driver's cursor (store/driver.py): every inbound message that depends on consent runs some
 _READ = DriverStatement(_SUBSCRIBER, ["org", "sandbox", "subscriber"], _COLUMNS)
@@ -143,6 +146,13 @@ class SubscriberRecords:
             if state is not None:
                 return state
         return None
+
+    def opted_out(self, sender_number: str | None, scope: str) -> bool:
+        """True when the subscriber opted out of messages from ``sender_number`` under ``scope`` (or,
+        without a sender number, of any of our numbers in the sandbox: the safe reading)."""
+        if not sender_number:
+            return any(record.state == ConsentState.OPTED_OUT.value for record in self.records)
+        return self.state(sender_number, scope) is ConsentState.OPTED_OUT
 
     def opted_out_everywhere(self, now: datetime | None = None) -> bool:
         """True when a STOPALL's every-number opt-out stands: no record stated since says otherwise."""
@@ -310,8 +320,6 @@ def is_opted_out(
     """True when the subscriber opted out of messages from ``sender_number`` under the sandbox's consent
     scope (or, without a sender number, of any of our numbers in the sandbox: the safe reading)."""
     records = read_subscriber(session, org, sandbox, subscriber)
-    if not sender_number:
-        return any(record.state == ConsentState.OPTED_OUT.value for record in records.records)
-    if scope is None:
+    if sender_number and scope is None:
         scope = sandbox_settings(session, org, sandbox).consent_scope
-    return records.state(sender_number, scope) is ConsentState.OPTED_OUT
+    return records.opted_out(sender_number, scope or "")

@@ -21,16 +21,21 @@ request id of what enqueued or replayed it, for the log lines of its attempts.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections import Counter
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from sqlalchemy import Connection, and_, func, not_, or_, select, text, tuple_, update
+from sqlalchemy import Connection, text, update
 from sqlalchemy.orm import Session
 
 from smshooks.logs import current_request_id
 from smshooks.outbox.retry import RetryPolicy
+
+# the job states are this module's to name (metrics, feedback import them from here)
+from smshooks.outbox.statements import DEAD, DONE, PENDING, RUNNING, Statements, lane_key, statements  # noqa: F401
 from smshooks.store.db import Database
 from smshooks.store.tables import Job, utcnow
 
@@ -40,17 +45,14 @@ DEFAULT_MAX_ATTEMPTS = 8
 DEFAULT_LEASE = timedelta(seconds=10)
 #: the PostgreSQL ``NOTIFY`` channel enqueues announce themselves on
 NOTIFY_CHANNEL = "smshooks_jobs"
-
-PENDING, RUNNING, DONE, DEAD = "pending", "running", "done", "dead"
+_NOTIFY = text(f"NOTIFY {NOTIFY_CHANNEL}")
 
 #: (kind, org, sandbox): the jobs a worker shares its threads fairly between.
 #: A feedback lane targets one endpoint (one feedback webhook per org and
 #: sandbox); a send_sms lane, one tenant's vendor accounts.
 Lane = tuple[str, str, str]
 
-#: the table itself: the worker's statements run on a Core connection (no ORM session per batch)
-_jobs = Job.__table__
-_c = _jobs.c
+_c = Job.__table__.c
 
 
 class Waker(Protocol):
@@ -145,7 +147,7 @@ def notify(session: Session) -> None:
     transaction = session.get_transaction()
     if session.info.get("smshooks_notified") is transaction:
         return
-    session.execute(text(f"NOTIFY {NOTIFY_CHANNEL}"))
+    session.execute(_NOTIFY)
     session.info["smshooks_notified"] = transaction
 
 
@@ -161,55 +163,36 @@ def claim_batch(
     exclude: Collection[int] = (),
     done: Collection[ClaimedJob] = (),
     record: Callable[[Connection], None] | None = None,
-) -> list[ClaimedJob]:
+    discover: bool = True,
+    conn: Connection | None = None,
+) -> Batch:
     """Take up to ``limit`` due jobs of ``kinds`` (oldest first; a job whose lease
     ran out counts as due) for ``worker``.
 
     With ``new_lane_room``, at most that many jobs of one lane are taken, or for
     the lanes in ``lane_room`` (those the worker already holds jobs of) what room
-    it says they have left: one slow endpoint cannot take every thread.
+    it says they have left: one slow endpoint cannot take every thread. Without
+    ``discover``, only jobs of the lanes in ``lane_room`` with room are taken (a
+    busy worker topping up its lanes; it discovers other lanes when it polls).
     ``exclude``: ids the worker holds now, never taken twice.
     ``done``: attempts that succeeded, marked done in the same transaction (one
     commit where a busy worker would otherwise need two), after ``record`` wrote
     their kinds' own records of the successes (a delivery delivered, a message's
-    vendor id) in it.
+    vendor id) in it. ``conn``: the worker's own connection (else the pool's).
     """
     if limit <= 0 and not done:
-        return []
-    lane_room = dict(lane_room or {}) if new_lane_room is not None else {}
+        return Batch()
     now = utcnow()
-    full = [lane for lane, room in lane_room.items() if room <= 0]
-    due = or_(
-        and_(_c.state == PENDING, _c.due_at <= now),
-        and_(_c.state == RUNNING, _c.lease_expires_at < now),
-    )
-    conditions = [due, _c.kind.in_(list(kinds))]
-    if exclude:
-        conditions.append(_c.id.not_in(list(exclude)))
-    with db.begin() as conn:
+    with _begin(db, conn) as tx:
+        sql = statements(tx)
         if done:
-            _mark_done(conn, done, now, record)
+            _mark_done(tx, sql, done, now, record)
         if limit <= 0:
-            return []
-        chosen = _choose(conn, conditions, full, limit, new_lane_room, lane_room)
-        if not chosen:
-            return []
-        # On SQLite the write lock is taken here; the due condition is checked
-        # again under it, so a job another process claimed meanwhile is skipped.
-        rows = conn.execute(
-            update(_jobs)
-            .where(_c.id.in_(chosen), due)
-            .values(
-                state=RUNNING,
-                attempts=_jobs.c.attempts + 1,
-                lease_expires_at=now + lease,
-                worker=worker,
-                updated_at=now,
-            )
-            .returning(_c.id, _c.kind, _c.org, _c.sandbox, _c.payload, _c.attempts, _c.max_attempts, _c.request_id)
-        ).all()
-    order = {job_id: position for position, job_id in enumerate(chosen)}
-    claimed = [
+            return Batch()
+        rows, drained = _choose(
+            tx, sql, worker, kinds, now, now + lease, limit, new_lane_room, lane_room, exclude, discover
+        )
+    batch = Batch(
         ClaimedJob(
             id=row.id,
             kind=row.kind,
@@ -222,61 +205,80 @@ def claim_batch(
             request_id=row.request_id,
         )
         for row in rows
-    ]
-    return sorted(claimed, key=lambda job: order[job.id])
+    )
+    batch.drained = drained
+    return batch
+
+
+class Batch(list[ClaimedJob]):
+    """What a claim took, oldest first."""
+
+    #: it took every due job it could (no lane was passed over for want of room): claiming again
+    #: finds nothing until jobs are enqueued or become due (the worker waits for news or its poll)
+    drained = False
 
 
 def _choose(
     conn: Connection,
-    conditions: list[Any],
-    full: list[Lane],
+    sql: Statements,
+    worker: str,
+    kinds: Sequence[str],
+    now: datetime,
+    lease_until: datetime,
     limit: int,
     new_lane_room: int | None,
-    lane_room: Mapping[Lane, int],
-) -> list[int]:
-    """The ids to claim: oldest first, no lane beyond its room.
+    lane_room: Mapping[Lane, int] | None,
+    exclude: Collection[int],
+    discover: bool,
+) -> tuple[list[Any], bool]:
+    """Claim the oldest due jobs, no lane beyond its room: the claimed rows, oldest first, and
+    whether they were every due job it could have taken (:attr:`Batch.drained`: no lane was
+    passed over for want of room).
 
-    Reads no more candidates than the lanes can take: a window of what the known lanes have
-    room for (at least a new lane's room), then, while a window came back full, the next one
-    without the lanes that have no room left, so one lane's backlog is looked past in a few
-    short reads rather than one long one. On PostgreSQL the candidates stay locked until the
-    transaction ends: other workers skip them and take the next ones.
+    Each round is one statement (:meth:`Statements.claim`) over a window of candidates the size of
+    what the lanes can take (at least a new lane's room); while a round came back full, or filled a
+    lane, the next one looks past the lanes that have no room left, so one lane's backlog is looked
+    past in a few short reads rather than one long one. On PostgreSQL the candidates stay locked
+    until the transaction ends: other workers skip them and take the next ones.
     """
-    taken: dict[Lane, int] = {}
-    chosen: list[int] = []
-    excluded = list(full)
+    rooms = {lane_key(*lane): room for lane, room in (lane_room or {}).items()} if new_lane_room is not None else {}
+    default = limit if new_lane_room is None else new_lane_room
+    full = [lane for lane, room in rooms.items() if room <= 0]
+    rooms = {lane: room for lane, room in rooms.items() if room > 0}
+    claimed: list[Any] = []
     for _ in range(4):
-        wanted = limit - len(chosen)
-        if wanted <= 0:
+        wanted = limit - len(claimed)
+        known = sum(rooms.values())
+        if wanted <= 0 or (not discover and not known):
             break
-        window = wanted
-        if new_lane_room is not None:
-            known = sum(max(0, room - taken.get(lane, 0)) for lane, room in lane_room.items())
-            window = min(wanted, max(new_lane_room, known))
-        where = conditions + [not_(and_(_c.kind == k, _c.org == o, _c.sandbox == s)) for k, o, s in excluded]
-        if chosen:
-            where.append(_c.id.not_in(chosen))
-        candidates = select(_c.id, _c.kind, _c.org, _c.sandbox).where(*where).order_by(_c.due_at, _c.id)
-        candidates = candidates.limit(window)
-        if conn.dialect.name == "postgresql":
-            candidates = candidates.with_for_update(skip_locked=True)
-        rows = conn.execute(candidates).all()
-        for row in rows:
-            lane = (row.kind, row.org, row.sandbox)
-            if new_lane_room is not None and taken.get(lane, 0) >= lane_room.get(lane, new_lane_room):
-                continue
-            taken[lane] = taken.get(lane, 0) + 1
-            chosen.append(row.id)
-            if len(chosen) >= limit:
-                break
-        if len(rows) < window or new_lane_room is None:
-            break  # no more due jobs (or no lanes to look past)
-        excluded += [
-            lane
-            for lane, count in taken.items()
-            if count >= lane_room.get(lane, new_lane_room) and lane not in excluded
-        ]
-    return chosen
+        window = min(wanted, max(default, known) if discover else known)
+        rows = sql.claim(
+            conn,
+            worker=worker,
+            kinds=kinds,
+            now=now,
+            lease_until=lease_until,
+            limit=wanted,
+            window=window,
+            new_lane_room=default,
+            rooms=rooms,
+            full=full,
+            exclude=exclude,
+            known=None if discover else list(rooms),
+        )
+        claimed += sorted(rows, key=lambda row: (row.due_at, row.id))
+        taken = Counter(lane_key(row.kind, row.org, row.sandbox) for row in rows)
+        filled = [lane for lane, count in taken.items() if count >= rooms.get(lane, default)]
+        if len(rows) < window and (new_lane_room is None or not filled):
+            # every candidate was taken: no more due jobs, unless a lane without room has more
+            return claimed, not full
+        if new_lane_room is None:
+            break  # no lanes to look past
+        for lane, count in taken.items():
+            rooms[lane] = rooms.get(lane, default) - count
+        full += filled
+        rooms = {lane: room for lane, room in rooms.items() if room > 0}
+    return claimed, False
 
 
 def claim(db: Database, worker: str, kinds: Sequence[str], lease: timedelta = DEFAULT_LEASE) -> ClaimedJob | None:
@@ -285,18 +287,20 @@ def claim(db: Database, worker: str, kinds: Sequence[str], lease: timedelta = DE
     return batch[0] if batch else None
 
 
-def renew(db: Database, worker: str, running: Collection[ClaimedJob], lease: timedelta = DEFAULT_LEASE) -> set[int]:
+def renew(
+    db: Database,
+    worker: str,
+    running: Collection[ClaimedJob],
+    lease: timedelta = DEFAULT_LEASE,
+    *,
+    conn: Connection | None = None,
+) -> set[int]:
     """Extend the leases of ``worker``'s running attempts; returns the ids still its own."""
     if not running:
         return set()
-    now = utcnow()
-    with db.begin() as conn:
-        rows = conn.execute(
-            update(_jobs)
-            .where(_attempts_of(running), _c.state == RUNNING)
-            .values(lease_expires_at=now + lease)
-            .returning(_c.id)
-        ).all()
+    with _begin(db, conn) as tx:
+        sql = statements(tx)
+        rows = tx.execute(sql.renew, sql.attempts(running, lease_until=utcnow() + lease)).all()
     return {row.id for row in rows}
 
 
@@ -306,52 +310,49 @@ def complete(db: Database, job: ClaimedJob, record: Callable[[Connection], None]
 
 
 def complete_many(
-    db: Database, done: Collection[ClaimedJob], record: Callable[[Connection], None] | None = None
+    db: Database,
+    done: Collection[ClaimedJob],
+    record: Callable[[Connection], None] | None = None,
+    *,
+    conn: Connection | None = None,
 ) -> int:
     """Mark attempts that succeeded done in one transaction, after ``record`` wrote their kinds'
     records of the successes in it; returns how many were still theirs."""
     if not done:
         return 0
-    with db.begin() as conn:
-        return _mark_done(conn, done, utcnow(), record)
+    with _begin(db, conn) as tx:
+        return _mark_done(tx, statements(tx), done, utcnow(), record)
 
 
 def _mark_done(
-    conn: Connection, done: Collection[ClaimedJob], now: datetime, record: Callable[[Connection], None] | None
+    conn: Connection,
+    sql: Statements,
+    done: Collection[ClaimedJob],
+    now: datetime,
+    record: Callable[[Connection], None] | None,
 ) -> int:
     if record is not None:
         # The work was done whether or not the job is still this attempt's (a worker
         # whose lease ran out): what it did is recorded either way.
         record(conn)
-    result = conn.execute(
-        update(_jobs)
-        .where(_attempts_of(done), _c.state == RUNNING)
-        .values(state=DONE, lease_expires_at=None, updated_at=now)
-    )
-    return result.rowcount
+    return conn.execute(sql.mark_done, sql.attempts(done, now=now)).rowcount
 
 
-def release(db: Database, unstarted: Collection[ClaimedJob]) -> int:
+def release(db: Database, unstarted: Collection[ClaimedJob], *, conn: Connection | None = None) -> int:
     """Give back claimed attempts that never started (a worker stopping): due at once, their attempt not counted."""
     if not unstarted:
         return 0
-    now = utcnow()
-    with db.transaction() as session:
-        result = session.execute(
-            update(Job)
-            .where(_attempts_of(unstarted), _c.state == RUNNING)
-            .values(
-                state=PENDING, attempts=_c.attempts - 1, due_at=now, lease_expires_at=None, worker=None, updated_at=now
-            )
-        )
-        if result.rowcount:
-            notify(session)
-    return result.rowcount
+    with _begin(db, conn) as tx:
+        sql = statements(tx)
+        count = tx.execute(sql.release, sql.attempts(unstarted, now=utcnow())).rowcount
+        if count and tx.dialect.name == "postgresql":
+            tx.execute(_NOTIFY)
+    return count
 
 
 def kill(db: Database, job: ClaimedJob, error: str) -> bool:
     """The job cannot succeed: dead now, kept for inspection and replay."""
-    return _finish(db, job, {"state": DEAD, "last_error": error})
+    return _finish(db, job, DEAD, error)
 
 
 def retry_later(
@@ -362,19 +363,15 @@ def retry_later(
         kill(db, job, f"gave up after {job.attempts} attempts: {error}")
         return DEAD
     due_at = utcnow() + timedelta(seconds=policy.next_delay(job.attempts, retry_after))
-    _finish(db, job, {"state": PENDING, "due_at": due_at, "last_error": error})
+    _finish(db, job, PENDING, error, due_at)
     return PENDING
 
 
 def next_due(db: Database, kinds: Sequence[str]) -> datetime | None:
     """When the next job of ``kinds`` becomes due: a pending one's time, or a running one's lease end."""
-    with db.engine.connect() as session:
-        pending = session.execute(
-            select(func.min(_c.due_at)).where(_c.state == PENDING, _c.kind.in_(list(kinds)))
-        ).scalar()
-        leased = session.execute(
-            select(func.min(_c.lease_expires_at)).where(_c.state == RUNNING, _c.kind.in_(list(kinds)))
-        ).scalar()
+    with db.engine.connect() as conn:
+        sql = statements(conn)
+        pending, leased = conn.execute(sql.next_due, {"kinds": sql.dialect.encode_list(kinds)}).one()
     times = [t for t in (pending, leased) if t is not None]
     return min(times) if times else None
 
@@ -399,18 +396,19 @@ def replayed_by() -> dict[str, str]:
     return {"request_id": request_id} if request_id else {}
 
 
-def _attempts_of(attempts: Collection[ClaimedJob]) -> Any:
-    """The rows of these attempts: the job, still held by the same worker, at the same attempt."""
-    workers = {job.worker for job in attempts}
-    pairs = [(job.id, job.attempts) for job in attempts]
-    return and_(_c.worker.in_(workers), tuple_(_c.id, _c.attempts).in_(pairs))
+@contextmanager
+def _begin(db: Database, conn: Connection | None) -> Iterator[Connection]:
+    """A transaction on ``conn`` (a worker's own connection), else on one of the pool's."""
+    if conn is None:
+        with db.begin() as pooled:
+            yield pooled
+        return
+    with conn.begin():
+        yield conn
 
 
-def _finish(db: Database, job: ClaimedJob, values: dict[str, Any]) -> bool:
+def _finish(db: Database, job: ClaimedJob, state: str, error: str, due_at: datetime | None = None) -> bool:
     with db.begin() as conn:
-        result = conn.execute(
-            update(_jobs)
-            .where(_attempts_of([job]), _c.state == RUNNING)
-            .values(lease_expires_at=None, updated_at=utcnow(), **values)
-        )
-    return result.rowcount == 1
+        sql = statements(conn)
+        params = sql.attempts([job], state=state, error=error, due_at=due_at, now=utcnow())
+        return conn.execute(sql.finish, params).rowcount == 1

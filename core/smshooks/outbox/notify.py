@@ -3,7 +3,9 @@
 A listener holds one connection of its own (not the pool's) in autocommit
 mode and sets the worker's wake event on every notification. When it cannot
 connect it tries again with a backoff while the worker keeps polling, so a
-lost notification delays a job by at most the poll interval.
+lost notification delays a job by at most the poll interval. :class:`News` is
+what the listener and this process's enqueues set: it wakes the worker's loop
+and tells it to look at every lane.
 """
 
 from __future__ import annotations
@@ -71,3 +73,22 @@ def conninfo_of(db: Database) -> str | None:
     if url.get_backend_name() != "postgresql" or url.get_driver_name() != "psycopg":
         return None
     return url.set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+class News:
+    """An event that also wakes the worker's loop (what enqueue and the listener set)."""
+
+    def __init__(self, wake: threading.Event):
+        self._event = threading.Event()
+        self._wake = wake
+
+    def set(self) -> None:
+        self._event.set()
+        self._wake.set()
+
+    def take(self) -> bool:
+        """Whether news came since the last call."""
+        if not self._event.is_set():
+            return False
+        self._event.clear()
+        return True

@@ -1,0 +1,56 @@
+"""The claiming loop's own database connection, kept from one of its transactions to the next.
+
+A busy worker runs a claiming transaction every few jobs (record, mark done, claim). On a
+pooled connection each paid a checkout and was planned anew by PostgreSQL: psycopg prepares a
+statement on the server once it ran a few times on one connection, but forgets them all, and
+sends ``DEALLOCATE ALL``, at the next ``ROLLBACK`` — and every pooled connection gets one
+whenever a handler's read ends. The loop's own connection only ever commits: its statements
+are prepared once and stay so, and none of them costs a pooled connection a round trip later.
+
+It is PostgreSQL's alone: SQLite has no server to plan or round trips to save, and its
+transactions queue on the writer mutex that :meth:`Database.begin` takes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+
+from sqlalchemy import Connection
+
+from smshooks.store.db import PING_AFTER_IDLE, Database
+
+
+class KeptConnection:
+    """One connection for one thread (the claiming loop's); None where the pool's serve better."""
+
+    def __init__(self, db: Database):
+        self.db = db
+        self._conn: Connection | None = None
+        self._used = 0.0
+
+    def get(self) -> Connection | None:
+        """The kept connection (connected on first use, pinged after it rested like the pool's)."""
+        if self.db.engine.dialect.name != "postgresql":
+            return None
+        now = time.monotonic()
+        if self._conn is not None and now - self._used >= PING_AFTER_IDLE and not self._alive(self._conn):
+            self.drop()  # the server dropped it while it rested (a restart): connect anew, as the pool would
+        if self._conn is None:
+            self._conn = self.db.engine.connect()
+        self._used = now
+        return self._conn
+
+    def drop(self) -> None:
+        """Close it (after a failure: the next :meth:`get` connects anew)."""
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            with contextlib.suppress(Exception):
+                conn.close()
+
+    def _alive(self, conn: Connection) -> bool:
+        try:
+            self.db.engine.dialect.do_ping(conn.connection.dbapi_connection)
+        except Exception:
+            return False
+        return True

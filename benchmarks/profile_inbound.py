@@ -8,9 +8,9 @@ The requests are bench_inbound.py's mix (STOP, yes, HELP, typos, free text from 
 signed, built as WSGI environs before the clock starts and handed to the app the way a server does (no test
 client). It prints, for the bare Flask app of bench_inbound.py (form parse, HMAC, one durable insert) and
 for smshooks (a Twilio inbound webhook, inline replies), the CPU per request of this process (``getrusage``:
-user + system; with PostgreSQL also the CPU of the server's backends, from /proc), then smshooks' SQL statements per
-request and a cProfile of a second batch. A tool to find where the CPU goes; bench_inbound.py measures
-the served throughput.
+user + system; with PostgreSQL also that of the server's backends, from /proc), then smshooks' SQL
+statements per request and a cProfile of a second batch. A tool to find where the CPU goes;
+bench_inbound.py measures the served throughput.
 """
 
 from __future__ import annotations

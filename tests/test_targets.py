@@ -259,4 +259,5 @@ def test_a_feedback_post_checks_the_receivers_certificate(tls_listener):
     answer = post(pool_manager(allow_private=True), True, target, "evt_1", b"{}")
     assert (answer.status_code, answer.response_excerpt) == (None, None)
     assert answer.error is not None and "CERTIFICATE_VERIFY_FAILED" in answer.error, answer.error
+    assert tls_listener.handled.wait(10)
     assert tls_listener.handshakes_failed >= 1 and tls_listener.requests == 0

@@ -159,6 +159,8 @@ class TLSListener:
 
         self.handshakes_failed = 0
         self.requests = 0
+        #: set once a connection was handled (the client may see its failure first)
+        self.handled = threading.Event()
         self._lock = threading.Lock()
         with tempfile.TemporaryDirectory() as scratch:
             cert, key = _self_signed(Path(scratch))
@@ -199,6 +201,7 @@ class TLSListener:
             except (ssl.SSLError, OSError):
                 with self._lock:
                     self.handshakes_failed += 1
+            self.handled.set()
 
 
 def _self_signed(directory: Path) -> tuple[Path, Path]:

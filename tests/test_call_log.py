@@ -12,13 +12,14 @@ import itertools
 import json
 import re
 import secrets
+import time
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote, quote_plus
 
 import pytest
 from marshmallow import Schema, fields
-from sqlalchemy import text
+from sqlalchemy import select, text
 from support import loopback
 from support.api import Api
 
@@ -28,8 +29,10 @@ from smshooks.hookspecs import hookimpl
 from smshooks.messages.call_log import MAX_CALLS_PER_MESSAGE
 from smshooks.messages.redaction import EXCERPT_LIMIT, MASK
 from smshooks.messages.send_job import SEND_SMS
+from smshooks.outbox import jobs
 from smshooks.outbox.retry import at_once
 from smshooks.outbox.worker import Worker
+from smshooks.store.tables import Job
 from smshooks.testing import FakeVendorAPI, Reply
 from smshooks.vendor import SendError, Vendor, secret_field, target_url_field, vendor_request
 from smshooks.web.app import create_app
@@ -274,6 +277,57 @@ def test_one_attempt_making_more_calls_than_the_cap_keeps_its_newest(gateway_app
     calls = calls_of(api, message_id)
     assert [c["number"] for c in calls] == list(range(13, 63))
     assert calls[-1]["url"].startswith(keyed.url + "/send")
+
+
+def test_a_nul_in_an_answer_is_logged_not_the_whole_attempt_lost(gateway_app, api, vendor_api):
+    # PostgreSQL text holds no NUL: stored as U+FFFD rather than failing the attempt's rows
+    answers = iter([Reply(503, b"busy\x00now"), Reply(201, b'{"id": "vend-2"}')])
+    vendor_api.reply_with(lambda request: next(answers))
+    message_id = send_and_work(gateway_app, api, loopback_channel(api, vendor_api.url))
+    calls = calls_of(api, message_id)
+    assert [(c["attempt"], c["response_excerpt"]) for c in calls] == [(1, "busy\ufffdnow"), (2, '{"id": "vend-2"}')]
+
+
+def test_a_replayed_send_numbers_its_attempts_after_the_logged_ones(gateway_app, api):
+    # a replay starts the job's attempts at 1 again; the log goes on from its last attempt
+    gw = gateway_app.extensions["smshooks"]
+    with FakeVendorAPI() as closed:
+        url = closed.url
+    message_id = send_and_work(gateway_app, api, loopback_channel(api, url))
+    with gw.db.transaction() as session:
+        (job_id,) = session.execute(select(Job.id).where(Job.kind == SEND_SMS, Job.state == jobs.DEAD)).scalars()
+        assert jobs.replay(session, job_id)
+    worker = Worker(gw, policies={SEND_SMS: at_once()})
+    while worker.run_once():
+        pass
+    assert [c["attempt"] for c in calls_of(api, message_id)] == list(range(1, 17))
+
+
+def test_sends_recorded_together_each_log_their_own_calls(gateway_app, api):
+    # the worker's pool records its successes in batches: one write for several messages' logs
+    with FakeVendorAPI() as keyed:
+        keyed_api(keyed)
+        channel_id = keyed_channel(api, keyed.url)
+        recipients = [{"phone": f"+1415555{n:04d}"} for n in range(20)]
+        body = {"channel_id": channel_id, "campaign_id": "c1", "text": "hello", "recipients": recipients}
+        answer = api.post("/messages", body)
+        assert answer.status_code == 202, answer.json
+        ids = [item["message_execution_id"] for item in answer.json["messages"]]
+        worker = Worker(gateway_app.extensions["smshooks"], concurrency=8, poll_interval=0.05)
+        thread = worker.start_thread()
+        try:
+            deadline = time.monotonic() + 60
+            while not all(api.get(f"/messages/{one}").json["vendor_message_id"] for one in ids):
+                assert time.monotonic() < deadline, "the sends were not recorded"
+                time.sleep(0.05)
+        finally:
+            worker.stop()
+            thread.join(30)
+    for one in ids:
+        calls = calls_of(api, one)
+        assert [(c["attempt"], c["number"], c["status_code"]) for c in calls] == [(1, 1, 200), (1, 2, 201)]
+        assert calls[1]["url"].endswith("to=" + quote(api.get(f"/messages/{one}").json["recipient"], safe=""))
+    assert raw_rows(gateway_app).count("\n") + 1 == 40
 
 
 # -- who sees it --------------------------------------------------------------------

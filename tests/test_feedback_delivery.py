@@ -143,6 +143,7 @@ def test_each_request_carries_a_standard_webhooks_signature(app, api, client, re
     assert payload["messageDeliveryFeedback"]["feedbackStatus"]["value"] == "delivered"
     assert request.webhook_id == deliveries(api)[0]["id"]
     assert request.header("Authorization") is None  # auth none
+    assert (request.header("User-Agent"), request.header("Content-Type")) == ("smshooks-feedback/1", "application/json")
     with pytest.raises(WebhookVerificationError):
         Webhook(secret).verify(request.body.replace(b"delivered", b"bounce"), request.headers)
 
@@ -166,6 +167,23 @@ def test_header_parameters_are_sent_and_their_values_never_returned(app, api, cl
     work(app)
     [request] = receiver.wait_for(1)
     assert (request.header("X-Api-Key"), request.header("X-Tenant")) == ("rk_live_123", "globex")
+
+
+def test_header_parameters_named_as_ours_in_any_case_replace_them_and_go_once(app, api, client, receiver):
+    parameters = {"user-agent": "acme-probe/2", "ACCEPT": "application/json", "Authorization": "Basic YWNtZTpz"}
+    make_feedback_webhook(api, receiver.url, headers=parameters)
+    report(client, make_webhook(api), "v-1", "ok")
+    work(app)
+    [request] = receiver.wait_for(1)
+    names = [name.lower() for name, _ in request.header_lines]
+    assert len(names) == len(set(names)), request.header_lines
+    assert (request.header("User-Agent"), request.header("Accept"), request.header("Authorization")) == (
+        "acme-probe/2",
+        "application/json",
+        "Basic YWNtZTpz",
+    )
+    assert request.header("Content-Type") == "application/json"
+    assert {"webhook-id", "webhook-timestamp", "webhook-signature", "content-length", "host"} <= set(names)
 
 
 def test_rotation_signs_with_both_secrets_during_the_grace_period(app, api, client, receiver):

@@ -234,6 +234,22 @@ def test_a_report_that_beats_the_send_answer_is_merged_into_the_message(env):
     assert [d["message_id"] for d in delivered] == [execution_id]
 
 
+def test_a_report_of_the_same_vendor_id_for_another_recipient_is_not_merged(env):
+    """Only a report on this message (same vendor id *and* recipient, in its organisation and sandbox)
+    is folded into it; the vendor's id alone may repeat (another account, another number)."""
+    api, app = env["api"], env["app"]
+    hook_id = env["channel"]["feedback_webhook_id"]
+    other = {"reports": [{"id": "vend-1", "to": "+14155550999", "status": "ok"}]}
+    assert app.test_client().post(f"/hooks/{hook_id}", json=other).status_code == 200
+    answer = send(env, recipients=[{"phone": "+14155550123"}])
+    run_worker(env)
+    message = api.get(f"/messages/{answer.json['messages'][0]['message_execution_id']}").json
+    assert (message["vendor_message_id"], message["reports"]) == ("vend-1", [])
+    assert [h["status"] for h in message["history"]] == ["queued"]
+    listed = {(m["recipient"], m["vendor_message_id"]) for m in api.get("/messages").json["items"]}
+    assert listed == {("+14155550123", "vend-1"), ("+14155550999", "vend-1")}
+
+
 @pytest.mark.parametrize(
     ("text", "profile", "sent"),
     [

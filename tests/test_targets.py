@@ -18,7 +18,7 @@ import pytest
 from support import loopback
 from support.api import Api, make_webhook
 from support.feedback import deliveries, make_feedback_webhook, report, work
-from support.ssrf import ANSWER, PRIVATE_URLS, REFUSED, CountingListener, closed_port, urls
+from support.ssrf import ANSWER, PRIVATE_URLS, REFUSED, CountingListener, TLSListener, closed_port, urls
 
 from smshooks.messages.send_job import SEND_SMS
 from smshooks.outbox.retry import at_once
@@ -30,6 +30,12 @@ from smshooks.web.app import create_app
 @pytest.fixture
 def listener() -> Iterator[CountingListener]:
     with CountingListener() as running:
+        yield running
+
+
+@pytest.fixture
+def tls_listener() -> Iterator[TLSListener]:
+    with TLSListener() as running:
         yield running
 
 
@@ -214,3 +220,44 @@ def test_the_guarded_session_refuses_before_connecting_and_the_open_session_conn
     # The witness works: with the setting on, the same session factory does connect.
     answer = http_session(allow_private=True).post(f"http://127.0.0.1:{listener.port}/x", data=b"{}", timeout=5)
     assert answer.content == ANSWER and listener.accepted == 1
+
+
+# --- the guarded urllib3 pools (the feedback POST's) ------------------------------------------
+
+
+def test_the_guarded_pools_refuse_before_connecting_and_the_open_pools_connect(listener):
+    from urllib3.exceptions import HTTPError, LocationValueError
+
+    from smshooks.target_pools import pool_manager
+    from smshooks.targets import is_refusal
+
+    guarded = pool_manager(allow_private=False)
+    targets = [*urls(listener.port), f"https://127.0.0.1:{closed_port()}/", f"http://93.184.216.34:{closed_port()}/"]
+    failures = []
+    for url in targets:
+        try:
+            guarded.request("POST", url, body=b"{}", timeout=5)
+            failures.append((url, "answered"))
+        except LocationValueError:
+            pass  # not even a URL to urllib3 (full-width names): nothing to connect to
+        except HTTPError as exc:
+            if not is_refusal(exc):
+                failures.append((url, repr(exc)))
+    assert failures == []
+    assert listener.accepted == 0
+    # The witness works: with the setting on, the same factory does connect.
+    answer = pool_manager(allow_private=True).request("POST", f"http://127.0.0.1:{listener.port}/x", body=b"{}")
+    assert answer.data == ANSWER and listener.accepted == 1
+
+
+def test_a_feedback_post_checks_the_receivers_certificate(tls_listener):
+    from smshooks.feedback.transport import Target, post
+    from smshooks.target_pools import pool_manager
+
+    url = f"https://127.0.0.1:{tls_listener.port}/feedback"
+    target = Target("fw_1", url, {}, None, {}, ["whsec_" + "A" * 43 + "="])
+    answer = post(pool_manager(allow_private=True), True, target, "evt_1", b"{}")
+    assert (answer.status_code, answer.response_excerpt) == (None, None)
+    assert answer.error is not None and "CERTIFICATE_VERIFY_FAILED" in answer.error, answer.error
+    assert tls_listener.handled.wait(10)
+    assert tls_listener.handshakes_failed >= 1 and tls_listener.requests == 0

@@ -251,3 +251,28 @@ def test_a_batch_larger_than_one_chunk_is_stored_whole_and_a_retry_changes_nothi
     assert post_signed(client, hook, stops).status_code == 200
     assert all_items(api, "/inbound-messages") == stored
     assert len(all_items(api, "/consent", state="opted_out")) == 250
+
+
+def test_a_sqlite_file_locked_by_another_process_is_503_and_the_retry_stores_once(app, api, client):
+    """Another process holding SQLite's write lock past the busy timeout: the vendor is asked to retry
+    (503), never answered 500 (which some vendors, Twilio among them, do not retry)."""
+    import sqlite3
+
+    from sqlalchemy import event
+    from sqlalchemy.engine import make_url
+
+    db = app.extensions["smshooks"].db
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("SQLite's file lock")
+    hook = make_webhook(api, secret=None)
+    event.listen(db.engine, "connect", lambda dbapi_connection, _: dbapi_connection.execute("PRAGMA busy_timeout=200"))
+    db.engine.dispose()  # connections made from now on wait 0.2 s, not 30 s
+    other = sqlite3.connect(make_url(str(db.engine.url)).database, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    try:
+        assert_error(client.post(f"/hooks/{hook['id']}", json={"messages": [INBOUND]}), 503)
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    assert client.post(f"/hooks/{hook['id']}", json={"messages": [INBOUND]}).status_code == 200
+    assert [m["vendor_message_id"] for m in inbound_items(api)] == ["in-1"]

@@ -58,8 +58,10 @@ def serve(host: str, port: int, workers: int, threads: int, worker: bool) -> Non
 
     from smshooks.outbox.worker import Worker
     from smshooks.web.app import create_app
+    from smshooks.web.processes import freeze_startup_objects
 
     app = create_app(settings)
+    freeze_startup_objects()
     if worker:
         # beside the request threads, in one process and one connection pool: a smaller share
         Worker(app.extensions["smshooks"], concurrency=16, per_lane=4).start_thread()

@@ -33,6 +33,7 @@ from sqlalchemy.orm import Session
 from smshooks.outbox.jobs import PENDING, RUNNING
 from smshooks.store.db import Database
 from smshooks.store.tables import Job, utcnow
+from smshooks.store.unit import Unit
 
 log = logging.getLogger(__name__)
 
@@ -111,15 +112,33 @@ DELIVERY_SECONDS = Histogram(
 _PENDING_COUNTS = "smshooks.metrics.on_commit"
 
 
-def count_on_commit(session: Session, counter: Counter, **labels: str) -> None:
-    """Count one on ``counter`` when ``session``'s transaction commits (nothing if it rolls back)."""
-    session.info.setdefault(_PENDING_COUNTS, []).append((counter, labels))
+#: (metric, label values) -> the labelled child: ``labels()`` checks and locks on every call
+_CHILDREN: dict[tuple[Any, tuple[tuple[str, str], ...]], Any] = {}
+
+
+def labelled(metric: Any, **labels: str) -> Any:
+    """``metric.labels(**labels)``, kept: the vendor path counts the same few label sets on every request."""
+    key = (metric, tuple(labels.items()))
+    child = _CHILDREN.get(key)
+    if child is None:
+        if len(_CHILDREN) > 10_000:  # label values are small fixed sets; this is only a bound
+            _CHILDREN.clear()
+        child = _CHILDREN[key] = metric.labels(**labels)
+    return child
+
+
+def count_on_commit(writer: Session | Unit, counter: Counter, **labels: str) -> None:
+    """Count one on ``counter`` when ``writer``'s transaction commits (nothing if it rolls back)."""
+    if isinstance(writer, Unit):
+        writer.after_commit(labelled(counter, **labels).inc)
+        return
+    writer.info.setdefault(_PENDING_COUNTS, []).append((counter, labels))
 
 
 @event.listens_for(Session, "after_commit")
 def _count_committed(session: Session) -> None:
     for counter, labels in session.info.pop(_PENDING_COUNTS, ()):
-        counter.labels(**labels).inc()
+        labelled(counter, **labels).inc()
 
 
 @event.listens_for(Session, "after_rollback")

@@ -17,6 +17,7 @@ Two checks, one rule:
   first connect and then look), which also defeats a name that resolved to a
   public address when saved and a private one now (DNS rebinding). TLS SNI,
   certificate checks and the Host header still use the URL's host.
+  (:mod:`smshooks.target_pools`: the same connections for callers that skip requests.)
 
 A refused target is always :class:`TargetRefused` with one fixed message
 (:data:`REFUSED`): it neither says what a name resolved to nor, since nothing
@@ -47,11 +48,14 @@ __all__ = [
     "MAX_URL_LENGTH",
     "REFUSED",
     "BadTargetURL",
+    "GuardedHTTPSPool",
+    "RefusedConnection",
     "TargetRefused",
     "UnsafeTarget",
     "check_url",
     "http_session",
     "is_public",
+    "is_refusal",
     "normalise_host",
     "refusal_count",
 ]
@@ -240,8 +244,8 @@ def _checked_addresses(host: str, port: int) -> list[_AddrInfo]:
 # -- the guarded session -----------------------------------------------------------
 
 
-class _RefusedConnection(NewConnectionError):
-    """Inside urllib3: the connection was refused before any socket was opened."""
+class RefusedConnection(NewConnectionError):
+    """Inside urllib3: the connection was refused before any socket was opened (:func:`is_refusal`)."""
 
 
 def _connect(addresses: Sequence[_AddrInfo], timeout: Any, source_address: Any, socket_options: Any) -> socket.socket:
@@ -277,7 +281,7 @@ class _GuardedConnectionMixin:
         try:
             addresses = _checked_addresses(normalise_host(self._dns_host), self.port)
         except TargetRefused:
-            raise _RefusedConnection(self, REFUSED) from None  # type: ignore[arg-type]
+            raise RefusedConnection(self, REFUSED) from None  # type: ignore[arg-type]
         except socket.gaierror as exc:
             raise NameResolutionError(self.host, self, exc) from exc  # type: ignore[arg-type]
         try:
@@ -304,19 +308,20 @@ class _GuardedHTTPPool(HTTPConnectionPool):
     ConnectionCls = _GuardedHTTPConnection
 
 
-class _GuardedHTTPSPool(HTTPSConnectionPool):
+class GuardedHTTPSPool(HTTPSConnectionPool):
     ConnectionCls = _GuardedHTTPSConnection
 
 
-def _is_refusal(exc: BaseException) -> bool:
+def is_refusal(exc: BaseException) -> bool:
+    """Whether urllib3's (or requests') ``exc`` is, or wraps, a :class:`RefusedConnection`."""
     seen: set[int] = set()
     current: BaseException | None = exc
     while current is not None and id(current) not in seen:
         seen.add(id(current))
-        if isinstance(current, _RefusedConnection):
+        if isinstance(current, RefusedConnection):
             return True
         reason = getattr(current, "reason", None)
-        if isinstance(reason, _RefusedConnection):
+        if isinstance(reason, RefusedConnection):
             return True
         nested = current.args[0] if current.args and isinstance(current.args[0], BaseException) else None
         current = nested or current.__cause__ or current.__context__
@@ -338,7 +343,7 @@ class _GuardedAdapter(HTTPAdapter):
 
     def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
         super().init_poolmanager(*args, **kwargs)
-        self.poolmanager.pool_classes_by_scheme = {"http": _GuardedHTTPPool, "https": _GuardedHTTPSPool}
+        self.poolmanager.pool_classes_by_scheme = {"http": _GuardedHTTPPool, "https": GuardedHTTPSPool}
 
     def send(self, request: requests.PreparedRequest, *args: Any, **kwargs: Any) -> requests.Response:
         if urlsplit(request.url or "").scheme != "https":
@@ -347,7 +352,7 @@ class _GuardedAdapter(HTTPAdapter):
         try:
             return super().send(request, *args, **kwargs)
         except requests.ConnectionError as exc:
-            if not _is_refusal(exc):
+            if not is_refusal(exc):
                 raise
             self.refusals.count += 1
             raise TargetRefused(request=request) from None

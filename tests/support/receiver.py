@@ -40,6 +40,8 @@ class Received:
     headers: dict[str, str]
     body: bytes
     status: int
+    #: every header line as sent, in order (``headers`` keeps one value per name)
+    header_lines: list[tuple[str, str]] = field(default_factory=list)
 
     def header(self, name: str) -> str | None:
         return next((v for k, v in self.headers.items() if k.lower() == name.lower()), None)
@@ -134,7 +136,14 @@ class Receiver:
                 with receiver._changed:
                     answer = receiver._script.pop(0) if receiver._script else Answer()
                     receiver.received.append(
-                        Received(time.monotonic(), self.path, dict(self.headers.items()), body, answer.status)
+                        Received(
+                            time.monotonic(),
+                            self.path,
+                            dict(self.headers.items()),
+                            body,
+                            answer.status,
+                            list(self.headers.items()),
+                        )
                     )
                     receiver._changed.notify_all()
                 try:

@@ -147,3 +147,89 @@ if _NAME:  # a DNS name that resolves to loopback (from /etc/hosts)
 
 def urls(port: int) -> list[str]:
     return [template.format(port=port) for template in PRIVATE_URLS]
+
+
+class TLSListener:
+    """An HTTPS listener on 127.0.0.1 with a self-signed certificate (valid for that address, signed
+    by no CA anyone trusts): it counts the TLS handshakes that failed and the requests that got through."""
+
+    def __init__(self) -> None:
+        import ssl
+        import tempfile
+
+        self.handshakes_failed = 0
+        self.requests = 0
+        #: set once a connection was handled (the client may see its failure first)
+        self.handled = threading.Event()
+        self._lock = threading.Lock()
+        with tempfile.TemporaryDirectory() as scratch:
+            cert, key = _self_signed(Path(scratch))
+            self._context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            self._context.load_cert_chain(cert, key)
+        self._socket = socket.create_server(("127.0.0.1", 0))
+        self._socket.settimeout(0.1)
+        self.port = self._socket.getsockname()[1]
+        self._stopping = threading.Event()
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+
+    def __enter__(self) -> TLSListener:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stopping.set()
+        self._thread.join(2)
+        self._socket.close()
+
+    def _serve(self) -> None:
+        import ssl
+
+        while not self._stopping.is_set():
+            try:
+                conn, _ = self._socket.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            conn.settimeout(2)
+            try:
+                with self._context.wrap_socket(conn, server_side=True) as tls:
+                    tls.recv(65536)
+                    with self._lock:
+                        self.requests += 1
+                    tls.sendall(_RESPONSE)
+            except (ssl.SSLError, OSError):
+                with self._lock:
+                    self.handshakes_failed += 1
+            self.handled.set()
+
+
+def _self_signed(directory: Path) -> tuple[Path, Path]:
+    import datetime
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = datetime.datetime.now(datetime.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), False)
+        .sign(key, hashes.SHA256())
+    )
+    cert_path, key_path = directory / "cert.pem", directory / "key.pem"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
+    return cert_path, key_path

@@ -13,7 +13,7 @@ from smshooks.hookspecs import hookimpl
 
 def _count(vendor: str, kind: str, duplicate: bool) -> None:
     counter = metrics.EVENTS_DUPLICATE if duplicate else metrics.EVENTS_STORED
-    counter.labels(vendor=vendor, kind=kind).inc()
+    metrics.labelled(counter, vendor=vendor, kind=kind).inc()
     observe.note_event(kind, duplicate)
 
 

@@ -15,11 +15,12 @@ from functools import cache
 from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
-from sqlalchemy.sql.dml import Insert
 
 from smshooks.consent.sandbox_policy import sandbox_settings
 from smshooks.metrics import CONSENT_CHANGES, count_on_commit
+from smshooks.store.driver import DriverStatement
 from smshooks.store.tables import ConsentLedgerEntry, ConsentRecord, utcnow
+from smshooks.store.unit import Writer, connection, dialect_name
 
 
 class ConsentState(enum.StrEnum):
@@ -63,7 +64,10 @@ class Record:
 
 
 _RECORDS = ConsentRecord.__table__
-_COLUMNS = [_RECORDS.c[field.name] for field in fields(Record)]
+#: a :class:`Record`'s columns, in its fields' order; :data:`LATEST_FIRST`, the order of a subscriber's
+#: records (for a statement that reads them beside other rows: the send job's message read)
+RECORD_COLUMNS = _COLUMNS = [_RECORDS.c[field.name] for field in fields(Record)]
+LATEST_FIRST = (_RECORDS.c.updated_at.desc(), _RECORDS.c.id.desc())
 #: a subscriber's records in a sandbox, latest first; on PostgreSQL ``FOR UPDATE`` so concurrent
 #: messages from one subscriber apply in turn (SQLite's one writer already serialises them)
 _SUBSCRIBER = (
@@ -73,16 +77,42 @@ _SUBSCRIBER = (
         _RECORDS.c.sandbox == bindparam("sandbox"),
         _RECORDS.c.subscriber == bindparam("subscriber"),
     )
-    .order_by(_RECORDS.c.updated_at.desc(), _RECORDS.c.id.desc())
+    .order_by(*LATEST_FIRST)
 )
-_SUBSCRIBER_LOCKED = _SUBSCRIBER.with_for_update()
-_UPDATE_STATE = update(_RECORDS).where(_RECORDS.c.id == bindparam("b_id"))
+#: run on the driver's cursor (store/driver.py): every inbound message that depends on consent runs some
+_READ = DriverStatement(_SUBSCRIBER, ["org", "sandbox", "subscriber"], _COLUMNS)
+_READ_LOCKED = DriverStatement(_SUBSCRIBER.with_for_update(), ["org", "sandbox", "subscriber"], _COLUMNS)
+_UPDATE_STATE = DriverStatement(
+    update(_RECORDS).where(_RECORDS.c.id == bindparam("b_id")), ["b_id", "state", "pending_expires_at", "updated_at"]
+)
 _STAMPS = {
-    column: update(_RECORDS).where(_RECORDS.c.id == bindparam("b_id"))
+    column: DriverStatement(update(_RECORDS).where(_RECORDS.c.id == bindparam("b_id")), ["b_id", column])
     for column in ("last_fuzzy_prompt_at", "last_default_reply_at")
 }
-_APPEND = insert(ConsentLedgerEntry.__table__)
-_FORGET = delete(_RECORDS).where(_RECORDS.c.id == bindparam("b_id"), _RECORDS.c.state.is_(None))
+_LEDGER_FIELDS = [
+    "org",
+    "sandbox",
+    "sender_number",
+    "subscriber",
+    "at",
+    "previous_state",
+    "new_state",
+    "action",
+    "inbound_message_id",
+    "keyword",
+    "category",
+    "match",
+    "rule",
+    "decided_by",
+    "reply_text",
+    "actor",
+    "note",
+]
+_APPEND = DriverStatement(insert(ConsentLedgerEntry.__table__), _LEDGER_FIELDS)
+_FORGET = DriverStatement(
+    delete(_RECORDS).where(_RECORDS.c.id == bindparam("b_id"), _RECORDS.c.state.is_(None)), ["b_id"]
+)
+_PAIR_FIELDS = ["org", "sandbox", "sender_number", "subscriber", "state", "updated_at"]
 
 
 @dataclass(frozen=True)
@@ -117,6 +147,13 @@ class SubscriberRecords:
                 return state
         return None
 
+    def opted_out(self, sender_number: str | None, scope: str) -> bool:
+        """True when the subscriber opted out of messages from ``sender_number`` under ``scope`` (or,
+        without a sender number, of any of our numbers in the sandbox: the safe reading)."""
+        if not sender_number:
+            return any(record.state == ConsentState.OPTED_OUT.value for record in self.records)
+        return self.state(sender_number, scope) is ConsentState.OPTED_OUT
+
     def opted_out_everywhere(self, now: datetime | None = None) -> bool:
         """True when a STOPALL's every-number opt-out stands: no record stated since says otherwise."""
         for record in self.records:
@@ -128,58 +165,58 @@ class SubscriberRecords:
         return False
 
 
-def read_subscriber(
-    session: Session, org: str, sandbox: str, subscriber: str, *, lock: bool = False
-) -> SubscriberRecords:
+def read_subscriber(db: Writer, org: str, sandbox: str, subscriber: str, *, lock: bool = False) -> SubscriberRecords:
     """The subscriber's records (``lock``: locked for this transaction on PostgreSQL)."""
-    # on the session's connection: a read of Core rows needs none of the ORM's execution path
-    rows = session.connection().execute(
-        _SUBSCRIBER_LOCKED if lock else _SUBSCRIBER, {"org": org, "sandbox": sandbox, "subscriber": subscriber}
+    # on the connection: a read of Core rows needs none of the ORM session's execution path
+    rows = (_READ_LOCKED if lock else _READ).rows(
+        connection(db), {"org": org, "sandbox": sandbox, "subscriber": subscriber}
     )
     return SubscriberRecords(org, sandbox, subscriber, [Record(*row) for row in rows])
 
 
-def lock_subscriber(session: Session, org: str, sandbox: str, subscriber: str, sender_number: str) -> SubscriberRecords:
+def lock_subscriber(db: Writer, org: str, sandbox: str, subscriber: str, sender_number: str) -> SubscriberRecords:
     """The subscriber's records, locked for this transaction, with the (``sender_number``, subscriber)
     record among them (created empty if new: one more statement; ``created`` says so)."""
-    return ensure_pair(session, read_subscriber(session, org, sandbox, subscriber, lock=True), sender_number)
+    return ensure_pair(db, read_subscriber(db, org, sandbox, subscriber, lock=True), sender_number)
 
 
-def ensure_pair(session: Session, records: SubscriberRecords, sender_number: str) -> SubscriberRecords:
+def ensure_pair(db: Writer, records: SubscriberRecords, sender_number: str) -> SubscriberRecords:
     """``records`` with a (``sender_number``, subscriber) record: created empty unless it exists."""
     if records.pair(sender_number) is not None:
         return records
     now = utcnow()
     values = {"org": records.org, "sandbox": records.sandbox, "sender_number": sender_number}
     values |= {"subscriber": records.subscriber, "state": None, "updated_at": now}
-    row = session.execute(_create_pair(session.get_bind().dialect.name), values).first()
+    row = _create_pair(dialect_name(db)).first(connection(db), values)
     if row is None:  # another transaction created it meanwhile: read it, locked, with the rest
-        found = read_subscriber(session, records.org, records.sandbox, records.subscriber, lock=True)
+        found = read_subscriber(db, records.org, records.sandbox, records.subscriber, lock=True)
         # gone again when that transaction was a retry that forgot the record it made: make it here
-        return found if found.pair(sender_number) is not None else ensure_pair(session, found, sender_number)
+        return found if found.pair(sender_number) is not None else ensure_pair(db, found, sender_number)
     # new and latest: first in the latest-first order (its row lock is ours: we inserted it)
     created = Record(*row)
     return SubscriberRecords(records.org, records.sandbox, records.subscriber, [created, *records.records], created)
 
 
 @cache
-def _create_pair(dialect: str) -> Insert:
+def _create_pair(dialect: str) -> DriverStatement:
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     key = ["org", "sandbox", "sender_number", "subscriber"]
-    return insert(_RECORDS).on_conflict_do_nothing(index_elements=key).returning(*_COLUMNS)
+    return DriverStatement(
+        insert(_RECORDS).on_conflict_do_nothing(index_elements=key).returning(*_COLUMNS), _PAIR_FIELDS, _COLUMNS
+    )
 
 
-def forget_new_pair(session: Session, record: Record) -> None:
+def forget_new_pair(db: Writer, record: Record) -> None:
     """Remove the empty record :func:`ensure_pair` just made in this transaction (for a message
     that turned out to be a vendor's retry: it must leave nothing behind). Only the record this
     transaction inserted (``SubscriberRecords.created``): one another made is someone else's."""
-    session.execute(_FORGET, {"b_id": record.id})
+    _FORGET.rows(connection(db), {"b_id": record.id})
 
 
-def record_for_update(session: Session, org: str, sandbox: str, sender_number: str, subscriber: str) -> Record:
+def record_for_update(db: Writer, org: str, sandbox: str, sender_number: str, subscriber: str) -> Record:
     """The consent record of the pair, created empty if new, locked for this transaction on
     PostgreSQL so concurrent changes of one subscriber apply in turn."""
-    found = lock_subscriber(session, org, sandbox, subscriber, sender_number).pair(sender_number)
+    found = lock_subscriber(db, org, sandbox, subscriber, sender_number).pair(sender_number)
     assert found is not None  # lock_subscriber made it
     return found
 
@@ -195,7 +232,7 @@ def effective_state(record: Record | ConsentRecord | None, now: datetime | None 
 
 
 def change(
-    session: Session,
+    db: Writer,
     record: Record,
     new_state: ConsentState | None,
     evidence: Evidence,
@@ -208,12 +245,13 @@ def change(
     record.state = new_state.value if new_state else None
     record.pending_expires_at = pending_expires_at if new_state is ConsentState.PENDING else None
     record.updated_at = now
-    session.execute(
-        _UPDATE_STATE,
+    conn = connection(db)
+    _UPDATE_STATE.rows(
+        conn,
         {"b_id": record.id, "state": record.state, "pending_expires_at": record.pending_expires_at, "updated_at": now},
     )
-    session.execute(
-        _APPEND,
+    _APPEND.rows(
+        conn,
         {
             "org": record.org,
             "sandbox": record.sandbox,
@@ -234,14 +272,14 @@ def change(
             "note": evidence.note,
         },
     )
-    count_on_commit(session, CONSENT_CHANGES, new_state=record.state or "none", action=evidence.action)
+    count_on_commit(db, CONSENT_CHANGES, new_state=record.state or "none", action=evidence.action)
 
 
-def stamp(session: Session, record: Record, column: str, at: datetime) -> None:
+def stamp(db: Writer, record: Record, column: str, at: datetime) -> None:
     """Note on ``record`` when its subscriber was last sent a rate-limited reply (``column``:
     ``last_fuzzy_prompt_at`` or ``last_default_reply_at``)."""
     setattr(record, column, at)
-    session.execute(_STAMPS[column], {"b_id": record.id, column: at})
+    _STAMPS[column].rows(connection(db), {"b_id": record.id, column: at})
 
 
 #: the sender number of the record a STOPALL writes under number scope: every one of our numbers
@@ -282,8 +320,6 @@ def is_opted_out(
     """True when the subscriber opted out of messages from ``sender_number`` under the sandbox's consent
     scope (or, without a sender number, of any of our numbers in the sandbox: the safe reading)."""
     records = read_subscriber(session, org, sandbox, subscriber)
-    if not sender_number:
-        return any(record.state == ConsentState.OPTED_OUT.value for record in records.records)
-    if scope is None:
+    if sender_number and scope is None:
         scope = sandbox_settings(session, org, sandbox).consent_scope
-    return records.state(sender_number, scope) is ConsentState.OPTED_OUT
+    return records.opted_out(sender_number, scope or "")

@@ -14,14 +14,15 @@ drop duplicates (delivery is at least once).
 from __future__ import annotations
 
 import copy
+import functools
 import json
 import logging
+import time
 import weakref
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-import requests
 from sqlalchemy import Connection, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
@@ -30,14 +31,17 @@ from smshooks.events import FeedbackEvent  # defined in the plugin contract; re-
 from smshooks.feedback.emit import DEAD, DELIVERED, DISABLED, PENDING
 from smshooks.feedback.endpoint_health import disable_if_failing
 from smshooks.feedback.sealed import WebhookSecrets, open_secrets
+from smshooks.feedback.stored import DeliveryReader, StoredDelivery
 from smshooks.feedback.transport import Answer, Target, post
 from smshooks.metrics import FEEDBACK_WEBHOOKS_DISABLED, count_on_commit
 from smshooks.outbox import jobs
 from smshooks.outbox.retry import PermanentFailure, RetryPolicy, TryAgain
 from smshooks.store.tables import DeliveryAttempt, FeedbackDelivery, FeedbackWebhook, Job, utcnow
-from smshooks.targets import http_session
+from smshooks.target_pools import pool_manager
 
 if TYPE_CHECKING:
+    from urllib3 import PoolManager
+
     from smshooks.gateway import Gateway
     from smshooks.outbox.context import JobContext
     from smshooks.settings import Settings
@@ -63,33 +67,32 @@ def gave_up(gw: Gateway, job: jobs.ClaimedJob, error: str) -> None:
         )
 
 
-_sessions: weakref.WeakKeyDictionary[Any, requests.Session] = weakref.WeakKeyDictionary()
+@dataclass(frozen=True)
+class _ThreadTools:
+    """What one worker thread keeps across its feedback jobs."""
+
+    #: guarded keep-alive connection pools for the POSTs
+    pools: PoolManager
+    #: what reads a delivery (one SELECT on a driver connection, no transaction)
+    reader: DeliveryReader
 
 
-def http_for(worker: JobContext) -> requests.Session:
-    """The worker thread's pooled session for feedback POSTs (keep-alive across jobs)."""
-    session = _sessions.get(worker)
-    if session is None:
-        session = _sessions[worker] = worker.timed(
-            http_session(allow_private=worker.gateway.settings.allow_private_targets)
+_tools: weakref.WeakKeyDictionary[Any, _ThreadTools] = weakref.WeakKeyDictionary()
+
+
+def _tools_for(worker: JobContext) -> _ThreadTools:
+    tools = _tools.get(worker)
+    if tools is None:
+        gw = worker.gateway
+        tools = _tools[worker] = _ThreadTools(
+            pools=pool_manager(allow_private=gw.settings.allow_private_targets),
+            reader=DeliveryReader(gw.db.engine),
         )
-    return session
+    return tools
 
 
 _deliveries = FeedbackDelivery.__table__
 _attempts = DeliveryAttempt.__table__
-#: what one attempt reads of its delivery (Core: one statement, no ORM session)
-_READ = select(
-    _deliveries.c.id,
-    _deliveries.c.org,
-    _deliveries.c.sandbox,
-    _deliveries.c.state,
-    _deliveries.c.feedback_webhook_id,
-    _deliveries.c.event_type,
-    _deliveries.c.message_id,
-    _deliveries.c.payload,
-    _deliveries.c.last_error,
-).where(_deliveries.c.id == bindparam("delivery_id"))
 
 
 @dataclass(frozen=True)
@@ -105,13 +108,24 @@ class Endpoint:
     previous_secret_expires_at: datetime | None
 
     def target(self, now: datetime) -> Target:
+        """The target signing now: one of two kept with the endpoint (each works out its
+        headers and URL once), with the previous secret during its grace period or without."""
+        rotating = len(self.secrets.signing_secrets(self, now)) > 1  # type: ignore[arg-type]
+        return self._targets[rotating]
+
+    @functools.cached_property
+    def _targets(self) -> tuple[Target, Target]:
+        secrets = [self.secrets.signing_secret]
+        return self._target(secrets), self._target([*secrets, self.secrets.previous_signing_secret or ""])
+
+    def _target(self, signing_secrets: list[str]) -> Target:
         return Target(
             webhook_id=self.id,
             url=self.url,
             auth=self.auth,
             jwt_key=self.secrets.jwt_key,
             headers=self.secrets.headers,
-            signing_secrets=self.secrets.signing_secrets(self, now),
+            signing_secrets=signing_secrets,
         )
 
 
@@ -152,8 +166,8 @@ def deliver(worker: JobContext, job: jobs.ClaimedJob) -> Delivered | None:
     comes back as :class:`Delivered` for the worker to record (:func:`record_delivered`)."""
     gw = worker.gateway
     delivery_id = str(job.payload.get("delivery_id"))
-    with gw.db.engine.connect() as conn:
-        delivery = conn.execute(_READ, {"delivery_id": delivery_id}).first()
+    tools = _tools_for(worker)
+    delivery = tools.reader.read(delivery_id)
     if delivery is None:
         raise PermanentFailure(f"feedback delivery {delivery_id} does not exist")
     if delivery.state == DELIVERED:
@@ -170,33 +184,25 @@ def deliver(worker: JobContext, job: jobs.ClaimedJob) -> Delivered | None:
         _finish(gw, delivery_id, DISABLED, reason)
         raise PermanentFailure(reason)
     target = webhook.target(utcnow())
-    event = FeedbackEvent(
-        id=delivery.id,
-        org=delivery.org,
-        sandbox=delivery.sandbox,
-        event_type=delivery.event_type,
-        message_id=delivery.message_id,
-        url=webhook.url,
-        attempt=job.attempts,
-    )
-    payload = _with_plugin_fields(gw, delivery.payload, event)
+    payload = _with_plugin_fields(gw, delivery, webhook.url, job.attempts)
     body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-    answer = post(http_for(worker), gw.settings.allow_private_targets, target, event.id, body)
-
-    last = retry_policy(gw.settings).is_last(job.attempts)
+    event_id = delivery.id  # the webhook-id
+    started = time.monotonic()
+    answer = post(tools.pools, gw.settings.allow_private_targets, target, event_id, body)
+    worker.http_seconds += time.monotonic() - started  # the worker sizes each lane's threads by it
     if answer.status_code is not None and 200 <= answer.status_code < 300:
-        observe.feedback_attempt(DELIVERED, answer, delivery_id=event.id)  # the attempt's log line and metrics
-        return Delivered(event.id, answer, utcnow())
+        observe.feedback_attempt(DELIVERED, answer, delivery_id=event_id)  # the attempt's log line and metrics
+        return Delivered(event_id, answer, utcnow())
     if answer.status_code == 410:
-        reason = f"the endpoint answered 410 Gone on {utcnow().isoformat(timespec='seconds')} (delivery {event.id})"
-        _record(gw, event.id, answer, DISABLED, disable=(target.webhook_id, reason))
+        reason = f"the endpoint answered 410 Gone on {utcnow().isoformat(timespec='seconds')} (delivery {event_id})"
+        _record(gw, event_id, answer, DISABLED, disable=(target.webhook_id, reason))
         log.warning("feedback webhook %s disabled: %s", target.webhook_id, reason)
         raise PermanentFailure(reason)
     error = answer.error or f"HTTP {answer.status_code}"
-    if last:
-        _record(gw, event.id, answer, DEAD)
+    if retry_policy(gw.settings).is_last(job.attempts):
+        _record(gw, event_id, answer, DEAD)
         raise PermanentFailure(f"gave up after {job.attempts} attempts: {error}")
-    _record(gw, event.id, answer, PENDING)
+    _record(gw, event_id, answer, PENDING)
     raise TryAgain(error, answer.retry_after)
 
 
@@ -231,12 +237,22 @@ def record_delivered(gw: Gateway, conn: Connection, delivered: list[Delivered]) 
     )
 
 
-def _with_plugin_fields(gw: Gateway, payload: dict[str, Any], event: FeedbackEvent) -> dict[str, Any]:
-    """The payload after the ``smshooks_feedback_payload`` hooks; a failing hook
+def _with_plugin_fields(gw: Gateway, delivery: StoredDelivery, url: str, attempt: int) -> dict[str, Any]:
+    """The delivery's payload after the ``smshooks_feedback_payload`` hooks; a failing hook
     is logged and the payload goes out as built (a plugin bug must not stop feedback)."""
+    payload: dict[str, Any] = delivery.payload
     hook = gw.plugins.hook.smshooks_feedback_payload
     if not hook.get_hookimpls():
         return payload  # nothing to add (the payload is this attempt's own copy)
+    event = FeedbackEvent(
+        id=delivery.id,
+        org=delivery.org,
+        sandbox=delivery.sandbox,
+        event_type=delivery.event_type,
+        message_id=delivery.message_id,
+        url=url,
+        attempt=attempt,
+    )
     candidate = copy.deepcopy(payload)
     try:
         gw.plugins.hook.smshooks_feedback_payload(payload=candidate, delivery=event)

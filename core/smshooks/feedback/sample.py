@@ -24,7 +24,7 @@ from smshooks.feedback.transport import Answer, Target, post
 from smshooks.gateway import Gateway
 from smshooks.scope import Scope
 from smshooks.store.tables import OutboundMessageRow, utcnow
-from smshooks.targets import http_session
+from smshooks.target_pools import pool_manager
 
 log = logging.getLogger(__name__)
 
@@ -84,8 +84,11 @@ def send_sample(gw: Gateway, scope: Scope) -> SampleResult:
     event_id = new_delivery_id()
     body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
     allow_private = gw.settings.allow_private_targets
-    with http_session(allow_private=allow_private) as http:
-        answer: Answer = post(http, allow_private, target, event_id, body)
+    pools = pool_manager(allow_private=allow_private, pool_size=1)
+    try:
+        answer: Answer = post(pools, allow_private, target, event_id, body)
+    finally:
+        pools.clear()  # one request: its connection is not kept
     log.info(
         "feedback webhook %s: sample event %s answered %s in %d ms",
         target.webhook_id,

@@ -5,12 +5,20 @@ in use), the JWT when configured, and the header parameters. Redirects are not
 followed, a refused target is never connected to, and only a bounded excerpt
 of the answer is read.
 
+It goes through urllib3 directly (:func:`smshooks.target_pools.pool_manager`,
+the guard of :func:`smshooks.targets.http_session` without requests): one fixed
+POST per job, where requests' session, adapter and prepared request cost as
+much CPU as the request. What does not change from one request to the next
+(the parsed URL, the headers but the signatures, the JWT key loaded) is worked
+out once per :class:`Target`, which the config cache keeps with its webhook.
+
 The worker's ``feedback`` job (:mod:`smshooks.feedback.delivery`) and the
 "send test event" action (:mod:`smshooks.feedback.sample`) both post through here.
 """
 
 from __future__ import annotations
 
+import functools
 import time
 from dataclasses import dataclass
 from datetime import datetime
@@ -18,19 +26,43 @@ from typing import Any
 
 import requests
 from requests.structures import CaseInsensitiveDict
+from requests.utils import DEFAULT_ACCEPT_ENCODING
+from urllib3 import BaseHTTPResponse, PoolManager
+from urllib3.exceptions import (
+    ClosedPoolError,
+    ConnectTimeoutError,
+    HTTPError,
+    LocationValueError,
+    NewConnectionError,
+    ProtocolError,
+    ReadTimeoutError,
+    SSLError,
+)
+from urllib3.util import Timeout, parse_url
 
 from smshooks.feedback.sealed import WebhookSecrets
 from smshooks.feedback.signing import jwt_token, standard_webhooks_headers
 from smshooks.store.tables import FeedbackWebhook, utcnow
-from smshooks.targets import REFUSED, UnsafeTarget, check_url
+from smshooks.targets import REFUSED, TargetRefused, UnsafeTarget, check_url, is_refusal
 from smshooks.vendor import retry_after_seconds
 
 #: (connect, read) seconds: a receiver that hangs must not hold a worker or a request
 TIMEOUT = (5.0, 15.0)
+_TIMEOUT = Timeout(connect=TIMEOUT[0], read=TIMEOUT[1])
 #: how much of a response is read (and kept, shorter, as its excerpt)
 MAX_RESPONSE_READ = 64 * 1024
 EXCERPT_CHARS = 1000
 USER_AGENT = "smshooks-feedback/1"
+#: what every request carries before the header parameters (requests' defaults, our agent)
+_DEFAULT_HEADERS = {
+    "User-Agent": USER_AGENT,
+    "Accept-Encoding": DEFAULT_ACCEPT_ENCODING,
+    "Accept": "*/*",
+    "Connection": "keep-alive",
+    "Content-Type": "application/json",
+}
+#: set per request; a header parameter of the same name (case-insensitive) gives way
+_PER_REQUEST = ("webhook-id", "webhook-timestamp", "webhook-signature")
 
 
 @dataclass(frozen=True)
@@ -55,6 +87,28 @@ class Target:
             signing_secrets=secrets.signing_secrets(webhook, now),
         )
 
+    @functools.cached_property
+    def signs_jwt(self) -> bool:
+        return self.auth.get("type") == "jwt" and bool(self.jwt_key)
+
+    @functools.cached_property
+    def base_headers(self) -> dict[str, str]:
+        """The headers but those of one request, merged case-insensitively as requests merged them."""
+        merged = CaseInsensitiveDict(_DEFAULT_HEADERS)
+        merged.update(self.headers)
+        for name in (*_PER_REQUEST, *(("authorization",) if self.signs_jwt else ())):
+            merged.pop(name, None)
+        return dict(merged.items())
+
+    @functools.cached_property
+    def route(self) -> tuple[str, str, int | None, str]:
+        """(scheme, host, port, path with query) of the URL, worked out once as requests did it
+        (IDNA host, path quoting); requests' errors for a URL it cannot prepare."""
+        prepared = requests.PreparedRequest()
+        prepared.prepare_url(self.url, None)
+        url = parse_url(prepared.url)
+        return url.scheme or "http", url.host or "", url.port, url.request_uri
+
 
 @dataclass(frozen=True)
 class Answer:
@@ -76,84 +130,108 @@ class Answer:
 def request_headers(target: Target, webhook_id: str, body: bytes) -> dict[str, str]:
     """The headers of one request with ``body``: ours, the header parameters, the signatures, the JWT."""
     now = utcnow()
-    headers = {"Content-Type": "application/json", "User-Agent": USER_AGENT}
-    headers.update(target.headers)
+    headers = dict(target.base_headers)
     headers.update(standard_webhooks_headers(webhook_id, int(now.timestamp()), body, target.signing_secrets))
-    if target.auth.get("type") == "jwt" and target.jwt_key:
-        headers["Authorization"] = "Bearer " + jwt_token(target.auth, target.jwt_key, body, now)
+    if target.signs_jwt:
+        headers["Authorization"] = "Bearer " + jwt_token(target.auth, target.jwt_key or "", body, now)
     return headers
 
 
-def post(http: requests.Session, allow_private: bool, target: Target, webhook_id: str, body: bytes) -> Answer:
-    """POST ``body`` to ``target`` with ``webhook_id`` as its ``webhook-id``; never raises for the network."""
+def post(pools: PoolManager, allow_private: bool, target: Target, webhook_id: str, body: bytes) -> Answer:
+    """POST ``body`` to ``target`` with ``webhook_id`` as its ``webhook-id`` through ``pools``
+    (:func:`smshooks.target_pools.pool_manager`, the same ``allow_private``); never raises for the network."""
     started = time.monotonic()
     try:
-        check_url(target.url, allow_private=allow_private, resolve=False)
-        response = _send(http, target.url, request_headers(target, webhook_id, body), body)
-        try:
-            excerpt = read_excerpt(response)
-        finally:
-            response.close()
-    except (UnsafeTarget, *_UNPREPARABLE):
+        if _refused(target.url, allow_private):
+            raise TargetRefused()
+        scheme, host, port, path = target.route
+        response = pools.connection_from_host(host, port, scheme).urlopen(
+            "POST",
+            path,
+            body=body,
+            headers=request_headers(target, webhook_id, body),
+            retries=False,
+            redirect=False,
+            assert_same_host=False,
+            timeout=_TIMEOUT,
+            preload_content=False,
+            release_conn=False,
+        )
+        excerpt = _read_excerpt(response)
+    except (UnsafeTarget, LocationValueError, *_UNPREPARABLE):
         # One fixed error for every refused target: nothing was connected, so
         # nothing about the address (open port, closed port, DNS) can show.
         return Answer(None, _millis(started), REFUSED, None)
-    except requests.RequestException as exc:
+    except HTTPError as exc:
+        if is_refusal(exc):
+            return Answer(None, _millis(started), REFUSED, None)
         return Answer(None, _millis(started), describe(exc), None)
+    status = response.status
     error = None
-    if 300 <= response.status_code < 400:
-        location = response.headers.get("Location")
-        error = f"HTTP {response.status_code}: redirects are not followed (Location: {location})"
-    elif not 200 <= response.status_code < 300:
-        error = f"HTTP {response.status_code}"
-    return Answer(response.status_code, _millis(started), error, excerpt, retry_after_seconds(response))
+    if 300 <= status < 400:
+        error = f"HTTP {status}: redirects are not followed (Location: {response.headers.get('Location')})"
+    elif not 200 <= status < 300:
+        error = f"HTTP {status}"
+    return Answer(status, _millis(started), error, excerpt, retry_after_seconds(response.headers.get("Retry-After")))
 
 
 #: a URL requests cannot prepare (check_url lets none through; refused like one it does not)
 _UNPREPARABLE = (requests.exceptions.InvalidURL, requests.exceptions.InvalidSchema, requests.exceptions.MissingSchema)
 
 
-def _send(http: requests.Session, url: str, headers: dict[str, str], body: bytes) -> requests.Response:
-    """POST through the session's adapter (its pooled keep-alive connections and its guard),
-    not ``Session.request``: no cookies, no redirects and no environment to merge here, and
-    that layer cost as much CPU as the request itself. The session's default headers still go."""
-    merged = CaseInsensitiveDict(http.headers)
-    merged.update(headers)
-    prepared = requests.PreparedRequest()
-    prepared.prepare(method="POST", url=url, headers=merged, data=body)
-    adapter = http.get_adapter(url)
-    return adapter.send(prepared, stream=True, timeout=TIMEOUT, verify=True, cert=None, proxies={})
+@functools.lru_cache(maxsize=1024)
+def _refused(url: str, allow_private: bool) -> bool:
+    """Whether :func:`check_url` refuses ``url`` without resolving it (a pure function of the text)."""
+    try:
+        check_url(url, allow_private=allow_private, resolve=False)
+    except UnsafeTarget:
+        return True
+    return False
 
 
-def read_excerpt(response: requests.Response) -> str | None:
-    """The start of the answer's body as text (at most :data:`EXCERPT_CHARS`), None when empty."""
+def _read_excerpt(response: BaseHTTPResponse) -> str | None:
+    """The start of the answer's body as text (at most :data:`EXCERPT_CHARS`), None when empty.
+
+    At most :data:`MAX_RESPONSE_READ` bytes are read; a connection whose answer was not read to
+    its end is closed, not reused (the rest of the answer would be read as the next one's)."""
     chunks: list[bytes] = []
     size = 0
-    for chunk in response.iter_content(8192):
-        chunks.append(chunk)
-        size += len(chunk)
-        if size >= MAX_RESPONSE_READ:
-            break
+    complete = False
+    try:
+        for chunk in response.stream(8192):
+            chunks.append(chunk)
+            size += len(chunk)
+            if size >= MAX_RESPONSE_READ:
+                break
+        else:
+            complete = True
+    finally:
+        if not complete:
+            response.close()
+        response.release_conn()
     if not chunks:
         return None
     text = b"".join(chunks)[: EXCERPT_CHARS * 4].decode("utf-8", errors="replace")
     return text[:EXCERPT_CHARS].replace("\x00", "\ufffd")
 
 
-def describe(exc: requests.RequestException) -> str:
-    """A short reason for a request that got no answer (timeout, refused, …)."""
-    reason = exc.args[0] if exc.args else None
-    reason = getattr(reason, "reason", reason)
-    if isinstance(exc, requests.ConnectTimeout):
+def describe(exc: HTTPError) -> str:
+    """A short reason for a request that got no (whole) answer: timeout, refused, … (worded as
+    when it went through requests: the attempt log keeps them)."""
+    if isinstance(exc, ConnectTimeoutError) and not isinstance(exc, NewConnectionError):
         return f"connect timeout after {TIMEOUT[0]:g} s"
-    if isinstance(exc, requests.ReadTimeout):
+    if isinstance(exc, ReadTimeoutError):
         return f"no answer within {TIMEOUT[1]:g} s"
-    if isinstance(exc, requests.ConnectionError):
-        text = str(reason or exc)
+    if isinstance(exc, _CONNECTION_FAILURES):
+        text = str(exc)
         if "refused" in text.lower():
             return "connection refused"
         return f"connection failed: {text}"[:500]
     return f"{type(exc).__name__}: {exc}"[:500]
+
+
+#: what requests raised as a ConnectionError (connect, TLS, the connection dropped)
+_CONNECTION_FAILURES = (NewConnectionError, ProtocolError, SSLError, ClosedPoolError)
 
 
 def _millis(started: float) -> int:

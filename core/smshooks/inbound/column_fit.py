@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 from collections.abc import Mapping
 from typing import Any
@@ -20,8 +21,10 @@ FIELD_LIMITS = {"vendor_message_id": 200, "vendor_status": 64, "sender": 64, "re
 MAX_SEGMENTS = 255
 
 
-def fit_to_columns(event: Event) -> Event:
-    """``event`` made fit for every engine's columns, or a :class:`PayloadError`.
+def fit_to_columns(event: Event, **stamps: Any) -> Event:
+    """``event`` made fit for every engine's columns, or a :class:`PayloadError`; with ``stamps`` (the
+    webhook context of :func:`smshooks.events.stamp`: ``org``, ``sandbox``, ``webhook_id``) set in the
+    same copy (a frozen dataclass's copy costs more than the checks).
 
     - PostgreSQL refuses NUL in text and no engine can encode a lone surrogate;
       in message text they become U+FFFD rather than losing the message. An
@@ -36,17 +39,17 @@ def fit_to_columns(event: Event) -> Event:
       becomes text. NUL and lone surrogates stay: they are JSON escapes there.
     """
     changes: dict[str, Any] = {}
-    for item in dataclasses.fields(event):
-        value = getattr(event, item.name)
+    for name in _field_names(type(event)):
+        value = getattr(event, name)
         if not isinstance(value, str):
             continue
-        limit = FIELD_LIMITS.get(item.name)
+        limit = FIELD_LIMITS.get(name)
         if limit is not None and len(value) > limit:
-            raise PayloadError(f"{item.name} is longer than {limit} characters")
+            raise PayloadError(f"{name} is longer than {limit} characters")
         if UNSTORABLE_CHARACTERS.search(value):
             if limit is not None:
-                raise PayloadError(f"{item.name} contains NUL or unpaired surrogate characters")
-            changes[item.name] = replace_unstorable(value)
+                raise PayloadError(f"{name} contains NUL or unpaired surrogate characters")
+            changes[name] = replace_unstorable(value)
     if isinstance(event, InboundMessage):
         segments = min(max(event.segments, 1), MAX_SEGMENTS) if isinstance(event.segments, int) else 1
         if segments != event.segments:
@@ -57,7 +60,13 @@ def fit_to_columns(event: Event) -> Event:
     raw = fit_json(event.raw)
     if raw is not event.raw:
         changes["raw"] = raw
+    changes.update(stamps)
     return dataclasses.replace(event, **changes) if changes else event
+
+
+@functools.cache
+def _field_names(kind: type) -> tuple[str, ...]:
+    return tuple(item.name for item in dataclasses.fields(kind))
 
 
 def fit_json(value: Any) -> Any:

@@ -8,11 +8,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from smshooks.events import DeliveryReport, Event, InboundMessage, Status
 from smshooks.messages.status import move_forward
 from smshooks.store.tables import DeliveryReportRow, InboundMessageRow, OutboundMessageRow, utcnow
+from smshooks.store.unit import Unit, Writer, connection
 from smshooks.store.upsert import insert_once
 from smshooks.vendor import DEFAULT_MAX_EVENTS_PER_REQUEST, TooManyEvents, Vendor
 
@@ -66,22 +66,22 @@ def new_message_id() -> str:
     return "msg_" + secrets.token_hex(12)
 
 
-def store_events(session: Session, events: Sequence[Event]) -> list[Stored]:
+def store_events(db: Writer, events: Sequence[Event]) -> list[Stored]:
     """Store stamped events in the caller's transaction."""
     stored: list[Stored] = []
     for event in events:
         if isinstance(event, InboundMessage):
-            stored.append(store_inbound(session, event))
+            stored.append(store_inbound(db, event))
         else:
-            stored.append(store_report(session, event))
+            stored.append(store_report(db, event))
     return stored
 
 
-def store_inbound(session: Session, message: InboundMessage, outcome: Mapping[str, Any] | None = None) -> Stored:
+def store_inbound(db: Writer, message: InboundMessage, outcome: Mapping[str, Any] | None = None) -> Stored:
     """Store ``message`` unless it was stored before; ``outcome``: the keyword pipeline's columns
     (classification, action, reply), written with it in the same statement."""
     row_id = insert_once(
-        session,
+        db,
         InboundMessageRow,
         {
             "org": message.org,
@@ -104,12 +104,12 @@ def store_inbound(session: Session, message: InboundMessage, outcome: Mapping[st
     return Stored(message, duplicate=row_id is None, row_id=row_id)
 
 
-def store_report(session: Session, report: DeliveryReport) -> Stored:
+def store_report(db: Writer, report: DeliveryReport) -> Stored:
     """Store ``report`` unless it was stored before, moving its message's status forward."""
     recipient = report.recipient or ""
-    message_id, message_status = _advance_message(session, report, recipient)
+    message_id, message_status = _advance_message(db, report, recipient)
     row_id = insert_once(
-        session,
+        db,
         DeliveryReportRow,
         {
             "org": report.org,
@@ -135,7 +135,7 @@ def store_report(session: Session, report: DeliveryReport) -> Stored:
     return Stored(report, duplicate=row_id is None, row_id=row_id, message_status=message_status)
 
 
-def _advance_message(session: Session, report: DeliveryReport, recipient: str) -> tuple[str, Status]:
+def _advance_message(db: Writer, report: DeliveryReport, recipient: str) -> tuple[str, Status]:
     """Create the reported message if unseen, else move its status forward only.
 
     One conditional UPDATE does the move, so concurrent reports for the same
@@ -150,7 +150,7 @@ def _advance_message(session: Session, report: DeliveryReport, recipient: str) -
     }
     now = utcnow()
     inserted = insert_once(
-        session,
+        db,
         OutboundMessageRow,
         {
             "id": new_message_id(),
@@ -164,6 +164,7 @@ def _advance_message(session: Session, report: DeliveryReport, recipient: str) -
     )
     where = [getattr(OutboundMessageRow, column) == value for column, value in key.items()]
     if inserted is None:
-        move_forward(session, where, report.status, now)
-    message_id, status = session.execute(select(OutboundMessageRow.id, OutboundMessageRow.status).where(*where)).one()
+        move_forward(db.session if isinstance(db, Unit) else db, where, report.status, now)
+    found = connection(db).execute(select(OutboundMessageRow.id, OutboundMessageRow.status).where(*where))
+    message_id, status = found.one()
     return message_id, Status(status)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import weakref
 from functools import lru_cache
 from typing import Any
 
@@ -16,11 +17,22 @@ def _config_from_json(settings_json: str) -> KeywordConfig:
     return KeywordConfig.from_settings(json.loads(settings_json))
 
 
+#: webhook -> (its keyword settings, their config): the vendor path asks three times per message, of the
+#: webhook the config cache holds (an ORM object, shared and never changed while cached)
+_BY_WEBHOOK: weakref.WeakKeyDictionary[Webhook, tuple[Any, KeywordConfig]] = weakref.WeakKeyDictionary()
+
+
 def keyword_config(webhook: Webhook) -> KeywordConfig:
     """The webhook's keyword configuration (built once per distinct settings)."""
-    if not webhook.keyword_settings:
+    settings = webhook.keyword_settings
+    if not settings:
         return KeywordConfig.default()
-    return _config_from_json(json.dumps(webhook.keyword_settings, sort_keys=True))
+    known = _BY_WEBHOOK.get(webhook)
+    if known is not None and known[0] is settings:
+        return known[1]
+    config = _config_from_json(json.dumps(settings, sort_keys=True))
+    _BY_WEBHOOK[webhook] = (settings, config)
+    return config
 
 
 def classify_message(text: str, config: KeywordConfig, classify_hook: Any = None) -> Classification:

@@ -19,7 +19,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
 from smshooks.consent.decisions import DEFAULT_PENDING_HOURS, Decision, decide, depends_on_consent
@@ -42,22 +42,43 @@ from smshooks.errors import Unavailable
 from smshooks.events import InboundMessage, Status
 from smshooks.inbound.event_store import Stored, new_message_id, store_inbound
 from smshooks.inbound.keyword_config import classify_message, keyword_config
+from smshooks.inbound.reply_text import PreparedReply, locked_reply_text
+from smshooks.inbound.reply_text import reply_text as render_reply
 from smshooks.keywords import Classification, KeywordConfig, canon
 from smshooks.messages.send_job import enqueue_send
 from smshooks.metrics import PIPELINE_DECISIONS, count_on_commit
-from smshooks.replies.context import inbound_reply_context, profile_attributes
-from smshooks.replies.templates import render, render_builtin
+from smshooks.store.driver import DriverStatement
 from smshooks.store.tables import (
     OutboundMessageRow,
     Profile,
-    ReplyTemplate,
     Webhook,
     utcnow,
 )
+from smshooks.store.unit import Unit
 from smshooks.store.upsert import insert_once
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+#: a reply's outbound message (on the driver's cursor: the vendor path writes it with no ORM session)
+_REPLY_FIELDS = (
+    "id",
+    "org",
+    "sandbox",
+    "vendor",
+    "vendor_message_id",
+    "recipient",
+    "sender",
+    "text",
+    "kind",
+    "webhook_id",
+    "credentials_id",
+    "inbound_message_id",
+    "status",
+    "status_rank",
+    "status_at",
+    "created_at",
+)
+_INSERT_REPLY = DriverStatement(insert(OutboundMessageRow.__table__), _REPLY_FIELDS)
 
 
 @dataclass(frozen=True)
@@ -68,21 +89,6 @@ class PipelineResult:
     #: the reply goes back in the vendor's answer (Twilio TwiML), not through the outbox
     inline: bool
     outbound_message_id: str | None = None
-
-
-@dataclass(frozen=True)
-class PreparedReply:
-    """The reply :func:`prepare_inbound` rendered before the write transaction."""
-
-    #: the decision's reply key (BUILTIN_REPLIES / reply_ids) it was rendered for; None for no reply
-    reply: str | None
-    #: the text for that key: the configured template, else the built-in text; None for none
-    text: str | None
-    #: the message's classification (rules + smshooks_classify plugins), reused inside the transaction
-    classification: Classification | None = None
-    #: False when no reply template is configured: nothing was read or rendered ahead, and the
-    #: built-in text (trusted and fast) is rendered under the lock for whatever is decided there
-    rendered: bool = True
 
 
 def renders_ahead(webhook: Webhook) -> bool:
@@ -115,7 +121,7 @@ def prepare_inbound(
         policy = policy or sandbox_settings(session, message.org, message.sandbox)
         state = _state(records, message, classification, policy, now)
         decision = _decide(classification, state, records.pair(message.recipient), config, message, now)
-        text = _reply_text(session, message, config, classification, decision)
+        text = render_reply(session, message, config, classification, decision)
         return PreparedReply(decision.reply, text, classification)
     except Exception:
         log.exception("preparing the reply to an inbound message failed; the built-in text will be used")
@@ -123,7 +129,7 @@ def prepare_inbound(
 
 
 def handle_inbound(
-    session: Session,
+    unit: Unit,
     webhook: Webhook,
     message: InboundMessage,
     *,
@@ -134,7 +140,7 @@ def handle_inbound(
     classify_hook: Any = None,
     policy: Policy | None = None,
 ) -> tuple[Stored, PipelineResult | None]:
-    """Store one inbound message and apply its consequences in ``session``; for a message stored
+    """Store one inbound message and apply its consequences in ``unit``'s transaction; for a message stored
     before (a vendor's retry), nothing but the finding (``Stored.duplicate``, and no result).
 
     Under the subscriber's consent lock the decision is made first, so the message is stored
@@ -146,12 +152,12 @@ def handle_inbound(
     is the sandbox's (read here when not given).
     """
     if prepared is None:
-        prepared = prepare_inbound(session, webhook, message, classify_hook)
+        prepared = prepare_inbound(unit.session, webhook, message, classify_hook)
     now = utcnow()
     config = keyword_config(webhook)
     classification = prepared.classification or classify_message(message.text, config, classify_hook)
     our_number = message.recipient
-    policy = policy or sandbox_settings(session, message.org, message.sandbox)
+    policy = policy or sandbox_settings(unit.session, message.org, message.sandbox)
     records, record, new_pair, decision = None, None, None, None
     if not depends_on_consent(classification, config, message.text):
         # help, a custom keyword, everyday text: decided alike in every consent state, and
@@ -162,12 +168,12 @@ def handle_inbound(
     if decision is None:
         # the pair's record is created now if new, so that it is locked while the message is decided;
         # ``created`` only when this transaction inserted it (a concurrent delivery may have made it)
-        records = lock_subscriber(session, message.org, message.sandbox, message.sender, our_number)
+        records = lock_subscriber(unit, message.org, message.sandbox, message.sender, our_number)
         new_pair = records.created
         record = records.pair(our_number)
         state = _state(records, message, classification, policy, now)
         decision = _decide(classification, state, record, config, message, now)
-    reply_text = _locked_reply_text(message, config, classification, decision, prepared)
+    reply_text = locked_reply_text(message, config, classification, decision, prepared)
     if decision.reply and reply_text is None:
         decision = replace(decision, reply=None)
     outcome = {
@@ -180,10 +186,10 @@ def handle_inbound(
         "action": decision.action,
         "reply_text": reply_text,
     }
-    stored = store_inbound(session, message, outcome)
+    stored = store_inbound(unit, message, outcome)
     if stored.duplicate:
         if new_pair is not None:  # a retry naming a pair never seen (a vendor's odd replay) leaves no record
-            forget_new_pair(session, new_pair)
+            forget_new_pair(unit, new_pair)
         return stored, None
     inbound_row_id = stored.row_id
 
@@ -203,22 +209,22 @@ def handle_inbound(
         if _stops_all(classification, decision) and policy.consent_scope == "number":
             # STOPALL means every one of our numbers, whatever the scope: under number scope
             # it is recorded once more, for all numbers (sends check that record too).
-            every = _held(ensure_pair(session, records, ALL_NUMBERS).pair(ALL_NUMBERS))
-            change(session, every, decision.new_state, evidence)
-        change(session, record, decision.new_state, evidence, pending_expires_at=now + timedelta(hours=hours))
+            every = _held(ensure_pair(unit, records, ALL_NUMBERS).pair(ALL_NUMBERS))
+            change(unit, every, decision.new_state, evidence)
+        change(unit, record, decision.new_state, evidence, pending_expires_at=now + timedelta(hours=hours))
         if decision.new_state is ConsentState.OPTED_IN:
-            _ensure_profile(session, message)
+            _ensure_profile(unit, message)
     if decision.stamps and reply_text:
         record = _held(record)
     if decision.stamps == "fuzzy" and reply_text:
-        stamp(session, record, "last_fuzzy_prompt_at", now)
+        stamp(unit, record, "last_fuzzy_prompt_at", now)
     elif decision.stamps == "default" and reply_text:
-        stamp(session, record, "last_default_reply_at", now)
+        stamp(unit, record, "last_default_reply_at", now)
 
     outbound_id = None
     if reply_text and not inline_replies:
         outbound_id = enqueue_reply(
-            session,
+            unit,
             webhook,
             message,
             inbound_row_id,
@@ -227,7 +233,7 @@ def handle_inbound(
             decision.exempt,
             callback_base_url=callback_base_url,
         )
-    count_on_commit(session, PIPELINE_DECISIONS, category=classification.category.value, action=decision.action)
+    count_on_commit(unit, PIPELINE_DECISIONS, category=classification.category.value, action=decision.action)
     return stored, PipelineResult(
         classification,
         decision,
@@ -286,28 +292,8 @@ def _decide(
     )
 
 
-def _locked_reply_text(
-    message: InboundMessage,
-    config: KeywordConfig,
-    classification: Classification,
-    decision: Decision,
-    prepared: PreparedReply,
-) -> str | None:
-    """The reply for the decision taken under lock: the prepared text when it was
-    rendered for the same reply, else (the state changed in between) the built-in
-    text, which is trusted and fast — no administrator's template runs in here."""
-    if decision.reply is None:
-        return None
-    if decision.reply == prepared.reply and prepared.rendered:
-        return prepared.text
-    if not prepared.rendered:
-        return _builtin_text(decision.reply, inbound_reply_context(message, config, classification))
-    log.info("the consent state changed while the reply was prepared; using the built-in %s text", decision.reply)
-    return _builtin_text(decision.reply, inbound_reply_context(message, config, classification))
-
-
 def enqueue_reply(
-    session: Session,
+    unit: Unit,
     webhook: Webhook,
     message: InboundMessage,
     inbound_row_id: int,
@@ -319,82 +305,44 @@ def enqueue_reply(
 ) -> str:
     """Write the reply as an outbound message and its send job (the outbox)."""
     now = utcnow()
-    row = OutboundMessageRow(
-        id=new_message_id(),
+    message_id = new_message_id()
+    _INSERT_REPLY.rows(
+        unit.conn,
+        {
+            "id": message_id,
+            "org": message.org,
+            "sandbox": message.sandbox,
+            "vendor": vendor_name,
+            "vendor_message_id": None,
+            "recipient": message.sender,
+            "sender": message.recipient,
+            "text": text,
+            "kind": "reply",
+            "webhook_id": webhook.id,
+            "credentials_id": webhook.credentials_id,
+            "inbound_message_id": inbound_row_id,
+            "status": Status.QUEUED.value,
+            "status_rank": Status.QUEUED.rank,
+            "status_at": now,
+            "created_at": now,
+        },
+    )
+    enqueue_send(
+        unit.session,
+        message_id,
         org=message.org,
         sandbox=message.sandbox,
-        vendor=vendor_name,
-        vendor_message_id=None,
-        recipient=message.sender,
-        sender=message.recipient,
-        text=text,
-        kind="reply",
-        webhook_id=webhook.id,
-        credentials_id=webhook.credentials_id,
-        inbound_message_id=inbound_row_id,
-        status=Status.QUEUED.value,
-        status_rank=Status.QUEUED.rank,
-        status_at=now,
-        created_at=now,
+        exempt=exempt,
+        callback_base_url=callback_base_url,
     )
-    session.add(row)
-    session.flush()
-    enqueue_send(
-        session, row.id, org=message.org, sandbox=message.sandbox, exempt=exempt, callback_base_url=callback_base_url
-    )
-    return row.id
+    return message_id
 
 
-def _reply_text(
-    session: Session,
-    message: InboundMessage,
-    config: KeywordConfig,
-    classification: Classification,
-    decision: Decision,
-) -> str | None:
-    """The rendered reply: the configured template, else the built-in text.
-    A broken, hostile or deleted template never blocks an opt-out: it falls back."""
-    if decision.reply is None:
-        return None
-    reply_id = config.reply_ids.get(decision.reply)
-    context = inbound_reply_context(message, config, classification)
-    if reply_id:
-        try:
-            template = session.execute(
-                select(ReplyTemplate.template).where(
-                    ReplyTemplate.id == reply_id,
-                    ReplyTemplate.org == message.org,
-                    ReplyTemplate.sandbox == message.sandbox,
-                )
-            ).scalar()
-            if template is None:
-                log.error("reply %s is configured but does not exist; using the built-in text", reply_id)
-            else:
-                text = render(
-                    template,
-                    {**context, "profile": profile_attributes(session, message.org, message.sandbox, message.sender)},
-                )
-                if text:
-                    return text
-                log.error("reply %s renders empty for %s; using the built-in text", reply_id, message.sender)
-        except Exception as exc:  # ReplyTemplateError, or anything else: the subscriber still gets an answer
-            log.error("reply %s does not render (%s); using the built-in text", reply_id, exc)
-    return _builtin_text(decision.reply, context)
-
-
-def _builtin_text(reply: str, context: dict[str, Any]) -> str | None:
-    try:
-        return render_builtin(reply, context)
-    except Exception:  # cannot happen with the shipped texts; never worth an opt-out
-        log.exception("the built-in %s reply does not render", reply)
-        return None
-
-
-def _ensure_profile(session: Session, message: InboundMessage) -> None:
+def _ensure_profile(unit: Unit, message: InboundMessage) -> None:
     """A confirmed opt-in creates the subscriber's profile if none exists (as the seed does)."""
     now = utcnow()
     insert_once(
-        session,
+        unit,
         Profile,
         {
             "org": message.org,

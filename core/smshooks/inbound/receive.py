@@ -30,7 +30,7 @@ from smshooks import observe
 from smshooks.consent.sandbox_policy import Policy, sandbox_settings
 from smshooks.credentials.fields import open_credentials
 from smshooks.errors import Forbidden, Malformed, NotFound, TooLarge, Unavailable
-from smshooks.events import Event, InboundMessage, stamp
+from smshooks.events import Event, InboundMessage
 from smshooks.feedback.emit import FindEndpoint, active_webhook, emit_for_report, relay_inbound
 from smshooks.gateway import Gateway
 from smshooks.inbound.column_fit import fit_to_columns
@@ -41,6 +41,7 @@ from smshooks.store.db import is_retryable_conflict
 from smshooks.store.nonces import DatabaseReplayGuard, Replayed
 from smshooks.store.tables import InboundMessageRow, OutboundMessageRow, Webhook
 from smshooks.store.text import is_storable
+from smshooks.store.unit import Unit
 from smshooks.vendor import PayloadError, SignatureError, TooManyEvents, Vendor, WebhookRequest, WebhookResponse
 
 log = logging.getLogger(__name__)
@@ -96,8 +97,7 @@ def receive(gw: Gateway, webhook_id: str, read_call: Callable[[], VendorCall], *
     except SignatureError as exc:
         log.warning("webhook %s: signature refused: %s", webhook_id, exc)
         raise Forbidden(f"signature verification failed: {exc}") from None
-    events = _parse(gw, vendor, incoming, webhook_id)
-    stamped = [stamp(event, org=webhook.org, sandbox=webhook.sandbox, webhook_id=webhook.id) for event in events]
+    stamped = _parse(gw, vendor, incoming, webhook)
 
     inline = vendor.replies_inline(credential)
     inline_replies: list[str] = []
@@ -123,14 +123,16 @@ def receive(gw: Gateway, webhook_id: str, read_call: Callable[[], VendorCall], *
         # again here, so the vendor is not made to retry for it.
         for attempt in range(1, CHUNK_ATTEMPTS + 1):
             try:
-                with gw.db.transaction() as session:
+                # a Core connection (store.unit): an ORM session's begin and commit cost more than
+                # the few prebuilt statements of an inbound message; one is joined only if needed
+                with gw.db.unit() as unit:
                     if number == len(chunks):
                         try:
-                            replay_guard.record(session)
+                            replay_guard.record(unit)
                         except Replayed:
                             raise Forbidden("signature verification failed: nonce already used") from None
                     stored, replies = _store_and_apply(
-                        gw, session, webhook, vendor.name, inline, chunk, prepared, base_url, policy, feedback_endpoint
+                        gw, unit, webhook, vendor.name, inline, chunk, prepared, base_url, policy, feedback_endpoint
                     )
                 break
             except DBAPIError as exc:
@@ -166,8 +168,9 @@ def _load_webhook(gw: Gateway, webhook_id: str) -> tuple[Webhook, dict[str, Any]
         return webhook, open_credentials(session, gw.secrets, webhook.credentials_id)
 
 
-def _parse(gw: Gateway, vendor: Vendor, incoming: WebhookRequest, webhook_id: str) -> list[Event]:
-    """The request's events, fit for the columns, or the refusal the vendor should see."""
+def _parse(gw: Gateway, vendor: Vendor, incoming: WebhookRequest, webhook: Webhook) -> list[Event]:
+    """The request's events, fit for the columns and stamped with the webhook's context (as
+    :func:`smshooks.events.stamp` does), or the refusal the vendor should see."""
     try:
         events = vendor.parse(incoming)
         check_event_count(vendor, events, gw.settings.max_events_per_request)
@@ -178,10 +181,11 @@ def _parse(gw: Gateway, vendor: Vendor, incoming: WebhookRequest, webhook_id: st
     except Exception as exc:
         # A plugin bug on an odd payload is still a payload it cannot read;
         # the vendor gets a 400 and the traceback goes to our log.
-        log.exception("webhook %s: %s plugin failed to parse the payload", webhook_id, vendor.name)
+        log.exception("webhook %s: %s plugin failed to parse the payload", webhook.id, vendor.name)
         raise Malformed(f"malformed {vendor.name} payload: {type(exc).__name__}") from None
     try:
-        return [fit_to_columns(event) for event in events]
+        context = {"org": webhook.org, "sandbox": webhook.sandbox, "webhook_id": webhook.id}
+        return [fit_to_columns(event, **context) for event in events]
     except PayloadError as exc:
         raise Malformed(f"malformed {vendor.name} payload: {exc}") from None
 
@@ -212,9 +216,9 @@ def _policy(gw: Gateway, webhook: Webhook) -> Policy:
 
 def _feedback_endpoint(gw: Gateway) -> FindEndpoint:
     """The organisation's enabled feedback webhook, from the config cache (at most a second old:
-    the feedback job checks it is still enabled when it runs)."""
+    the feedback job checks it is still enabled when it runs). It reads no session of the caller's."""
 
-    def find(_session: Session, org: str, sandbox: str) -> Any:
+    def find(_session: Session | None, org: str, sandbox: str) -> Any:
         def load() -> Any:
             with gw.db.session() as session:
                 return active_webhook(session, org, sandbox)
@@ -226,7 +230,7 @@ def _feedback_endpoint(gw: Gateway) -> FindEndpoint:
 
 def _store_and_apply(
     gw: Gateway,
-    session: Session,
+    unit: Unit,
     webhook: Webhook,
     vendor_name: str,
     inline: bool,
@@ -241,16 +245,19 @@ def _store_and_apply(
     stored: list[Stored] = []
     inline_replies: list[str] = []
     for event in events:
+        # the feedback webhook, if any, from the cache: without one, no ORM session is made for it
+        endpoint = feedback_endpoint(None, event.org or "", event.sandbox or "")
         if not isinstance(event, InboundMessage):
-            outcome = store_report(session, event)
-            emit_for_report(session, outcome, feedback_endpoint)
+            outcome = store_report(unit, event)
+            if endpoint is not None:
+                emit_for_report(unit.session, outcome, feedback_endpoint)
             stored.append(outcome)
             continue
         classification, action = None, None
         if webhook.type == INBOUND:
             # the pipeline stores the message itself, with its classification and decision
             outcome, result = handle_inbound(
-                session,
+                unit,
                 webhook,
                 event,
                 vendor_name=vendor_name,
@@ -265,24 +272,25 @@ def _store_and_apply(
                 if result.inline and result.reply_text:
                     inline_replies.append(result.reply_text)
         else:
-            outcome = store_inbound(session, event)
+            outcome = store_inbound(unit, event)
         stored.append(outcome)
         if outcome.duplicate:
             # A vendor's retry changes nothing and sends nothing; an inline reply is
             # answered again as the first time (the vendor may never have seen it).
             if inline and webhook.type == INBOUND:
-                repeated = _stored_inline_reply(session, webhook, event)
+                repeated = _stored_inline_reply(unit, webhook, event)
                 if repeated:
                     inline_replies.append(repeated)
             continue
-        relay_inbound(session, event, outcome.row_id, classification, feedback_endpoint, action)
+        if endpoint is not None and endpoint.relay_inbound:
+            relay_inbound(unit.session, event, outcome.row_id, classification, feedback_endpoint, action)
     return stored, inline_replies
 
 
-def _stored_inline_reply(session: Session, webhook: Webhook, event: Event) -> str | None:
+def _stored_inline_reply(unit: Unit, webhook: Webhook, event: Event) -> str | None:
     """The reply the first delivery of ``event`` was answered with inline, if it was: stored on its
     inbound row, and not sent through the outbox (then it went out already and must not go again)."""
-    row = session.execute(
+    row = unit.execute(
         select(InboundMessageRow.id, InboundMessageRow.reply_text).where(
             InboundMessageRow.webhook_id == webhook.id,
             InboundMessageRow.vendor_message_id == event.vendor_message_id,
@@ -290,7 +298,7 @@ def _stored_inline_reply(session: Session, webhook: Webhook, event: Event) -> st
     ).first()
     if row is None or not row.reply_text:
         return None
-    through_outbox = session.execute(
+    through_outbox = unit.execute(
         select(OutboundMessageRow.id)
         .where(
             OutboundMessageRow.org == webhook.org,

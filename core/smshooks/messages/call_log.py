@@ -13,11 +13,13 @@ What is kept of a call: method, URL, status or transport error, duration,
 :data:`~smshooks.messages.redaction.EXCERPT_LIMIT` characters each), every
 secret masked (:mod:`smshooks.messages.redaction`). No headers.
 
-The rows are written when the plugin returns or raises, in a transaction of
-their own just before the send job records the outcome; a failure to record is
-logged and never fails the send. At most :data:`MAX_CALLS_PER_MESSAGE` calls are
-kept per message, the newest: a send retried many times (or a plugin looping)
-cannot grow the log without bound.
+The rows of a send the vendor accepted are written in the transaction that
+records its vendor id (the worker's batch of successes: no transaction, and no
+statement, of their own per send); those of an attempt that raised, in a
+transaction of their own before the send job records the failure. A failure to
+write the log is logged and never fails the send (a savepoint holds it). At
+most :data:`MAX_CALLS_PER_MESSAGE` calls are kept per message, the newest: a
+send retried many times (or a plugin looping) cannot grow the log without bound.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ import contextvars
 import logging
 import time
 from collections import deque
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -34,14 +36,12 @@ from typing import TYPE_CHECKING, Any
 
 import requests
 from requests.adapters import BaseAdapter
-from sqlalchemy import delete, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Connection, bindparam, delete, func, insert, select
 
-from smshooks.messages.redaction import SCAN_LIMIT, Redactor, secret_values
+from smshooks.messages.redaction import SCAN_LIMIT, Redactor
 from smshooks.scope import Scope
 from smshooks.store.scoped import get_scoped, in_scope
 from smshooks.store.tables import OutboundMessageRow, VendorCallRow, utcnow
-from smshooks.vendor import Vendor
 
 if TYPE_CHECKING:
     from smshooks.gateway import Gateway
@@ -166,72 +166,157 @@ def watch(http: requests.Session) -> None:
             http.mount(prefix, _RecordingAdapter(adapter))
 
 
+@dataclass
+class Log:
+    """The calls of one attempt at sending a message, redacted: the rows :func:`write` stores."""
+
+    scope: Scope
+    message_id: str
+    #: the columns of each call but its attempt, which :func:`write` numbers
+    rows: list[dict[str, Any]]
+
+
+@dataclass
+class Attempt:
+    """What :func:`recording` yields: after a block that returned, ``log`` holds its calls (None
+    when it made none, or they could not be redacted), for the caller to :func:`write` with the
+    outcome of the send."""
+
+    log: Log | None = None
+
+
 @contextmanager
 def recording(
-    gw: Gateway, http: requests.Session, message: OutboundMessageRow, vendor: Vendor, credentials: Mapping[str, Any]
-) -> Iterator[None]:
-    """Log every call made through ``http`` inside the block as one attempt of ``message``."""
+    gw: Gateway, http: requests.Session, message: Any, secrets: Callable[[], Collection[str]]
+) -> Iterator[Attempt]:
+    """Log every call made through ``http`` inside the block as one attempt of ``message`` (its
+    ``id``, ``org`` and ``sandbox``), masking what ``secrets()`` returns after the block (the
+    credential's secret values, as the plugin left its copy) and whatever else the calls reveal.
+
+    A block that raises has its calls stored at once, in a transaction of their own; one that
+    returns leaves them in the yielded :class:`Attempt`: the caller writes them in the
+    transaction that records the send (no transaction of its own)."""
     _safely(watch, http)
     calls = _Recording()
+    attempt = Attempt()
     token = _current.set(calls)
     try:
-        yield
-    finally:
+        yield attempt
+    except BaseException:
         _current.reset(token)
-        if calls.calls:
-            scope, message_id = Scope(message.org, message.sandbox), message.id
-            _safely(_store, gw, scope, message_id, calls, lambda: secret_values(vendor.secret_fields(), credentials))
+        token = None
+        _safely(store, gw, [_safely(_log, message, calls, secrets)])
+        raise
+    finally:
+        if token is not None:
+            _current.reset(token)
+    attempt.log = _safely(_log, message, calls, secrets)
 
 
-def _store(gw: Gateway, scope: Scope, message_id: str, calls: _Recording, secrets: Any) -> None:
+def _log(message: Any, calls: _Recording, secrets: Callable[[], Collection[str]]) -> Log | None:
+    if not calls.calls:
+        return None
     redactor = Redactor(secrets())
     for call in calls.calls:  # learn every secret first: a token fetched by call 2 is masked in call 1 too
         redactor.learn_request(call.headers, call.request.text() if call.request else "")
         if call.response is not None:
             redactor.learn_response(call.response.text())
-    rows = [_row(redactor, scope, message_id, call) for call in calls.calls]
-    with gw.db.transaction() as session:
-        attempt = 1 + (
-            session.execute(
-                select(func.max(VendorCallRow.attempt)).where(
-                    *in_scope(VendorCallRow, scope), VendorCallRow.message_id == message_id
-                )
-            ).scalar()
-            or 0
-        )
-        for row in rows:
-            row.attempt = attempt
-            session.add(row)
-        session.flush()
-        _keep_newest(session, scope, message_id)
+    scope = Scope(message.org, message.sandbox)
+    return Log(scope, message.id, [_row(redactor, scope, message.id, call) for call in calls.calls])
 
 
-def _row(redactor: Redactor, scope: Scope, message_id: str, call: _Call) -> VendorCallRow:
-    return VendorCallRow(
-        org=scope.org,
-        sandbox=scope.sandbox,
-        message_id=message_id,
-        number=call.number,
-        at=call.at,
-        method=call.method[:16],
-        url=redactor.url(call.url),
-        status_code=call.status_code,
-        error=redactor.error(call.error) if call.error is not None else None,
-        duration_ms=call.duration_ms,
-        request_excerpt=redactor.excerpt(call.request.head, call.request.size) if call.request else None,
-        response_excerpt=redactor.excerpt(call.response.head, call.response.size) if call.response else None,
+def store(gw: Gateway, logs: list[Log | None]) -> None:
+    """:func:`write` ``logs`` in a transaction of their own."""
+    if any(logs):
+        with gw.db.begin() as conn:
+            write(conn, logs)
+
+
+def write(conn: Connection, logs: list[Log | None]) -> None:
+    """Store the calls of ``logs`` in ``conn``'s transaction, each log one attempt numbered after
+    its message's last, dropping the oldest calls of a message beyond :data:`MAX_CALLS_PER_MESSAGE`.
+
+    Statements per batch, not per message: one read of the messages' last attempts, one INSERT,
+    and a DELETE only for a message that now has more calls than it keeps. Under a savepoint,
+    so a log that cannot be written (logged) never fails the caller's transaction: the
+    outcome of a send is recorded whatever happens to its log.
+    """
+    logs = [entry for entry in logs if entry is not None and entry.rows]
+    if not logs:
+        return
+    try:
+        with conn.begin_nested():
+            _insert(conn, logs)
+    except Exception:
+        log.warning("the calls of %d sends could not be logged", len(logs), exc_info=True)
+
+
+_calls = VendorCallRow.__table__
+_c = _calls.c
+_INSERT = insert(_calls)
+#: the last attempt of each message of one scope, and how many calls it keeps (at most the bound)
+_LAST_ATTEMPTS = (
+    select(_c.message_id, func.max(_c.attempt), func.count())
+    .where(
+        _c.org == bindparam("org"),
+        _c.sandbox == bindparam("sandbox"),
+        _c.message_id.in_(bindparam("message_ids", expanding=True)),
     )
+    .group_by(_c.message_id)
+)
 
 
-def _keep_newest(session: Session, scope: Scope, message_id: str) -> None:
-    where = [*in_scope(VendorCallRow, scope), VendorCallRow.message_id == message_id]
-    newest = (
-        select(VendorCallRow.id)
-        .where(*where)
-        .order_by(VendorCallRow.attempt.desc(), VendorCallRow.number.desc())
-        .limit(MAX_CALLS_PER_MESSAGE)
-    )
-    session.execute(delete(VendorCallRow).where(*where, VendorCallRow.id.not_in(newest)))
+def _insert(conn: Connection, logs: list[Log]) -> None:
+    known: dict[tuple[Scope, str], tuple[int, int]] = {}
+    by_scope: dict[Scope, set[str]] = {}
+    for entry in logs:
+        by_scope.setdefault(entry.scope, set()).add(entry.message_id)
+    for scope, message_ids in by_scope.items():  # a batch is mostly of one scope: one read
+        values = {"org": scope.org, "sandbox": scope.sandbox, "message_ids": list(message_ids)}
+        for message_id, last, kept in conn.execute(_LAST_ATTEMPTS, values):
+            known[(scope, message_id)] = (last, kept)
+    rows: list[dict[str, Any]] = []
+    over: list[tuple[Scope, str]] = []
+    for entry in logs:
+        key = (entry.scope, entry.message_id)
+        last, kept = known.get(key, (0, 0))
+        known[key] = (last + 1, kept + len(entry.rows))
+        rows.extend({**row, "attempt": last + 1} for row in entry.rows)
+        if kept + len(entry.rows) > MAX_CALLS_PER_MESSAGE and key not in over:
+            over.append(key)
+    conn.execute(_INSERT, rows)
+    for scope, message_id in over:
+        _keep_newest(conn, scope, message_id)
+
+
+def _row(redactor: Redactor, scope: Scope, message_id: str, call: _Call) -> dict[str, Any]:
+    return {
+        "org": scope.org,
+        "sandbox": scope.sandbox,
+        "message_id": message_id,
+        "number": call.number,
+        "at": call.at,
+        "method": call.method[:16],
+        "url": _storable(redactor.url(call.url)),
+        "status_code": call.status_code,
+        "error": _storable(redactor.error(call.error)) if call.error is not None else None,
+        "duration_ms": call.duration_ms,
+        "request_excerpt": _storable(redactor.excerpt(call.request.head, call.request.size)) if call.request else None,
+        "response_excerpt": (
+            _storable(redactor.excerpt(call.response.head, call.response.size)) if call.response else None
+        ),
+    }
+
+
+def _storable(text: str) -> str:
+    # PostgreSQL text cannot hold NUL: a body with one would lose the whole call
+    return text.replace("\x00", "\ufffd") if "\x00" in text else text
+
+
+def _keep_newest(conn: Connection, scope: Scope, message_id: str) -> None:
+    where = [*in_scope(VendorCallRow, scope), _c.message_id == message_id]
+    newest = select(_c.id).where(*where).order_by(_c.attempt.desc(), _c.number.desc()).limit(MAX_CALLS_PER_MESSAGE)
+    conn.execute(delete(_calls).where(*where, _c.id.not_in(newest)))
 
 
 def list_calls(gw: Gateway, scope: Scope, message_id: str) -> list[VendorCallRow]:

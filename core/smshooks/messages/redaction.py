@@ -17,6 +17,7 @@ from __future__ import annotations
 import base64
 import binascii
 import contextlib
+import functools
 import json
 import re
 from collections.abc import Iterable, Mapping
@@ -163,9 +164,7 @@ class Redactor:
 
     def _compiled(self) -> re.Pattern[str] | None:
         if self._pattern is None and self._values:
-            # Longest first: a form that contains another is masked whole.
-            ordered = sorted(self._values, key=len, reverse=True)
-            self._pattern = re.compile("|".join(re.escape(value) for value in ordered))
+            self._pattern = _pattern(frozenset(self._values))
         return self._pattern
 
     def _without_partial_secret(self, text: str) -> str:
@@ -177,14 +176,24 @@ class Redactor:
         return text
 
 
-def _forms(secret: str) -> set[str]:
+# Both memoized: a credential's sends redact the same values send after send (in memory only,
+# as the config cache keeps the opened credential; bounded, the oldest forgotten first).
+@functools.lru_cache(maxsize=256)
+def _pattern(values: frozenset[str]) -> re.Pattern[str]:
+    # Longest first: a form that contains another is masked whole.
+    ordered = sorted(values, key=len, reverse=True)
+    return re.compile("|".join(re.escape(value) for value in ordered))
+
+
+@functools.lru_cache(maxsize=4096)
+def _forms(secret: str) -> frozenset[str]:
     """How a request may carry ``secret``: as it is, percent- or form-encoded, JSON-escaped, in Basic auth."""
     encoded = {quote(secret, safe=""), quote_plus(secret)}
     encoded |= {re.sub(r"%[0-9A-F]{2}", lambda m: m.group(0).lower(), form) for form in encoded}  # %2f too
     forms = {secret, *encoded, json.dumps(secret)[1:-1]}
     forms.add(json.dumps(secret, ensure_ascii=False)[1:-1])
     forms.add(base64.b64encode(secret.encode("utf-8")).decode("ascii"))
-    return forms
+    return frozenset(forms)
 
 
 def _header_secrets(value: str) -> list[str]:

@@ -6,22 +6,30 @@ import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, bindparam, select, update
+from sqlalchemy import Connection, and_, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from smshooks import observe
-from smshooks.consent.ledger import is_opted_out
+from smshooks.consent.ledger import LATEST_FIRST, RECORD_COLUMNS, Record, SubscriberRecords
 from smshooks.consent.sandbox_policy import sandbox_settings
 from smshooks.credentials.fields import open_credentials
 from smshooks.events import OutboundMessage, Status
 from smshooks.feedback import emit_message_status
 from smshooks.messages import call_log
+from smshooks.messages.redaction import secret_values
 from smshooks.messages.status import fold_status, move_forward
 from smshooks.outbox import jobs
 from smshooks.outbox.retry import PermanentFailure, RetryPolicy, TryAgain
-from smshooks.store.tables import DeliveryReportRow, FeedbackDelivery, OutboundMessageRow, Webhook, utcnow
+from smshooks.store.tables import (
+    ConsentRecord,
+    DeliveryReportRow,
+    FeedbackDelivery,
+    OutboundMessageRow,
+    Webhook,
+    utcnow,
+)
 from smshooks.targets import REFUSED, refusal_count
-from smshooks.vendor import TARGET_REFUSED, HttpSession, SendError
+from smshooks.vendor import TARGET_REFUSED, HttpSession, SendError, Vendor
 
 if TYPE_CHECKING:
     from smshooks.gateway import Gateway
@@ -46,7 +54,7 @@ def enqueue_send(
 
     ``exempt``: the message may go to an opted-out number (an opt-out confirmation, help);
     ``callback_base_url``: the base URL of the request that created it, for the status callback
-    when SMSHOOKS_PUBLIC_URL is unset. The worker hands both to :func:`send_stored_message`.
+    when SMSHOOKS_PUBLIC_URL is unset. The worker hands both to :func:`send_message`.
     """
     payload: dict[str, object] = {"message_id": message_id}
     if exempt:
@@ -64,15 +72,25 @@ def retry_policy(settings: Settings) -> RetryPolicy:
 
 @dataclass(frozen=True)
 class Sent:
-    """A message the vendor accepted, its id to record (:func:`record_sent`)."""
+    """A message the vendor accepted: its id and the calls of the attempt, to record (:func:`record_sent`)."""
 
     message_id: str
     vendor_message_id: str
+    org: str
+    sandbox: str
+    vendor: str
+    recipient: str
+    calls: call_log.Log | None = None
+
+    @property
+    def key(self) -> tuple[str, str, str, str, str]:
+        """The message's unique key once its vendor id is recorded (``uq_messages_vendor_message``)."""
+        return (self.org, self.sandbox, self.vendor, self.vendor_message_id, self.recipient)
 
 
 _messages = OutboundMessageRow.__table__
-#: what a send reads of its message (Core: one statement, no ORM objects)
-_READ = select(
+_consent = ConsentRecord.__table__
+_MESSAGE_COLUMNS = (
     _messages.c.id,
     _messages.c.org,
     _messages.c.sandbox,
@@ -83,28 +101,24 @@ _READ = select(
     _messages.c.text,
     _messages.c.webhook_id,
     _messages.c.credentials_id,
-).where(_messages.c.id == bindparam("message_id"))
-
-
-def send_stored_message(
-    gw: Gateway,
-    http: HttpSession,
-    message_id: str,
-    *,
-    exempt: bool = False,
-    callback_base_url: str | None = None,
-) -> str | None:
-    """Send one stored message; returns the vendor's message id, or None when the
-    message is not sent (opted out, already sent). Raises TryAgain or PermanentFailure.
-
-    ``callback_base_url`` is the base URL of the request that created the message
-    (kept in its job): the status callback's base when SMSHOOKS_PUBLIC_URL is unset."""
-    sent = send_message(gw, http, message_id, exempt=exempt, callback_base_url=callback_base_url)
-    if sent is None:
-        return None
-    with gw.db.transaction() as session:
-        attach_vendor_id(session, message_id, sent.vendor_message_id)
-    return sent.vendor_message_id
+)
+#: what a send reads: its message and, beside it, the recipient's consent records (latest first, none
+#: for a new subscriber), in one Core statement, so the opt-out check costs no statement of its own
+_READ = (
+    select(*_MESSAGE_COLUMNS, *(column.label(f"consent_{column.name}") for column in RECORD_COLUMNS))
+    .select_from(
+        _messages.outerjoin(
+            _consent,
+            and_(
+                _consent.c.org == _messages.c.org,
+                _consent.c.sandbox == _messages.c.sandbox,
+                _consent.c.subscriber == _messages.c.recipient,
+            ),
+        )
+    )
+    .where(_messages.c.id == bindparam("message_id"))
+    .order_by(*LATEST_FIRST)
+)
 
 
 def send_message(
@@ -115,24 +129,32 @@ def send_message(
     exempt: bool = False,
     callback_base_url: str | None = None,
 ) -> Sent | None:
-    """:func:`send_stored_message` but the vendor's id not yet recorded: the ``send_sms``
-    job's handler, whose worker records it with the other successes (:func:`record_sent`)."""
-    with gw.db.session() as session:
-        message = session.execute(_READ, {"message_id": message_id}).first()
-        if message is None:
-            raise PermanentFailure(f"message {message_id} does not exist")
-        if message.vendor_message_id:
-            return None  # sent by an earlier attempt whose completion was lost
-        opted_out = not exempt and _opted_out(gw, session, message)
-    if opted_out:
+    """Send one stored message (the ``send_sms`` job's handler); None when it is not sent (opted
+    out, already sent). Raises TryAgain or PermanentFailure. The vendor's id is not recorded
+    here: the worker records it with its other successes (:func:`record_sent`).
+
+    ``exempt``: the message may go to an opted-out number (an opt-out confirmation, help);
+    ``callback_base_url`` is the base URL of the request that created the message (kept in its
+    job): the status callback's base when SMSHOOKS_PUBLIC_URL is unset."""
+    with gw.db.engine.connect() as conn:
+        if conn.dialect.name == "postgresql":
+            # one statement, its own snapshot: no BEGIN and ROLLBACK round trips around it
+            conn = conn.execution_options(isolation_level="AUTOCOMMIT")
+        rows = conn.execute(_READ, {"message_id": message_id}).all()
+    if not rows:
+        raise PermanentFailure(f"message {message_id} does not exist")
+    message = rows[0]
+    if message.vendor_message_id:
+        return None  # sent by an earlier attempt whose completion was lost
+    if not exempt and _opted_out(gw, message, rows):
         # Refused before the vendor sees it: the subscriber said STOP.
         _mark_error(gw, message_id, "opted_out", "the recipient opted out; not sent", excluded=True)
         return None
-    credentials = _credentials(gw, message.credentials_id or "")
-    callback_url = _callback_url(gw, gw.settings.public_url or callback_base_url, message.webhook_id)
     vendor = gw.plugins.vendor(message.vendor)
     if vendor is None:
         raise TryAgain(f"vendor plugin {message.vendor!r} is not loaded")
+    credentials, secret_names = _credentials(gw, vendor, message.credentials_id or "")
+    callback_url = _callback_url(gw, gw.settings.public_url or callback_base_url, message.webhook_id)
     if not credentials:
         _mark_error(gw, message_id, "no_credentials", "the credential of this message was deleted")
         raise PermanentFailure("credential missing")
@@ -145,7 +167,8 @@ def send_message(
     )
     refused_before = refusal_count(http)
     try:
-        with call_log.recording(gw, http, message, vendor, credentials):  # each HTTP call, secrets masked
+        # each HTTP call logged, secrets masked: stored at once when the send raises, else with its outcome
+        with call_log.recording(gw, http, message, lambda: secret_values(secret_names, credentials)) as attempt:
             vendor_message_id = observe.vendor_send(vendor, outbound, credentials, http)  # logged and counted
     except Exception as exc:
         if refusal_count(http) > refused_before:
@@ -157,41 +180,53 @@ def send_message(
         if not isinstance(exc, SendError):
             raise
         if exc.retryable:
-            with gw.db.transaction() as session:
+            with gw.db.begin() as conn:
                 # Counted for the feedback payload's retryCount.
-                session.execute(
-                    update(OutboundMessageRow)
-                    .where(OutboundMessageRow.id == message_id)
-                    .values(retry_count=OutboundMessageRow.retry_count + 1)
+                conn.execute(
+                    update(_messages)
+                    .where(_messages.c.id == message_id)
+                    .values(retry_count=_messages.c.retry_count + 1)
                 )
             raise TryAgain(f"{exc.code or exc.status or ''} {exc.reason}".strip(), exc.retry_after) from None
         _mark_error(gw, message_id, exc.code or "send_refused", exc.reason)
         raise PermanentFailure(exc.reason) from None
-    return Sent(message_id, vendor_message_id)
+    return Sent(
+        message_id, vendor_message_id, message.org, message.sandbox, message.vendor, message.recipient, attempt.log
+    )
 
 
-def _opted_out(gw: Gateway, session: Session, message: Any) -> bool:
-    """Whether the recipient opted out of this message's sender (the sandbox's consent scope
-    from the config cache, as the vendor-facing path reads it)."""
+_CONSENT_AT = len(_MESSAGE_COLUMNS)
+
+
+def _opted_out(gw: Gateway, message: Any, rows: list[Any]) -> bool:
+    """Whether the recipient opted out of this message's sender, from the consent records read with
+    it, under the sandbox's consent scope (from the config cache, as the vendor-facing path reads it)."""
 
     def policy() -> Any:
         with gw.db.session() as session:
             return sandbox_settings(session, message.org, message.sandbox)
 
-    scope = None
-    if message.sender:
-        scope = gw.config.get(("policy", message.org, message.sandbox), policy).consent_scope
-    return is_opted_out(session, message.org, message.sandbox, message.sender, message.recipient, scope)
+    records = SubscriberRecords(
+        message.org,
+        message.sandbox,
+        message.recipient,
+        [Record(*row[_CONSENT_AT:]) for row in rows if row.consent_id is not None],
+    )
+    scope = gw.config.get(("policy", message.org, message.sandbox), policy).consent_scope if message.sender else ""
+    return records.opted_out(message.sender, scope)
 
 
-def _credentials(gw: Gateway, credential_id: str) -> dict[str, Any]:
-    """The opened credential (config cache: at most a second old); a copy the plugin may change."""
+def _credentials(gw: Gateway, vendor: Vendor, credential_id: str) -> tuple[dict[str, Any], frozenset[str]]:
+    """The opened credential, a copy the plugin may change, and the vendor's secret field names:
+    from the config cache (at most a second old), so a credential is decrypted (and the vendor's
+    schema built) once per change, not per send."""
 
-    def load() -> dict[str, Any]:
+    def load() -> tuple[dict[str, Any], frozenset[str]]:
         with gw.db.session() as session:
-            return open_credentials(session, gw.secrets, credential_id)
+            return open_credentials(session, gw.secrets, credential_id), vendor.secret_fields()
 
-    return dict(gw.config.get(("credential", credential_id), load))
+    opened, names = gw.config.get(("send-credential", vendor.name, credential_id), load)
+    return dict(opened), names
 
 
 def _callback_url(gw: Gateway, base_url: str | None, webhook_id: str | None) -> str | None:
@@ -205,26 +240,41 @@ def _callback_url(gw: Gateway, base_url: str | None, webhook_id: str | None) -> 
     return gw.config.get(("status-callback", base_url, webhook_id), load)
 
 
+#: the messages of one (org, sandbox, vendor) that already carry one of these vendor ids: a fast
+#: vendor's report made them before the send recorded its id (the unique key's index serves it)
+_EARLY = select(_messages.c.vendor_message_id, _messages.c.recipient).where(
+    _messages.c.org == bindparam("org"),
+    _messages.c.sandbox == bindparam("sandbox"),
+    _messages.c.vendor == bindparam("vendor"),
+    _messages.c.vendor_message_id.in_(bindparam("vendor_ids", expanding=True)),
+)
+_RECORD_ID = (
+    update(_messages).where(_messages.c.id == bindparam("b_id")).values(vendor_message_id=bindparam("b_vendor_id"))
+)
+
+
 def record_sent(gw: Gateway, conn: Connection, sent: list[Sent]) -> None:
     """Record the vendors' ids of messages sent, in the transaction that marks their jobs done
     (the worker's ``send_sms`` record): one UPDATE for the lot, unless a fast vendor already
-    reported on one of them, whose early message is folded into ours (:func:`attach_vendor_id`)."""
-    early = set(
-        conn.execute(
-            select(_messages.c.vendor_message_id).where(
-                _messages.c.vendor_message_id.in_([one.vendor_message_id for one in sent])
-            )
-        ).scalars()
-    )
-    plain = [one for one in sent if one.vendor_message_id not in early]
+    reported on one of them, whose early message is folded into ours (:func:`attach_vendor_id`).
+    The calls of their attempts are logged in it too (:func:`call_log.write`)."""
+    call_log.write(conn, [one.calls for one in sent])
+    by_vendor: dict[tuple[str, str, str], list[Sent]] = {}
+    for one in sent:
+        by_vendor.setdefault((one.org, one.sandbox, one.vendor), []).append(one)
+    early: set[tuple[str, str, str, str, str]] = set()
+    for (org, sandbox, vendor), group in by_vendor.items():  # mostly one: a batch is mostly one tenant's
+        values = {
+            "org": org,
+            "sandbox": sandbox,
+            "vendor": vendor,
+            "vendor_ids": [one.vendor_message_id for one in group],
+        }
+        early.update((org, sandbox, vendor, *row) for row in conn.execute(_EARLY, values))
+    folded = [one for one in sent if one.key in early]
+    plain = [one for one in sent if one.key not in early]
     if plain:
-        conn.execute(
-            update(_messages)
-            .where(_messages.c.id == bindparam("b_id"))
-            .values(vendor_message_id=bindparam("b_vendor_id")),
-            [{"b_id": one.message_id, "b_vendor_id": one.vendor_message_id} for one in plain],
-        )
-    folded = [one for one in sent if one.vendor_message_id in early]
+        conn.execute(_RECORD_ID, [{"b_id": one.message_id, "b_vendor_id": one.vendor_message_id} for one in plain])
     if folded:
         with Session(bind=conn) as session:
             for one in folded:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import threading
 import time
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -16,6 +17,8 @@ from sqlalchemy import Connection, Engine, create_engine, event, inspect
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
+
+from smshooks.store.unit import Unit
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 #: seconds a pooled server connection may rest before it is pinged on checkout
@@ -101,9 +104,16 @@ def _sqlite_begin(conn: Any) -> None:
     other transactions begin deferred (readers never wait in WAL mode)."""
     # straight to the driver: this runs once per transaction, and SQLAlchemy's statement
     # execution (events, cursor wrapping) would cost more than the BEGIN itself
-    conn.connection.driver_connection.execute(
-        "BEGIN IMMEDIATE" if conn.get_execution_options().get(WRITES) else "BEGIN"
-    )
+    statement = "BEGIN IMMEDIATE" if conn.get_execution_options().get(WRITES) else "BEGIN"
+    try:
+        conn.connection.driver_connection.execute(statement)
+    except conn.dialect.loaded_dbapi.Error as error:
+        # SQLAlchemy does not wrap what a begin listener raises: "database is locked" (another process
+        # held the write lock past the busy timeout) must be its OperationalError, which the vendor
+        # path answers 503 (the vendor retries), not the driver's own error, answered 500
+        raise DBAPIError.instance(
+            statement, None, error, conn.dialect.loaded_dbapi.Error, dialect=conn.dialect
+        ) from error
 
 
 #: PostgreSQL's deadlock_detected and serialization_failure: the transaction was rolled back
@@ -158,6 +168,12 @@ class Database:
         # is free. Re-entrant, so a nested transaction fails in SQLite (as it always did)
         # rather than deadlocking here. Other processes still meet the busy handler.
         self._writer = threading.RLock() if engine.dialect.name == "sqlite" else None
+        # ... and, taking turns anyway, they share one connection: a pool checkout and return per
+        # transaction cost more CPU than the statements of an inbound message (store/driver.py)
+        self._writer_conn: Connection | None = None
+        self._writer_pid = 0
+        if self._writer is not None:
+            event.listen(engine, "engine_disposed", lambda _engine: self._close_writer())
 
     @classmethod
     def from_url(cls, url: str) -> Database:
@@ -183,8 +199,44 @@ class Database:
             with self.engine.begin() as conn:
                 yield conn
             return
-        with self._writer, self.engine.connect().execution_options(**{WRITES: True}) as conn, conn.begin():
-            yield conn
+        with self._writer:
+            conn = self._writer_connection()
+            with conn.begin():
+                yield conn
+
+    def _writer_connection(self) -> Connection:
+        """This process's SQLite writer connection (made on first use; the writer mutex is held)."""
+        conn = self._writer_conn
+        if conn is None or conn.closed or self._writer_pid != os.getpid():
+            # after a fork the parent's connection is left alone: the child makes its own
+            conn = self.engine.connect().execution_options(**{WRITES: True})
+            self._writer_conn, self._writer_pid = conn, os.getpid()
+            weakref.finalize(self, conn.close)
+        return conn
+
+    def _close_writer(self) -> None:
+        """The engine was disposed: give the writer connection back (the next writer makes another)."""
+        with self._writer:  # type: ignore[union-attr]  # only listened to on SQLite
+            conn, self._writer_conn = self._writer_conn, None
+            if conn is not None and self._writer_pid == os.getpid():
+                conn.close()
+
+    @contextmanager
+    def unit(self) -> Iterator[Unit]:
+        """A :class:`~smshooks.store.unit.Unit`: :meth:`begin`'s connection (same locking), with an ORM
+        session in its transaction only if one is asked for, and callbacks after the commit (the vendor
+        path's unit of work: an ORM session's begin and commit cost more than its statements)."""
+        unit: Unit | None = None
+        try:
+            with self.begin() as conn:
+                unit = Unit(conn, self._sessions)
+                yield unit
+                unit.flush()
+        except BaseException:
+            if unit is not None:  # rolled back, or the commit failed
+                unit.discard()
+            raise
+        unit.committed()
 
     def session(self) -> Session:
         return self._sessions()

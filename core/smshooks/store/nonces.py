@@ -12,10 +12,10 @@ import random
 from datetime import timedelta
 
 from sqlalchemy import delete, select, update
-from sqlalchemy.orm import Session
 
 from smshooks.store.db import Database
 from smshooks.store.tables import ReplayKey, utcnow
+from smshooks.store.unit import Writer, connection
 from smshooks.store.upsert import insert_once
 
 #: expired keys are purged on about one call in this many, so the table stays small
@@ -47,18 +47,21 @@ class DatabaseReplayGuard:
         self.pending[full_key] = ttl
         return True
 
-    def record(self, session: Session) -> None:
-        """Store the checked keys in ``session``'s transaction; :class:`Replayed`
+    def record(self, db: Writer) -> None:
+        """Store the checked keys in ``db``'s transaction; :class:`Replayed`
         when a concurrent request recorded one of them first. The keys stay pending: a
         transaction rolled back and tried again (a deadlock) records them again."""
+        if not self.pending:
+            return
         now = utcnow()
-        if self.pending and random.randrange(PURGE_EVERY) == 0:
-            session.execute(delete(ReplayKey).where(ReplayKey.expires_at < now))
+        conn = connection(db)
+        if random.randrange(PURGE_EVERY) == 0:
+            conn.execute(delete(ReplayKey).where(ReplayKey.expires_at < now))
         for full_key, ttl in self.pending.items():
-            if insert_once(session, ReplayKey, {"key": full_key, "expires_at": now + ttl}, key=["key"]) is not None:
+            if insert_once(db, ReplayKey, {"key": full_key, "expires_at": now + ttl}, key=["key"]) is not None:
                 continue
             # Seen before: only an expired entry may be taken over.
-            taken = session.execute(
+            taken = conn.execute(
                 update(ReplayKey)
                 .where(ReplayKey.key == full_key, ReplayKey.expires_at <= now)
                 .values(expires_at=now + ttl)

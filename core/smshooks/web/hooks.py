@@ -9,8 +9,10 @@ vendor's expected acknowledgement — only after the events committed.
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from urllib.parse import parse_qsl
 
-from flask import Blueprint, Response, request
+import werkzeug.urls  # noqa: F401  (registers the "werkzeug.url_quote" error handler _form decodes with)
+from flask import Blueprint, Request, Response, request
 
 from smshooks.inbound.receive import VendorCall, receive
 from smshooks.web.context import gateway
@@ -18,36 +20,60 @@ from smshooks.web.urls import public_base_url
 
 blueprint = Blueprint("hooks", __name__)
 
+FORM_URLENCODED = "application/x-www-form-urlencoded"
 
-def public_request_url() -> str:
+
+def public_request_url(base_url: str | None = None) -> str:
     """The URL as the vendor called it: signatures sign it byte for byte.
 
     Behind a TLS-terminating proxy the app sees ``http://internal-host``;
     ``SMSHOOKS_PUBLIC_URL`` gives the scheme and host the vendor used. The
     path and the raw query string are kept exactly as received.
     """
-    url = public_base_url() + request.script_root + request.path
-    if request.query_string:
-        url += "?" + request.query_string.decode("latin-1")
+    req: Request = request._get_current_object()  # type: ignore[attr-defined]  # once, not per attribute
+    url = (base_url if base_url is not None else public_base_url()) + req.script_root + req.path
+    if req.query_string:
+        url += "?" + req.query_string.decode("latin-1")
     return url
 
 
-def read_vendor_call() -> VendorCall:
+def read_vendor_call(base_url: str | None = None) -> VendorCall:
     """The current request as a :class:`VendorCall` (over the size limit: 413 from Flask)."""
     received_at = datetime.now(UTC)
-    body = request.get_data(cache=True)
-    form = {key: request.form.getlist(key) for key in request.form} if request.method != "GET" else {}
+    req: Request = request._get_current_object()  # type: ignore[attr-defined]
+    body = req.get_data(cache=True)
     return VendorCall(
-        method=request.method,
-        url=public_request_url(),
-        headers=dict(request.headers.items()),
+        method=req.method,
+        url=public_request_url(base_url),
+        headers=dict(req.headers.items()),
         body=body,
-        form=form,
+        form=_form(req, body) if req.method != "GET" else {},
         received_at=received_at,
     )
 
 
+def _form(req: Request, body: bytes) -> dict[str, list[str]]:
+    """The form fields, every value kept in order. A urlencoded body (every Twilio request) is read
+    as werkzeug reads it, without building its form parser and MultiDict first: UTF-8, blank values
+    kept, undecodable percent-escapes left escaped, and a body that is not UTF-8 holds no fields."""
+    if req.mimetype != FORM_URLENCODED:
+        return {key: req.form.getlist(key) for key in req.form}
+    try:
+        text = body.decode()
+    except UnicodeDecodeError:
+        return {}
+    form: dict[str, list[str]] = {}
+    for key, value in parse_qsl(text, keep_blank_values=True, errors="werkzeug.url_quote"):
+        values = form.get(key)
+        if values is None:
+            form[key] = [value]
+        else:
+            values.append(value)
+    return form
+
+
 @blueprint.route("/hooks/<webhook_id>", methods=["GET", "POST"])
 def receive_view(webhook_id: str) -> Response:
-    answer = receive(gateway(), webhook_id, read_vendor_call, base_url=public_base_url())
+    base_url = public_base_url()
+    answer = receive(gateway(), webhook_id, lambda: read_vendor_call(base_url), base_url=base_url)
     return Response(answer.body, status=answer.status, content_type=answer.content_type)

@@ -17,6 +17,7 @@ one for the run, so any process's ``/metrics`` adds up all of them.
 from __future__ import annotations
 
 import ctypes
+import gc
 import logging
 import os
 import shutil
@@ -50,7 +51,16 @@ def wsgi_app() -> Flask:
 
     global _app
     _app = create_app(Settings.from_env(), create_schema=False)
+    freeze_startup_objects()  # before the fork: the processes also keep sharing these pages
     return _app
+
+
+def freeze_startup_objects() -> None:
+    """Leave the objects made so far (modules, the app, tables, word lists: the process's lifetime) out of
+    the garbage collector's full collections, which otherwise walk all of them now and then while serving
+    (profile_inbound.py: ~150,000 objects, ~4 % of a vendor request's CPU)."""
+    gc.collect()
+    gc.freeze()
 
 
 def after_fork() -> None:

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import random
 import re
 import time
-import uuid
 
 from flask import Flask, Response, g, request
 
@@ -37,10 +37,16 @@ def install(app: Flask) -> None:
 def _begin() -> None:
     g.request_started = time.perf_counter()
     incoming = request.headers.get(REQUEST_ID_HEADER, "")
-    g.request_id = incoming if REQUEST_ID.match(incoming) else uuid.uuid4().hex
+    g.request_id = incoming if REQUEST_ID.match(incoming) else new_request_id()
     g.request_id_token = logs.set_request_id(g.request_id)
     if request.blueprint == HOOKS_BLUEPRINT:
         g.vendor_call_token = observe.begin_vendor_call()
+
+
+def new_request_id() -> str:
+    """32 random hex digits, as a uuid4's: an id to find a request's lines by, not a secret, so from
+    the process's PRNG (reseeded in each forked worker) rather than a system call per request."""
+    return f"{random.getrandbits(128):032x}"
 
 
 def _finish(response: Response) -> Response:
@@ -60,10 +66,14 @@ def _finish(response: Response) -> Response:
 
 
 def _vendor_request(call: observe.VendorCall, status: int, seconds: float) -> None:
-    metrics.VENDOR_REQUESTS.labels(vendor=call.vendor, webhook_type=call.webhook_type, status=str(status)).inc()
-    metrics.VENDOR_REQUEST_SECONDS.labels(vendor=call.vendor, webhook_type=call.webhook_type).observe(seconds)
+    vendor, webhook_type = call.vendor, call.webhook_type
+    metrics.labelled(metrics.VENDOR_REQUESTS, vendor=vendor, webhook_type=webhook_type, status=str(status)).inc()
+    metrics.labelled(metrics.VENDOR_REQUEST_SECONDS, vendor=vendor, webhook_type=webhook_type).observe(seconds)
+    level = logging.INFO if status < 500 else logging.WARNING
+    if not log.isEnabledFor(level):  # the line's fields are not even built (a server run at WARNING)
+        return
     log.log(
-        logging.INFO if status < 500 else logging.WARNING,
+        level,
         "vendor request %s %s webhook=%s status=%s duration_ms=%d inbound=%d reports=%d duplicates=%d",
         call.vendor,
         call.webhook_type,

@@ -1,0 +1,119 @@
+"""The vendor path's hottest statements, run straight on the driver's cursor.
+
+SQLAlchemy's execution of a small prebuilt statement (its compiled-cache lookup, execution context,
+parameter processing and result object) costs about as much CPU as the database's own work on it;
+an inbound message runs three to six of them. A :class:`DriverStatement` is compiled once per
+dialect by SQLAlchemy, its values processed by the column types' own bind processors and its rows
+by their result processors, and run on the DBAPI cursor of the caller's connection, in its
+transaction: the same SQL and the same values reach the driver as through ``Connection.execute``.
+What SQLAlchemy does around it is kept: the engine's ``before_cursor_execute`` and
+``after_cursor_execute`` listeners are called (with a stand-in for the execution context), a driver
+error is raised as SQLAlchemy's (``OperationalError`` -> 503, ``.orig.sqlstate`` for the deadlock
+retry), and a connection the error shows is gone is invalidated, so the pool does not hand it out again.
+
+A statement that needs values SQLAlchemy would compute (a Python-side column default for a column
+not given) runs through ``Connection.execute`` as before.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from types import SimpleNamespace
+from typing import Any
+
+from sqlalchemy import Column, Connection
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.sql import Executable
+
+
+@dataclass(frozen=True)
+class _Compiled:
+    sql: str
+    #: bind names in the order the driver takes them (positional), or the names of a named paramstyle
+    names: tuple[str, ...]
+    processors: tuple[Callable[[Any], Any] | None, ...]
+    positional: bool
+    #: result processors of the columns rows carry, None where a value needs none
+    results: tuple[Callable[[Any], Any] | None, ...]
+    #: False when SQLAlchemy must run it (defaults to compute): Connection.execute then
+    direct: bool
+
+
+class DriverStatement:
+    """``statement`` compiled for the parameter names ``keys`` (an INSERT's or UPDATE's columns and
+    the bind parameters), returning rows of ``columns`` (its RETURNING or SELECT list) if any."""
+
+    __slots__ = ("_by_dialect", "columns", "keys", "statement")
+
+    def __init__(self, statement: Executable, keys: Sequence[str], columns: Sequence[Column] = ()) -> None:
+        self.statement = statement
+        self.keys = tuple(keys)
+        self.columns = tuple(columns)
+        self._by_dialect: dict[str, _Compiled] = {}
+
+    def rows(self, conn: Connection, params: Mapping[str, Any]) -> list[tuple[Any, ...]]:
+        """Run the statement with ``params`` (every key of ``keys``) in ``conn``'s transaction; its rows."""
+        dialect = conn.dialect
+        compiled = self._by_dialect.get(dialect.name) or self._compile(conn)
+        if not compiled.direct:
+            result = conn.execute(self.statement, dict(params))
+            return [tuple(row) for row in result] if self.columns else []
+        values = [params[name] for name in compiled.names]
+        for index, process in enumerate(compiled.processors):
+            if process is not None:
+                values[index] = process(values[index])
+        driver_params: Any = tuple(values) if compiled.positional else dict(zip(compiled.names, values, strict=True))
+        fetched = _run(conn, compiled.sql, driver_params, fetch=bool(self.columns))
+        if not compiled.results or not any(compiled.results):
+            return fetched
+        results = compiled.results
+        return [
+            tuple(value if process is None else process(value) for value, process in zip(row, results, strict=True))
+            for row in fetched
+        ]
+
+    def first(self, conn: Connection, params: Mapping[str, Any]) -> tuple[Any, ...] | None:
+        found = self.rows(conn, params)
+        return found[0] if found else None
+
+    def _compile(self, conn: Connection) -> _Compiled:
+        dialect = conn.dialect
+        compiled = self.statement.compile(dialect=dialect, column_keys=list(self.keys))
+        needs_defaults = bool(getattr(compiled, "insert_prefetch", None) or getattr(compiled, "update_prefetch", None))
+        positional = bool(dialect.positional)
+        names = tuple(compiled.positiontup or ()) if positional else tuple(compiled.binds)
+        direct = not needs_defaults and set(names) <= set(self.keys)
+        binds = compiled.binds
+        processors = tuple(binds[name].type.dialect_impl(dialect).bind_processor(dialect) for name in names)
+        results = tuple(column.type.dialect_impl(dialect).result_processor(dialect, None) for column in self.columns)
+        made = _Compiled(compiled.string, names, processors, positional, results, direct)
+        self._by_dialect[dialect.name] = made
+        return made
+
+
+def _run(conn: Connection, sql: str, params: Any, *, fetch: bool) -> list[tuple[Any, ...]]:
+    """Execute on the DBAPI cursor of ``conn``, as SQLAlchemy's execution would around it."""
+    dbapi_connection = conn.connection.dbapi_connection
+    cursor = dbapi_connection.cursor()
+    events = conn._has_events or conn.engine._has_events  # what Connection's own execution checks
+    context = SimpleNamespace(executemany=False, statement=sql, parameters=params) if events else None
+    try:
+        if events:
+            for listener in conn.dispatch.before_cursor_execute:
+                sql, params = listener(conn, cursor, sql, params, context, False)
+        cursor.execute(sql, params)
+        rows = cursor.fetchall() if fetch else []
+        if events:
+            for listener in conn.dispatch.after_cursor_execute:
+                listener(conn, cursor, sql, params, context, False)
+        return rows
+    except conn.dialect.loaded_dbapi.Error as error:
+        gone = conn.dialect.is_disconnect(error, dbapi_connection, cursor)
+        if gone:
+            conn.invalidate(error)
+        raise DBAPIError.instance(
+            sql, params, error, conn.dialect.loaded_dbapi.Error, connection_invalidated=gone, dialect=conn.dialect
+        ) from error
+    finally:
+        cursor.close()

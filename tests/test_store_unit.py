@@ -1,0 +1,149 @@
+"""The vendor path's unit of work (store/unit.py, Database.unit) and its driver-level statements
+(store/driver.py): what they store and read is what SQLAlchemy's own execution stores and reads,
+they commit or roll back together with an ORM session joined to them, errors are SQLAlchemy's,
+and the engine's cursor listeners see every statement."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import event, insert, select
+from sqlalchemy.exc import IntegrityError
+
+from smshooks.consent.ledger import ConsentState, Evidence, change, lock_subscriber, read_subscriber, stamp
+from smshooks.store.db import Database
+from smshooks.store.driver import DriverStatement
+from smshooks.store.tables import ConsentLedgerEntry, ConsentRecord, InboundMessageRow, Job, utcnow
+from smshooks.store.upsert import insert_once
+
+
+@pytest.fixture
+def db(smshooks_database_url: str) -> Iterator[Database]:
+    database = Database.from_url(smshooks_database_url)
+    yield database
+    database.engine.dispose()
+
+
+def message(vendor_message_id: str, **extra: object) -> dict[str, object]:
+    now = utcnow()
+    return {
+        "org": "acme",
+        "sandbox": "prod",
+        "webhook_id": "wh_unit",
+        "vendor": "twilio",
+        "vendor_message_id": vendor_message_id,
+        "sender": "+14155550001",
+        "recipient": "+14155550100",
+        "text": "héllo ✓",
+        "segments": 1,
+        "media_urls": ["https://media.example/1"],
+        "received_at": now,
+        "stored_at": now,
+        "raw": {"Body": "héllo ✓", "NumMedia": "1", "nested": {"list": [1, 2.5, None, True]}},
+        **extra,
+    }
+
+
+def test_consent_written_and_read_on_the_driver_is_what_the_orm_reads(db: Database) -> None:
+    expires = datetime(2031, 5, 6, 7, 8, 9, 123456, tzinfo=UTC)
+    with db.unit() as unit:
+        records = lock_subscriber(unit, "acme", "prod", "+14155550001", "+14155550100")
+        record = records.pair("+14155550100")
+        assert records.created is record and record.state is None
+        change(unit, record, ConsentState.PENDING, Evidence(action="double_opt_in_pending"), pending_expires_at=expires)
+        stamp(unit, record, "last_fuzzy_prompt_at", expires - timedelta(days=1))
+    with db.session() as session:
+        row = session.execute(select(ConsentRecord)).scalar_one()
+        entry = session.execute(select(ConsentLedgerEntry)).scalar_one()
+    assert (row.state, row.pending_expires_at, row.last_fuzzy_prompt_at) == (
+        "pending",
+        expires,
+        expires - timedelta(days=1),
+    )
+    assert (entry.previous_state, entry.new_state, entry.action, entry.actor) == (
+        None,
+        "pending",
+        "double_opt_in_pending",
+        "subscriber",
+    )
+    with db.session() as session:
+        [read] = read_subscriber(session, "acme", "prod", "+14155550001").records
+    assert read.pending_expires_at == expires and read.pending_expires_at.tzinfo is not None
+    assert read.updated_at == row.updated_at
+
+
+def test_a_message_inserted_on_the_driver_reads_back_as_sqlalchemy_stored_it(db: Database) -> None:
+    values = message("SM-driver")
+    with db.unit() as unit:
+        row_id = insert_once(unit, InboundMessageRow, values, key=["webhook_id", "vendor_message_id"])
+        assert insert_once(unit, InboundMessageRow, values, key=["webhook_id", "vendor_message_id"]) is None
+    with db.begin() as conn:  # the same row through SQLAlchemy's own INSERT, for comparison
+        conn.execute(insert(InboundMessageRow.__table__), message("SM-core", received_at=values["received_at"]))
+    with db.session() as session:
+        driver, core = (
+            session.execute(select(InboundMessageRow).where(InboundMessageRow.vendor_message_id == sid)).scalar_one()
+            for sid in ("SM-driver", "SM-core")
+        )
+    assert driver.id == row_id
+    for column in ("text", "segments", "media_urls", "raw", "received_at", "sender"):
+        assert getattr(driver, column) == getattr(core, column), column
+    assert driver.received_at == values["received_at"]
+
+
+def test_a_driver_error_is_sqlalchemys_and_rolls_the_unit_back(db: Database) -> None:
+    plain_insert = DriverStatement(insert(InboundMessageRow.__table__), list(message("x")))
+    with pytest.raises(IntegrityError), db.unit() as unit:
+        plain_insert.rows(unit.conn, message("SM-twice"))
+        plain_insert.rows(unit.conn, message("SM-twice"))  # the unique (webhook, vendor id) refuses it
+    with db.session() as session:
+        assert session.execute(select(InboundMessageRow)).first() is None
+    with db.unit() as unit:  # the connection serves the next unit
+        plain_insert.rows(unit.conn, message("SM-once"))
+    with db.session() as session:
+        assert session.execute(select(InboundMessageRow.vendor_message_id)).scalars().all() == ["SM-once"]
+
+
+def test_the_engines_cursor_listeners_see_driver_statements(db: Database) -> None:
+    seen: list[str] = []
+    event.listen(db.engine, "before_cursor_execute", lambda _c, _cur, statement, *_: seen.append(statement))
+    with db.unit() as unit:
+        insert_once(unit, InboundMessageRow, message("SM-seen"), key=["webhook_id", "vendor_message_id"])
+    assert any(statement.startswith("INSERT INTO inbound_messages") for statement in seen)
+
+
+def test_a_joined_session_and_the_callbacks_go_with_the_units_commit(db: Database) -> None:
+    def job() -> Job:
+        now = utcnow()
+        return Job(kind="k", org="acme", sandbox="prod", payload={}, due_at=now, created_at=now, updated_at=now)
+
+    ran: list[str] = []
+    with pytest.raises(RuntimeError), db.unit() as unit:
+        insert_once(unit, InboundMessageRow, message("SM-lost"), key=["webhook_id", "vendor_message_id"])
+        unit.session.add(job())
+        unit.after_commit(lambda: ran.append("lost"))
+        raise RuntimeError("the request failed")
+    with db.unit() as unit:
+        insert_once(unit, InboundMessageRow, message("SM-kept"), key=["webhook_id", "vendor_message_id"])
+        unit.session.add(job())
+        unit.after_commit(lambda: ran.append("kept"))
+        assert ran == []  # not before the commit
+    assert ran == ["kept"]
+    with db.session() as session:
+        assert session.execute(select(InboundMessageRow.vendor_message_id)).scalars().all() == ["SM-kept"]
+        assert len(session.execute(select(Job)).all()) == 1
+
+
+def test_sqlite_writers_share_a_connection_until_the_engine_is_disposed(db: Database) -> None:
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("PostgreSQL writers take pooled connections")
+    with db.unit() as first:
+        pass
+    with db.begin() as second:
+        pass
+    assert first.conn is second
+    db.engine.dispose()
+    with db.unit() as third:
+        insert_once(third, InboundMessageRow, message("SM-after"), key=["webhook_id", "vendor_message_id"])
+    assert third.conn is not second and second.closed

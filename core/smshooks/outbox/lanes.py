@@ -73,11 +73,17 @@ class Lanes:
                 for lane in lanes
             }
 
-    def batch(self) -> int:
-        """How much room a lane should have before the worker claims for it: half its ready-ahead."""
+    def short(self, lane: Lane | None = None) -> bool:
+        """Whether a claim should top up ``lane`` (else any lane this worker holds jobs of): it has
+        room for half its ready-ahead, or room and nothing ready."""
         with self._lock:
-            ahead = max((self._ahead(lane) for lane in set(self._active) | set(self._ready)), default=self.per_lane)
-        return max(1, ahead // 2)
+            lanes = [lane] if lane is not None else set(self._active) | set(self._ready)
+            return any(self._short(one) for one in lanes)
+
+    def _short(self, lane: Lane) -> bool:
+        ready = len(self._ready.get(lane, ()))
+        room = self._threads_for(lane) + self._ahead(lane) - self._active[lane] - ready
+        return room >= max(1, self._ahead(lane) // 2) or (room > 0 and not ready)
 
     def _ahead(self, lane: Lane) -> int:
         gap = self._gap.get(lane)
@@ -87,10 +93,6 @@ class Lanes:
     def running(self) -> int:
         with self._lock:
             return sum(self._active.values())
-
-    def ready_count(self) -> int:
-        with self._lock:
-            return sum(len(r) for r in self._ready.values())
 
     # -- what to run ---------------------------------------------------------------------------
 

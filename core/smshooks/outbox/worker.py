@@ -198,12 +198,10 @@ class Worker:
         several.
         """
         room = self._lanes.room()
-        batch_size = self._lanes.batch()  # half a lane's ready-ahead: grows with its pace
         look = look or time.monotonic() - self._looked >= self.poll_interval  # however busy, poll
         lane_room = self._lanes.lane_room()
         look = look or not lane_room  # no lanes of its own to top up
-        short = max(lane_room.values(), default=0) >= batch_size or not self._lanes.ready_count()
-        wanted = look or (short and not self._drained)
+        wanted = look or (not self._drained and self._lanes.short())
         if not (self._record_due() <= 0 or (room > 0 and wanted)):
             return 0, 0
         limit = max(0, room) if look or not self._drained else 0  # a record alone: nothing to claim
@@ -270,7 +268,17 @@ class Worker:
                 elapsed = time.monotonic() - started
                 finished, job = job, None
                 job = self._lanes.after(finished, context.http_seconds / elapsed if elapsed > 0 else None)
-                self._wake.set()
+                if job is None or self._loop_wanted(finished):
+                    self._wake.set()
+
+    def _loop_wanted(self, finished: jobs.ClaimedJob) -> bool:
+        """Whether the claiming loop has work now that ``finished`` did, with its thread going on to
+        the lane's next job: a success to record at once or a full batch of them, or a claim for the
+        lane (else the loop's own timeout, at most RECORD_WITHIN, wakes it: one wake-up for many jobs)."""
+        with self._lock:
+            if self._succeeded_at == float("-inf") or len(self._succeeded) >= 4 * self.per_lane:
+                return True
+        return not self._drained and self._lanes.short(finished.lane)
 
     def _give_back(self, unstarted: list[jobs.ClaimedJob]) -> None:
         """Claimed jobs this worker will not start (it is stopping): due again for the others now."""

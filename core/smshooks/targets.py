@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import http.cookiejar
 import ipaddress
 import socket
 import sys
@@ -384,6 +385,14 @@ def _guarded_class(session_class: type[requests.Session]) -> type[requests.Sessi
     return type(f"Guarded{session_class.__name__}", (_GuardedRequests, session_class), {})
 
 
+class _KeepNoCookies(http.cookiejar.DefaultCookiePolicy):
+    def set_ok(self, cookie: http.cookiejar.Cookie, request: Any) -> bool:
+        return False
+
+
+_NO_COOKIES = _KeepNoCookies()
+
+
 def http_session(
     session_class: type[Session] = requests.Session,  # type: ignore[assignment]
     *,
@@ -396,7 +405,7 @@ def http_session(
     :class:`TargetRefused` for anything else (without connecting).
 
     Proxies and .netrc from the environment are ignored: a proxy would hide the
-    address actually reached.
+    address actually reached. The session keeps no cookie a response sets.
     """
     if allow_private:
         session = session_class(**kwargs)
@@ -406,6 +415,9 @@ def http_session(
         refusals = session.target_refusals = _Refusals()  # type: ignore[attr-defined]
         adapter = _GuardedAdapter(refusals, pool_connections=pool_size, pool_maxsize=pool_size, max_retries=0)
     session.trust_env = False
+    # One session serves every tenant of a worker thread: a cookie one's API sets must never ride
+    # along another's request (a request's own cookies, and a redirect's, still work).
+    session.cookies.set_policy(_NO_COOKIES)
     session.mount("https://", adapter)
     session.mount("http://", adapter)
     return session

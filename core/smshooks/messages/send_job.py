@@ -251,36 +251,14 @@ _EARLY = select(_messages.c.vendor_message_id, _messages.c.recipient).where(
 _RECORD_ID = (
     update(_messages).where(_messages.c.id == bindparam("b_id")).values(vendor_message_id=bindparam("b_vendor_id"))
 )
-_early = _messages.alias("early")
-#: a message's vendor id, unless an early message of that vendor id and recipient exists (then it
-#: is not updated, for :func:`record_sent` to fold): the unique key's index serves the probe
-_RECORD_ID_UNLESS_EARLY = _RECORD_ID.where(
-    ~select(_early.c.id)
-    .where(
-        _early.c.org == _messages.c.org,
-        _early.c.sandbox == _messages.c.sandbox,
-        _early.c.vendor == _messages.c.vendor,
-        _early.c.vendor_message_id == bindparam("b_vendor_id"),
-        _early.c.recipient == _messages.c.recipient,
-        _early.c.id != _messages.c.id,
-    )
-    .exists()
-)
 
 
 def record_sent(gw: Gateway, conn: Connection, sent: list[Sent]) -> None:
     """Record the vendors' ids of messages sent, in the transaction that marks their jobs done
-    (the worker's ``send_sms`` record): one UPDATE for the lot, guarded so it leaves alone a
-    message a fast vendor already reported on; when it updated fewer rows than it was given,
-    the early messages are looked up and folded into ours (:func:`attach_vendor_id`).
+    (the worker's ``send_sms`` record): one UPDATE for the lot, unless a fast vendor already
+    reported on one of them, whose early message is folded into ours (:func:`attach_vendor_id`).
     The calls of their attempts are logged in it too (:func:`call_log.write`)."""
     call_log.write(conn, [one.calls for one in sent])
-    if not sent:
-        return
-    if conn.dialect.supports_sane_multi_rowcount:
-        values = [{"b_id": one.message_id, "b_vendor_id": one.vendor_message_id} for one in sent]
-        if conn.execute(_RECORD_ID_UNLESS_EARLY, values).rowcount == len(sent):
-            return  # no early report: every id recorded, one statement
     by_vendor: dict[tuple[str, str, str], list[Sent]] = {}
     for one in sent:
         by_vendor.setdefault((one.org, one.sandbox, one.vendor), []).append(one)
@@ -295,7 +273,7 @@ def record_sent(gw: Gateway, conn: Connection, sent: list[Sent]) -> None:
         early.update((org, sandbox, vendor, *row) for row in conn.execute(_EARLY, values))
     folded = [one for one in sent if one.key in early]
     plain = [one for one in sent if one.key not in early]
-    if plain:  # again for those the guarded UPDATE recorded: the same value
+    if plain:
         conn.execute(_RECORD_ID, [{"b_id": one.message_id, "b_vendor_id": one.vendor_message_id} for one in plain])
     if folded:
         with Session(bind=conn) as session:

@@ -269,3 +269,37 @@ def test_the_host_session_times_out_by_default() -> None:
         with pytest.raises(SendError) as raised:
             vendor_request(host, "POST", api.url + "/slow", vendor="Acme API", data={"x": "1"})
     assert raised.value.retryable is True and "Timeout" in raised.value.reason
+
+
+_SENDS: list[bytes] | None = None
+
+
+def _count_sends(event: str, args: tuple) -> None:
+    if event == "http.client.send" and _SENDS is not None:
+        _SENDS.append(bytes(args[1]) if isinstance(args[1], bytes | bytearray) else b"<stream>")
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "writes"),
+    [({"data": {"To": "+1", "Body": "x" * 500}}, 1), ({"json": {"a": 1}}, 1), ({"data": b"raw"}, 1), ({}, 1)],
+)
+def test_the_host_session_writes_a_request_at_once(fake_vendor_api: FakeVendorAPI, kwargs: dict, writes: int) -> None:
+    """Head and body in one write (one segment, one wake-up of the vendor's end), the same bytes."""
+    global _SENDS
+    import sys
+
+    if _count_sends not in getattr(sys, "_smshooks_hooks", ()):
+        sys.addaudithook(_count_sends)
+        sys._smshooks_hooks = (*getattr(sys, "_smshooks_hooks", ()), _count_sends)  # type: ignore[attr-defined]
+    host = _host_session()
+    _SENDS = []
+    try:
+        host.post(fake_vendor_api.url + "/m", **kwargs)
+        host.post(fake_vendor_api.url + "/m", **kwargs)  # on the kept-alive connection too
+        sent = _SENDS
+    finally:
+        _SENDS = None
+    assert len(sent) == 2 * writes
+    recorded = fake_vendor_api.requests
+    assert all(write.endswith(request.body) for write, request in zip(sent, recorded, strict=True))
+    assert all(write.startswith(b"POST /m HTTP/1.1\r\n") for write in sent)

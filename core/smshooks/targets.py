@@ -297,11 +297,64 @@ class _GuardedConnectionMixin:
         return sock
 
 
-class _GuardedHTTPConnection(_GuardedConnectionMixin, HTTPConnection):
+_HOLD = object()
+
+
+class _OneWriteMixin:
+    """Sends a request's head and its (whole, in memory) body in one write, not two.
+
+    urllib3 writes the head, then the body: two segments, two system calls and two wake-ups of
+    the far end for every form or JSON POST. The bytes on the wire are the same."""
+
+    _held: Any = None
+
+    def request(self, method: str, url: str, body: Any = None, headers: Any = None, **kwargs: Any) -> None:
+        if body and isinstance(body, bytes | str):
+            self._held = _HOLD  # the next send is the head: kept for the body's
+        try:
+            super().request(method, url, body, headers, **kwargs)  # type: ignore[misc]
+            if self._held is not None and self._held is not _HOLD:
+                super().send(self._held)  # type: ignore[misc]  # no body came after all
+        finally:
+            self._held = None
+
+    def send(self, data: Any) -> None:
+        held = self._held
+        if held is _HOLD and isinstance(data, bytes):
+            self._held = data
+            return
+        if held is not None and held is not _HOLD:
+            self._held = None
+            if isinstance(data, bytes):
+                data = held + data
+            else:
+                super().send(held)  # type: ignore[misc]
+        elif held is _HOLD:
+            self._held = None
+        super().send(data)  # type: ignore[misc]
+
+
+class _OneWriteHTTPConnection(_OneWriteMixin, HTTPConnection):
     pass
 
 
-class _GuardedHTTPSConnection(_GuardedConnectionMixin, HTTPSConnection):
+class _OneWriteHTTPSConnection(_OneWriteMixin, HTTPSConnection):
+    pass
+
+
+class _OneWriteHTTPPool(HTTPConnectionPool):
+    ConnectionCls = _OneWriteHTTPConnection
+
+
+class _OneWriteHTTPSPool(HTTPSConnectionPool):
+    ConnectionCls = _OneWriteHTTPSConnection
+
+
+class _GuardedHTTPConnection(_GuardedConnectionMixin, _OneWriteMixin, HTTPConnection):
+    pass
+
+
+class _GuardedHTTPSConnection(_GuardedConnectionMixin, _OneWriteMixin, HTTPSConnection):
     pass
 
 
@@ -359,6 +412,14 @@ class _GuardedAdapter(HTTPAdapter):
             raise TargetRefused(request=request) from None
 
 
+class _OpenAdapter(HTTPAdapter):
+    """Connects anywhere (``SMSHOOKS_ALLOW_PRIVATE_TARGETS``), a request in one write as the guarded one."""
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = {"http": _OneWriteHTTPPool, "https": _OneWriteHTTPSPool}
+
+
 #: what requests raises for a URL it cannot even prepare (no adapter is reached):
 #: for a guarded session that is a target it refuses, with the same message
 _UNPREPARABLE = (requests.exceptions.InvalidURL, requests.exceptions.InvalidSchema, requests.exceptions.MissingSchema)
@@ -409,7 +470,7 @@ def http_session(
     """
     if allow_private:
         session = session_class(**kwargs)
-        adapter = HTTPAdapter(pool_connections=pool_size, pool_maxsize=pool_size, max_retries=0)
+        adapter = _OpenAdapter(pool_connections=pool_size, pool_maxsize=pool_size, max_retries=0)
     else:
         session = cast(Session, _guarded_class(session_class)(**kwargs))
         refusals = session.target_refusals = _Refusals()  # type: ignore[attr-defined]

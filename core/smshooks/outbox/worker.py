@@ -186,8 +186,8 @@ class Worker:
         self._wake.set()
 
     def _claim(self, look: bool) -> tuple[int, int]:
-        """Mark the attempts that succeeded done and claim jobs to run next, in one
-        transaction: (how many were wanted, how many were claimed).
+        """Mark the attempts that succeeded done (once due: :meth:`_record_due`) and claim
+        jobs to run next, in one transaction: (how many were wanted, how many were claimed).
 
         ``look``: new jobs were announced, or it is time to poll: the claim looks
         at every lane. Otherwise a busy worker claims for the lanes it serves
@@ -202,15 +202,18 @@ class Worker:
         lane_room = self._lanes.lane_room()
         look = look or not lane_room  # no lanes of its own to top up
         wanted = look or (not self._drained and self._lanes.short())
-        if not (self._record_due() <= 0 or (room > 0 and wanted)):
+        record = self._record_due() <= 0
+        if not (record or (room > 0 and wanted)):
             return 0, 0
         limit = max(0, room) if look or not self._drained else 0  # a record alone: nothing to claim
         if look:
             self._looked = time.monotonic()
         with self._lock:
             held = list(self._held)
-            succeeded, self._succeeded = self._succeeded, []
-            self._record_by = float("inf")
+            succeeded: list[Success] = []
+            if record:  # else the claim goes alone, one statement and no transaction round trips
+                succeeded, self._succeeded = self._succeeded, []
+                self._record_by = float("inf")
         done = [job for job, _ in succeeded]
         try:
             batch = jobs.claim_batch(

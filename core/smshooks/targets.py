@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import http.cookiejar
 import ipaddress
 import socket
 import sys
@@ -44,6 +43,8 @@ from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.exceptions import ConnectTimeoutError, NameResolutionError, NewConnectionError
 from urllib3.util.timeout import _DEFAULT_TIMEOUT
+
+from smshooks.contract.target_http import NO_COOKIES, OneWriteMixin, OpenAdapter
 
 __all__ = [
     "MAX_URL_LENGTH",
@@ -297,64 +298,11 @@ class _GuardedConnectionMixin:
         return sock
 
 
-_HOLD = object()
-
-
-class _OneWriteMixin:
-    """Sends a request's head and its (whole, in memory) body in one write, not two.
-
-    urllib3 writes the head, then the body: two segments, two system calls and two wake-ups of
-    the far end for every form or JSON POST. The bytes on the wire are the same."""
-
-    _held: Any = None
-
-    def request(self, method: str, url: str, body: Any = None, headers: Any = None, **kwargs: Any) -> None:
-        if body and isinstance(body, bytes | str):
-            self._held = _HOLD  # the next send is the head: kept for the body's
-        try:
-            super().request(method, url, body, headers, **kwargs)  # type: ignore[misc]
-            if self._held is not None and self._held is not _HOLD:
-                super().send(self._held)  # type: ignore[misc]  # no body came after all
-        finally:
-            self._held = None
-
-    def send(self, data: Any) -> None:
-        held = self._held
-        if held is _HOLD and isinstance(data, bytes):
-            self._held = data
-            return
-        if held is not None and held is not _HOLD:
-            self._held = None
-            if isinstance(data, bytes):
-                data = held + data
-            else:
-                super().send(held)  # type: ignore[misc]
-        elif held is _HOLD:
-            self._held = None
-        super().send(data)  # type: ignore[misc]
-
-
-class _OneWriteHTTPConnection(_OneWriteMixin, HTTPConnection):
+class _GuardedHTTPConnection(_GuardedConnectionMixin, OneWriteMixin, HTTPConnection):
     pass
 
 
-class _OneWriteHTTPSConnection(_OneWriteMixin, HTTPSConnection):
-    pass
-
-
-class _OneWriteHTTPPool(HTTPConnectionPool):
-    ConnectionCls = _OneWriteHTTPConnection
-
-
-class _OneWriteHTTPSPool(HTTPSConnectionPool):
-    ConnectionCls = _OneWriteHTTPSConnection
-
-
-class _GuardedHTTPConnection(_GuardedConnectionMixin, _OneWriteMixin, HTTPConnection):
-    pass
-
-
-class _GuardedHTTPSConnection(_GuardedConnectionMixin, _OneWriteMixin, HTTPSConnection):
+class _GuardedHTTPSConnection(_GuardedConnectionMixin, OneWriteMixin, HTTPSConnection):
     pass
 
 
@@ -412,14 +360,6 @@ class _GuardedAdapter(HTTPAdapter):
             raise TargetRefused(request=request) from None
 
 
-class _OpenAdapter(HTTPAdapter):
-    """Connects anywhere (``SMSHOOKS_ALLOW_PRIVATE_TARGETS``), a request in one write as the guarded one."""
-
-    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
-        super().init_poolmanager(*args, **kwargs)
-        self.poolmanager.pool_classes_by_scheme = {"http": _OneWriteHTTPPool, "https": _OneWriteHTTPSPool}
-
-
 #: what requests raises for a URL it cannot even prepare (no adapter is reached):
 #: for a guarded session that is a target it refuses, with the same message
 _UNPREPARABLE = (requests.exceptions.InvalidURL, requests.exceptions.InvalidSchema, requests.exceptions.MissingSchema)
@@ -446,14 +386,6 @@ def _guarded_class(session_class: type[requests.Session]) -> type[requests.Sessi
     return type(f"Guarded{session_class.__name__}", (_GuardedRequests, session_class), {})
 
 
-class _KeepNoCookies(http.cookiejar.DefaultCookiePolicy):
-    def set_ok(self, cookie: http.cookiejar.Cookie, request: Any) -> bool:
-        return False
-
-
-_NO_COOKIES = _KeepNoCookies()
-
-
 def http_session(
     session_class: type[Session] = requests.Session,  # type: ignore[assignment]
     *,
@@ -465,20 +397,17 @@ def http_session(
     ``allow_private``, only reaches HTTPS on public addresses and raises
     :class:`TargetRefused` for anything else (without connecting).
 
-    Proxies and .netrc from the environment are ignored: a proxy would hide the
-    address actually reached. The session keeps no cookie a response sets.
+    No proxy or .netrc from the environment (a proxy would hide the address reached); no cookie kept.
     """
     if allow_private:
         session = session_class(**kwargs)
-        adapter = _OpenAdapter(pool_connections=pool_size, pool_maxsize=pool_size, max_retries=0)
+        adapter = OpenAdapter(pool_connections=pool_size, pool_maxsize=pool_size, max_retries=0)
     else:
         session = cast(Session, _guarded_class(session_class)(**kwargs))
         refusals = session.target_refusals = _Refusals()  # type: ignore[attr-defined]
         adapter = _GuardedAdapter(refusals, pool_connections=pool_size, pool_maxsize=pool_size, max_retries=0)
     session.trust_env = False
-    # One session serves every tenant of a worker thread: a cookie one's API sets must never ride
-    # along another's request (a request's own cookies, and a redirect's, still work).
-    session.cookies.set_policy(_NO_COOKIES)
+    session.cookies.set_policy(NO_COOKIES)  # it serves every tenant of a thread: none's cookie rides along
     session.mount("https://", adapter)
     session.mount("http://", adapter)
     return session

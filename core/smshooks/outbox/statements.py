@@ -10,8 +10,12 @@ A claim round is one statement: it picks the oldest due jobs, at most a lane's r
 of each lane (``row_number()`` over the lane), marks them running and returns them.
 On PostgreSQL the candidates are locked ``FOR UPDATE SKIP LOCKED``, so concurrent
 claimers take different jobs, and due pending jobs and expired leases are read by two
-scans of ``ix_jobs_due`` that stop at the window: a backlog is not read whole and
-sorted per claim. On SQLite the transaction holds the write lock from its BEGIN
+index scans that stop at the window (``ix_jobs_due`` in (due_at, id) order, ``ix_jobs_lease``):
+a backlog is not read whole and sorted per claim. That plan needs the claiming loop's
+connection (:mod:`smshooks.outbox.connection`): a backlog enqueued since the table was last
+analysed looks like one row to the planner, which then reads every due row by bitmap and
+sorts them (1.3-7.7 ms per claim at a 3,000-job backlog, against 0.04-0.2 ms).
+On SQLite the transaction holds the write lock from its BEGIN
 (IMMEDIATE), so what it reads is what it updates.
 """
 
@@ -60,6 +64,14 @@ class _Dialect:
         """A subquery of the values of list parameter ``param``."""
         raise NotImplementedError
 
+    def member(self, expression: str, param: str, cast: str) -> str:
+        """``expression`` is one of the values of list parameter ``param``."""
+        return f"{expression} IN {self.values(param, cast)}"
+
+    def not_member(self, expression: str, param: str, cast: str) -> str:
+        """``expression`` is none of the values of list parameter ``param``."""
+        return f"{expression} NOT IN {self.values(param, cast)}"
+
     def pairs(self, param: str) -> str:
         """A table ``(lane, room)`` of mapping parameter ``param``."""
         raise NotImplementedError
@@ -90,6 +102,14 @@ class _Postgres(_Dialect):
 
     def values(self, param: str, cast: str) -> str:
         return f"(SELECT unnest(CAST(:{param} AS {cast}[])))"
+
+    # Array operators, not IN (SELECT unnest(...)): a filter on the index scan that keeps its
+    # order, where a subquery made the scan a join
+    def member(self, expression: str, param: str, cast: str) -> str:
+        return f"{expression} = ANY(CAST(:{param} AS {cast}[]))"
+
+    def not_member(self, expression: str, param: str, cast: str) -> str:
+        return f"{expression} <> ALL(CAST(:{param} AS {cast}[]))"
 
     def pairs(self, param: str) -> str:
         return f"unnest(CAST(:{param}_lanes AS text[]), CAST(:{param}_rooms AS int[])) AS r(lane, room)"
@@ -154,9 +174,9 @@ class Statements:
         times = [bindparam(name, type_=_TIME) for name in ("now", "lease_until")]
         lane = d.lane
         filters = (
-            f" AND kind IN {d.values('kinds', 'text')} AND id NOT IN {d.values('exclude', 'int')}"
-            f" AND ({lane}) NOT IN {d.values('full', 'text')}"
-            f" AND (:only_known = 0 OR ({lane}) IN {d.values('known', 'text')})"
+            f" AND {d.member('kind', 'kinds', 'text')} AND {d.not_member('id', 'exclude', 'int')}"
+            f" AND {d.not_member(f'({lane})', 'full', 'text')}"
+            f" AND (:only_known = 0 OR {d.member(f'({lane})', 'known', 'text')})"
         )
         scan = (
             "SELECT id, due_at, {lane} AS lane FROM jobs WHERE {due}{filters} ORDER BY due_at, id LIMIT :window{lock}"
@@ -220,9 +240,9 @@ class Statements:
         ).bindparams(times[0], bindparam("due_at", type_=_TIME))
         #: when the next job of ``kinds`` is due: a pending one's time and a running one's lease end
         self.next_due = text(
-            f"SELECT (SELECT min(due_at) FROM jobs WHERE state = 'pending' AND kind IN {d.values('kinds', 'text')}),"
+            f"SELECT (SELECT min(due_at) FROM jobs WHERE state = 'pending' AND {d.member('kind', 'kinds', 'text')}),"
             " (SELECT min(lease_expires_at) FROM jobs WHERE state = 'running'"
-            f" AND kind IN {d.values('kinds', 'text')})"
+            f" AND {d.member('kind', 'kinds', 'text')})"
         ).columns(_c.due_at, _c.lease_expires_at)
 
     def claim(

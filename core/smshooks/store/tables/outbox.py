@@ -23,7 +23,12 @@ class Job(Base):
     the same transaction as the state change that caused it."""
 
     __tablename__ = "jobs"
-    __table_args__ = (Index("ix_jobs_due", "state", "due_at"),)
+    __table_args__ = (
+        # a claim reads the oldest due jobs in (due_at, id) order and stops at its window
+        Index("ix_jobs_due", "state", "due_at", "id"),
+        # and the running jobs whose lease ran out, without reading every running one
+        Index("ix_jobs_lease", "state", "lease_expires_at"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     kind: Mapped[str] = mapped_column(String(32))

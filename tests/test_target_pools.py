@@ -126,26 +126,29 @@ def server(request) -> Iterator[RawServer]:
     running.close()
 
 
-def _two_posts(pools: PoolManager, port: int) -> list[tuple]:
+def _two_posts(pools: PoolManager, port: int, how: str) -> list[tuple]:
     seen = []
+    headers = {"User-Agent": "smshooks-test", "Content-Type": "application/json", "webhook-id": "evt_1"}
     for number in range(2):
-        response = pools.request(
-            "POST",
-            f"http://127.0.0.1:{port}/feedback?n={number}",
-            body=b'{"n":%d}' % number,
-            headers={"User-Agent": "smshooks-test", "Content-Type": "application/json", "webhook-id": "evt_1"},
-            redirect=False,
-        )
+        url, body = f"http://127.0.0.1:{port}/feedback?n={number}", b'{"n":%d}' % number
+        if how == "request":  # the manager's request: an HTTPHeaderDict reaches the connection
+            response = pools.request("POST", url, body=body, headers=headers, redirect=False)
+        else:  # as transport.post: the pool's urlopen, a dict
+            path = url.split(str(port), 1)[1]
+            response = pools.connection_from_url(url).urlopen(
+                "POST", path, body=body, headers=dict(headers), retries=False, redirect=False
+            )
         seen.append((response.status, list(response.headers.items()), response.data))
     return seen
 
 
-def test_the_lean_pools_answer_and_send_as_urllib3(server):
-    plain = _two_posts(PoolManager(retries=False), server.port)
+@pytest.mark.parametrize("how", ["request", "urlopen"])
+def test_the_lean_pools_answer_and_send_as_urllib3(server, how):
+    plain = _two_posts(PoolManager(retries=False), server.port, how)
     sent_plain = list(server.received)
     server.received.clear()
     server.reads.clear()
-    lean = _two_posts(pool_manager(allow_private=True), server.port)
+    lean = _two_posts(pool_manager(allow_private=True), server.port, how)
     assert lean == plain
     assert server.received == sent_plain  # the same bytes on the wire …
     assert all(reads == 1 for reads in server.reads), server.reads  # … head and body in one write (loopback)

@@ -28,7 +28,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import certifi
-from urllib3 import PoolManager
+from urllib3 import HTTPHeaderDict, PoolManager
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.util.ssl_ import create_urllib3_context
@@ -138,7 +138,13 @@ class _LeanConnection(HTTPConnection):
             names = {name.lower() for name in headers}
             # (urllib3 puts its own User-Agent between Content-Length and these: not joined then)
             if "user-agent" in names and "content-length" not in names and "transfer-encoding" not in names:
-                headers = {"Content-Length": str(len(body)), **headers}
+                length = str(len(body))
+                if isinstance(headers, HTTPHeaderDict):  # (a name given more than once stays so)
+                    joined = HTTPHeaderDict({"Content-Length": length})
+                    joined.extend(headers)
+                    headers = joined
+                else:
+                    headers = {"Content-Length": length, **headers}
                 self._with_head, body = body, None
         try:
             super().request(method, url, body=body, headers=headers, **options)

@@ -9,12 +9,12 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import event, insert, select
+from sqlalchemy import create_engine, event, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from smshooks.consent.ledger import ConsentState, Evidence, change, lock_subscriber, read_subscriber, stamp
 from smshooks.store.db import Database
-from smshooks.store.driver import DriverStatement
+from smshooks.store.driver import DriverStatement, outside_transaction
 from smshooks.store.tables import ConsentLedgerEntry, ConsentRecord, InboundMessageRow, Job, utcnow
 from smshooks.store.upsert import insert_once
 
@@ -147,3 +147,27 @@ def test_sqlite_writers_share_a_connection_until_the_engine_is_disposed(db: Data
     with db.unit() as third:
         insert_once(third, InboundMessageRow, message("SM-after"), key=["webhook_id", "vendor_message_id"])
     assert third.conn is not second and second.closed
+
+
+def test_a_read_outside_a_transaction_sends_no_transaction_and_leaves_its_connection_transactional(
+    smshooks_database_url: str,
+) -> None:
+    database = Database.from_url(smshooks_database_url)
+    one = create_engine(smshooks_database_url, pool_size=1, max_overflow=0)  # the same connection each time
+    try:
+        with database.unit() as unit:
+            insert_once(unit, InboundMessageRow, message("SM-read"), key=["webhook_id", "vendor_message_id"])
+        with outside_transaction(one) as conn:
+            found = conn.execute(select(InboundMessageRow.vendor_message_id)).scalars().all()
+            if one.dialect.name == "postgresql":  # every statement its own: no transaction is open
+                assert conn.connection.driver_connection.info.transaction_status == 0  # IDLE
+        assert found == ["SM-read"]
+        # the pool's next user of that connection gets a transaction again: its work rolls back with it
+        with pytest.raises(RuntimeError), one.begin() as conn:
+            conn.execute(insert(InboundMessageRow.__table__), message("SM-rolled-back"))
+            raise RuntimeError("rolled back")
+        with outside_transaction(one) as conn:
+            assert conn.execute(select(InboundMessageRow.vendor_message_id)).scalars().all() == ["SM-read"]
+    finally:
+        one.dispose()
+        database.engine.dispose()

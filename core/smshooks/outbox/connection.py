@@ -22,6 +22,9 @@ from __future__ import annotations
 
 import contextlib
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
 
 from sqlalchemy import Connection
 
@@ -64,3 +67,27 @@ class KeptConnection:
         except Exception:
             return False
         return True
+
+
+@contextmanager
+def begin(db: Database, conn: Connection | None, *, alone: bool = False) -> Iterator[Connection]:
+    """A transaction on ``conn`` (a worker's own connection), else on one of the pool's.
+
+    ``alone``: the block's statements are each atomic by themselves; on a PostgreSQL ``conn`` they
+    run in autocommit, each its own transaction, with no BEGIN and COMMIT round trips."""
+    if conn is None:
+        with db.begin() as pooled:
+            yield pooled
+        return
+    if not (alone and conn.dialect.name == "postgresql"):
+        with conn.begin():
+            yield conn
+        return
+    driver: Any = conn.connection.driver_connection
+    driver.autocommit = True
+    try:
+        with conn.begin():  # SQLAlchemy's own bookkeeping: its BEGIN and COMMIT send nothing in autocommit
+            yield conn
+    finally:
+        if not conn.invalidated:
+            driver.autocommit = False

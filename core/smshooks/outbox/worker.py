@@ -98,8 +98,8 @@ class Worker:
         #: which attempts run, which wait for a thread
         self._lanes = Lanes(self.concurrency, self.per_lane)
         self._succeeded: list[Success] = []
-        #: when the oldest success not yet recorded finished
-        self._succeeded_at = 0.0
+        #: when the successes not yet recorded are to be (monotonic; inf while none wait)
+        self._record_by = float("inf")
         self._record_failures = 0
         self._looked = 0.0
         #: when news came that the loop has not looked at yet
@@ -186,8 +186,8 @@ class Worker:
         self._wake.set()
 
     def _claim(self, look: bool) -> tuple[int, int]:
-        """Mark the attempts that succeeded done and claim jobs to run next, in one
-        transaction: (how many were wanted, how many were claimed).
+        """Mark the attempts that succeeded done (once due: :meth:`_record_due`) and claim
+        jobs to run next, in one transaction: (how many were wanted, how many were claimed).
 
         ``look``: new jobs were announced, or it is time to poll: the claim looks
         at every lane. Otherwise a busy worker claims for the lanes it serves
@@ -202,14 +202,18 @@ class Worker:
         lane_room = self._lanes.lane_room()
         look = look or not lane_room  # no lanes of its own to top up
         wanted = look or (not self._drained and self._lanes.short())
-        if not (self._record_due() <= 0 or (room > 0 and wanted)):
+        record = self._record_due() <= 0
+        if not (record or (room > 0 and wanted)):
             return 0, 0
         limit = max(0, room) if look or not self._drained else 0  # a record alone: nothing to claim
         if look:
             self._looked = time.monotonic()
         with self._lock:
             held = list(self._held)
-            succeeded, self._succeeded = self._succeeded, []
+            succeeded: list[Success] = []
+            if record:  # else the claim goes alone, one statement and no transaction round trips
+                succeeded, self._succeeded = self._succeeded, []
+                self._record_by = float("inf")
         done = [job for job, _ in succeeded]
         try:
             batch = jobs.claim_batch(
@@ -249,7 +253,7 @@ class Worker:
         if context is None:
             context = self._local.context = JobContext(self.gateway)
         while job is not None:
-            succeeded, outcome = False, None
+            succeeded, outcome, sooner = False, None, False
             context.http_seconds = 0.0
             started = time.monotonic()
             try:
@@ -258,25 +262,26 @@ class Worker:
                 with self._lock:
                     if succeeded:
                         # recorded and marked done with the others by the claiming loop
-                        if not self._succeeded:
-                            self._succeeded_at = time.monotonic()
-                        if KINDS[job.kind].record_at_once:
-                            self._succeeded_at = float("-inf")  # due now, with whatever else waits
+                        within = KINDS[job.kind].record_within
+                        by = time.monotonic() + (RECORD_WITHIN if within is None else within)
+                        sooner = by < self._record_by  # the loop, asleep, may not know yet
+                        if sooner:
+                            self._record_by = by
                         self._succeeded.append((job, outcome))
                     else:
                         self._held.pop(job.id, None)
                 elapsed = time.monotonic() - started
                 finished, job = job, None
                 job = self._lanes.after(finished, context.http_seconds / elapsed if elapsed > 0 else None)
-                if job is None or self._loop_wanted(finished):
+                if job is None or (succeeded and sooner) or self._loop_wanted(finished):
                     self._wake.set()
 
     def _loop_wanted(self, finished: jobs.ClaimedJob) -> bool:
         """Whether the claiming loop has work now that ``finished`` did, with its thread going on to
-        the lane's next job: a success to record at once or a full batch of them, or a claim for the
-        lane (else the loop's own timeout, at most RECORD_WITHIN, wakes it: one wake-up for many jobs)."""
+        the lane's next job: a full batch of successes to record, or a claim for the lane (else the
+        loop's own timeout, set by the successes' record time, wakes it: one wake-up for many jobs)."""
         with self._lock:
-            if self._succeeded_at == float("-inf") or len(self._succeeded) >= 4 * self.per_lane:
+            if len(self._succeeded) >= 4 * self.per_lane:
                 return True
         return not self._drained and self._lanes.short(finished.lane)
 
@@ -295,6 +300,7 @@ class Worker:
         """Mark the attempts that succeeded done (when stopping: nothing more is claimed)."""
         with self._lock:
             succeeded, self._succeeded = self._succeeded, []
+            self._record_by = float("inf")
         if not succeeded:
             return
         try:
@@ -325,7 +331,7 @@ class Worker:
                 return float("inf")
             if len(self._succeeded) >= 4 * self.per_lane:
                 return 0.0
-            return RECORD_WITHIN - (time.monotonic() - self._succeeded_at)
+            return self._record_by - time.monotonic()
 
     def _recorder(self, succeeded: Sequence[Success]) -> Callable[[Connection], None] | None:
         """What writes the kinds' records of ``succeeded`` in the transaction that marks them done."""
@@ -350,7 +356,7 @@ class Worker:
         if self._record_failures < 3:
             with self._lock:
                 self._succeeded[:0] = succeeded
-                self._succeeded_at = 0.0  # due at the next round
+                self._record_by = 0.0  # due at the next round
             return
         for pair in succeeded:
             try:

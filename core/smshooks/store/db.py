@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import threading
 import time
 import weakref
 from collections.abc import Iterator
@@ -19,10 +18,13 @@ from sqlalchemy.exc import DBAPIError, DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
 
 from smshooks.store.unit import Unit
+from smshooks.store.writer_lock import WriterLock
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 #: seconds a pooled server connection may rest before it is pinged on checkout
 PING_AFTER_IDLE = 1.0
+#: seconds a SQLite writer waits for the write lock before the database counts as locked (503)
+SQLITE_TIMEOUT = 30.0
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
@@ -32,13 +34,21 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         path = make_url(url).database
         if path and path != ":memory:" and not path.startswith("file:"):
             create_private_file(Path(path))
-        engine = create_engine(url, connect_args={"timeout": 30}, **kwargs)
+        engine = create_engine(url, connect_args={"timeout": SQLITE_TIMEOUT}, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
         return engine
     engine = create_engine(url, **kwargs)
     _ping_when_idle(engine)
     return engine
+
+
+def _writer_lock_path(engine: Engine) -> Path | None:
+    """The file beside a SQLite database that its writers of every process queue on; None in memory."""
+    path = engine.url.database
+    if not path or path == ":memory:" or path.startswith("file:"):
+        return None
+    return Path(f"{path}-writer-lock")
 
 
 def _ping_when_idle(engine: Engine) -> None:
@@ -158,16 +168,17 @@ def has_schema(engine: Engine) -> bool:
 class Database:
     """The engine plus a session factory; ``transaction()`` is the unit of work."""
 
-    def __init__(self, engine: Engine):
+    def __init__(self, engine: Engine, *, writer_timeout: float = SQLITE_TIMEOUT):
+        """``writer_timeout``: seconds a SQLite writer waits for another process's write to end."""
         self.engine = engine
         self._sessions = sessionmaker(engine, expire_on_commit=False)
         # SQLite has one writer at a time. Threads that find the write lock taken sleep in
         # SQLite's busy handler with a back-off of up to 100 ms and retry, so under load a
         # few unlucky requests waited seconds (bench_inbound.py: p99 1.4 s at 200 req/s).
-        # Queued on a mutex instead, this process's writers take turns as soon as the lock
-        # is free. Re-entrant, so a nested transaction fails in SQLite (as it always did)
-        # rather than deadlocking here. Other processes still meet the busy handler.
-        self._writer = threading.RLock() if engine.dialect.name == "sqlite" else None
+        # Queued instead (a mutex in this process, a file lock between processes), writers
+        # take turns as soon as the lock is free (store/writer_lock.py).
+        sqlite = engine.dialect.name == "sqlite"
+        self._writer = WriterLock(_writer_lock_path(engine), writer_timeout) if sqlite else None
         # ... and, taking turns anyway, they share one connection: a pool checkout and return per
         # transaction cost more CPU than the statements of an inbound message (store/driver.py)
         self._writer_conn: Connection | None = None
@@ -220,6 +231,7 @@ class Database:
             conn, self._writer_conn = self._writer_conn, None
             if conn is not None and self._writer_pid == os.getpid():
                 conn.close()
+        self._writer.close()  # type: ignore[union-attr]
 
     @contextmanager
     def unit(self) -> Iterator[Unit]:

@@ -17,12 +17,13 @@ not given) runs through ``Connection.execute`` as before.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import Column, Connection
+from sqlalchemy import Column, Connection, Engine
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql import Executable
 
@@ -117,3 +118,27 @@ def _run(conn: Connection, sql: str, params: Any, *, fetch: bool) -> list[tuple[
         ) from error
     finally:
         cursor.close()
+
+
+@contextmanager
+def outside_transaction(engine: Engine) -> Iterator[Connection]:
+    """A pooled connection for a read that needs no transaction: each statement on it runs alone, in
+    its own snapshot, and neither a BEGIN nor a ROLLBACK goes to the server around it.
+
+    SQLite's driver connections are in autocommit mode already (:mod:`smshooks.store.db` begins
+    transactions itself). PostgreSQL's is switched to autocommit for the block and back before it
+    returns to the pool, unless the block found it broken (invalidated: dropped, not reset).
+    Cheaper than SQLAlchemy's ``isolation_level="AUTOCOMMIT"`` execution option, which resets the
+    isolation level through the dialect on every return.
+    """
+    with engine.connect() as conn:
+        if engine.dialect.name != "postgresql":
+            yield conn
+            return
+        driver: Any = conn.connection.driver_connection
+        driver.autocommit = True
+        try:
+            yield conn
+        finally:
+            if not conn.invalidated:
+                driver.autocommit = False

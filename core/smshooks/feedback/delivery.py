@@ -32,7 +32,7 @@ from smshooks.feedback.emit import DEAD, DELIVERED, DISABLED, PENDING
 from smshooks.feedback.endpoint_health import disable_if_failing
 from smshooks.feedback.sealed import WebhookSecrets, open_secrets
 from smshooks.feedback.stored import DeliveryReader, StoredDelivery
-from smshooks.feedback.transport import Answer, Target, post
+from smshooks.feedback.transport import Answer, Target, body_of, post
 from smshooks.metrics import FEEDBACK_WEBHOOKS_DISABLED, count_on_commit
 from smshooks.outbox import jobs
 from smshooks.outbox.retry import PermanentFailure, RetryPolicy, TryAgain
@@ -185,7 +185,7 @@ def deliver(worker: JobContext, job: jobs.ClaimedJob) -> Delivered | None:
         raise PermanentFailure(reason)
     target = webhook.target(utcnow())
     payload = _with_plugin_fields(gw, delivery, webhook.url, job.attempts)
-    body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    body = body_of(payload)
     event_id = delivery.id  # the webhook-id
     started = time.monotonic()
     answer = post(tools.pools, gw.settings.allow_private_targets, target, event_id, body)

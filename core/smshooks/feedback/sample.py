@@ -10,7 +10,6 @@ check it before enabling it again).
 
 from __future__ import annotations
 
-import json
 import logging
 from dataclasses import dataclass
 from typing import Any
@@ -20,7 +19,7 @@ from smshooks.feedback.emit import new_delivery_id
 from smshooks.feedback.payload import feedback_payload
 from smshooks.feedback.sealed import open_secrets
 from smshooks.feedback.settings import current_webhook
-from smshooks.feedback.transport import Answer, Target, post
+from smshooks.feedback.transport import Answer, Target, body_of, post
 from smshooks.gateway import Gateway
 from smshooks.scope import Scope
 from smshooks.store.tables import OutboundMessageRow, utcnow
@@ -82,7 +81,7 @@ def send_sample(gw: Gateway, scope: Scope) -> SampleResult:
         target = Target.of(webhook, open_secrets(gw.secrets, webhook), utcnow())
     payload = sample_payload(scope)
     event_id = new_delivery_id()
-    body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    body = body_of(payload)
     allow_private = gw.settings.allow_private_targets
     pools = pool_manager(allow_private=allow_private, pool_size=1)
     try:

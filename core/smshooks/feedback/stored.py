@@ -5,9 +5,8 @@ processing, a BEGIN before the SELECT and a ROLLBACK as the connection goes back
 the read cost three to four times the query, on every job. It runs as a
 :class:`~smshooks.store.driver.DriverStatement` (compiled once per dialect, the columns' own
 processors, the engine's cursor events, driver errors raised as SQLAlchemy's) and outside a
-transaction: SQLite's driver connections are in autocommit mode already (``store.db`` begins
-transactions itself), PostgreSQL's is switched to it for the one statement, so neither a BEGIN
-nor a ROLLBACK goes to the server.
+transaction (:func:`~smshooks.store.driver.outside_transaction`), so neither a BEGIN nor a
+ROLLBACK goes to the server.
 """
 
 from __future__ import annotations
@@ -16,7 +15,7 @@ from typing import Any, NamedTuple
 
 from sqlalchemy import Engine, bindparam, select
 
-from smshooks.store.driver import DriverStatement
+from smshooks.store.driver import DriverStatement, outside_transaction
 from smshooks.store.tables import FeedbackDelivery
 
 _deliveries = FeedbackDelivery.__table__
@@ -57,19 +56,9 @@ class DeliveryReader:
 
     def __init__(self, engine: Engine):
         self._engine = engine
-        self._switch_autocommit = engine.dialect.name == "postgresql"
 
     def read(self, delivery_id: str) -> StoredDelivery | None:
         """The delivery ``delivery_id``, None when there is none."""
-        with self._engine.connect() as conn:
-            if not self._switch_autocommit:
-                row = _READ.first(conn, {"delivery_id": delivery_id})
-            else:
-                driver: Any = conn.connection.driver_connection
-                driver.autocommit = True
-                try:
-                    row = _READ.first(conn, {"delivery_id": delivery_id})
-                finally:
-                    if not conn.invalidated:  # a connection found broken is dropped, not reset
-                        driver.autocommit = False
+        with outside_transaction(self._engine) as conn:
+            row = _READ.first(conn, {"delivery_id": delivery_id})
         return None if row is None else StoredDelivery(*row)

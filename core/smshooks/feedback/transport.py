@@ -19,6 +19,7 @@ The worker's ``feedback`` job (:mod:`smshooks.feedback.delivery`) and the
 from __future__ import annotations
 
 import functools
+import json
 import time
 from dataclasses import dataclass
 from datetime import datetime
@@ -125,6 +126,15 @@ class Answer:
     @property
     def delivered(self) -> bool:
         return self.status_code is not None and 200 <= self.status_code < 300
+
+
+#: the body's JSON: compact, UTF-8 (one encoder, made once: json.dumps with options makes one a call)
+_ENCODE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
+
+def body_of(payload: dict[str, Any]) -> bytes:
+    """The bytes POSTed for ``payload`` (what the signatures and ``body_sha256`` cover)."""
+    return _ENCODE(payload).encode("utf-8")
 
 
 def request_headers(target: Target, webhook_id: str, body: bytes) -> dict[str, str]:

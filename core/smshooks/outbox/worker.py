@@ -158,13 +158,12 @@ class Worker:
                     look = True  # a full batch: there may be more due right now
                     continue
                 idle = room > 0 and not claimed and not self._lanes.running()
-                timeout = min(
-                    self._idle_wait(idle),
-                    renew_every - (time.monotonic() - renewed),
-                    self._record_due(),
-                    self._news_due(),
-                )
-                look = not self._wake.wait(max(0.0, timeout))  # the poll: look for due jobs
+                poll = self._idle_wait(idle)
+                timeout = min(poll, renew_every - (time.monotonic() - renewed), self._record_due(), self._news_due())
+                woken = self._wake.wait(max(0.0, timeout))
+                # the poll (or, idle, the next job's due time): look for due jobs; a wait cut short
+                # for a renewal or a record is not one (a claim for the lanes then, at most)
+                look = not woken and timeout >= poll
         finally:
             jobs.wakeup.unsubscribe(self._news)
             unstarted = self._lanes.unstarted()

@@ -202,14 +202,20 @@ def test_a_feedback_delivery_to_a_private_address_never_connects(apps, listener)
 # --- the guarded session itself ---------------------------------------------------------------
 
 
-def test_the_guarded_session_refuses_before_connecting_and_the_open_session_connects(listener):
-    from smshooks.targets import TargetRefused, http_session, refusal_count
+@pytest.mark.parametrize("session_class", ["requests", "host"])
+def test_the_guarded_session_refuses_before_connecting_and_the_open_session_connects(listener, session_class):
+    """Both requests' path and the host session's short one (:class:`HttpSession`, a form body)."""
+    import requests
 
-    guarded = http_session(allow_private=False)
+    from smshooks.targets import TargetRefused, http_session, refusal_count
+    from smshooks.vendor import HttpSession
+
+    cls = HttpSession if session_class == "host" else requests.Session
+    guarded = http_session(cls, allow_private=False)
     failures = []
     for url in [*urls(listener.port), f"https://127.0.0.1:{closed_port()}/"]:
         try:
-            guarded.post(url, data=b"{}", timeout=5)
+            guarded.post(url, data={"To": "+1"}, timeout=5)
             failures.append((url, "answered"))
         except TargetRefused as exc:
             if str(exc) != REFUSED:
@@ -218,7 +224,7 @@ def test_the_guarded_session_refuses_before_connecting_and_the_open_session_conn
     assert refusal_count(guarded) == len(PRIVATE_URLS) + 1
     assert listener.accepted == 0
     # The witness works: with the setting on, the same session factory does connect.
-    answer = http_session(allow_private=True).post(f"http://127.0.0.1:{listener.port}/x", data=b"{}", timeout=5)
+    answer = http_session(cls, allow_private=True).post(f"http://127.0.0.1:{listener.port}/x", data={"a": "b"})
     assert answer.content == ANSWER and listener.accepted == 1
 
 

@@ -189,3 +189,117 @@ def test_a_closed_port_is_retryable() -> None:
         vendor_request(HttpSession(timeout=2), "POST", url, vendor="Acme API")
     assert raised.value.retryable is True
     assert raised.value.reason.startswith("Acme API unreachable: ConnectionError: ")
+
+
+# -- the host's session: requests' own requests on a short path -----------------------------
+
+
+def _host_session() -> HttpSession:
+    from smshooks.targets import http_session
+
+    return http_session(HttpSession, allow_private=True, timeout=2)
+
+
+SHAPES = [
+    ("POST", {"data": [("To", "+1 415"), ("Body", "héllo & x=y"), ("MediaUrl", "a"), ("MediaUrl", "b")]}),
+    ("POST", {"data": {"a": ["1", "2"], "b": None, "c": 3}, "auth": ("AC1", "s3cret")}),
+    ("POST", {"json": {"to": ["+1"], "text": "é"}, "headers": {"X-Api-Key": "k", "Accept": None}}),
+    ("PUT", {"data": b"raw bytes", "headers": {"Content-Type": "text/plain"}}),
+    ("POST", {"data": "a=b&c=d"}),
+    ("GET", {"headers": {"Authorization": "Bearer t"}}),
+    ("DELETE", {}),
+    ("POST", {"data": {}, "json": None}),
+]
+
+
+@pytest.mark.parametrize(("method", "kwargs"), SHAPES)
+def test_the_host_session_sends_what_requests_sends(fake_vendor_api: FakeVendorAPI, method: str, kwargs: dict) -> None:
+    """The host's session (no environment) prepares a request itself: the same bytes go out as from
+    ``requests.Session``, and the answer is a full :class:`requests.Response`."""
+    fake_vendor_api.reply_with(Reply(201, b'{"sid": "SM1"}', {"Content-Type": "application/json"}))
+    url = fake_vendor_api.url + "/2010-04-01/Accounts/AC1/Messages.json"
+    reference = requests.Session()
+    reference.trust_env = False
+    expected = reference.request(method, url, allow_redirects=False, timeout=2, **kwargs)
+    host = _host_session()
+    answer = vendor_request(host, method, url, vendor="Acme API", **kwargs)
+    sent, wanted = fake_vendor_api.requests[1], fake_vendor_api.requests[0]
+    assert (sent.method, sent.path, sent.query, sent.body) == (wanted.method, wanted.path, wanted.query, wanted.body)
+    assert sent.headers == wanted.headers
+    assert isinstance(answer, requests.Response)
+    assert (answer.status_code, answer.json(), answer.url) == (201, {"sid": "SM1"}, expected.url)
+    assert answer.request.headers == expected.request.headers and answer.request.body == expected.request.body
+    assert answer.elapsed.total_seconds() > 0 and answer.history == []
+
+
+def test_the_host_session_keeps_no_cookie(fake_vendor_api: FakeVendorAPI) -> None:
+    """One session serves every tenant of a worker thread: a cookie an API sets is the answer's, never
+    sent with the next request (a request's own cookies still go)."""
+    fake_vendor_api.reply_with(Reply(200, b"{}", {"Set-Cookie": "session=tenant-a; Path=/"}))
+    host = _host_session()
+    first = vendor_request(host, "POST", fake_vendor_api.url + "/a", vendor="Acme API", data={"x": "1"})
+    assert first.cookies.get("session") == "tenant-a" and len(host.cookies) == 0
+    host.get(fake_vendor_api.url + "/b", cookies={"mine": "1"})  # requests' own path, same rule
+    vendor_request(host, "POST", fake_vendor_api.url + "/c", vendor="Acme API", data={"x": "1"})
+    cookies = [recorded.header("Cookie") for recorded in fake_vendor_api.requests]
+    assert cookies == [None, "mine=1", None] and len(host.cookies) == 0
+
+
+def test_the_host_session_follows_a_redirect_only_when_asked(fake_vendor_api: FakeVendorAPI) -> None:
+    def answer(recorded: Any) -> Reply:
+        if recorded.path == "/old":
+            return Reply(302, b"", {"Location": "/new"})
+        return Reply(200, b"here")
+
+    fake_vendor_api.reply_with(answer)
+    host = _host_session()
+    kept = vendor_request(host, "POST", fake_vendor_api.url + "/old", vendor="Acme API", data={"x": "1"})
+    assert kept.status_code == 302 and kept.next is not None and kept.next.url.endswith("/new")
+    followed = host.get(fake_vendor_api.url + "/old")
+    assert (followed.status_code, followed.text, [r.status_code for r in followed.history]) == (200, "here", [302])
+    assert [recorded.path for recorded in fake_vendor_api.requests] == ["/old", "/old", "/new"]
+
+
+def test_the_host_session_times_out_by_default() -> None:
+    """A vendor that accepts the connection and never answers: the session's timeout ends the call."""
+    with FakeVendorAPI() as api:
+        api.reply_with(Reply(200, b"", delay=3))
+        host = _host_session()
+        host.default_timeout = 0.3
+        with pytest.raises(SendError) as raised:
+            vendor_request(host, "POST", api.url + "/slow", vendor="Acme API", data={"x": "1"})
+    assert raised.value.retryable is True and "Timeout" in raised.value.reason
+
+
+_SENDS: list[bytes] | None = None
+
+
+def _count_sends(event: str, args: tuple) -> None:
+    if event == "http.client.send" and _SENDS is not None:
+        _SENDS.append(bytes(args[1]) if isinstance(args[1], bytes | bytearray) else b"<stream>")
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "writes"),
+    [({"data": {"To": "+1", "Body": "x" * 500}}, 1), ({"json": {"a": 1}}, 1), ({"data": b"raw"}, 1), ({}, 1)],
+)
+def test_the_host_session_writes_a_request_at_once(fake_vendor_api: FakeVendorAPI, kwargs: dict, writes: int) -> None:
+    """Head and body in one write (one segment, one wake-up of the vendor's end), the same bytes."""
+    global _SENDS
+    import sys
+
+    if _count_sends not in getattr(sys, "_smshooks_hooks", ()):
+        sys.addaudithook(_count_sends)
+        sys._smshooks_hooks = (*getattr(sys, "_smshooks_hooks", ()), _count_sends)  # type: ignore[attr-defined]
+    host = _host_session()
+    _SENDS = []
+    try:
+        host.post(fake_vendor_api.url + "/m", **kwargs)
+        host.post(fake_vendor_api.url + "/m", **kwargs)  # on the kept-alive connection too
+        sent = _SENDS
+    finally:
+        _SENDS = None
+    assert len(sent) == 2 * writes
+    recorded = fake_vendor_api.requests
+    assert all(write.endswith(request.body) for write, request in zip(sent, recorded, strict=True))
+    assert all(write.startswith(b"POST /m HTTP/1.1\r\n") for write in sent)

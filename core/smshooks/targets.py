@@ -44,6 +44,8 @@ from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.exceptions import ConnectTimeoutError, NameResolutionError, NewConnectionError
 from urllib3.util.timeout import _DEFAULT_TIMEOUT
 
+from smshooks.contract.target_http import NO_COOKIES, OneWriteMixin, OpenAdapter
+
 __all__ = [
     "MAX_URL_LENGTH",
     "REFUSED",
@@ -296,11 +298,11 @@ class _GuardedConnectionMixin:
         return sock
 
 
-class _GuardedHTTPConnection(_GuardedConnectionMixin, HTTPConnection):
+class _GuardedHTTPConnection(_GuardedConnectionMixin, OneWriteMixin, HTTPConnection):
     pass
 
 
-class _GuardedHTTPSConnection(_GuardedConnectionMixin, HTTPSConnection):
+class _GuardedHTTPSConnection(_GuardedConnectionMixin, OneWriteMixin, HTTPSConnection):
     pass
 
 
@@ -395,17 +397,17 @@ def http_session(
     ``allow_private``, only reaches HTTPS on public addresses and raises
     :class:`TargetRefused` for anything else (without connecting).
 
-    Proxies and .netrc from the environment are ignored: a proxy would hide the
-    address actually reached.
+    No proxy or .netrc from the environment (a proxy would hide the address reached); no cookie kept.
     """
     if allow_private:
         session = session_class(**kwargs)
-        adapter = HTTPAdapter(pool_connections=pool_size, pool_maxsize=pool_size, max_retries=0)
+        adapter = OpenAdapter(pool_connections=pool_size, pool_maxsize=pool_size, max_retries=0)
     else:
         session = cast(Session, _guarded_class(session_class)(**kwargs))
         refusals = session.target_refusals = _Refusals()  # type: ignore[attr-defined]
         adapter = _GuardedAdapter(refusals, pool_connections=pool_size, pool_maxsize=pool_size, max_retries=0)
     session.trust_env = False
+    session.cookies.set_policy(NO_COOKIES)  # it serves every tenant of a thread: none's cookie rides along
     session.mount("https://", adapter)
     session.mount("http://", adapter)
     return session

@@ -20,6 +20,7 @@ from smshooks.messages.redaction import secret_values
 from smshooks.messages.status import fold_status, move_forward
 from smshooks.outbox import jobs
 from smshooks.outbox.retry import PermanentFailure, RetryPolicy, TryAgain
+from smshooks.store.driver import outside_transaction
 from smshooks.store.tables import (
     ConsentRecord,
     DeliveryReportRow,
@@ -136,10 +137,7 @@ def send_message(
     ``exempt``: the message may go to an opted-out number (an opt-out confirmation, help);
     ``callback_base_url`` is the base URL of the request that created the message (kept in its
     job): the status callback's base when SMSHOOKS_PUBLIC_URL is unset."""
-    with gw.db.engine.connect() as conn:
-        if conn.dialect.name == "postgresql":
-            # one statement, its own snapshot: no BEGIN and ROLLBACK round trips around it
-            conn = conn.execution_options(isolation_level="AUTOCOMMIT")
+    with outside_transaction(gw.db.engine) as conn:  # one statement: no BEGIN and ROLLBACK round trips
         rows = conn.execute(_READ, {"message_id": message_id}).all()
     if not rows:
         raise PermanentFailure(f"message {message_id} does not exist")

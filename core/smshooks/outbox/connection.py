@@ -24,11 +24,11 @@ import contextlib
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
 
 from sqlalchemy import Connection
 
 from smshooks.store.db import PING_AFTER_IDLE, Database
+from smshooks.store.driver import autocommit
 
 
 class KeptConnection:
@@ -79,15 +79,9 @@ def begin(db: Database, conn: Connection | None, *, alone: bool = False) -> Iter
         with db.begin() as pooled:
             yield pooled
         return
-    if not (alone and conn.dialect.name == "postgresql"):
+    if not alone:
         with conn.begin():
             yield conn
         return
-    driver: Any = conn.connection.driver_connection
-    driver.autocommit = True
-    try:
-        with conn.begin():  # SQLAlchemy's own bookkeeping: its BEGIN and COMMIT send nothing in autocommit
-            yield conn
-    finally:
-        if not conn.invalidated:
-            driver.autocommit = False
+    with autocommit(conn), conn.begin():  # SQLAlchemy's own bookkeeping: its BEGIN and COMMIT send nothing
+        yield conn

@@ -126,19 +126,26 @@ def outside_transaction(engine: Engine) -> Iterator[Connection]:
     its own snapshot, and neither a BEGIN nor a ROLLBACK goes to the server around it.
 
     SQLite's driver connections are in autocommit mode already (:mod:`smshooks.store.db` begins
-    transactions itself). PostgreSQL's is switched to autocommit for the block and back before it
-    returns to the pool, unless the block found it broken (invalidated: dropped, not reset).
+    transactions itself); PostgreSQL's is switched to it for the block (:func:`autocommit`).
     Cheaper than SQLAlchemy's ``isolation_level="AUTOCOMMIT"`` execution option, which resets the
     isolation level through the dialect on every return.
     """
-    with engine.connect() as conn:
-        if engine.dialect.name != "postgresql":
-            yield conn
-            return
-        driver: Any = conn.connection.driver_connection
-        driver.autocommit = True
-        try:
-            yield conn
-        finally:
-            if not conn.invalidated:
-                driver.autocommit = False
+    with engine.connect() as conn, autocommit(conn):
+        yield conn
+
+
+@contextmanager
+def autocommit(conn: Connection) -> Iterator[Connection]:
+    """``conn``'s PostgreSQL driver connection in autocommit mode for the block, each statement its
+    own transaction; switched back after, unless the block found it broken (invalidated: dropped,
+    not reset). Elsewhere ``conn`` as it is. SQLAlchemy's BEGIN and COMMIT on it send nothing."""
+    if conn.dialect.name != "postgresql":
+        yield conn
+        return
+    driver: Any = conn.connection.driver_connection
+    driver.autocommit = True
+    try:
+        yield conn
+    finally:
+        if not conn.invalidated:
+            driver.autocommit = False

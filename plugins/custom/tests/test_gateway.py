@@ -146,11 +146,12 @@ def test_payload_editor_reports_a_template_that_breaks_on_the_profile(api: Api) 
 
 
 def test_infobip_shaped_webhooks_end_to_end(smshooks_client: Any, api: Api) -> None:
-    created = api("POST", "/credentials", infobip_credential()).json
+    created = api("POST", "/credentials", infobip_credential())
+    assert created.status_code == 201, created.json
     hook = api(
         "POST",
         "/webhooks",
-        {"name": "infobip", "vendor": "custom", "type": "inbound", "credentials_id": created["id"]},
+        {"name": "infobip", "vendor": "custom", "type": "inbound", "credentials_id": created.json["id"]},
     )
     assert hook.status_code == 201, hook.json
     client = smshooks_client

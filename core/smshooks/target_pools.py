@@ -24,15 +24,15 @@ import re
 import socket
 import ssl
 import threading
-from collections.abc import Mapping
 from typing import Any
 
 import certifi
-from urllib3 import HTTPHeaderDict, PoolManager
+from urllib3 import PoolManager
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.util.ssl_ import create_urllib3_context
 
+from smshooks.contract.target_http import OneWriteMixin
 from smshooks.targets import REFUSED, GuardedHTTPSPool, RefusedConnection
 
 __all__ = ["pool_manager"]
@@ -117,55 +117,23 @@ class _LeanResponse(http.client.HTTPResponse):
             self.will_close = True
 
 
-class _LeanConnection(HTTPConnection):
-    """A connection whose responses are :class:`_LeanResponse` and which sends a request with a
-    ``bytes`` body in one write where urllib3 (and http.client) write the head, then the body: two
-    system calls, two segments. The bytes on the wire are the same (``Content-Length`` first, as
-    urllib3 puts it)."""
+class _LeanResponses:
+    """Connections whose responses are :class:`_LeanResponse`. A request's head and its ``bytes``
+    body go in one write (:class:`~smshooks.contract.target_http.OneWriteMixin`, as the host's
+    sessions send; the guarded connection has it already)."""
 
     response_class = _LeanResponse
-    _with_head: bytes | None = None
-
-    def request(  # type: ignore[override]
-        self,
-        method: str,
-        url: str,
-        body: Any = None,
-        headers: Mapping[str, str] | None = None,
-        **options: Any,
-    ) -> None:
-        if type(body) is bytes and body and headers is not None and not options.get("chunked"):
-            names = {name.lower() for name in headers}
-            # (urllib3 puts its own User-Agent between Content-Length and these: not joined then)
-            if "user-agent" in names and "content-length" not in names and "transfer-encoding" not in names:
-                length = str(len(body))
-                if isinstance(headers, HTTPHeaderDict):  # (a name given more than once stays so)
-                    joined = HTTPHeaderDict({"Content-Length": length})
-                    joined.extend(headers)
-                    headers = joined
-                else:
-                    headers = {"Content-Length": length, **headers}
-                self._with_head, body = body, None
-        try:
-            super().request(method, url, body=body, headers=headers, **options)
-        finally:
-            self._with_head = None
-
-    def send(self, data: Any) -> None:
-        if self._with_head is not None:  # the head (the first write of the request): the body goes along
-            data, self._with_head = data + self._with_head, None
-        super().send(data)
 
 
-class _LeanHTTPConnection(_LeanConnection):
+class _LeanHTTPConnection(_LeanResponses, OneWriteMixin, HTTPConnection):
     pass
 
 
-class _LeanHTTPSConnection(_LeanConnection, HTTPSConnection):
+class _LeanHTTPSConnection(_LeanResponses, OneWriteMixin, HTTPSConnection):
     pass
 
 
-class _LeanGuardedHTTPSConnection(_LeanConnection, GuardedHTTPSPool.ConnectionCls):  # type: ignore[misc,valid-type]
+class _LeanGuardedHTTPSConnection(_LeanResponses, GuardedHTTPSPool.ConnectionCls):  # type: ignore[misc,valid-type]
     pass
 
 

@@ -60,17 +60,13 @@ class _Dialect:
     name: str
     lane = "kind || char(31) || org || char(31) || sandbox"
 
-    def values(self, param: str, cast: str) -> str:
-        """A subquery of the values of list parameter ``param``."""
+    def member(self, expression: str, param: str, cast: str) -> str:
+        """``expression`` is one of the values of list parameter ``param`` (of SQL type ``cast``)."""
         raise NotImplementedError
 
-    def member(self, expression: str, param: str, cast: str) -> str:
-        """``expression`` is one of the values of list parameter ``param``."""
-        return f"{expression} IN {self.values(param, cast)}"
-
     def not_member(self, expression: str, param: str, cast: str) -> str:
-        """``expression`` is none of the values of list parameter ``param``."""
-        return f"{expression} NOT IN {self.values(param, cast)}"
+        """``expression`` is none of the values of list parameter ``param`` (of SQL type ``cast``)."""
+        raise NotImplementedError
 
     def pairs(self, param: str) -> str:
         """A table ``(lane, room)`` of mapping parameter ``param``."""
@@ -99,9 +95,6 @@ class _Postgres(_Dialect):
     lane = "kind || chr(31) || org || chr(31) || sandbox"
     lock = " FOR UPDATE SKIP LOCKED"
     union_branch = "{select}"
-
-    def values(self, param: str, cast: str) -> str:
-        return f"(SELECT unnest(CAST(:{param} AS {cast}[])))"
 
     # Array operators, not IN (SELECT unnest(...)): a filter on the index scan that keeps its
     # order, where a subquery made the scan a join
@@ -137,8 +130,11 @@ class _Postgres(_Dialect):
 class _SQLite(_Dialect):
     name = "sqlite"
 
-    def values(self, param: str, cast: str) -> str:
-        return f"(SELECT value FROM json_each(:{param}))"
+    def member(self, expression: str, param: str, cast: str) -> str:
+        return f"{expression} IN (SELECT value FROM json_each(:{param}))"
+
+    def not_member(self, expression: str, param: str, cast: str) -> str:
+        return f"{expression} NOT IN (SELECT value FROM json_each(:{param}))"
 
     def pairs(self, param: str) -> str:
         return f"(SELECT key AS lane, value AS room FROM json_each(:{param})) AS r"

@@ -228,41 +228,59 @@ def test_the_guarded_session_refuses_before_connecting_and_the_open_session_conn
     assert answer.content == ANSWER and listener.accepted == 1
 
 
-# --- the guarded urllib3 pools (the feedback POST's) ------------------------------------------
+# --- the guarded kept-alive pools (the feedback POST's and the host sessions') -----------------
 
 
 def test_the_guarded_pools_refuse_before_connecting_and_the_open_pools_connect(listener):
-    from urllib3.exceptions import HTTPError, LocationValueError
+    from urllib3.exceptions import LocationValueError
+    from urllib3.util import parse_url
 
-    from smshooks.target_pools import pool_manager
-    from smshooks.targets import is_refusal
+    from smshooks.contract import keepalive
+    from smshooks.targets import REFUSED, guarded_pool
 
-    guarded = pool_manager(allow_private=False)
+    guarded = guarded_pool(allow_private=False)
     targets = [*urls(listener.port), f"https://127.0.0.1:{closed_port()}/", f"http://93.184.216.34:{closed_port()}/"]
     failures = []
     for url in targets:
         try:
-            guarded.request("POST", url, body=b"{}", timeout=5)
-            failures.append((url, "answered"))
+            parts = parse_url(url)
         except LocationValueError:
-            pass  # not even a URL to urllib3 (full-width names): nothing to connect to
-        except HTTPError as exc:
-            if not is_refusal(exc):
+            continue  # not even a URL (full-width names): nothing to connect to
+        try:
+            guarded.request(
+                "POST",
+                parts.scheme or "http",
+                parts.host or "",
+                parts.port,
+                parts.request_uri,
+                [("Content-Type", "application/json")],
+                b"{}",
+                connect_timeout=5,
+                read_timeout=5,
+            )
+            failures.append((url, "answered"))
+        except keepalive.Refused as exc:
+            if parts.scheme == "https" and str(exc) != REFUSED:
                 failures.append((url, repr(exc)))
+        except keepalive.HTTPFailure as exc:
+            failures.append((url, repr(exc)))
     assert failures == []
     assert listener.accepted == 0
     # The witness works: with the setting on, the same factory does connect.
-    answer = pool_manager(allow_private=True).request("POST", f"http://127.0.0.1:{listener.port}/x", body=b"{}")
-    assert answer.data == ANSWER and listener.accepted == 1
+    open_pool = guarded_pool(allow_private=True)
+    answer = open_pool.request(
+        "POST", "http", "127.0.0.1", listener.port, "/x", [], b"{}", connect_timeout=5, read_timeout=5
+    )
+    assert answer.body == ANSWER and listener.accepted == 1
 
 
 def test_a_feedback_post_checks_the_receivers_certificate(tls_listener):
     from smshooks.feedback.transport import Target, post
-    from smshooks.target_pools import pool_manager
+    from smshooks.targets import guarded_pool
 
     url = f"https://127.0.0.1:{tls_listener.port}/feedback"
     target = Target("fw_1", url, {}, None, {}, ["whsec_" + "A" * 43 + "="])
-    answer = post(pool_manager(allow_private=True), True, target, "evt_1", b"{}")
+    answer = post(guarded_pool(allow_private=True), True, target, "evt_1", b"{}")
     assert (answer.status_code, answer.response_excerpt) == (None, None)
     assert answer.error is not None and "CERTIFICATE_VERIFY_FAILED" in answer.error, answer.error
     assert tls_listener.handled.wait(10)

@@ -275,7 +275,7 @@ _SENDS: list[bytes] | None = None
 
 
 def _count_sends(event: str, args: tuple) -> None:
-    if event == "http.client.send" and _SENDS is not None:
+    if event in ("http.client.send", "smshooks.http.send") and _SENDS is not None:
         _SENDS.append(bytes(args[1]) if isinstance(args[1], bytes | bytearray) else b"<stream>")
 
 

@@ -37,11 +37,10 @@ from smshooks.metrics import FEEDBACK_WEBHOOKS_DISABLED, count_on_commit
 from smshooks.outbox import jobs
 from smshooks.outbox.retry import PermanentFailure, RetryPolicy, TryAgain
 from smshooks.store.tables import DeliveryAttempt, FeedbackDelivery, FeedbackWebhook, Job, utcnow
-from smshooks.target_pools import pool_manager
+from smshooks.targets import guarded_pool
 
 if TYPE_CHECKING:
-    from urllib3 import PoolManager
-
+    from smshooks.contract.keepalive import KeepAlivePool
     from smshooks.gateway import Gateway
     from smshooks.outbox.context import JobContext
     from smshooks.settings import Settings
@@ -72,7 +71,7 @@ class _ThreadTools:
     """What one worker thread keeps across its feedback jobs."""
 
     #: guarded keep-alive connection pools for the POSTs
-    pools: PoolManager
+    pools: KeepAlivePool
     #: what reads a delivery (one SELECT on a driver connection, no transaction)
     reader: DeliveryReader
 
@@ -85,7 +84,7 @@ def _tools_for(worker: JobContext) -> _ThreadTools:
     if tools is None:
         gw = worker.gateway
         tools = _tools[worker] = _ThreadTools(
-            pools=pool_manager(allow_private=gw.settings.allow_private_targets),
+            pools=guarded_pool(allow_private=gw.settings.allow_private_targets),
             reader=DeliveryReader(gw.db.engine),
         )
     return tools

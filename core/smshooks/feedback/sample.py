@@ -23,7 +23,7 @@ from smshooks.feedback.transport import Answer, Target, body_of, post
 from smshooks.gateway import Gateway
 from smshooks.scope import Scope
 from smshooks.store.tables import OutboundMessageRow, utcnow
-from smshooks.target_pools import pool_manager
+from smshooks.targets import guarded_pool
 
 log = logging.getLogger(__name__)
 
@@ -83,11 +83,11 @@ def send_sample(gw: Gateway, scope: Scope) -> SampleResult:
     event_id = new_delivery_id()
     body = body_of(payload)
     allow_private = gw.settings.allow_private_targets
-    pools = pool_manager(allow_private=allow_private, pool_size=1)
+    pool = guarded_pool(allow_private=allow_private, pool_size=1)
     try:
-        answer: Answer = post(pools, allow_private, target, event_id, body)
+        answer: Answer = post(pool, allow_private, target, event_id, body)
     finally:
-        pools.clear()  # one request: its connection is not kept
+        pool.close()  # one request: its connection is not kept
     log.info(
         "feedback webhook %s: sample event %s answered %s in %d ms",
         target.webhook_id,

@@ -5,10 +5,10 @@ in use), the JWT when configured, and the header parameters. Redirects are not
 followed, a refused target is never connected to, and only a bounded excerpt
 of the answer is read.
 
-It goes through urllib3 directly (:func:`smshooks.target_pools.pool_manager`,
-the guard of :func:`smshooks.targets.http_session` without requests): one fixed
-POST per job, where requests' session, adapter and prepared request cost as
-much CPU as the request. What does not change from one request to the next
+It goes out on a kept-alive socket (:func:`smshooks.targets.guarded_pool`, the
+guard of :func:`smshooks.targets.http_session` without requests or urllib3):
+one fixed POST per job, where requests' session and urllib3's connection and
+response objects cost more CPU than the request. What does not change from one request to the next
 (the parsed URL, the headers but the signatures, the JWT key loaded) is worked
 out once per :class:`Target`, which the config cache keeps with its webhook.
 
@@ -28,28 +28,19 @@ from typing import Any
 import requests
 from requests.structures import CaseInsensitiveDict
 from requests.utils import DEFAULT_ACCEPT_ENCODING
-from urllib3 import BaseHTTPResponse, PoolManager
-from urllib3.exceptions import (
-    ClosedPoolError,
-    ConnectTimeoutError,
-    HTTPError,
-    LocationValueError,
-    NewConnectionError,
-    ProtocolError,
-    ReadTimeoutError,
-    SSLError,
-)
-from urllib3.util import Timeout, parse_url
+from urllib3.exceptions import LocationValueError
+from urllib3.util import parse_url
 
+from smshooks.contract import keepalive
+from smshooks.contract.keepalive import KeepAlivePool
 from smshooks.feedback.sealed import WebhookSecrets
 from smshooks.feedback.signing import jwt_token, standard_webhooks_headers
 from smshooks.store.tables import FeedbackWebhook, utcnow
-from smshooks.targets import REFUSED, TargetRefused, UnsafeTarget, check_url, is_refusal
+from smshooks.targets import REFUSED, TargetRefused, UnsafeTarget, check_url
 from smshooks.vendor import retry_after_seconds
 
 #: (connect, read) seconds: a receiver that hangs must not hold a worker or a request
 TIMEOUT = (5.0, 15.0)
-_TIMEOUT = Timeout(connect=TIMEOUT[0], read=TIMEOUT[1])
 #: how much of a response is read (and kept, shorter, as its excerpt)
 MAX_RESPONSE_READ = 64 * 1024
 EXCERPT_CHARS = 1000
@@ -147,42 +138,40 @@ def request_headers(target: Target, webhook_id: str, body: bytes) -> dict[str, s
     return headers
 
 
-def post(pools: PoolManager, allow_private: bool, target: Target, webhook_id: str, body: bytes) -> Answer:
-    """POST ``body`` to ``target`` with ``webhook_id`` as its ``webhook-id`` through ``pools``
-    (:func:`smshooks.target_pools.pool_manager`, the same ``allow_private``); never raises for the network."""
+def post(pool: KeepAlivePool, allow_private: bool, target: Target, webhook_id: str, body: bytes) -> Answer:
+    """POST ``body`` to ``target`` with ``webhook_id`` as its ``webhook-id`` through ``pool``
+    (:func:`smshooks.targets.guarded_pool`, the same ``allow_private``); never raises for the network."""
     started = time.monotonic()
     try:
         if _refused(target.url, allow_private):
             raise TargetRefused()
         scheme, host, port, path = target.route
-        response = pools.connection_from_host(host, port, scheme).urlopen(
+        reply = pool.request(
             "POST",
+            scheme,
+            host,
+            port,
             path,
-            body=body,
-            headers=request_headers(target, webhook_id, body),
-            retries=False,
-            redirect=False,
-            assert_same_host=False,
-            timeout=_TIMEOUT,
-            preload_content=False,
-            release_conn=False,
+            request_headers(target, webhook_id, body).items(),
+            body,
+            connect_timeout=TIMEOUT[0],
+            read_timeout=TIMEOUT[1],
+            max_body=MAX_RESPONSE_READ,
         )
-        excerpt = _read_excerpt(response)
-    except (UnsafeTarget, LocationValueError, *_UNPREPARABLE):
+    except (UnsafeTarget, LocationValueError, keepalive.Refused, *_UNPREPARABLE):
         # One fixed error for every refused target: nothing was connected, so
         # nothing about the address (open port, closed port, DNS) can show.
         return Answer(None, _millis(started), REFUSED, None)
-    except HTTPError as exc:
-        if is_refusal(exc):
-            return Answer(None, _millis(started), REFUSED, None)
+    except keepalive.HTTPFailure as exc:
         return Answer(None, _millis(started), describe(exc), None)
-    status = response.status
+    status = reply.status
     error = None
     if 300 <= status < 400:
-        error = f"HTTP {status}: redirects are not followed (Location: {response.headers.get('Location')})"
+        error = f"HTTP {status}: redirects are not followed (Location: {reply.header('Location')})"
     elif not 200 <= status < 300:
         error = f"HTTP {status}"
-    return Answer(status, _millis(started), error, excerpt, retry_after_seconds(response.headers.get("Retry-After")))
+    retry_after = retry_after_seconds(reply.header("Retry-After"))
+    return Answer(status, _millis(started), error, _excerpt(reply.body), retry_after)
 
 
 #: a URL requests cannot prepare (check_url lets none through; refused like one it does not)
@@ -199,49 +188,30 @@ def _refused(url: str, allow_private: bool) -> bool:
     return False
 
 
-def _read_excerpt(response: BaseHTTPResponse) -> str | None:
+def _excerpt(body: bytes) -> str | None:
     """The start of the answer's body as text (at most :data:`EXCERPT_CHARS`), None when empty.
 
-    At most :data:`MAX_RESPONSE_READ` bytes are read; a connection whose answer was not read to
-    its end is closed, not reused (the rest of the answer would be read as the next one's)."""
-    chunks: list[bytes] = []
-    size = 0
-    complete = False
-    try:
-        for chunk in response.stream(8192):
-            chunks.append(chunk)
-            size += len(chunk)
-            if size >= MAX_RESPONSE_READ:
-                break
-        else:
-            complete = True
-    finally:
-        if not complete:
-            response.close()
-        response.release_conn()
-    if not chunks:
+    At most :data:`MAX_RESPONSE_READ` bytes were read: a connection whose answer was longer is
+    closed, not reused (the rest of the answer would be read as the next one's)."""
+    if not body:
         return None
-    text = b"".join(chunks)[: EXCERPT_CHARS * 4].decode("utf-8", errors="replace")
+    text = body[: EXCERPT_CHARS * 4].decode("utf-8", errors="replace")
     return text[:EXCERPT_CHARS].replace("\x00", "\ufffd")
 
 
-def describe(exc: HTTPError) -> str:
+def describe(exc: keepalive.HTTPFailure) -> str:
     """A short reason for a request that got no (whole) answer: timeout, refused, … (worded as
     when it went through requests: the attempt log keeps them)."""
-    if isinstance(exc, ConnectTimeoutError) and not isinstance(exc, NewConnectionError):
+    if isinstance(exc, keepalive.ConnectTimedOut):
         return f"connect timeout after {TIMEOUT[0]:g} s"
-    if isinstance(exc, ReadTimeoutError):
+    if isinstance(exc, keepalive.ReadTimedOut):
         return f"no answer within {TIMEOUT[1]:g} s"
-    if isinstance(exc, _CONNECTION_FAILURES):
+    if isinstance(exc, keepalive.ConnectFailed | keepalive.AnswerBroken):
         text = str(exc)
         if "refused" in text.lower():
             return "connection refused"
         return f"connection failed: {text}"[:500]
     return f"{type(exc).__name__}: {exc}"[:500]
-
-
-#: what requests raised as a ConnectionError (connect, TLS, the connection dropped)
-_CONNECTION_FAILURES = (NewConnectionError, ProtocolError, SSLError, ClosedPoolError)
 
 
 def _millis(started: float) -> int:

@@ -18,7 +18,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from urllib3.response import _get_decoder  # its decoders know every encoding urllib3 answers with
+from urllib3.response import BaseHTTPResponse, _get_decoder  # urllib3's own decoders, for what it decodes
 
 __all__ = [
     "DEFAULT_PORTS",
@@ -44,6 +44,8 @@ _RECV_SIZE = 65536
 DEFAULT_PORTS = {"http": 80, "https": 443}
 #: methods whose request carries a Content-Length even when empty (as http.client sends them)
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
+#: the encodings urllib3 undoes (gzip, deflate; br and zstd where their packages are installed)
+_DECODABLE = frozenset(BaseHTTPResponse.CONTENT_DECODERS)
 
 
 class HTTPFailure(Exception):
@@ -133,10 +135,11 @@ def request_bytes(method: str, target: str, host: str, headers: Iterable[tuple[s
         elif lowered in ("content-length", "transfer-encoding"):
             given_length = True
         lines.append(f"{name}: {text}\r\n")
+    # where http.client and urllib3 put them: Host after the request line, then Content-Length
+    if not given_length and (body or method in _BODY_METHODS):
+        lines.insert(1, f"Content-Length: {len(body or b'')}\r\n")
     if not given_host:
         lines.insert(1, f"Host: {host}\r\n")
-    if not given_length and (body or method in _BODY_METHODS):
-        lines.append(f"Content-Length: {len(body or b'')}\r\n")
     lines.append("\r\n")
     head = "".join(lines).encode("latin-1")
     return head + body if body else head
@@ -364,6 +367,21 @@ def _read_body(reader: _Reader, framing: str, length: int, limit: int | None) ->
             return b"".join(pieces), False
 
 
+def _content_encoding(headers: list[tuple[str, str]]) -> str:
+    """The Content-Encoding to undo, as urllib3 chooses it: the (joined, lower-case) value when it is
+    one urllib3 decodes or a list naming at least one; "" to keep the body as it came (identity, or
+    an encoding nobody here knows: urllib3 hands such a body over undecoded too)."""
+    values = [value for name, value in headers if name.lower() == "content-encoding"]
+    if not values:
+        return ""
+    encoding = ", ".join(values).lower()
+    if encoding in _DECODABLE:
+        return encoding
+    if "," in encoding and any(part.strip() in _DECODABLE for part in encoding.split(",")):
+        return encoding
+    return ""
+
+
 def _decoded(body: bytes, encoding: str, limit: int | None) -> tuple[bytes, bool]:
     """``body`` with its Content-Encoding undone (at most ``limit`` bytes out); whether all of it was."""
     try:
@@ -402,8 +420,8 @@ def exchange(conn: Connection, method: str, data: bytes, max_body: int | None) -
     keep = complete and framing != "close" and _keeps_alive(head)
     if keep:
         conn.buffer = reader.leftover()
-    encoding = next((value for name, value in head.headers if name.lower() == "content-encoding"), "")
-    if raw and encoding and encoding.strip().lower() != "identity":
-        raw, all_of_it = _decoded(raw, encoding.strip().lower(), max_body)
+    encoding = _content_encoding(head.headers)
+    if raw and encoding:
+        raw, all_of_it = _decoded(raw, encoding, max_body)
         complete = complete and all_of_it
     return Reply(head.status, head.reason, head.headers, raw, truncated=not complete), keep

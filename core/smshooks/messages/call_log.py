@@ -40,6 +40,7 @@ from sqlalchemy import Connection, bindparam, delete, func, insert, select
 
 from smshooks.messages.redaction import SCAN_LIMIT, Redactor
 from smshooks.scope import Scope
+from smshooks.store.member_of import by_dialect, list_value, member_of
 from smshooks.store.scoped import get_scoped, in_scope
 from smshooks.store.tables import OutboundMessageRow, VendorCallRow, utcnow
 
@@ -255,14 +256,16 @@ _calls = VendorCallRow.__table__
 _c = _calls.c
 _INSERT = insert(_calls)
 #: the last attempt of each message of one scope, and how many calls it keeps (at most the bound)
-_LAST_ATTEMPTS = (
-    select(_c.message_id, func.max(_c.attempt), func.count())
-    .where(
-        _c.org == bindparam("org"),
-        _c.sandbox == bindparam("sandbox"),
-        _c.message_id.in_(bindparam("message_ids", expanding=True)),
+_LAST_ATTEMPTS = by_dialect(
+    lambda dialect: (
+        select(_c.message_id, func.max(_c.attempt), func.count())
+        .where(
+            _c.org == bindparam("org"),
+            _c.sandbox == bindparam("sandbox"),
+            member_of(dialect, _c.message_id, "message_ids"),
+        )
+        .group_by(_c.message_id)
     )
-    .group_by(_c.message_id)
 )
 
 
@@ -272,8 +275,8 @@ def _insert(conn: Connection, logs: list[Log]) -> None:
     for entry in logs:
         by_scope.setdefault(entry.scope, set()).add(entry.message_id)
     for scope, message_ids in by_scope.items():  # a batch is mostly of one scope: one read
-        values = {"org": scope.org, "sandbox": scope.sandbox, "message_ids": list(message_ids)}
-        for message_id, last, kept in conn.execute(_LAST_ATTEMPTS, values):
+        values = {"org": scope.org, "sandbox": scope.sandbox, "message_ids": list_value(conn, message_ids)}
+        for message_id, last, kept in conn.execute(_LAST_ATTEMPTS[conn.dialect.name], values):
             known[(scope, message_id)] = (last, kept)
     rows: list[dict[str, Any]] = []
     over: list[tuple[Scope, str]] = []

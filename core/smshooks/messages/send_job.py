@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from sqlalchemy import Connection, and_, bindparam, select, update
 from sqlalchemy.orm import Session
@@ -20,7 +20,8 @@ from smshooks.messages.redaction import secret_values
 from smshooks.messages.status import fold_status, move_forward
 from smshooks.outbox import jobs
 from smshooks.outbox.retry import PermanentFailure, RetryPolicy, TryAgain
-from smshooks.store.driver import outside_transaction
+from smshooks.store.driver import DriverStatement, outside_transaction
+from smshooks.store.member_of import by_dialect, list_value, member_of
 from smshooks.store.tables import (
     ConsentRecord,
     DeliveryReportRow,
@@ -103,9 +104,27 @@ _MESSAGE_COLUMNS = (
     _messages.c.webhook_id,
     _messages.c.credentials_id,
 )
+
+
+class _Message(NamedTuple):
+    """The columns of a message a send reads."""
+
+    id: str
+    org: str
+    sandbox: str
+    vendor: str
+    vendor_message_id: str | None
+    sender: str
+    recipient: str
+    text: str | None
+    webhook_id: str | None
+    credentials_id: str | None
+
+
 #: what a send reads: its message and, beside it, the recipient's consent records (latest first, none
-#: for a new subscriber), in one Core statement, so the opt-out check costs no statement of its own
-_READ = (
+#: for a new subscriber), in one statement on the driver's cursor (store/driver.py), so the opt-out
+#: check costs no statement of its own and the read no SQLAlchemy execution
+_READ = DriverStatement(
     select(*_MESSAGE_COLUMNS, *(column.label(f"consent_{column.name}") for column in RECORD_COLUMNS))
     .select_from(
         _messages.outerjoin(
@@ -118,7 +137,9 @@ _READ = (
         )
     )
     .where(_messages.c.id == bindparam("message_id"))
-    .order_by(*LATEST_FIRST)
+    .order_by(*LATEST_FIRST),
+    ["message_id"],
+    [*_MESSAGE_COLUMNS, *RECORD_COLUMNS],
 )
 
 
@@ -138,10 +159,10 @@ def send_message(
     ``callback_base_url`` is the base URL of the request that created the message (kept in its
     job): the status callback's base when SMSHOOKS_PUBLIC_URL is unset."""
     with outside_transaction(gw.db.engine) as conn:  # one statement: no BEGIN and ROLLBACK round trips
-        rows = conn.execute(_READ, {"message_id": message_id}).all()
+        rows = _READ.rows(conn, {"message_id": message_id})
     if not rows:
         raise PermanentFailure(f"message {message_id} does not exist")
-    message = rows[0]
+    message = _Message(*rows[0][:_CONSENT_AT])
     if message.vendor_message_id:
         return None  # sent by an earlier attempt whose completion was lost
     if not exempt and _opted_out(gw, message, rows):
@@ -208,7 +229,7 @@ def _opted_out(gw: Gateway, message: Any, rows: list[Any]) -> bool:
         message.org,
         message.sandbox,
         message.recipient,
-        [Record(*row[_CONSENT_AT:]) for row in rows if row.consent_id is not None],
+        [Record(*row[_CONSENT_AT:]) for row in rows if row[_CONSENT_AT] is not None],
     )
     scope = gw.config.get(("policy", message.org, message.sandbox), policy).consent_scope if message.sender else ""
     return records.opted_out(message.sender, scope)
@@ -240,11 +261,13 @@ def _callback_url(gw: Gateway, base_url: str | None, webhook_id: str | None) -> 
 
 #: the messages of one (org, sandbox, vendor) that already carry one of these vendor ids: a fast
 #: vendor's report made them before the send recorded its id (the unique key's index serves it)
-_EARLY = select(_messages.c.vendor_message_id, _messages.c.recipient).where(
-    _messages.c.org == bindparam("org"),
-    _messages.c.sandbox == bindparam("sandbox"),
-    _messages.c.vendor == bindparam("vendor"),
-    _messages.c.vendor_message_id.in_(bindparam("vendor_ids", expanding=True)),
+_EARLY = by_dialect(
+    lambda dialect: select(_messages.c.vendor_message_id, _messages.c.recipient).where(
+        _messages.c.org == bindparam("org"),
+        _messages.c.sandbox == bindparam("sandbox"),
+        _messages.c.vendor == bindparam("vendor"),
+        member_of(dialect, _messages.c.vendor_message_id, "vendor_ids"),
+    )
 )
 _RECORD_ID = (
     update(_messages).where(_messages.c.id == bindparam("b_id")).values(vendor_message_id=bindparam("b_vendor_id"))
@@ -266,9 +289,9 @@ def record_sent(gw: Gateway, conn: Connection, sent: list[Sent]) -> None:
             "org": org,
             "sandbox": sandbox,
             "vendor": vendor,
-            "vendor_ids": [one.vendor_message_id for one in group],
+            "vendor_ids": list_value(conn, [one.vendor_message_id for one in group]),
         }
-        early.update((org, sandbox, vendor, *row) for row in conn.execute(_EARLY, values))
+        early.update((org, sandbox, vendor, *row) for row in conn.execute(_EARLY[conn.dialect.name], values))
     folded = [one for one in sent if one.key in early]
     plain = [one for one in sent if one.key not in early]
     if plain:

@@ -37,22 +37,18 @@ from typing import Any
 
 import certifi
 
-from smshooks.contract.http_wire import (
-    DEFAULT_PORTS,
+from smshooks.contract.http_answer import (
     AnswerBroken,
     BadEncoding,
     ConnectFailed,
-    Connection,
     ConnectTimedOut,
     HTTPFailure,
     ReadTimedOut,
     Refused,
     Reply,
     TLSFailed,
-    exchange,
-    host_header,
-    request_bytes,
 )
+from smshooks.contract.http_wire import DEFAULT_PORTS, Connection, exchange, host_header, request_bytes
 
 __all__ = [
     "AnswerBroken",

@@ -12,6 +12,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections import deque
 from dataclasses import replace
 from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -97,6 +98,46 @@ def test_a_lane_gets_the_threads_that_keep_per_lane_requests_in_flight(http_shar
     assert lanes.threads_for(job.lane) == threads
     lanes.add([job] * 40)
     assert len(lanes.startable()) == threads - 2  # two run already
+
+
+def _run_backlogged(lanes: Lanes, took, attempts: int) -> jobs.ClaimedJob:
+    """A lane kept backlogged through ``attempts`` attempts, each reported as taking ``took(running)``
+    seconds (``running``: its attempts in flight then), its threads all busy."""
+    job = jobs.ClaimedJob(1, "send_sms", "acme", "prod", {}, 1, 8, "w")
+    lanes.add([job] * 64)
+    running = deque(lanes.startable())
+    for _ in range(attempts):
+        finished = running.popleft()
+        lanes.add([job])
+        following = lanes.after(finished, 0.9, took(len(running) + 1))
+        running.extend([following] if following is not None else [])
+        running.extend(lanes.startable())
+    return job
+
+
+def test_a_lane_bound_by_the_workers_own_cpu_runs_few_attempts_at_once():
+    """Against a 0 ms endpoint an attempt takes as long as the attempts in flight make it wait for the
+    GIL (1 ms of work each; one in ten finds it free): the limit comes down to a few, and more start
+    only up to it."""
+    lanes = Lanes(threads=64, per_lane=8, busy_cpu=0)  # the process counts as busy on its CPU
+    job = _run_backlogged(lanes, lambda running: 0.001 * (1 if random.random() < 0.1 else running), 2000)
+    assert 2 <= lanes.limit(job.lane) <= 4
+    assert lanes.running() == lanes.limit(job.lane)
+
+
+@pytest.mark.parametrize(
+    ("took", "busy_cpu"),
+    [
+        (lambda running: 0.050 + 0.0001 * running, 0),  # a 50 ms endpoint, CPU busy: waiting is not queueing
+        (lambda running: random.choice([0.05, 0.1, 0.3]), 100),  # a spread of answer times, the CPU idle
+    ],
+    ids=["50ms", "spread-idle"],
+)
+def test_a_lane_bound_by_its_endpoint_keeps_per_lane_in_flight(took, busy_cpu):
+    lanes = Lanes(threads=64, per_lane=8, busy_cpu=busy_cpu)
+    job = _run_backlogged(lanes, took, 400)
+    assert lanes.limit(job.lane) >= 8
+    assert lanes.running() >= 8
 
 
 def test_a_finishing_thread_leaves_its_lane_for_a_lane_that_waits():

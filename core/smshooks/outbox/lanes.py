@@ -20,6 +20,20 @@ lane runs ~700 jobs/s against a 0 ms endpoint; capped at four times
 nothing ready and its threads idle. A thread that finishes an attempt takes the
 next ready job of its lane at once, unless another lane is waiting for a
 thread, so the claiming round trip is not in the way of each delivery.
+
+Fewer threads than that when the worker is busy on its own CPU: a worker's
+Python runs one thread at a time (the GIL), so against a fast endpoint its
+threads mostly wait for one another, and each hand-over of the GIL costs. A
+backlogged lane's limit is then steered as TCP Vegas steers a window
+(:class:`_Pace`): the attempts queued rather than working are estimated from
+its attempts' times (in flight x (1 - fastest / average)) and the limit moves
+down by one while more than :data:`_QUEUED_HIGH` queue, up while fewer than
+:data:`_QUEUED_LOW` do, never under :data:`_MIN_LIMIT`, never over the threads
+above. It moves down only while the process uses most of a core
+(:data:`_BUSY_CPU`): against a slow endpoint, a spread in its answer times is
+not our queue, and the limit stays where Little's law put it. 0 ms endpoint,
+one worker, SMS sends: 3.5 attempts in flight rather than 8 gave 1,322 jobs/s
+on PostgreSQL rather than 1,014-1,083 (benchmarks/profile_outbox.py).
 """
 
 from __future__ import annotations
@@ -36,12 +50,84 @@ _SMOOTHING = 0.2
 #: seconds of a lane's work kept claimed and ready ahead of its threads (a claim tops a lane up
 #: once half of it was taken: a fast lane is claimed for every ~50 ms, in batches of ~8 or more)
 READY_AHEAD = 0.1
+#: attempts of a backlogged lane between two moves of its limit
+_WINDOW = 32
+#: the attempts queued (waiting for the GIL, not working) a CPU-bound lane's limit keeps between
+_QUEUED_LOW, _QUEUED_HIGH = 1.5, 3.0
+#: the fewest attempts a backlogged lane keeps in flight
+_MIN_LIMIT = 2
+#: the process's CPU seconds per second above which it counts as busy on its own CPU
+_BUSY_CPU = 0.7
+#: seconds a lane's limit outlives its last attempt (a fast lane runs dry between two claims),
+#: and the lanes whose limits are kept before the quiet ones are forgotten
+_PACE_KEPT = 2.0
+_PACES = 256
+
+
+class _Pace:
+    """One busy lane's limit and what its attempts took over the current window."""
+
+    __slots__ = (
+        "attempts",
+        "backlogged",
+        "cpu_at",
+        "fastest",
+        "fastest_before",
+        "in_flight",
+        "limit",
+        "took",
+        "used_at",
+        "wall_at",
+    )
+
+    def __init__(self, limit: int):
+        self.limit = limit
+        self.fastest_before = math.inf
+        self.used_at = time.monotonic()
+        self._start()
+
+    def _start(self) -> None:
+        self.attempts = 0
+        self.backlogged = 0
+        self.in_flight = 0
+        self.took = 0.0
+        self.fastest = math.inf
+        self.wall_at = time.monotonic()
+        self.cpu_at = time.process_time()
+
+    def note(self, elapsed: float, in_flight: int, backlogged: bool) -> None:
+        self.attempts += 1
+        self.took += elapsed
+        self.fastest = min(self.fastest, elapsed)
+        self.in_flight += in_flight
+        self.backlogged += backlogged
+
+    def steer(self, cap: int, busy_cpu: float) -> None:
+        """At the end of a window: the limit one down, one up or kept (see the module's doc)."""
+        if self.attempts < _WINDOW:
+            return
+        fastest = min(self.fastest, self.fastest_before)
+        average = self.took / self.attempts
+        in_flight = self.in_flight / self.attempts
+        wall = time.monotonic() - self.wall_at
+        busy = wall > 0 and (time.process_time() - self.cpu_at) >= busy_cpu * wall
+        if 2 * self.backlogged >= self.attempts and average > 0:  # it had work waiting: its pace is its own
+            queued = in_flight * (1 - fastest / average)
+            if queued > _QUEUED_HIGH and busy:
+                self.limit = max(_MIN_LIMIT, min(self.limit, cap) - 1)
+            elif queued < _QUEUED_LOW:
+                self.limit = min(cap, self.limit + 1)
+        self.fastest_before = self.fastest
+        self._start()
 
 
 class Lanes:
-    def __init__(self, threads: int, per_lane: int):
+    def __init__(self, threads: int, per_lane: int, *, busy_cpu: float | None = None):
+        """``busy_cpu``: the process's CPU seconds per second from which it counts as busy on its
+        own CPU (default :data:`_BUSY_CPU`; 0: always, as under a benchmark's load)."""
         self.threads = threads
         self.per_lane = per_lane
+        self.busy_cpu = _BUSY_CPU if busy_cpu is None else busy_cpu
         self.max_lane_threads = min(threads, 2 * per_lane)
         self.stopping = False
         self._lock = threading.Lock()
@@ -55,6 +141,8 @@ class Lanes:
         #: per busy lane: when an attempt last finished, and the smoothed seconds between two
         self._finished_at: dict[Lane, float] = {}
         self._gap: dict[Lane, float] = {}
+        #: per lane busy lately: its limit while the worker is busy on its CPU (:class:`_Pace`)
+        self._pace: dict[Lane, _Pace] = {}
 
     # -- what to claim -------------------------------------------------------------------------
 
@@ -73,7 +161,7 @@ class Lanes:
         with self._lock:
             lanes = set(self._active) | set(self._ready)
             return {
-                lane: self._threads_for(lane) + self._ahead(lane) - self._active[lane] - len(self._ready.get(lane, ()))
+                lane: self._limit(lane) + self._ahead(lane) - self._active[lane] - len(self._ready.get(lane, ()))
                 for lane in lanes
             }
 
@@ -86,7 +174,7 @@ class Lanes:
 
     def _short(self, lane: Lane) -> bool:
         ready = len(self._ready.get(lane, ()))
-        room = self._threads_for(lane) + self._ahead(lane) - self._active[lane] - ready
+        room = self._limit(lane) + self._ahead(lane) - self._active[lane] - ready
         return room >= max(1, self._ahead(lane) // 2) or (room > 0 and not ready)
 
     def _ahead(self, lane: Lane) -> int:
@@ -121,13 +209,25 @@ class Lanes:
                 free -= 1
         return started
 
-    def after(self, job: ClaimedJob, http_share: float | None = None) -> ClaimedJob | None:
+    def after(
+        self, job: ClaimedJob, http_share: float | None = None, elapsed: float | None = None
+    ) -> ClaimedJob | None:
         """The next job for the thread that finished ``job`` (``http_share``: the share of
-        its time spent in HTTP): its lane's next ready one, unless another lane waits for a
-        thread, the lane has its threads, or the worker is stopping; else the thread is free."""
+        its time spent in HTTP; ``elapsed``: its seconds): its lane's next ready one, unless another
+        lane waits for a thread, the lane has its threads, or the worker is stopping; else the thread is free."""
         lane = job.lane
         now = time.monotonic()
         with self._lock:
+            if elapsed is not None:
+                pace = self._pace.get(lane)
+                if pace is None or now - pace.used_at > _PACE_KEPT:
+                    if len(self._pace) >= _PACES:  # lanes gone quiet are forgotten
+                        self._pace = {key: kept for key, kept in self._pace.items() if now - kept.used_at <= _PACE_KEPT}
+                    pace = self._pace[lane] = _Pace(self.max_lane_threads)
+                pace.used_at = now
+                running = self._active[lane]
+                pace.note(elapsed, running, bool(self._ready.get(lane)) or running >= self._limit(lane))
+                pace.steer(self._threads_for(lane), self.busy_cpu)
             self._active[lane] -= 1
             last = self._finished_at.get(lane)
             self._finished_at[lane] = now
@@ -172,8 +272,18 @@ class Lanes:
         wanted = math.ceil(self.per_lane / max(share, 1e-3))
         return max(self.per_lane, min(self.max_lane_threads, wanted))
 
+    def limit(self, lane: Lane) -> int:
+        """How many attempts of ``lane`` may run at once now."""
+        with self._lock:
+            return self._limit(lane)
+
+    def _limit(self, lane: Lane) -> int:
+        pace = self._pace.get(lane)
+        threads = self._threads_for(lane)
+        return threads if pace is None else min(threads, pace.limit)
+
     def _has_room(self, lane: Lane) -> bool:
-        return self._active[lane] < self._threads_for(lane)
+        return self._active[lane] < self._limit(lane)
 
     def _take(self, lane: Lane) -> ClaimedJob:
         ready = self._ready[lane]

@@ -271,7 +271,8 @@ class Worker:
                         self._held.pop(job.id, None)
                 elapsed = time.monotonic() - started
                 finished, job = job, None
-                job = self._lanes.after(finished, context.http_seconds / elapsed if elapsed > 0 else None)
+                share = context.http_seconds / elapsed if elapsed > 0 else None
+                job = self._lanes.after(finished, share, elapsed)
                 if job is None or (succeeded and sooner) or self._loop_wanted(finished):
                     self._wake.set()
 

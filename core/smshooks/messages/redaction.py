@@ -43,6 +43,17 @@ _SECRET_WORDS = (
 )
 #: a query parameter or JSON / form key whose value is a secret
 _SECRET_KEY = re.compile(rf"(^|[_-])({_SECRET_WORDS})$", re.IGNORECASE)
+#: some word a secret key ends with (each of _SECRET_WORDS holds one): a text without any has no such key
+_A_SECRET_WORD = re.compile(r"key|token|secret|pass|pwd|sig|auth|credential|session", re.IGNORECASE)
+
+
+def _has_no_secret_key(text: str) -> bool:
+    """Whether no key of the JSON or form ``text`` can be secret-named, seen on its raw text: without
+    percent or backslash escapes its keys are substrings of it (most sends' bodies and answers:
+    parsing them to find no such key was most of a call log's cost)."""
+    return "%" not in text and "\\" not in text and _A_SECRET_WORD.search(text) is None
+
+
 #: such a parameter inside a text (an error quoting the URL, a body echoing one)
 _SECRET_PARAM = re.compile(rf"([?&](?:[\w.]*[_-])?(?:{_SECRET_WORDS})=)[^&\s\"'<>)#]+", re.IGNORECASE)
 #: request headers whose values are never secrets (the others are learned as secrets)
@@ -216,7 +227,7 @@ def _header_secrets(value: str) -> list[str]:
 def _named_secrets(body: str) -> list[str]:
     """String values under secret-named keys of a JSON or form-encoded body."""
     text = body.strip()
-    if not text:
+    if not text or _has_no_secret_key(text):
         return []
     found: list[str] = []
     if text[0] in "{[":

@@ -26,9 +26,10 @@ Python runs one thread at a time (the GIL), so against a fast endpoint its
 threads mostly wait for one another, and each hand-over of the GIL costs. A
 backlogged lane's limit is then steered as TCP Vegas steers a window
 (:class:`_Pace`): the attempts queued rather than working are estimated from
-its attempts' times (in flight x (1 - fastest / average)) and the limit moves
-down by one while more than :data:`_QUEUED_HIGH` queue, up while fewer than
-:data:`_QUEUED_LOW` do, never under :data:`_MIN_LIMIT`, never over the threads
+its attempts' times (in flight x (1 - fastest / average)); while more than
+:data:`_QUEUED_HIGH` queue the limit comes down to what leaves the middle of
+the band queued (at least by one), while fewer than :data:`_QUEUED_LOW` do it
+goes up by one, never under :data:`_MIN_LIMIT`, never over the threads
 above. It moves down only while the process uses most of a core
 (:data:`_BUSY_CPU`): against a slow endpoint, a spread in its answer times is
 not our queue, and the limit stays where Little's law put it. 0 ms endpoint,
@@ -114,7 +115,9 @@ class _Pace:
         if 2 * self.backlogged >= self.attempts and average > 0:  # it had work waiting: its pace is its own
             queued = in_flight * (1 - fastest / average)
             if queued > _QUEUED_HIGH and busy:
-                self.limit = max(_MIN_LIMIT, min(self.limit, cap) - 1)
+                # straight to what leaves the queue in the middle of its band, then by ones
+                wanted = math.ceil(in_flight - queued + (_QUEUED_LOW + _QUEUED_HIGH) / 2)
+                self.limit = max(_MIN_LIMIT, min(self.limit - 1, cap - 1, wanted))
             elif queued < _QUEUED_LOW:
                 self.limit = min(cap, self.limit + 1)
         self.fastest_before = self.fastest

@@ -22,7 +22,7 @@ import json
 import re
 from collections.abc import Iterable, Mapping
 from typing import Any
-from urllib.parse import parse_qsl, quote, quote_plus, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, quote, quote_plus, unquote_plus, urlencode, urlsplit, urlunsplit
 
 from smshooks.credentials.fields import MASK
 
@@ -48,10 +48,10 @@ _A_SECRET_WORD = re.compile(r"key|token|secret|pass|pwd|sig|auth|credential|sess
 
 
 def _has_no_secret_key(text: str) -> bool:
-    """Whether no key of the JSON or form ``text`` can be secret-named, seen on its raw text: without
-    percent or backslash escapes its keys are substrings of it (most sends' bodies and answers:
-    parsing them to find no such key was most of a call log's cost)."""
-    return "%" not in text and "\\" not in text and _A_SECRET_WORD.search(text) is None
+    """Whether no key of the JSON ``text`` can be secret-named, seen on its raw text: without
+    backslash escapes its keys are substrings of it (most vendors' answers: parsing them to find
+    no such key was most of a call log's cost)."""
+    return "\\" not in text and _A_SECRET_WORD.search(text) is None
 
 
 #: such a parameter inside a text (an error quoting the URL, a body echoing one)
@@ -100,7 +100,7 @@ class Redactor:
         before = len(self._values)
         for secret in secrets:
             if secret and secret != MASK:
-                self._values.update(form for form in _forms(secret) if form)
+                self._values.update(_forms(secret))
         if len(self._values) != before:
             self._pattern = None
 
@@ -197,14 +197,18 @@ def _pattern(values: frozenset[str]) -> re.Pattern[str]:
 
 
 @functools.lru_cache(maxsize=4096)
+@functools.lru_cache(maxsize=4096)
 def _forms(secret: str) -> frozenset[str]:
-    """How a request may carry ``secret``: as it is, percent- or form-encoded, JSON-escaped, in Basic auth."""
+    """How a request may carry ``secret``: as it is, percent- or form-encoded, JSON-escaped, in Basic auth.
+
+    A pure function of the text, cached: every send of a credential masks the same few values
+    (kept in memory with the opened credentials anyway)."""
     encoded = {quote(secret, safe=""), quote_plus(secret)}
     encoded |= {re.sub(r"%[0-9A-F]{2}", lambda m: m.group(0).lower(), form) for form in encoded}  # %2f too
     forms = {secret, *encoded, json.dumps(secret)[1:-1]}
     forms.add(json.dumps(secret, ensure_ascii=False)[1:-1])
     forms.add(base64.b64encode(secret.encode("utf-8")).decode("ascii"))
-    return frozenset(forms)
+    return frozenset(form for form in forms if form)
 
 
 def _header_secrets(value: str) -> list[str]:
@@ -227,15 +231,26 @@ def _header_secrets(value: str) -> list[str]:
 def _named_secrets(body: str) -> list[str]:
     """String values under secret-named keys of a JSON or form-encoded body."""
     text = body.strip()
-    if not text or _has_no_secret_key(text):
+    if not text:
         return []
     found: list[str] = []
     if text[0] in "{[":
+        if _has_no_secret_key(text):
+            return found
         with contextlib.suppress(ValueError, RecursionError):  # not JSON after all (or cut): nothing learned
             _walk(json.loads(text), found, 0)
         return found
     if "=" in text:
-        found.extend(value for key, value in parse_qsl(text) if value and _SECRET_KEY.search(key))
+        # parse_qsl's reading, each value decoded only under a secret-named key (a form's values,
+        # phone numbers and texts, are most of its decoding)
+        for pair in text.split("&"):
+            key, equals, value = pair.partition("=")
+            if not equals or not value:
+                continue
+            if "%" in key or "+" in key:
+                key = unquote_plus(key)
+            if _SECRET_KEY.search(key):
+                found.append(unquote_plus(value))
     return found
 
 

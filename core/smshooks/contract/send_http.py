@@ -15,6 +15,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 import requests
+from requests.auth import _basic_auth_str
 from requests.compat import json as complexjson
 from requests.cookies import RequestsCookieJar
 from requests.hooks import default_hooks
@@ -127,6 +128,16 @@ def _prepared_url(url: str) -> str:
     return str(prepared.url)
 
 
+@functools.lru_cache(maxsize=1024)
+def _valid_header(name: str, value: str) -> None:
+    """requests' header check of one pair (raises InvalidHeader), remembered for the pairs that pass."""
+    check_header_validity((name, value))
+
+
+#: the Basic credentials requests' HTTPBasicAuth writes, once per account (kept with its credential anyway)
+_basic_auth = functools.lru_cache(maxsize=256)(_basic_auth_str)
+
+
 def _form(data: Any) -> str | None:
     """``data`` (a mapping or pairs) as requests' ``_encode_params`` encodes it; None for a shape it
     leaves to requests."""
@@ -185,14 +196,19 @@ def _prepare(
     for header in merged.items():
         if header[1] is None:
             continue
-        check_header_validity(header)
+        if isinstance(header[0], str) and isinstance(header[1], str):
+            _valid_header(header[0], header[1])  # the same few pairs on every send: checked once each
+        else:
+            check_header_validity(header)
         prepared.headers[to_native_string(header[0])] = header[1]
     prepared._cookies = None  # made when a redirect needs them (_send)
     prepared.body = body
     prepared.prepare_content_length(body)
     if content_type and "content-type" not in prepared.headers:
         prepared.headers["Content-Type"] = content_type
-    if auth:
+    if isinstance(auth, tuple) and len(auth) == 2 and isinstance(auth[0], str) and isinstance(auth[1], str):
+        prepared.headers["Authorization"] = _basic_auth(auth[0], auth[1])  # what HTTPBasicAuth sets
+    elif auth:
         prepared.prepare_auth(auth, prepared.url)
     prepared.hooks = default_hooks()
     return prepared

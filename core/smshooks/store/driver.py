@@ -39,6 +39,8 @@ class _Compiled:
     results: tuple[Callable[[Any], Any] | None, ...]
     #: False when SQLAlchemy must run it (defaults to compute): Connection.execute then
     direct: bool
+    #: (index, result processor) of the columns that have one (a timestamp, JSON): only those are processed
+    processed: tuple[tuple[int, Callable[[Any], Any]], ...]
 
 
 class DriverStatement:
@@ -66,13 +68,16 @@ class DriverStatement:
                 values[index] = process(values[index])
         driver_params: Any = tuple(values) if compiled.positional else dict(zip(compiled.names, values, strict=True))
         fetched = _run(conn, compiled.sql, driver_params, fetch=bool(self.columns))
-        if not compiled.results or not any(compiled.results):
+        processed = compiled.processed
+        if not processed:
             return fetched
-        results = compiled.results
-        return [
-            tuple(value if process is None else process(value) for value, process in zip(row, results, strict=True))
-            for row in fetched
-        ]
+        rows = []
+        for row in fetched:  # only the columns that need it (a timestamp, JSON), the others as fetched
+            values = list(row)
+            for index, process in processed:
+                values[index] = process(values[index])
+            rows.append(tuple(values))
+        return rows
 
     def first(self, conn: Connection, params: Mapping[str, Any]) -> tuple[Any, ...] | None:
         found = self.rows(conn, params)
@@ -88,7 +93,8 @@ class DriverStatement:
         binds = compiled.binds
         processors = tuple(binds[name].type.dialect_impl(dialect).bind_processor(dialect) for name in names)
         results = tuple(column.type.dialect_impl(dialect).result_processor(dialect, None) for column in self.columns)
-        made = _Compiled(compiled.string, names, processors, positional, results, direct)
+        processed = tuple((index, process) for index, process in enumerate(results) if process is not None)
+        made = _Compiled(compiled.string, names, processors, positional, results, direct, processed)
         self._by_dialect[dialect.name] = made
         return made
 

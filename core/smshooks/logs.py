@@ -74,9 +74,12 @@ class PhoneNumberFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
         record.msg, record.args = mask_phone_numbers(message), None
-        for key, value in list(vars(record).items()):
-            if key not in _STANDARD and not key.startswith("_"):
-                setattr(record, key, _masked(value))
+        attributes = vars(record)
+        for key in attributes.keys() - _STANDARD:  # the call's extra fields (a set difference, in C)
+            value = attributes[key]
+            if key.startswith("_") or (isinstance(value, str) and "+" not in value and "%2" not in value):
+                continue  # a string without a number to mask (most): left as it is
+            attributes[key] = _masked(value)
         if record.exc_info and not record.exc_text:
             record.exc_text = logging.Formatter().formatException(record.exc_info)
         if record.exc_text:
@@ -190,6 +193,12 @@ def configure(
     handler.addFilter(RequestIdFilter())
     if env.get("SMSHOOKS_LOG_PHONE_NUMBERS", "").strip().lower() not in TRUE_WORDS:
         handler.addFilter(PhoneNumberFilter())
+    # What no smshooks line shows is not collected per record (the logging HOWTO's "Optimization"):
+    # the caller's file and line (a walk up the stack for every record), thread and process names.
+    logging._srcfile = None
+    logging.logThreads = False
+    logging.logProcesses = False
+    logging.logMultiprocessing = False
     root = logging.getLogger()
     for old in [h for h in root.handlers if h.get_name() == "smshooks"]:
         root.removeHandler(old)

@@ -9,12 +9,12 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import create_engine, event, insert, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import create_engine, event, insert, select, text
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from smshooks.consent.ledger import ConsentState, Evidence, change, lock_subscriber, read_subscriber, stamp
-from smshooks.store.db import Database
-from smshooks.store.driver import DriverStatement, outside_transaction
+from smshooks.store.db import Database, make_engine
+from smshooks.store.driver import DriverStatement, kept_reader, outside_transaction
 from smshooks.store.tables import ConsentLedgerEntry, ConsentRecord, InboundMessageRow, Job, utcnow
 from smshooks.store.upsert import insert_once
 
@@ -168,6 +168,46 @@ def test_a_read_outside_a_transaction_sends_no_transaction_and_leaves_its_connec
             raise RuntimeError("rolled back")
         with outside_transaction(one) as conn:
             assert conn.execute(select(InboundMessageRow.vendor_message_id)).scalars().all() == ["SM-read"]
+    finally:
+        one.dispose()
+        database.engine.dispose()
+
+
+def test_a_kept_reader_sees_each_commit_comes_back_after_a_broken_connection_and_returns_none_in_autocommit(
+    smshooks_database_url: str,
+) -> None:
+    """The send's read (message and consent) and the feedback attempt's read go through kept
+    connections: each read sees what was committed before it (an opt-out committed between two
+    sends is read by the second), a connection the server dropped costs one read its error and no
+    more, and one returned to the pool (more readers than are kept) is transactional again."""
+    database = Database.from_url(smshooks_database_url)
+    one = make_engine(smshooks_database_url, pool_size=4, max_overflow=0)  # one kept; SQLite's BEGIN as the gateway's
+    read = select(InboundMessageRow.vendor_message_id).order_by(InboundMessageRow.vendor_message_id)
+    try:
+        for number in range(3):  # a commit between two reads on the kept connection is seen by the second
+            with database.unit() as unit:
+                insert_once(
+                    unit, InboundMessageRow, message(f"SM-kept-{number}"), key=["webhook_id", "vendor_message_id"]
+                )
+            with kept_reader(one) as conn:
+                assert conn.execute(read).scalars().all() == [f"SM-kept-{n}" for n in range(number + 1)]
+        if one.dialect.name == "postgresql":
+            with kept_reader(one) as conn:
+                backend = conn.execute(text("SELECT pg_backend_pid()")).scalar()
+            with database.engine.connect() as admin:
+                admin.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": backend})
+            with pytest.raises(OperationalError), kept_reader(one) as conn:
+                conn.execute(read).all()
+            with kept_reader(one) as conn:  # a fresh connection: reads again
+                assert len(conn.execute(read).all()) == 3
+        # two readers at once, one kept: the other goes back to the pool and is transactional again
+        with kept_reader(one), kept_reader(one):
+            pass
+        with pytest.raises(RuntimeError), one.begin() as conn:
+            conn.execute(insert(InboundMessageRow.__table__), message("SM-rolled-back"))
+            raise RuntimeError("rolled back")
+        with kept_reader(one) as conn:
+            assert "SM-rolled-back" not in conn.execute(read).scalars().all()
     finally:
         one.dispose()
         database.engine.dispose()

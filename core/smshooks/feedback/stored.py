@@ -5,8 +5,8 @@ processing, a BEGIN before the SELECT and a ROLLBACK as the connection goes back
 the read cost three to four times the query, on every job. It runs as a
 :class:`~smshooks.store.driver.DriverStatement` (compiled once per dialect, the columns' own
 processors, the engine's cursor events, driver errors raised as SQLAlchemy's) and outside a
-transaction (:func:`~smshooks.store.driver.outside_transaction`), so neither a BEGIN nor a
-ROLLBACK goes to the server.
+transaction on a connection kept for such reads (:func:`~smshooks.store.driver.kept_reader`), so
+neither a BEGIN nor a ROLLBACK goes to the server, nor a checkout through the pool.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from typing import Any, NamedTuple
 
 from sqlalchemy import Engine, bindparam, select
 
-from smshooks.store.driver import DriverStatement, outside_transaction
+from smshooks.store.driver import DriverStatement, kept_reader
 from smshooks.store.tables import FeedbackDelivery
 
 _deliveries = FeedbackDelivery.__table__
@@ -52,13 +52,13 @@ _READ = DriverStatement(
 
 
 class DeliveryReader:
-    """Reads deliveries through ``engine``'s pool (it keeps no connection)."""
+    """Reads deliveries through ``engine``'s kept read connections."""
 
     def __init__(self, engine: Engine):
         self._engine = engine
 
     def read(self, delivery_id: str) -> StoredDelivery | None:
         """The delivery ``delivery_id``, None when there is none."""
-        with outside_transaction(self._engine) as conn:
+        with kept_reader(self._engine) as conn:
             row = _READ.first(conn, {"delivery_id": delivery_id})
         return None if row is None else StoredDelivery(*row)

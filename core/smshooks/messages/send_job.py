@@ -20,7 +20,7 @@ from smshooks.messages.redaction import secret_values
 from smshooks.messages.status import fold_status, move_forward
 from smshooks.outbox import jobs
 from smshooks.outbox.retry import PermanentFailure, RetryPolicy, TryAgain
-from smshooks.store.driver import DriverStatement, outside_transaction
+from smshooks.store.driver import DriverStatement, kept_reader
 from smshooks.store.member_of import by_dialect, list_value, member_of
 from smshooks.store.tables import (
     ConsentRecord,
@@ -158,7 +158,7 @@ def send_message(
     ``exempt``: the message may go to an opted-out number (an opt-out confirmation, help);
     ``callback_base_url`` is the base URL of the request that created the message (kept in its
     job): the status callback's base when SMSHOOKS_PUBLIC_URL is unset."""
-    with outside_transaction(gw.db.engine) as conn:  # one statement: no BEGIN and ROLLBACK round trips
+    with kept_reader(gw.db.engine) as conn:  # one statement: no BEGIN and ROLLBACK round trips
         rows = _READ.rows(conn, {"message_id": message_id})
     if not rows:
         raise PermanentFailure(f"message {message_id} does not exist")

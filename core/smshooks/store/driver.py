@@ -17,13 +17,15 @@ not given) runs through ``Connection.execute`` as before.
 
 from __future__ import annotations
 
+import threading
+import weakref
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import Column, Connection, Engine
+from sqlalchemy import Column, Connection, Engine, event
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql import Executable
 
@@ -155,3 +157,68 @@ def autocommit(conn: Connection) -> Iterator[Connection]:
     finally:
         if not conn.invalidated:
             driver.autocommit = False
+
+
+class _KeptReaders:
+    """Connections kept checked out of ``engine``'s pool for :func:`kept_reader` (at most ``keep`` idle),
+    closed (back to the pool, out of autocommit) when the engine is disposed."""
+
+    def __init__(self, engine: Engine, keep: int):
+        self.keep = keep
+        self.idle: list[Connection] = []
+        self.lock = threading.Lock()
+        event.listen(engine, "engine_disposed", lambda _engine: self.close())
+
+    def close(self) -> None:
+        with self.lock:
+            idle, self.idle = self.idle, []
+        for conn in idle:
+            _give_back(conn)
+
+
+_kept: weakref.WeakKeyDictionary[Engine, _KeptReaders] = weakref.WeakKeyDictionary()
+_kept_lock = threading.Lock()
+
+
+def _keep_for(engine: Engine) -> int:
+    """A quarter of the pool (one at least): the pool's other users keep the rest."""
+    size = getattr(engine.pool, "size", None)
+    return max(1, size() // 4) if callable(size) else 1
+
+
+@contextmanager
+def kept_reader(engine: Engine) -> Iterator[Connection]:
+    """As :func:`outside_transaction`, on a connection kept out of the pool between reads (up to a
+    quarter of the pool idle): the checkout, the return and the autocommit switch are paid once per
+    connection, not per read. A connection the block found broken is dropped (the next read gets a
+    fresh one); a transaction begun on it through ``Connection.execute`` is rolled back, not kept open
+    (on SQLite it would hold the snapshot the next reads see)."""
+    readers = _kept.get(engine)
+    if readers is None:
+        with _kept_lock:
+            readers = _kept.get(engine) or _kept.setdefault(engine, _KeptReaders(engine, _keep_for(engine)))
+    with readers.lock:
+        conn = readers.idle.pop() if readers.idle else None
+    if conn is None:
+        conn = engine.connect()
+        if conn.dialect.name == "postgresql":
+            conn.connection.driver_connection.autocommit = True
+    kept = False
+    try:
+        yield conn
+        if conn.in_transaction():
+            conn.rollback()
+        if not conn.invalidated:
+            with readers.lock:
+                if len(readers.idle) < readers.keep:
+                    readers.idle.append(conn)
+                    kept = True
+    finally:
+        if not kept:
+            _give_back(conn)
+
+
+def _give_back(conn: Connection) -> None:
+    if not conn.invalidated and not conn.closed and conn.dialect.name == "postgresql":
+        conn.connection.driver_connection.autocommit = False
+    conn.close()

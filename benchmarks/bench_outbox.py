@@ -410,10 +410,24 @@ def run_round(
 
 
 def _empty(db) -> None:
-    from smshooks.store.tables import DeliveryAttempt, DeliveryReportRow, FeedbackDelivery, Job, OutboundMessageRow
+    """The round's tables emptied: on PostgreSQL truncated, so a round does not inherit the dead rows
+    (and index entries) of the rounds before it, and every round starts as the first did."""
+    from smshooks.store.tables import (
+        DeliveryAttempt,
+        DeliveryReportRow,
+        FeedbackDelivery,
+        Job,
+        OutboundMessageRow,
+        VendorCallRow,
+    )
 
+    tables = (DeliveryAttempt, FeedbackDelivery, DeliveryReportRow, VendorCallRow, OutboundMessageRow, Job)
     with db.transaction() as session:
-        for table in (DeliveryAttempt, FeedbackDelivery, DeliveryReportRow, OutboundMessageRow, Job):
+        if db.engine.dialect.name == "postgresql":
+            names = ", ".join(table.__table__.name for table in tables)
+            session.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+            return
+        for table in tables:
             session.execute(table.__table__.delete())
 
 

@@ -8,6 +8,7 @@ Each case runs a real ``python`` process whose stderr is a pipe, as ``smshooks s
 from __future__ import annotations
 
 import select
+import signal
 import subprocess
 import sys
 import textwrap
@@ -65,6 +66,16 @@ CASES = [
         ["parent before the fork", "the child", "parent after"],
     ),
     (
+        "sigterm",
+        # stopped by SIGTERM as a supervisor stops ``smshooks serve`` (no handler of its own)
+        """
+        log.info("before the stop")
+        print("logged", flush=True)
+        time.sleep(30)
+        """,
+        ["before the stop"],
+    ),
+    (
         "phone-numbers-masked",
         """
         log.info("sent to +14155550123")
@@ -85,6 +96,13 @@ def test_log_lines_reach_stderr(label, body, expected):
         text=True,
     )
     seen = ""
+    if label == "sigterm":
+        assert process.stdout.readline() == "logged\n"
+        process.send_signal(signal.SIGTERM)
+        _, err = process.communicate(timeout=30)
+        assert process.returncode == -signal.SIGTERM, err  # it still ends as SIGTERM ends a process
+        assert err.count(expected[0]) == 1, err
+        return
     if "sys.stdin.read()" in body:
         assert process.stdout.readline() == "logged\n"
         # while it still runs: the line arrives (a warning at once, INFO from the flusher)

@@ -16,13 +16,16 @@ request id (``smshooks.web.request_log``) with :func:`set_request_id`.
 from __future__ import annotations
 
 import atexit
+import contextlib
 import contextvars
 import json
 import logging
 import os
 import re
+import signal
 import sys
 import threading
+import weakref
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import IO, Any
@@ -146,6 +149,14 @@ class BatchingStderrHandler(logging.StreamHandler):
         self._start_flusher()
         os.register_at_fork(before=self.flush, after_in_child=self._start_flusher)
         atexit.register(self.flush)
+        _batching.add(self)
+        if threading.current_thread() is threading.main_thread() and signal.getsignal(signal.SIGTERM) in (
+            signal.SIG_DFL,
+            None,
+        ):
+            # a process stopped by SIGTERM with no handler of its own (``smshooks serve``) runs no
+            # atexit: its last lines are written first, then it ends as SIGTERM ends it
+            signal.signal(signal.SIGTERM, _flush_then_terminate)
 
     def _start_flusher(self) -> None:
         if not self._closed.is_set():
@@ -169,6 +180,17 @@ class BatchingStderrHandler(logging.StreamHandler):
         self._closed.set()
         self.flush()
         super().close()
+
+
+_batching: weakref.WeakSet[BatchingStderrHandler] = weakref.WeakSet()
+
+
+def _flush_then_terminate(signum: int, _frame: Any) -> None:
+    for handler in list(_batching):
+        with contextlib.suppress(Exception):  # the main thread may have been writing: never stop the exit
+            handler.stream.flush()
+    signal.signal(signum, signal.SIG_DFL)
+    os.kill(os.getpid(), signum)
 
 
 def _stderr_handler() -> logging.StreamHandler:

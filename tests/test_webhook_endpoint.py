@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import pytest
 from support import loopback
@@ -153,6 +154,25 @@ def test_a_missing_vendor_plugin_is_503_so_the_vendor_retries(settings, api_key_
     assert_error(response, 503)
     assert response.headers["Retry-After"]
     without.extensions["smshooks"].db.engine.dispose()
+
+
+def test_a_changed_secret_key_is_503_with_its_reason_not_500(settings, api_key_for):
+    """The server's secret key is not the one the credential's secrets were sealed with: the vendor
+    is answered 503 (it retries: the STOP it carries is not lost) and the admin API says why."""
+    app = create_app(settings, plugins=[loopback])
+    key = api_key_for(app)
+    hook = make_webhook(Api(app.test_client(), key))  # a credential with a sealed secret
+    app.extensions["smshooks"].db.engine.dispose()
+    other = create_app(replace(settings, secret_key="not-the-key-it-was-sealed-with"), plugins=[loopback])
+    try:
+        response = post_signed(other.test_client(), hook, {"messages": [INBOUND]})
+        error = assert_error(response, 503)
+        assert error["code"] == "secrets_unreadable" and response.headers["Retry-After"]
+        listed = Api(other.test_client(), key).get("/credentials")
+        error = assert_error(listed, 503)
+        assert error["code"] == "secrets_unreadable" and "SMSHOOKS_SECRET_KEY" in error["message"]
+    finally:
+        other.extensions["smshooks"].db.engine.dispose()
 
 
 def test_an_unavailable_database_is_503_not_4xx(tmp_path):

@@ -12,6 +12,8 @@ from cryptography.fernet import Fernet, InvalidToken
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
+from smshooks.errors import SecretsUnreadable
+
 API_KEY_PREFIX = "smsh_"
 
 
@@ -31,7 +33,11 @@ class SecretBox:
         try:
             return json.loads(self._fernet.decrypt(token.encode("ascii")))
         except InvalidToken:
-            raise ValueError("stored secrets cannot be decrypted with this server's secret key") from None
+            raise SecretsUnreadable(
+                "stored secrets cannot be decrypted with this server's secret key: SMSHOOKS_SECRET_KEY is not"
+                " the key they were saved with (restore that key)",
+                retry_after=60,
+            ) from None
 
 
 def new_api_key() -> str:

@@ -68,3 +68,11 @@ class Unavailable(DomainError):
     def __init__(self, message: str, *, retry_after: int = 5, details: dict[str, Any] | None = None) -> None:
         super().__init__(message, details=details)
         self.retry_after = retry_after
+
+
+class SecretsUnreadable(Unavailable):
+    """Sealed secrets (a credential's, a feedback webhook's) that this server's secret key cannot
+    open: SMSHOOKS_SECRET_KEY is not the key they were sealed with. 503, not 500: a vendor retries
+    (the opt-out it carries is not lost) while the operator restores the key."""
+
+    code = "secrets_unreadable"

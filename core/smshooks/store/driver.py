@@ -18,6 +18,7 @@ not given) runs through ``Connection.execute`` as before.
 from __future__ import annotations
 
 import threading
+import time
 import weakref
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -165,17 +166,36 @@ class _KeptReaders:
 
     def __init__(self, engine: Engine, keep: int):
         self.keep = keep
-        self.idle: list[Connection] = []
+        #: (connection, when it was last returned), the latest last
+        self.idle: list[tuple[Connection, float]] = []
         self.lock = threading.Lock()
         event.listen(engine, "engine_disposed", lambda _engine: self.close())
+
+    def take(self) -> tuple[Connection, float] | None:
+        """The connection returned last and the seconds it rested, if one is kept."""
+        with self.lock:
+            if not self.idle:
+                return None
+            conn, returned = self.idle.pop()
+        return conn, time.monotonic() - returned
+
+    def keep_idle(self, conn: Connection) -> bool:
+        with self.lock:
+            if len(self.idle) < self.keep:
+                self.idle.append((conn, time.monotonic()))
+                return True
+        return False
 
     def close(self) -> None:
         with self.lock:
             idle, self.idle = self.idle, []
-        for conn in idle:
+        for conn, _ in idle:
             _give_back(conn)
 
 
+#: seconds a kept read connection may rest and still be used without a ping first (as store.db's
+#: PING_AFTER_IDLE for the pool: a busy worker reads many times a second)
+KEPT_IDLE = 1.0
 _kept: weakref.WeakKeyDictionary[Engine, _KeptReaders] = weakref.WeakKeyDictionary()
 _kept_lock = threading.Lock()
 
@@ -190,15 +210,18 @@ def _keep_for(engine: Engine) -> int:
 def kept_reader(engine: Engine) -> Iterator[Connection]:
     """As :func:`outside_transaction`, on a connection kept out of the pool between reads (up to a
     quarter of the pool idle): the checkout, the return and the autocommit switch are paid once per
-    connection, not per read. A connection the block found broken is dropped (the next read gets a
-    fresh one); a transaction begun on it through ``Connection.execute`` is rolled back, not kept open
+    connection, not per read (one that rested over :data:`KEPT_IDLE` is pinged first, as the pool
+    pings, and replaced if it does not answer). A connection the block found broken is dropped (the
+    next read gets a fresh one); a transaction begun on it through ``Connection.execute`` is rolled back, not kept open
     (on SQLite it would hold the snapshot the next reads see)."""
     readers = _kept.get(engine)
     if readers is None:
         with _kept_lock:
             readers = _kept.get(engine) or _kept.setdefault(engine, _KeptReaders(engine, _keep_for(engine)))
-    with readers.lock:
-        conn = readers.idle.pop() if readers.idle else None
+    taken = readers.take()
+    conn = taken[0] if taken is not None else None
+    if taken is not None and taken[1] > KEPT_IDLE and not _answers(taken[0]):
+        conn = None  # gone while it rested (the server restarted, dropped idle connections)
     if conn is None:
         conn = engine.connect()
         if conn.dialect.name == "postgresql":
@@ -208,14 +231,21 @@ def kept_reader(engine: Engine) -> Iterator[Connection]:
         yield conn
         if conn.in_transaction():
             conn.rollback()
-        if not conn.invalidated:
-            with readers.lock:
-                if len(readers.idle) < readers.keep:
-                    readers.idle.append(conn)
-                    kept = True
+        kept = not conn.invalidated and readers.keep_idle(conn)
     finally:
         if not kept:
             _give_back(conn)
+
+
+def _answers(conn: Connection) -> bool:
+    """Whether a connection that rested still answers (the pool's ping); one that does not is dropped."""
+    try:
+        conn.dialect.do_ping(conn.connection.dbapi_connection)
+    except Exception:
+        conn.invalidate()
+        conn.close()
+        return False
+    return True
 
 
 def _give_back(conn: Connection) -> None:

@@ -156,9 +156,10 @@ def test_a_missing_vendor_plugin_is_503_so_the_vendor_retries(settings, api_key_
     without.extensions["smshooks"].db.engine.dispose()
 
 
-def test_a_changed_secret_key_is_503_with_its_reason_not_500(settings, api_key_for):
+def test_a_changed_secret_key_is_503_until_the_secrets_are_entered_again(settings, api_key_for):
     """The server's secret key is not the one the credential's secrets were sealed with: the vendor
-    is answered 503 (it retries: the STOP it carries is not lost) and the admin API says why."""
+    is answered 503 (it retries: the STOP it carries is not lost); the admin API lists the credential
+    with its secrets unreadable, and once they are entered again the vendor's retry is taken."""
     app = create_app(settings, plugins=[loopback])
     key = api_key_for(app)
     hook = make_webhook(Api(app.test_client(), key))  # a credential with a sealed secret
@@ -168,9 +169,18 @@ def test_a_changed_secret_key_is_503_with_its_reason_not_500(settings, api_key_f
         response = post_signed(other.test_client(), hook, {"messages": [INBOUND]})
         error = assert_error(response, 503)
         assert error["code"] == "secrets_unreadable" and response.headers["Retry-After"]
-        listed = Api(other.test_client(), key).get("/credentials")
-        error = assert_error(listed, 503)
-        assert error["code"] == "secrets_unreadable" and "SMSHOOKS_SECRET_KEY" in error["message"]
+        # the admin API still lists it, says its secrets are unreadable, and takes them again
+        api = Api(other.test_client(), key)
+        [listed] = api.get("/credentials").json["items"]
+        assert (listed["secrets_readable"], listed["secret"], listed["account"]) == (False, None, "A1")
+        assert api.get(f"/credentials/{listed['id']}").json["secrets_readable"] is False
+        refused = api.patch(f"/credentials/{listed['id']}", {"name": "renamed"})  # the secret is required
+        assert refused.status_code == 422 and "secret" in refused.json["error"]["details"], refused.json
+        entered = api.patch(f"/credentials/{listed['id']}", {"secret": "s3cret"})
+        assert entered.status_code == 200 and entered.json["secrets_readable"] is True, entered.json
+        # sealed with this server's key now: the vendor's next try is taken (the STOP stored once)
+        assert post_signed(other.test_client(), hook, {"messages": [INBOUND]}).status_code == 200
+        assert [item["text"] for item in api.get("/inbound-messages").json["items"]] == ["STOP"]
     finally:
         other.extensions["smshooks"].db.engine.dispose()
 

@@ -25,7 +25,7 @@ from smshooks.credentials.fields import (
     store_fields,
     validate_fields,
 )
-from smshooks.errors import Conflict, Invalid
+from smshooks.errors import Conflict, Invalid, SecretsUnreadable
 from smshooks.events import OutboundMessage
 from smshooks.gateway import Gateway
 from smshooks.scope import Scope
@@ -50,6 +50,9 @@ class CredentialInfo:
     fields: dict[str, Any]
     created_at: datetime
     updated_at: datetime
+    #: False when this server's secret key cannot open the stored secrets (SMSHOOKS_SECRET_KEY is not
+    #: the key they were saved with): the secrets read None until they are entered again
+    secrets_readable: bool = True
 
 
 def list_credentials(gw: Gateway, scope: Scope) -> list[CredentialInfo]:
@@ -100,8 +103,20 @@ def update_credential(gw: Gateway, scope: Scope, credential_id: str, changes: Ma
             claim_name(session, Credential, scope, name, "credential", exclude=credential.id)
             credential.name = name
         vendor = installed_vendor(gw, credential.vendor)
-        current = all_fields(credential, gw.secrets)
         kept = {k: v for k, v in changes.items() if not (k in vendor.secret_fields() and v == MASK)}
+        try:
+            current = all_fields(credential, gw.secrets)
+        except SecretsUnreadable:
+            # Sealed with another key. Only a change giving every secret replaces them: anything
+            # less would overwrite what restoring that key could still open.
+            missing = sorted(set(vendor.secret_fields()) - set(kept))
+            if missing:
+                raise Invalid(
+                    "the stored secrets cannot be read with this server's secret key: give every secret"
+                    " field again, or restore the key they were saved with",
+                    details={name: ["required while the stored secrets are unreadable"] for name in missing},
+                ) from None
+            current = dict(credential.fields)
         store_fields(credential, vendor, gw.secrets, _validated(gw, vendor, {**current, **kept}))
         credential.updated_at = utcnow()
     return _info(gw, credential)
@@ -187,13 +202,22 @@ def vendor_fields(vendor: Vendor) -> dict[str, dict[str, bool]]:
 
 
 def _info(gw: Gateway, credential: Credential) -> CredentialInfo:
+    readable = True
+    try:
+        shown = masked_fields(credential, gw.secrets)
+    except SecretsUnreadable:
+        # listed all the same, so the operator sees which credentials to enter again
+        readable = False
+        vendor = gw.plugins.vendor(credential.vendor)
+        shown = {**credential.fields, **{name: None for name in (vendor.secret_fields() if vendor else ())}}
     return CredentialInfo(
         id=credential.id,
         name=credential.name,
         vendor=credential.vendor,
-        fields=masked_fields(credential, gw.secrets),
+        fields=shown,
         created_at=credential.created_at,
         updated_at=credential.updated_at,
+        secrets_readable=readable,
     )
 
 

@@ -44,6 +44,12 @@ class CredentialOut(Schema):
     vendor = fields.String()
     created_at = fields.DateTime()
     updated_at = fields.DateTime()
+    secrets_readable = fields.Boolean(
+        metadata={
+            "description": "false when the server's secret key cannot open the stored secrets (SMSHOOKS_SECRET_KEY"
+            " changed): they read null until they are sent again in a PATCH"
+        }
+    )
 
     @post_dump(pass_original=True)
     def vendor_fields(self, data: dict[str, Any], original: CredentialInfo, **_: Any) -> dict[str, Any]:

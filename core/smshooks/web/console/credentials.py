@@ -170,7 +170,7 @@ def _form(
             if spec.kind == "checkbox":
                 values[spec.name] = shown.get(spec.name) in ("on", "true", "1")
     secrets_set = {name for name, value in (current.fields if current else {}).items() if value == MASK}
-    if current and previewable(vendor) and "preview" not in extra:
+    if current and current.secrets_readable and previewable(vendor) and "preview" not in extra:
         extra["preview"] = _preview(current.id, {})
     page = render_template(
         "console/credential_form.html",

@@ -125,3 +125,39 @@ def test_the_custom_vendor_payload_editor_previews_the_exact_request(browser, se
     assert BEARER not in page.content()
     screenshot(page, "14-custom-payload-editor")
     context.close()
+
+
+def test_secrets_sealed_with_another_key_are_marked_and_entered_again(browser, server, tmp_path) -> None:
+    """A second server on the same database with another SMSHOOKS_SECRET_KEY (a key changed by
+    mistake): the credential is listed as unreadable, its page says what to do, and entering the
+    auth token again seals it with this server's key."""
+    from support.server import start_server, stop_server
+
+    key = server.cli("apikey", "create", "--org", new_org())
+    created = server.api(key).post(
+        server.url + "/api/v1/credentials",
+        json={"name": "sealed-elsewhere", "vendor": "twilio", "account_sid": ACCOUNT_SID, "auth_token": AUTH_TOKEN},
+        timeout=10,
+    )
+    assert created.status_code == 201, created.text
+    other = start_server({**server.env, "SMSHOOKS_SECRET_KEY": "not-the-e2e-secret"}, tmp_path / "other.log")
+    try:
+        context = browser.new_context(viewport=DESKTOP, base_url=other.url)
+        page = context.new_page()
+        sign_in(page, key)
+        go(page, "Credentials")
+        row = page.get_by_role("row", name="sealed-elsewhere")
+        expect(row).to_contain_text("unreadable")
+        screenshot(page, "13-credentials-unreadable")
+        row.get_by_role("link", name="enter them again").click()
+        expect(page.get_by_role("alert")).to_contain_text("Its secrets are unreadable")
+        page.get_by_label("Auth token").fill(AUTH_TOKEN)
+        page.get_by_role("button", name="Save credential").click()
+        page.wait_for_selector("text=Credential sealed-elsewhere is saved")
+        go(page, "Credentials")
+        expect(page.get_by_role("row", name="sealed-elsewhere")).to_contain_text("auth_token (set)")
+        answer = other.api(key).get(f"{other.url}/api/v1/credentials/{created.json()['id']}", timeout=10)
+        assert answer.json()["secrets_readable"] is True
+        context.close()
+    finally:
+        stop_server(other)

@@ -21,6 +21,7 @@ def main(log_level: str) -> None:
     """smshooks: a self-hosted, plugin-based SMS webhook gateway."""
     # text or JSON lines (SMSHOOKS_LOG_FORMAT), phone numbers masked (SMSHOOKS_LOG_PHONE_NUMBERS=1 shows them)
     logs.configure(level=log_level)
+    os.environ["SMSHOOKS_LOG_LEVEL"] = log_level  # the processes it starts (gunicorn's, the worker) log alike
 
 
 @main.command()

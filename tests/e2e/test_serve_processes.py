@@ -99,6 +99,11 @@ def test_two_web_processes_and_one_outbox_worker(server_env, tmp_path):
                 if line.startswith("smshooks_delivery_attempts_total{") and 'kind="send_sms"' in line
             ]
             assert sum(attempts) == 30
+            # the web processes write their request lines too (gunicorn runs them, not the smshooks command)
+            deadline = time.monotonic() + 10
+            while "api request POST /api/v1/messages status=202" not in server.log.read_text():
+                assert time.monotonic() < deadline, server.log.read_text()[-2000:]
+                time.sleep(0.1)
             assert sorted(r.form["To"][0] for r in twilio_api.requests) == sorted(
                 f"+1415555{b}{n:03d}" for b in range(3) for n in range(10)
             )

@@ -29,6 +29,7 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from smshooks import logs
 from smshooks.settings import Settings
 
 if TYPE_CHECKING:
@@ -50,6 +51,9 @@ def wsgi_app() -> Flask:
     from smshooks.web.app import create_app
 
     global _app
+    # gunicorn runs this, not the smshooks command: its log lines as every smshooks process writes them
+    # (the level the command was given comes in SMSHOOKS_LOG_LEVEL), configured before the fork
+    logs.configure(level=os.environ.get("SMSHOOKS_LOG_LEVEL", "INFO"))
     _app = create_app(Settings.from_env(), create_schema=False)
     freeze_startup_objects()  # before the fork: the processes also keep sharing these pages
     return _app

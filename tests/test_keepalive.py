@@ -28,7 +28,7 @@ from urllib3 import PoolManager
 from urllib3.exceptions import HTTPError
 from urllib3.util import parse_url
 
-from smshooks.contract import keepalive
+from smshooks.contract import http_answer
 from smshooks.contract.keepalive import KeepAlivePool
 from smshooks.targets import guarded_pool
 
@@ -224,7 +224,7 @@ def _twice(client, server: RawServer, method: str, route: str) -> tuple[list, li
                 joined = {name: reply.header(name) for name, _ in grouped(reply.headers)}
                 seen.append((reply.status, reply.reason, grouped(reply.headers), joined, reply.body))
                 assert not reply.truncated
-        except (HTTPError, keepalive.HTTPFailure):
+        except (HTTPError, http_answer.HTTPFailure):
             seen.append("raised")  # on both sides is enough: the kinds differ by design
             break  # a broken answer ends the case
     return seen, list(server.received), server.accepted - accepted
@@ -313,27 +313,27 @@ def test_a_gzip_bomb_stops_at_max_body(server):
 )
 def test_a_broken_answer_is_answer_broken_and_the_pool_goes_on(server, route, in_body):
     pool = KeepAlivePool()
-    with pytest.raises(keepalive.AnswerBroken) as broken:
+    with pytest.raises(http_answer.AnswerBroken) as broken:
         ours(pool, "POST", server.port, f"/{route}", b"{}")
     assert broken.value.in_body is in_body
     assert ours(pool, "GET", server.port, "/hello").body == b"hello" and pool.opened == 2
 
 
 def test_no_answer_within_the_read_timeout_is_read_timed_out(server):
-    with pytest.raises(keepalive.ReadTimedOut):
+    with pytest.raises(http_answer.ReadTimedOut):
         ours(KeepAlivePool(), "POST", server.port, "/silent", b"{}", read_timeout=0.3)
 
 
 def test_a_closed_port_is_connect_failed_saying_refused():
-    with pytest.raises(keepalive.ConnectFailed) as failed:
+    with pytest.raises(http_answer.ConnectFailed) as failed:
         ours(KeepAlivePool(), "GET", closed_port(), "/")
-    assert type(failed.value) is keepalive.ConnectFailed and "refused" in str(failed.value).lower()
+    assert type(failed.value) is http_answer.ConnectFailed and "refused" in str(failed.value).lower()
 
 
 @pytest.mark.parametrize(("https_only", "scheme"), [(True, "http"), (False, "ftp")])
 def test_a_refused_scheme_opens_no_connection(server, https_only, scheme):
     pool, accepted = KeepAlivePool(https_only=https_only), server.accepted
-    with pytest.raises(keepalive.Refused):
+    with pytest.raises(http_answer.Refused):
         ours(pool, "GET", server.port, "/hello", scheme=scheme)
     assert (pool.opened, server.accepted) == (0, accepted)
 
@@ -373,7 +373,7 @@ def tls(tmp_path_factory) -> Iterator[tuple[RawServer, ssl.SSLContext]]:
 
 def test_tls_checks_the_certificate_and_keeps_a_trusted_connection(tls):
     server, trusting = tls
-    with pytest.raises(keepalive.TLSFailed, match="CERTIFICATE_VERIFY_FAILED"):
+    with pytest.raises(http_answer.TLSFailed, match="CERTIFICATE_VERIFY_FAILED"):
         ours(KeepAlivePool(), "GET", server.port, "/hello", scheme="https")
     pool = KeepAlivePool(context=trusting)
     assert [ours(pool, "POST", server.port, "/hello", b"{}", scheme="https").body for _ in range(2)] == [b"hello"] * 2
@@ -401,12 +401,12 @@ def test_the_guarded_pool_refuses_every_private_spelling_before_connecting():
             scheme, host, port, target = route(url)
             try:
                 reached.append(ours(guarded, "POST", port, target, b"{}", scheme=scheme, host=host))
-            except keepalive.Refused:
+            except http_answer.Refused:
                 pass
             except ValueError:  # a host not in latin-1 cannot be in the head (UnicodeEncodeError): nothing sent
                 if host.isascii():
                     reached.append((url, "ValueError"))
-            except keepalive.HTTPFailure as exc:
+            except http_answer.HTTPFailure as exc:
                 reached.append((url, repr(exc)))
         assert reached == []
         assert (listener.accepted, guarded.opened) == (0, 0)

@@ -235,7 +235,7 @@ def test_the_guarded_pools_refuse_before_connecting_and_the_open_pools_connect(l
     from urllib3.exceptions import LocationValueError
     from urllib3.util import parse_url
 
-    from smshooks.contract import keepalive
+    from smshooks.contract import http_answer
     from smshooks.targets import REFUSED, guarded_pool
 
     guarded = guarded_pool(allow_private=False)
@@ -259,10 +259,10 @@ def test_the_guarded_pools_refuse_before_connecting_and_the_open_pools_connect(l
                 read_timeout=5,
             )
             failures.append((url, "answered"))
-        except keepalive.Refused as exc:
+        except http_answer.Refused as exc:
             if parts.scheme == "https" and str(exc) != REFUSED:
                 failures.append((url, repr(exc)))
-        except keepalive.HTTPFailure as exc:
+        except http_answer.HTTPFailure as exc:
             failures.append((url, repr(exc)))
     assert failures == []
     assert listener.accepted == 0

@@ -42,7 +42,7 @@ from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.exceptions import ConnectTimeoutError, NameResolutionError, NewConnectionError
 from urllib3.util.timeout import _DEFAULT_TIMEOUT
 
-from smshooks.contract import keepalive
+from smshooks.contract import http_answer, keepalive
 from smshooks.contract.keepalive_adapter import KeepAliveAdapter
 from smshooks.contract.target_http import NO_COOKIES, OneWriteMixin, OpenAdapter
 from smshooks.contract.target_rule import (
@@ -107,19 +107,19 @@ def _connect(addresses: Sequence[AddrInfo], timeout: Any, source_address: Any, s
 
 def checked_socket(host: str, port: int, timeout: float | None) -> socket.socket:
     """A socket connected to a checked public address of ``host`` (the guard of a
-    :class:`~smshooks.contract.keepalive.KeepAlivePool`): :class:`keepalive.Refused` with :data:`REFUSED`,
+    :class:`~smshooks.contract.keepalive.KeepAlivePool`): :class:`http_answer.Refused` with :data:`REFUSED`,
     nothing connected, when any address of it is not public; ``socket.gaierror`` when it does not
     resolve; ``OSError`` (``TimeoutError``) when no address answers."""
     try:
         addresses = checked_addresses(normalise_host(host), port)
     except TargetRefused:
-        raise keepalive.Refused(REFUSED) from None
+        raise http_answer.Refused(REFUSED) from None
     return _connect(addresses, timeout, None, None)
 
 
 def guarded_pool(*, allow_private: bool, pool_size: int = 10) -> keepalive.KeepAlivePool:
     """Kept-alive connections under the rule: unless ``allow_private``, HTTPS to checked public
-    addresses only, anything else refused before a socket opens (:class:`keepalive.Refused`)."""
+    addresses only, anything else refused before a socket opens (:class:`http_answer.Refused`)."""
     if allow_private:
         return keepalive.KeepAlivePool(keepalive.open_socket, hosts=pool_size, per_host=pool_size)
     return keepalive.KeepAlivePool(checked_socket, https_only=True, hosts=pool_size, per_host=pool_size)

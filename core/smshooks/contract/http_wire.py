@@ -95,14 +95,13 @@ def host_header(host: str, port: int, scheme: str) -> str:
 
 
 class Connection:
-    """One socket and the bytes read past the last answer (none, on a well-behaved peer)."""
+    """One socket and the read timeout set on it."""
 
-    __slots__ = ("buffer", "sock", "timeout")
+    __slots__ = ("sock", "timeout")
 
     def __init__(self, sock: socket.socket):
         self.sock = sock
         self.timeout = sock.gettimeout()
-        self.buffer = b""
 
     def set_timeout(self, timeout: float | None) -> None:
         if timeout != self.timeout:  # a system call each: not per request when unchanged
@@ -111,8 +110,6 @@ class Connection:
 
     def dropped(self) -> bool:
         """Whether an idle connection was closed by the peer (or holds bytes nobody asked for)."""
-        if self.buffer:
-            return True
         if isinstance(self.sock, ssl.SSLSocket) and self.sock.pending():
             return True
         try:
@@ -134,9 +131,8 @@ class _Reader:
 
     def __init__(self, conn: Connection):
         self.conn = conn
-        self.data = conn.buffer
+        self.data = b""
         self.pos = 0
-        conn.buffer = b""
 
     def _more(self, in_body: bool) -> bool:
         """Read what arrived; False at the end of the stream."""
@@ -358,9 +354,8 @@ def exchange(conn: Connection, method: str, data: bytes, max_body: int | None) -
     head = _read_head(reader)
     framing, length = _framing(head, method)
     raw, complete = _read_body(reader, framing, length, max_body)
-    keep = complete and framing != "close" and _keeps_alive(head)
-    if keep:
-        conn.buffer = reader.leftover()
+    # bytes past the answer nobody asked for: the connection is not the next request's
+    keep = complete and framing != "close" and _keeps_alive(head) and not reader.leftover()
     encoding = _content_encoding(head.headers)
     if raw and encoding:
         raw, all_of_it = _decoded(raw, encoding, max_body)

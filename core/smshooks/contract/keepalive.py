@@ -28,6 +28,7 @@ its lock only makes a shared one safe.
 
 from __future__ import annotations
 
+import functools
 import socket
 import ssl
 import threading
@@ -36,34 +37,12 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 import certifi
+from urllib3.util import parse_url
 
-from smshooks.contract.http_answer import (
-    AnswerBroken,
-    BadEncoding,
-    ConnectFailed,
-    ConnectTimedOut,
-    HTTPFailure,
-    ReadTimedOut,
-    Refused,
-    Reply,
-    TLSFailed,
-)
+from smshooks.contract.http_answer import ConnectFailed, ConnectTimedOut, Refused, Reply, TLSFailed
 from smshooks.contract.http_wire import DEFAULT_PORTS, Connection, exchange, host_header, request_bytes
 
-__all__ = [
-    "AnswerBroken",
-    "BadEncoding",
-    "ConnectFailed",
-    "ConnectTimedOut",
-    "HTTPFailure",
-    "KeepAlivePool",
-    "ReadTimedOut",
-    "Refused",
-    "Reply",
-    "TLSFailed",
-    "open_socket",
-    "verifying_context",
-]
+__all__ = ["KeepAlivePool", "open_socket", "route", "verifying_context"]
 
 
 # -- where a pool connects -------------------------------------------------------------------
@@ -75,6 +54,14 @@ Connect = Callable[[str, int, float | None], socket.socket]
 def open_socket(host: str, port: int, timeout: float | None) -> socket.socket:
     """Connect anywhere (``SMSHOOKS_ALLOW_PRIVATE_TARGETS``): the first address of ``host`` that answers."""
     return socket.create_connection((host, port), timeout)
+
+
+@functools.lru_cache(maxsize=1024)
+def route(url: str) -> tuple[str, str, int | None, str]:
+    """(scheme, host, port, request target) of a URL as requests prepared it: the arguments of
+    :meth:`KeepAlivePool.request` (the same few URLs per credential or webhook, so once each)."""
+    parsed = parse_url(url)
+    return parsed.scheme or "http", parsed.host or "", parsed.port, parsed.request_uri
 
 
 _context_lock = threading.Lock()
@@ -140,8 +127,8 @@ class KeepAlivePool:
         max_body: int | None = None,
     ) -> Reply:
         """Send ``method target`` with ``headers`` and ``body`` to ``scheme://host:port`` on a kept
-        connection (or a new one) and read the answer. Raises :class:`HTTPFailure` (the kinds above)
-        or ValueError for a header that would break the request's head."""
+        connection (or a new one) and read the answer. Raises :class:`~smshooks.contract.http_answer.HTTPFailure`
+        (its kinds) or ValueError for a header that would break the request's head."""
         if scheme not in DEFAULT_PORTS:
             raise Refused(f"not an http(s) URL: {scheme!r}")
         if self.https_only and scheme != "https":

@@ -16,7 +16,6 @@ urllib3 ``Timeout``) goes to ``fallback``, requests' adapter under the same rule
 
 from __future__ import annotations
 
-import functools
 import http.client
 from collections.abc import Callable
 from typing import Any
@@ -26,9 +25,8 @@ from requests.adapters import BaseAdapter
 from requests.cookies import MockRequest, MockResponse
 from requests.structures import CaseInsensitiveDict
 from requests.utils import get_encoding_from_headers
-from urllib3.util import parse_url
 
-from smshooks.contract import keepalive
+from smshooks.contract import http_answer, keepalive
 
 __all__ = ["KeepAliveAdapter"]
 
@@ -64,7 +62,7 @@ class KeepAliveAdapter(BaseAdapter):
                 request, stream=stream, timeout=timeout, verify=verify, cert=cert, proxies=proxies
             )
         url = str(request.url)
-        scheme, host, port, target = _route(url)
+        scheme, host, port, target = keepalive.route(url)
         try:
             reply = self.pool.request(
                 str(request.method),
@@ -77,11 +75,11 @@ class KeepAliveAdapter(BaseAdapter):
                 connect_timeout=timeouts[0],
                 read_timeout=timeouts[1],
             )
-        except keepalive.Refused as exc:
+        except http_answer.Refused as exc:
             if self._refused is not None:
                 raise self._refused(request) from None
             raise requests.ConnectionError(str(exc), request=request) from None
-        except keepalive.HTTPFailure as exc:
+        except http_answer.HTTPFailure as exc:
             raise _as_requests_error(exc, request) from None
         except ValueError as exc:  # a header that would break the request's head
             raise requests.exceptions.InvalidHeader(str(exc), request=request) from None
@@ -105,31 +103,24 @@ def _timeouts(timeout: Any) -> tuple[float | None, float | None] | None:
     return None
 
 
-@functools.lru_cache(maxsize=1024)
-def _route(url: str) -> tuple[str, str, int | None, str]:
-    """(scheme, host, port, request target) of a prepared URL: the same few per credential."""
-    parsed = parse_url(url)
-    return parsed.scheme or "http", parsed.host or "", parsed.port, parsed.request_uri
-
-
-def _as_requests_error(exc: keepalive.HTTPFailure, request: requests.PreparedRequest) -> Exception:
+def _as_requests_error(exc: http_answer.HTTPFailure, request: requests.PreparedRequest) -> Exception:
     """What requests' own adapter (or reading the body, for a failure inside it) raises for ``exc``."""
     reason = str(exc)
-    if isinstance(exc, keepalive.ConnectTimedOut):
+    if isinstance(exc, http_answer.ConnectTimedOut):
         return requests.exceptions.ConnectTimeout(reason, request=request)
-    if isinstance(exc, keepalive.TLSFailed):
+    if isinstance(exc, http_answer.TLSFailed):
         return requests.exceptions.SSLError(reason, request=request)
-    if isinstance(exc, keepalive.ReadTimedOut):
+    if isinstance(exc, http_answer.ReadTimedOut):
         return requests.exceptions.ReadTimeout(reason, request=request)
-    if isinstance(exc, keepalive.BadEncoding):
+    if isinstance(exc, http_answer.BadEncoding):
         return requests.exceptions.ContentDecodingError(reason, request=request)
-    if isinstance(exc, keepalive.AnswerBroken) and exc.in_body:
+    if isinstance(exc, http_answer.AnswerBroken) and exc.in_body:
         return requests.exceptions.ChunkedEncodingError(reason, request=request)
     return requests.ConnectionError(reason, request=request)
 
 
 def _response(
-    reply: keepalive.Reply, request: requests.PreparedRequest, url: str, adapter: BaseAdapter
+    reply: http_answer.Reply, request: requests.PreparedRequest, url: str, adapter: BaseAdapter
 ) -> requests.Response:
     """The :class:`requests.Response` requests' adapter builds for this answer, its body read."""
     response = requests.Response()

@@ -29,10 +29,9 @@ import requests
 from requests.structures import CaseInsensitiveDict
 from requests.utils import DEFAULT_ACCEPT_ENCODING
 from urllib3.exceptions import LocationValueError
-from urllib3.util import parse_url
 
-from smshooks.contract import keepalive
-from smshooks.contract.keepalive import KeepAlivePool
+from smshooks.contract import http_answer
+from smshooks.contract.keepalive import KeepAlivePool, route
 from smshooks.feedback.sealed import WebhookSecrets
 from smshooks.feedback.signing import jwt_token, standard_webhooks_headers
 from smshooks.store.tables import FeedbackWebhook, utcnow
@@ -98,8 +97,7 @@ class Target:
         (IDNA host, path quoting); requests' errors for a URL it cannot prepare."""
         prepared = requests.PreparedRequest()
         prepared.prepare_url(self.url, None)
-        url = parse_url(prepared.url)
-        return url.scheme or "http", url.host or "", url.port, url.request_uri
+        return route(str(prepared.url))
 
 
 @dataclass(frozen=True)
@@ -158,11 +156,11 @@ def post(pool: KeepAlivePool, allow_private: bool, target: Target, webhook_id: s
             read_timeout=TIMEOUT[1],
             max_body=MAX_RESPONSE_READ,
         )
-    except (UnsafeTarget, LocationValueError, keepalive.Refused, *_UNPREPARABLE):
+    except (UnsafeTarget, LocationValueError, http_answer.Refused, *_UNPREPARABLE):
         # One fixed error for every refused target: nothing was connected, so
         # nothing about the address (open port, closed port, DNS) can show.
         return Answer(None, _millis(started), REFUSED, None)
-    except keepalive.HTTPFailure as exc:
+    except http_answer.HTTPFailure as exc:
         return Answer(None, _millis(started), describe(exc), None)
     status = reply.status
     error = None
@@ -199,14 +197,14 @@ def _excerpt(body: bytes) -> str | None:
     return text[:EXCERPT_CHARS].replace("\x00", "\ufffd")
 
 
-def describe(exc: keepalive.HTTPFailure) -> str:
+def describe(exc: http_answer.HTTPFailure) -> str:
     """A short reason for a request that got no (whole) answer: timeout, refused, … (worded as
     when it went through requests: the attempt log keeps them)."""
-    if isinstance(exc, keepalive.ConnectTimedOut):
+    if isinstance(exc, http_answer.ConnectTimedOut):
         return f"connect timeout after {TIMEOUT[0]:g} s"
-    if isinstance(exc, keepalive.ReadTimedOut):
+    if isinstance(exc, http_answer.ReadTimedOut):
         return f"no answer within {TIMEOUT[1]:g} s"
-    if isinstance(exc, keepalive.ConnectFailed | keepalive.AnswerBroken):
+    if isinstance(exc, http_answer.ConnectFailed | http_answer.AnswerBroken):
         text = str(exc)
         if "refused" in text.lower():
             return "connection refused"

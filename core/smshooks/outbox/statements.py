@@ -28,6 +28,7 @@ from typing import Any, Protocol
 
 from sqlalchemy import Connection, Integer, String, TextClause, bindparam, text
 
+from smshooks.store.member_of import encode_list
 from smshooks.store.tables import Job
 
 PENDING, RUNNING, DONE, DEAD = "pending", "running", "done", "dead"
@@ -77,7 +78,7 @@ class _Dialect:
         raise NotImplementedError
 
     def encode_list(self, values: Iterable[Any]) -> Any:
-        raise NotImplementedError
+        return encode_list(self.name, values)
 
     def encode_rooms(self, rooms: Mapping[str, int]) -> Any:
         raise NotImplementedError
@@ -113,9 +114,6 @@ class _Postgres(_Dialect):
             f"CAST(:{param}_workers AS text[])) AS d(id, attempts, worker)"
         )
 
-    def encode_list(self, values: Iterable[Any]) -> Any:
-        return list(values)
-
     def encode_rooms(self, rooms: Mapping[str, int]) -> Any:
         return {"lanes": list(rooms), "rooms": list(rooms.values())}
 
@@ -144,9 +142,6 @@ class _SQLite(_Dialect):
             "(SELECT json_extract(value, '$[0]') AS id, json_extract(value, '$[1]') AS attempts,"
             f" json_extract(value, '$[2]') AS worker FROM json_each(:{param})) AS d"
         )
-
-    def encode_list(self, values: Iterable[Any]) -> Any:
-        return json.dumps(list(values))
 
     def encode_rooms(self, rooms: Mapping[str, int]) -> Any:
         return json.dumps(dict(rooms))

@@ -14,12 +14,12 @@ Usage: a statement is built once per dialect (:func:`by_dialect`), the list pass
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Iterable
 from typing import Any
 
 from sqlalchemy import ARRAY, ColumnElement, Connection, String, bindparam, cast, column, func, select
 
-__all__ = ["by_dialect", "list_value", "member_of"]
+__all__ = ["by_dialect", "encode_list", "list_value", "member_of"]
 
 
 def member_of(dialect: str, expression: ColumnElement[Any], param: str) -> ColumnElement[bool]:
@@ -30,9 +30,15 @@ def member_of(dialect: str, expression: ColumnElement[Any], param: str) -> Colum
     return expression.in_(values.scalar_subquery())
 
 
+def encode_list(dialect: str, values: Iterable[Any]) -> Any:
+    """``values`` as one list parameter on ``dialect``: a PostgreSQL array, a JSON list elsewhere
+    (what :func:`member_of` and :mod:`smshooks.outbox.statements`' lists take)."""
+    return list(values) if dialect == "postgresql" else json.dumps(list(values))
+
+
 def list_value(conn: Connection, values: Collection[str]) -> Any:
     """``values`` as :func:`member_of`'s parameter on ``conn``'s dialect."""
-    return list(values) if conn.dialect.name == "postgresql" else json.dumps(list(values))
+    return encode_list(conn.dialect.name, values)
 
 
 def by_dialect(build: Callable[[str], Any]) -> dict[str, Any]:

@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 
 from smshooks.consent.ledger import ConsentState, Evidence, change, lock_subscriber, read_subscriber, stamp
 from smshooks.store.db import Database, make_engine
-from smshooks.store.driver import KEPT_IDLE, DriverStatement, kept_reader, outside_transaction
+from smshooks.store.driver import PING_AFTER_IDLE, DriverStatement, kept_reader, outside_transaction
 from smshooks.store.tables import ConsentLedgerEntry, ConsentRecord, InboundMessageRow, Job, utcnow
 from smshooks.store.upsert import insert_once
 
@@ -205,7 +205,7 @@ def test_a_kept_reader_sees_each_commit_comes_back_after_a_broken_connection_and
             # dropped while it rested (a server restart, an idle timeout): pinged before use, replaced
             with database.engine.connect() as admin:
                 admin.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": backend})
-            time.sleep(KEPT_IDLE + 0.2)
+            time.sleep(PING_AFTER_IDLE + 0.2)
             with kept_reader(one) as conn:
                 assert len(conn.execute(read).all()) == 3
         # two readers at once, one kept: the other goes back to the pool and is transactional again

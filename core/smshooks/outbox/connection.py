@@ -27,8 +27,8 @@ from contextlib import contextmanager
 
 from sqlalchemy import Connection
 
-from smshooks.store.db import PING_AFTER_IDLE, Database
-from smshooks.store.driver import autocommit
+from smshooks.store.db import Database
+from smshooks.store.driver import PING_AFTER_IDLE, answers, autocommit
 
 
 class KeptConnection:
@@ -44,7 +44,7 @@ class KeptConnection:
         if self.db.engine.dialect.name != "postgresql":
             return None
         now = time.monotonic()
-        if self._conn is not None and now - self._used >= PING_AFTER_IDLE and not self._alive(self._conn):
+        if self._conn is not None and now - self._used >= PING_AFTER_IDLE and not answers(self._conn):
             self.drop()  # the server dropped it while it rested (a restart): connect anew, as the pool would
         if self._conn is None:
             conn = self.db.engine.connect()
@@ -60,13 +60,6 @@ class KeptConnection:
         if conn is not None:
             with contextlib.suppress(Exception):
                 conn.close()
-
-    def _alive(self, conn: Connection) -> bool:
-        try:
-            self.db.engine.dialect.do_ping(conn.connection.dbapi_connection)
-        except Exception:
-            return False
-        return True
 
 
 @contextmanager

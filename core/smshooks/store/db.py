@@ -17,12 +17,11 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
 
+from smshooks.store.driver import PING_AFTER_IDLE
 from smshooks.store.unit import Unit
 from smshooks.store.writer_lock import WriterLock
 
 MIGRATIONS = Path(__file__).parent / "migrations"
-#: seconds a pooled server connection may rest before it is pinged on checkout
-PING_AFTER_IDLE = 1.0
 #: seconds a SQLite writer waits for the write lock before the database counts as locked (503)
 SQLITE_TIMEOUT = 30.0
 

@@ -38,11 +38,10 @@ class _Compiled:
     names: tuple[str, ...]
     processors: tuple[Callable[[Any], Any] | None, ...]
     positional: bool
-    #: result processors of the columns rows carry, None where a value needs none
-    results: tuple[Callable[[Any], Any] | None, ...]
     #: False when SQLAlchemy must run it (defaults to compute): Connection.execute then
     direct: bool
-    #: (index, result processor) of the columns that have one (a timestamp, JSON): only those are processed
+    #: (index, result processor) of the columns rows carry that have one (a timestamp, JSON): only
+    #: those are processed
     processed: tuple[tuple[int, Callable[[Any], Any]], ...]
 
 
@@ -97,7 +96,7 @@ class DriverStatement:
         processors = tuple(binds[name].type.dialect_impl(dialect).bind_processor(dialect) for name in names)
         results = tuple(column.type.dialect_impl(dialect).result_processor(dialect, None) for column in self.columns)
         processed = tuple((index, process) for index, process in enumerate(results) if process is not None)
-        made = _Compiled(compiled.string, names, processors, positional, results, direct, processed)
+        made = _Compiled(compiled.string, names, processors, positional, direct, processed)
         self._by_dialect[dialect.name] = made
         return made
 
@@ -193,9 +192,9 @@ class _KeptReaders:
             _give_back(conn)
 
 
-#: seconds a kept read connection may rest and still be used without a ping first (as store.db's
-#: PING_AFTER_IDLE for the pool: a busy worker reads many times a second)
-KEPT_IDLE = 1.0
+#: seconds a server connection may rest before it is pinged before use: on checkout from the pool
+#: (:mod:`smshooks.store.db`), and a kept one (:func:`kept_reader`, the claiming loop's)
+PING_AFTER_IDLE = 1.0
 _kept: weakref.WeakKeyDictionary[Engine, _KeptReaders] = weakref.WeakKeyDictionary()
 _kept_lock = threading.Lock()
 
@@ -210,7 +209,7 @@ def _keep_for(engine: Engine) -> int:
 def kept_reader(engine: Engine) -> Iterator[Connection]:
     """As :func:`outside_transaction`, on a connection kept out of the pool between reads (up to a
     quarter of the pool idle): the checkout, the return and the autocommit switch are paid once per
-    connection, not per read (one that rested over :data:`KEPT_IDLE` is pinged first, as the pool
+    connection, not per read (one that rested over :data:`PING_AFTER_IDLE` is pinged first, as the pool
     pings, and replaced if it does not answer). A connection the block found broken is dropped (the
     next read gets a fresh one); a transaction begun on it through ``Connection.execute`` is rolled back, not kept open
     (on SQLite it would hold the snapshot the next reads see)."""
@@ -220,8 +219,10 @@ def kept_reader(engine: Engine) -> Iterator[Connection]:
             readers = _kept.get(engine) or _kept.setdefault(engine, _KeptReaders(engine, _keep_for(engine)))
     taken = readers.take()
     conn = taken[0] if taken is not None else None
-    if taken is not None and taken[1] > KEPT_IDLE and not _answers(taken[0]):
-        conn = None  # gone while it rested (the server restarted, dropped idle connections)
+    if taken is not None and taken[1] > PING_AFTER_IDLE and not answers(taken[0]):
+        taken[0].invalidate()  # gone while it rested (the server restarted, dropped idle connections)
+        taken[0].close()
+        conn = None
     if conn is None:
         conn = engine.connect()
         if conn.dialect.name == "postgresql":
@@ -237,13 +238,11 @@ def kept_reader(engine: Engine) -> Iterator[Connection]:
             _give_back(conn)
 
 
-def _answers(conn: Connection) -> bool:
-    """Whether a connection that rested still answers (the pool's ping); one that does not is dropped."""
+def answers(conn: Connection) -> bool:
+    """Whether a connection that rested still answers the dialect's ping (the pool's)."""
     try:
         conn.dialect.do_ping(conn.connection.dbapi_connection)
     except Exception:
-        conn.invalidate()
-        conn.close()
         return False
     return True
 

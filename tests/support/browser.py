@@ -55,5 +55,10 @@ def sign_in(page: Any, key: str) -> None:
 
 
 def go(page: Any, section: str) -> None:
-    """Follow the header's link to ``section``."""
-    page.get_by_role("navigation", name="Sections").get_by_role("link", name=section, exact=True).click()
+    """Follow the header's link to ``section`` and wait for its page to load.
+
+    A click returns once the navigation has started, not once the new page is parsed: a
+    ``count()`` or ``content()`` right after it can read a half-loaded page.
+    """
+    with page.expect_navigation():
+        page.get_by_role("navigation", name="Sections").get_by_role("link", name=section, exact=True).click()

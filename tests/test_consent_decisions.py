@@ -217,6 +217,26 @@ CASES = [
         ("custom_keyword", None, "custom", False),
     ),
     (
+        "no custom reply to an opted-out number",
+        cls(Category.CUSTOM),
+        OUT,
+        PROMPT,
+        "MENU",
+        None,
+        None,
+        ("custom_keyword", None, None, False),
+    ),
+    (
+        "JOIN when opted out asks; the opt-out stands",
+        cls(Category.DOUBLE_OPT_IN),
+        OUT,
+        PROMPT,
+        "JOIN",
+        None,
+        None,
+        ("double_opt_in_pending", OUT, "double_opt_in", True),
+    ),
+    (
         "custom keyword without a reply",
         cls(Category.CUSTOM),
         IN,
@@ -335,7 +355,37 @@ def test_a_decision_independent_of_consent_is_the_same_in_every_state(config_lab
         ("a double opt-in", cls(Category.DOUBLE_OPT_IN), BARE, "JOIN"),
         ("the confirm word, listed in no category", cls(Category.NONE), CONFIRMING, "join"),
         ("everyday text with a default reply", cls(Category.NONE), PROMPT, "thanks"),
+        ("a custom keyword with a reply (never to an opted-out number)", cls(Category.CUSTOM), PROMPT, "MENU"),
     ],
 )
 def test_what_can_change_consent_or_a_clock_reads_it(label, classification, config, text):
     assert depends_on_consent(classification, config, text), label
+
+
+# -- an opted-out subscriber who asked to join again (double opt-in): the opt-out stands until confirmed
+
+
+@pytest.mark.parametrize(
+    ("label", "classification", "text", "expected"),
+    [
+        ("the confirm word confirms", cls(Category.NONE), "yes", ("confirm_double_opt_in", IN, "opt_in", False)),
+        ("an opt-in keyword confirms", cls(Category.OPT_IN), "START", ("confirm_double_opt_in", IN, "opt_in", False)),
+        ("STOP again ends the request", cls(Category.OPT_OUT), "STOP", ("opt_out", OUT, "opt_out", True)),
+        ("asked again", cls(Category.DOUBLE_OPT_IN), "JOIN", ("double_opt_in_pending", OUT, "double_opt_in", True)),
+        ("everyday text gets nothing", cls(Category.NONE), "hello", ("none", None, None, False)),
+        ("help is answered", cls(Category.HELP), "HELP", ("help", None, "help", True)),
+    ],
+)
+def test_an_opted_out_subscriber_awaiting_confirmation(label, classification, text, expected) -> None:
+    decision = decide(
+        classification,
+        OUT,
+        PROMPT,
+        text=text,
+        last_fuzzy_prompt_at=None,
+        last_default_reply_at=None,
+        now=NOW,
+        awaiting_confirmation=True,
+    )
+    assert (decision.action, decision.new_state, decision.reply, decision.exempt) == expected, label
+    assert decision.pending == (decision.action == "double_opt_in_pending"), label

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import itertools
 import json
+from datetime import UTC, datetime
 
 import pytest
+from sqlalchemy import update
 from support import loopback
 from support.api import Api
 
 from smshooks.messages.send_job import SEND_SMS
 from smshooks.outbox.retry import at_once
 from smshooks.outbox.worker import Worker
+from smshooks.store.tables import ConsentRecord
 from smshooks.testing import FakeVendorAPI, Reply
 from smshooks.web.app import create_app
 
@@ -33,7 +36,7 @@ class Sandbox:
     """One sandbox with an inbound webhook and a channel on each of two numbers."""
 
     def __init__(self, app, api: Api, vendor_api: FakeVendorAPI):
-        self.app, self.api, self.client = app, api, app.test_client()
+        self.app, self.api, self.client, self.vendor_api = app, api, app.test_client(), vendor_api
         cred = api.post("/credentials", {"name": "lb", "vendor": "loopback", "account": "A", "api_url": vendor_api.url})
         self.hook = api.post(
             "/webhooks", {"name": "in", "vendor": "loopback", "type": "inbound", "credentials_id": cred.json["id"]}
@@ -178,3 +181,52 @@ def test_bad_sandbox_settings_are_422_and_change_nothing(box, body):
     answer = box.api.request("PUT", "/sandbox-settings", body)
     assert answer.status_code == 422, answer.json
     assert box.api.get("/sandbox-settings").json["consent_scope"] == "sandbox"
+
+
+DOUBLE_OPT_IN = {
+    "categories": [{"category": "double_opt_in", "keywords": ["JOIN"]}],
+    "double_opt_in_confirm_keyword": "Confirm",
+}
+
+
+@pytest.mark.parametrize("scope", ["sandbox", "number"])
+@pytest.mark.parametrize(
+    ("texts", "expected", "state"),
+    [
+        (["STOP", "JOIN"], OPTED_OUT, "opted_out"),
+        (["STOP", "JOIN", "CONFIRM"], QUEUED, "opted_in"),
+        (["STOP", "JOIN", "YES"], QUEUED, "opted_in"),
+        (["STOP", "JOIN", "STOP", "CONFIRM"], OPTED_OUT, "opted_out"),
+        (["STOP", "JOIN", "expires", "CONFIRM"], OPTED_OUT, "opted_out"),
+        (["STOP", "JOIN", "JOIN", "CONFIRM"], QUEUED, "opted_in"),
+        (["JOIN"], QUEUED, "pending"),
+    ],
+    ids=[
+        "asked to join: the opt-out stands",
+        "confirmed: opted in",
+        "confirmed with YES",
+        "STOP again ends the request",
+        "an unconfirmed request expires: the opt-out stands",
+        "asked twice, confirmed once",
+        "never opted out: pending, transactional sends go",
+    ],
+)
+def test_a_double_opt_in_after_an_opt_out_keeps_it_until_confirmed(box, scope, texts, expected, state):
+    """keywords.md 6.7: a double opt-in keyword does not opt in. After a STOP it must not undo the
+    opt-out either: sends stay refused until the subscriber confirms, and for good if they never do."""
+    box.settings(consent_scope=scope)
+    assert box.api.request("PUT", f"/webhooks/{box.hook['id']}/keywords", DOUBLE_OPT_IN).status_code == 200
+    for body in texts:
+        if body == "expires":
+            with box.app.extensions["smshooks"].db.engine.begin() as conn:
+                conn.execute(update(ConsentRecord).values(pending_expires_at=datetime(2000, 1, 1, tzinfo=UTC)))
+            continue
+        sent = len(box.vendor_api.requests)
+        event = box.text(body, NUMBER_A)
+        if body == "JOIN":
+            assert event["action"] == "double_opt_in_pending"
+            [ask] = box.vendor_api.requests[sent:]  # answered, even to an opted-out number
+            assert "Reply CONFIRM to confirm" in ask.json()["text"]
+    assert box.send(NUMBER_A) == expected
+    senders = box.api.get(f"/consent/{SUBSCRIBER}").json["senders"]
+    assert [s["state"] for s in senders if s["sender_number"] == NUMBER_A] == [state]

@@ -110,7 +110,8 @@ def test_consent_journey_with_inline_replies(server):
 
     twilio.sms("STOP")
     [ask] = twilio.sms("JOIN")
-    assert twilio.state() == "pending" and "to confirm" in ask
+    # asked to join again after a STOP: the opt-out stands until the confirmation
+    assert twilio.state() == "opted_out" and "to confirm" in ask
     twilio.sms("YES")
     assert twilio.state() == "opted_in"
 

@@ -271,3 +271,24 @@ def test_without_a_public_url_twilio_gets_a_status_callback_on_the_host_the_send
             time.sleep(0.05)
         [sent] = twilio_api.requests
         assert sent.form["StatusCallback"] == [expected]
+
+
+def test_after_stop_a_custom_keyword_gets_no_inline_reply(server, twilio):
+    """CTIA: after the opt-out confirmation nothing but help reaches the subscriber. Twilio sends
+    whatever the TwiML answer says, so a custom keyword's promotional reply must not be in it."""
+    api, hook = twilio
+    reply = api.post(server.url + "/api/v1/replies", json={"name": "deal", "template": "Pizza deal: 50% off today!"})
+    assert reply.status_code == 201, reply.text
+    keywords = {"categories": [{"category": "custom", "keywords": ["PIZZA"], "reply_id": reply.json()["id"]}]}
+    assert api.put(f"{server.url}/api/v1/webhooks/{hook['id']}/keywords", json=keywords).status_code == 200
+
+    def text(body: str, n: int) -> str:
+        sid = "SM" + str(n) * 32
+        answer = post_as_twilio(api, hook["url"], {**INBOUND, "Body": body, "MessageSid": sid, "SmsSid": sid})
+        assert answer.status_code == 200, answer.text
+        return answer.text
+
+    assert "Pizza deal" in text("PIZZA", 5)  # subscribed: the custom reply, inline
+    assert "unsubscribed" in text("STOP", 6)
+    assert "<Message>" not in text("PIZZA", 7)
+    assert "STOP" in text("HELP", 8)  # help is still answered

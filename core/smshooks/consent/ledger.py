@@ -239,11 +239,15 @@ def change(
     *,
     pending_expires_at: datetime | None = None,
 ) -> None:
-    """Move ``record`` to ``new_state`` and append the change to the ledger (``record`` is kept current)."""
+    """Move ``record`` to ``new_state`` and append the change to the ledger (``record`` is kept current).
+
+    ``pending_expires_at``: until when a double opt-in asked for waits for its confirmation."""
     now = utcnow()
     previous = record.state
     record.state = new_state.value if new_state else None
-    record.pending_expires_at = pending_expires_at if new_state is ConsentState.PENDING else None
+    # set by a double opt-in: on a pending record, or on an opted-out one whose opt-out stands
+    # until the confirmation; any other change ends the wait
+    record.pending_expires_at = pending_expires_at
     record.updated_at = now
     conn = connection(db)
     _UPDATE_STATE.rows(

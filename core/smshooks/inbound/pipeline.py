@@ -211,7 +211,8 @@ def handle_inbound(
             # it is recorded once more, for all numbers (sends check that record too).
             every = _held(ensure_pair(unit, records, ALL_NUMBERS).pair(ALL_NUMBERS))
             change(unit, every, decision.new_state, evidence)
-        change(unit, record, decision.new_state, evidence, pending_expires_at=now + timedelta(hours=hours))
+        expires = now + timedelta(hours=hours) if decision.pending else None
+        change(unit, record, decision.new_state, evidence, pending_expires_at=expires)
         if decision.new_state is ConsentState.OPTED_IN:
             _ensure_profile(unit, message)
     if decision.stamps and reply_text:
@@ -289,6 +290,19 @@ def _decide(
         last_fuzzy_prompt_at=record.last_fuzzy_prompt_at if record else None,
         last_default_reply_at=record.last_default_reply_at if record else None,
         now=now,
+        awaiting_confirmation=_awaits_confirmation(state, record, now),
+    )
+
+
+def _awaits_confirmation(state: ConsentState | None, record: Record | None, now: datetime) -> bool:
+    """An opted-out subscriber who asked to join again: the pair's record keeps its opt-out and
+    waits for the double opt-in's confirmation until ``pending_expires_at``."""
+    return (
+        state is ConsentState.OPTED_OUT
+        and record is not None
+        and record.state == ConsentState.OPTED_OUT.value
+        and record.pending_expires_at is not None
+        and record.pending_expires_at > now
     )
 
 

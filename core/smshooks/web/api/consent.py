@@ -51,7 +51,13 @@ class RecordOut(Schema):
     sender_number = fields.String()
     # a Method field, as when it computed the state: the OpenAPI document stays as it was
     state = fields.Method("current_state", allow_none=True)
-    pending_expires_at = fields.DateTime(allow_none=True)
+    pending_expires_at = fields.DateTime(
+        allow_none=True,
+        metadata={
+            "description": "until when a double opt-in asked for waits for its confirmation: on a pending "
+            "record, or on an opted-out one, whose opt-out stands until the subscriber confirms"
+        },
+    )
     updated_at = fields.DateTime()
 
     def current_state(self, record: SenderConsent) -> str | None:

@@ -63,7 +63,8 @@ def test_the_effective_keywords_name_where_each_comes_from(api, hook):
     opt_out = keywords_of(view, "opt_out")
     assert opt_out[:3] == [("STOP", "configured"), ("STOPP", "configured"), ("ARRET", "configured")]
     assert ("SLUTA", "locale_pack:sv") in opt_out and ("REVOKE", "compliance_profile:us") in opt_out
-    assert ("QUIT", "default") not in opt_out  # a configured list replaces the defaults
+    assert ("NO", "default") not in opt_out  # a configured list replaces the defaults
+    assert ("QUIT", "compliance_profile:us") in opt_out  # … but us keeps every per-se revocation word
     assert view["effective"]["help"]["default"] is True
     assert api.get(f"/webhooks/{hook['id']}/keywords").json["effective"] == view["effective"]
 
@@ -72,14 +73,15 @@ def test_the_config_drives_classification(api, hook):
     api.request("PUT", f"/webhooks/{hook['id']}/keywords", CONFIG)
     classify = lambda text: api.post("/keywords/classify", {"text": text, "webhook_id": hook["id"]}).json  # noqa: E731
     assert classify("arret")["category"] == "opt_out"  # a custom opt-out keyword
-    assert classify("quit") == {
+    assert classify("no") == {  # a default the configured list left out
         "category": "none",
         "match": "none",
         "keyword": None,
         "rule": None,
         "decided_by": None,
-        "canonical": "quit",
+        "canonical": "no",
     }
+    assert (classify("quit")["category"], classify("quit")["match"]) == ("opt_out", "exact")  # us keeps it
     assert classify("pizza")["category"] == "custom"
     assert classify("REVOKE")["match"] == "exact"  # the us profile adds it
     assert classify("sluta")["category"] == "opt_out"  # the sv pack
@@ -98,6 +100,40 @@ def test_the_config_drives_classification(api, hook):
         ({"double_opt_in_expiry_hours": 0}, "double_opt_in_expiry_hours", ""),
         ({"default_reply_id": "rep_missing"}, "reply_id", "rep_missing"),
         ({"surprise": 1}, "surprise", ""),
+        # an opt-out is never blocked by a configuration: what a subscriber means as one can mean nothing else
+        ({"categories": [{"category": "opt_in", "keywords": ["STOP"]}]}, "categories", "opt_out"),
+        (
+            {
+                "categories": [
+                    {"category": "opt_out", "keywords": ["QUIT"]},
+                    {"category": "opt_in", "keywords": ["stop"]},
+                ]
+            },
+            "categories",
+            "'stop' is an opt-out word",
+        ),
+        ({"categories": [{"category": "help", "keywords": ["Cancel"]}]}, "categories", "opt_out"),
+        ({"categories": [{"category": "custom", "keywords": ["STOP PLEASE"]}]}, "categories", "reads as an opt-out"),
+        ({"categories": [{"category": "custom", "keywords": ["unsub"]}]}, "categories", "(rule F3)"),
+        ({"categories": [{"category": "custom", "keywords": ["S T O P"]}]}, "categories", "reads as an opt-out"),
+        ({"categories": [{"category": "double_opt_in", "keywords": ["OPT OUT"]}]}, "categories", "opt-out word"),
+        (
+            {
+                "categories": [
+                    {"category": "opt_out", "keywords": ["ARRET"]},
+                    {"category": "custom", "keywords": ["ARRET!"]},
+                ]
+            },
+            "categories",
+            "opt_out",
+        ),
+        ({"double_opt_in_confirm_keyword": "unsubscribe"}, "double_opt_in_confirm_keyword", "opt-out word"),
+        ({"locale_packs": ["sv"], "categories": [{"category": "custom", "keywords": ["STOPPA"]}]}, "categories", "opt"),
+        (
+            {"compliance_profile": "us", "fuzzy_opt_out": {"enabled": False, "action": "prompt"}},
+            "fuzzy_opt_out",
+            "us profile",
+        ),
     ],
     ids=[
         "keyword in two categories",
@@ -108,6 +144,17 @@ def test_the_config_drives_classification(api, hook):
         "bad expiry",
         "unknown reply",
         "unknown field",
+        "STOP as an opt-in keyword",
+        "STOP left out of opt_out, then made an opt-in keyword",
+        "CANCEL as help",
+        "a custom keyword the fuzzy layer reads as an opt-out",
+        "UNSUB as a custom keyword",
+        "spaced-out STOP as a custom keyword",
+        "OPT OUT for a double opt-in",
+        "a configured opt-out word again as custom",
+        "an opt-out word as the confirm keyword",
+        "a locale pack's opt-out word as custom",
+        "us without the fuzzy layer",
     ],
 )
 def test_invalid_configs_are_422_with_field_messages(api, hook, config, field, needle):

@@ -134,8 +134,10 @@ US_CASES = [
     pytest.param("START", exact(OPT_IN, "START"), id="START-kept"),
     pytest.param("halt", exact(OPT_OUT, "HALT"), id="custom-still-there"),
     pytest.param("support", exact(HELP, "SUPPORT"), id="custom-help"),
-    # §7.2 keeps only STOP, HELP and START: a replaced QUIT is gone even though the FCC lists "quit"
-    pytest.param("QUIT", NONE, id="QUIT-gone-once-replaced"),
+    # §7.2 kept only STOP, HELP and START; the FCC lists "quit", "end", "cancel" and "unsubscribe" as revocation
+    # per se, so us keeps them too: a replaced opt-out list cannot make them mean nothing
+    pytest.param("QUIT", exact(OPT_OUT, "QUIT"), id="QUIT-kept-per-se"),
+    pytest.param("unsubscribe", exact(OPT_OUT, "UNSUBSCRIBE"), id="UNSUBSCRIBE-kept-per-se"),
 ]
 
 
@@ -152,7 +154,19 @@ def test_us_compliance_profile(text: str, expected: Classification) -> None:
     }
     config = KeywordConfig.from_settings(settings)
     assert config.fuzzy_action == "auto_opt_out"  # §7.2: us makes auto_opt_out the fuzzy action
-    assert config.opt_out == ("HALT", "STOP", "STOPALL", "REVOKE", "OPTOUT", "OPT OUT")
+    assert config.opt_out == (
+        "HALT",
+        "STOP",
+        "QUIT",
+        "END",
+        "REVOKE",
+        "OPT OUT",
+        "OPTOUT",
+        "CANCEL",
+        "UNSUBSCRIBE",
+        "STOPALL",
+        "STOP ALL",
+    )
     assert config.help == ("SUPPORT", "HELP") and config.opt_in == ("JOIN", "START")
     assert classify(text, config) == expected
 

@@ -97,13 +97,19 @@ LOCALE_FUZZY_PHRASES: Mapping[str, tuple[str, ...]] = {
     ),
 }
 
-#: §7.2: ``us`` adds the FCC's per-se revocation words and keeps STOP, HELP and START (which Twilio does not let
-#: anyone remove) even when a configured list omits them. It also forces the fuzzy action to auto_opt_out
-#: (see KeywordConfig), because a prompt can leave a legally effective revocation unprocessed (§4).
+#: the words the FCC's rule (47 CFR 64.1200(a)(10), keywords.md §0) makes a revocation "per se", with the
+#: one-word spellings carriers and Twilio use: a configuration may leave them out of its opt-out list (the fuzzy
+#: layer then catches them) but never give them another meaning (KeywordSettingsSchema)
+REVOCATION_PER_SE = ("STOP", "QUIT", "END", "REVOKE", "OPT OUT", "OPTOUT", "CANCEL", "UNSUBSCRIBE", "STOPALL", "STOP ALL")
+
+#: §7.2: ``us`` keeps every per-se revocation word an exact opt-out keyword, and STOP, HELP and START (which Twilio
+#: does not let anyone remove), even when a configured list omits them. It also forces the fuzzy action to
+#: auto_opt_out (see KeywordConfig), because a prompt can leave a legally effective revocation unprocessed (§4),
+#: and it cannot be combined with the fuzzy layer turned off (KeywordSettingsSchema).
 COMPLIANCE_PROFILES: Mapping[str, KeywordLists] = {
     "none": {},
     "us": {
-        Category.OPT_OUT: ("STOP", "STOPALL", "REVOKE", "OPTOUT", "OPT OUT"),
+        Category.OPT_OUT: REVOCATION_PER_SE,
         Category.HELP: ("HELP",),
         Category.OPT_IN: ("START",),
     },

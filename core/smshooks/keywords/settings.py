@@ -6,16 +6,20 @@ unchanged, and ``KeywordConfig.from_settings(loaded)`` builds the classifier's c
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from smshooks.keywords.canon import canon
-from smshooks.keywords.model import PRECEDENCE, Category
+from smshooks.keywords.classify import classify
+from smshooks.keywords.config import KeywordConfig
+from smshooks.keywords.model import PRECEDENCE, Category, Match
 from smshooks.keywords.packs import (
     COMPLIANCE_PROFILES,
     FUZZY_ACTIONS,
     LOCALE_PACKS,
+    REVOCATION_PER_SE,
     base_keywords,
     conflicts,
     effective_keywords,
@@ -114,10 +118,52 @@ class KeywordSettingsSchema(Schema):
         messages = conflicts(lists)
         if messages:
             raise ValidationError(messages, "categories")
-        confirm = canon(data.get("double_opt_in_confirm_keyword") or DEFAULT_CONFIRM_KEYWORD)
+        refused = reads_as_opt_out(lists, data.get("locale_packs", ()))
+        if refused:
+            raise ValidationError(refused, "categories")
+        confirm_word = data.get("double_opt_in_confirm_keyword") or DEFAULT_CONFIRM_KEYWORD
+        refused = reads_as_opt_out({Category.CUSTOM: (confirm_word,), Category.OPT_OUT: lists[Category.OPT_OUT]})
+        if refused:
+            raise ValidationError(refused, "double_opt_in_confirm_keyword")
+        confirm = canon(confirm_word)
         for category in (Category.OPT_OUT, Category.HELP):
             if confirm in {canon(keyword) for keyword in lists.get(category, ())}:
                 raise ValidationError(
                     f"'{confirm}' is a {category} keyword: it cannot also confirm a subscription",
                     "double_opt_in_confirm_keyword",
                 )
+
+    @validates_schema
+    def us_keeps_the_fuzzy_layer(self, data: dict[str, Any], **_: Any) -> None:
+        """Under the FCC's rule any reasonable revocation counts, not just a keyword (keywords.md §0, §4)."""
+        if data.get("compliance_profile") == "us" and not (data.get("fuzzy_opt_out") or {}).get("enabled", True):
+            raise ValidationError(
+                ["the us profile needs the fuzzy opt-out: the FCC counts any reasonable way of saying stop"],
+                "fuzzy_opt_out",
+            )
+
+
+def reads_as_opt_out(lists: Mapping[Category, tuple[str, ...]], locale_packs: Iterable[str] = ()) -> list[str]:
+    """One message per keyword outside opt_out that a subscriber would mean as an opt-out: a per-se
+    revocation word (FCC) or an opt-out keyword of ``lists``, or what the fuzzy layer reads as one
+    ("STOP PLEASE", "UNSUB", "S T O P"). Listed as a help, opt-in or custom keyword it would be
+    answered as that and never opt anyone out: a tenant's configuration must not block an opt-out."""
+    probe = KeywordConfig(
+        opt_out=tuple(lists.get(Category.OPT_OUT, ())) + REVOCATION_PER_SE,
+        opt_in=(),
+        help=(),
+        custom=(),
+        fuzzy_enabled=True,
+        locale_packs=tuple(locale_packs),
+    )
+    messages = []
+    for category in PRECEDENCE:
+        if category is Category.OPT_OUT:
+            continue
+        for keyword in lists.get(category, ()):
+            found = classify(keyword, probe)
+            if found.category is not Category.OPT_OUT:
+                continue
+            how = "is an opt-out word" if found.match is Match.EXACT else f"reads as an opt-out (rule {found.rule})"
+            messages.append(f"'{canon(keyword)}' {how}: it can only be an opt_out keyword, not {category}")
+    return messages

@@ -2,7 +2,8 @@
 
 Who counts what: the web layer counts vendor and API requests (an ``after_request``,
 ``smshooks.web.request_log``); the built-in plugin ``smshooks.builtin.metrics`` counts
-stored and duplicate events on the observer hooks; the keyword pipeline and the consent
+stored and duplicate events on the observer hooks; ``smshooks.inbound.receive`` counts
+the items of a batch it refused while taking the others; the keyword pipeline and the consent
 ledger count decisions and changes with :func:`count_on_commit` (only what committed);
 ``smshooks.observe`` counts delivery attempts; :class:`OutboxCollector` reads the outbox
 table at scrape time.
@@ -79,6 +80,12 @@ EVENTS_DUPLICATE = Counter(
     "smshooks_events_duplicate",
     "Events a vendor delivered again (already stored; nothing changed)",
     ["vendor", "kind"],
+)
+REFUSED_ITEMS = Counter(
+    "smshooks_refused_items",
+    "Items of a vendor batch not stored because they could not be read (malformed, or not fit for storing)"
+    " while the batch's other items were taken and the vendor answered 2xx",
+    ["vendor"],
 )
 PIPELINE_DECISIONS = Counter(
     "smshooks_pipeline_decisions",

@@ -12,14 +12,20 @@ smshooks.vendor import X`` is the one import a plugin needs:
 - :mod:`smshooks.contract.send_http`: ``HttpSession``, ``vendor_request``,
   ``is_retryable_status``, ``retry_after_seconds``.
 
+It also defines :class:`PartlyMalformed` and :func:`parse_items`, with which a
+vendor that batches reads its items one by one: one item it cannot read no
+longer refuses the others (an opt-out among them would be lost, since vendors
+do not retry a 4xx).
+
 Nothing here touches Flask.
 """
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping, Sequence
-from typing import Any, ClassVar
+import logging
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, ClassVar, TypeVar
 
 import marshmallow
 import phonenumbers
@@ -44,6 +50,7 @@ __all__ = [
     "TARGET_REFUSED",
     "HttpSession",
     "MemoryReplayGuard",
+    "PartlyMalformed",
     "PayloadError",
     "ReplayGuard",
     "SendError",
@@ -54,6 +61,7 @@ __all__ = [
     "WebhookRequest",
     "WebhookResponse",
     "is_retryable_status",
+    "parse_items",
     "parse_json",
     "retry_after_seconds",
     "secret_field",
@@ -63,8 +71,76 @@ __all__ = [
 ]
 
 
+log = logging.getLogger(__name__)
+
 #: the host's cap on the events of one webhook request (``SMSHOOKS_MAX_EVENTS_PER_REQUEST``)
 DEFAULT_MAX_EVENTS_PER_REQUEST = 1000
+
+Item = TypeVar("Item")
+
+
+class PartlyMalformed(PayloadError):
+    """Some items of a batch could be read and others not (what :func:`parse_items` raises).
+
+    The host stores ``events`` and answers the vendor its usual 2xx, logging each
+    of ``problems`` (and listing them as ``"refused"`` in a JSON answer): a 4xx would
+    lose the good items too, an opt-out among them, since vendors do not retry it.
+    ``problems`` are ``(index, reason)`` pairs, ``index`` being the item's position
+    in the batch; ``indexes`` gives the position of each of ``events`` (by default,
+    the positions not in ``problems``, in order: one event per item).
+    """
+
+    def __init__(
+        self,
+        events: Sequence[Event],
+        problems: Sequence[tuple[int, str]],
+        indexes: Sequence[int] | None = None,
+    ):
+        self.events: list[Event] = list(events)
+        self.problems: list[tuple[int, str]] = list(problems)
+        if indexes is None:
+            refused = {index for index, _ in self.problems}
+            positions = (index for index in range(len(self.events) + len(self.problems)) if index not in refused)
+            indexes = [next(positions) for _ in self.events]
+        self.indexes: list[int] = list(indexes)
+        first = f"; the first, item {self.problems[0][0]}: {self.problems[0][1]}" if self.problems else ""
+        total = len(self.events) + len(self.problems)
+        super().__init__(f"{len(self.problems)} of {total} items could not be read{first}")
+
+
+def parse_items(items: Sequence[Item], parse_one: Callable[[Item], Event]) -> list[Event]:
+    """``parse_one`` of each item of a batch, each on its own.
+
+    Returns the events when every item was read. Raises :class:`PayloadError`
+    (the first item's reason) when none was, and :class:`PartlyMalformed` with
+    the events read and the ``(index, reason)`` of the others otherwise. An
+    exception other than :class:`PayloadError` out of ``parse_one`` is that
+    item's problem too (a plugin bug on an odd item must not cost the others),
+    logged with its traceback. :class:`TooManyEvents` concerns the whole
+    request and passes through.
+    """
+    events: list[Event] = []
+    indexes: list[int] = []
+    problems: list[tuple[int, str]] = []
+    for index, item in enumerate(items):
+        try:
+            event = parse_one(item)
+        except TooManyEvents:
+            raise
+        except PayloadError as exc:
+            problems.append((index, str(exc) or type(exc).__name__))
+            continue
+        except Exception as exc:
+            log.exception("a plugin failed to parse item %d of a batch of %d", index, len(items))
+            problems.append((index, f"unreadable item ({type(exc).__name__})"))
+            continue
+        events.append(event)
+        indexes.append(index)
+    if not problems:
+        return events
+    if not events:
+        raise PayloadError(problems[0][1])
+    raise PartlyMalformed(events, problems, indexes)
 
 
 def secret_field(**kwargs: Any) -> marshmallow.fields.String:
@@ -125,7 +201,10 @@ class Vendor:
     def parse(self, request: WebhookRequest) -> list[Event]:
         """The inbound messages and delivery reports the request carries.
 
-        Raises :class:`PayloadError` for a body this vendor would never send.
+        Raises :class:`PayloadError` for a body this vendor would never send. A
+        batch whose items are read with :func:`parse_items` raises
+        :class:`PartlyMalformed` when only some of them could be read: the host
+        stores the others.
         """
         raise NotImplementedError
 

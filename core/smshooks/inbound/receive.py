@@ -5,15 +5,22 @@ Framework-free: the web layer hands over a :class:`VendorCall` (what arrived on 
 and turns the :class:`~smshooks.vendor.WebhookResponse` or the raised
 :mod:`smshooks.errors` refusal into HTTP. Refusals: :class:`~smshooks.errors.NotFound`
 (unknown webhook), :class:`~smshooks.errors.Forbidden` (unproven sender, nonce reused),
-:class:`~smshooks.errors.Malformed` (a payload the plugin cannot read),
+:class:`~smshooks.errors.Malformed` (a payload the plugin cannot read, none of its items),
 :class:`~smshooks.errors.TooLarge` (more events than one request may carry),
 :class:`~smshooks.errors.Unavailable` (the vendor's plugin is not loaded: the vendor
 should retry). A database that cannot store raises the driver's error, which the web
 layer answers 503 — the vendor retries, and nothing was acknowledged.
+
+A batch with items the plugin could not read (:class:`~smshooks.vendor.PartlyMalformed`)
+or that do not fit the columns is not refused whole: the other items are stored and
+the vendor answered as usual (vendors do not retry a 4xx, and an opt-out among them
+must not be lost); each refused item is logged, counted, and listed in a JSON answer.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import logging
 import random
 import time
@@ -37,17 +44,31 @@ from smshooks.inbound.column_fit import fit_to_columns
 from smshooks.inbound.event_store import Stored, check_event_count, event_chunks, store_inbound, store_report
 from smshooks.inbound.pipeline import PreparedReply, handle_inbound, prepare_inbound, renders_ahead
 from smshooks.inbound.webhooks import INBOUND
+from smshooks.metrics import REFUSED_ITEMS, labelled
 from smshooks.store.db import is_retryable_conflict
 from smshooks.store.nonces import DatabaseReplayGuard, Replayed
 from smshooks.store.tables import InboundMessageRow, OutboundMessageRow, Webhook
 from smshooks.store.text import is_storable
 from smshooks.store.unit import Unit
-from smshooks.vendor import PayloadError, SignatureError, TooManyEvents, Vendor, WebhookRequest, WebhookResponse
+from smshooks.vendor import (
+    PartlyMalformed,
+    PayloadError,
+    SignatureError,
+    TooManyEvents,
+    Vendor,
+    WebhookRequest,
+    WebhookResponse,
+)
 
 log = logging.getLogger(__name__)
 
 #: how often a chunk's transaction is tried when the database aborts it for a lock conflict
 CHUNK_ATTEMPTS = 3
+#: a refused item's reason is cut to this length in the log and the answer (it is the plugin's text)
+MAX_REASON_LENGTH = 300
+
+#: an item of a batch not stored, and why: ``(index in the batch, reason)``
+Refusal = tuple[int, str]
 
 
 @dataclass(frozen=True)
@@ -97,7 +118,7 @@ def receive(gw: Gateway, webhook_id: str, read_call: Callable[[], VendorCall], *
     except SignatureError as exc:
         log.warning("webhook %s: signature refused: %s", webhook_id, exc)
         raise Forbidden(f"signature verification failed: {exc}") from None
-    stamped = _parse(gw, vendor, incoming, webhook)
+    stamped, refused = _parse(gw, vendor, incoming, webhook)
 
     inline = vendor.replies_inline(credential)
     inline_replies: list[str] = []
@@ -146,7 +167,9 @@ def receive(gw: Gateway, webhook_id: str, read_call: Callable[[], VendorCall], *
 
     for outcome in outcomes:
         _notify(gw, outcome)
-    return vendor.acknowledge(inline_replies)
+    if refused:
+        labelled(REFUSED_ITEMS, vendor=vendor.name).inc(len(refused))
+    return _with_refused(vendor.acknowledge(inline_replies), refused)
 
 
 def _find_webhook(gw: Gateway, webhook_id: str) -> tuple[Webhook, dict[str, Any]]:
@@ -168,11 +191,19 @@ def _load_webhook(gw: Gateway, webhook_id: str) -> tuple[Webhook, dict[str, Any]
         return webhook, open_credentials(session, gw.secrets, webhook.credentials_id)
 
 
-def _parse(gw: Gateway, vendor: Vendor, incoming: WebhookRequest, webhook: Webhook) -> list[Event]:
+def _parse(
+    gw: Gateway, vendor: Vendor, incoming: WebhookRequest, webhook: Webhook
+) -> tuple[list[Event], list[Refusal]]:
     """The request's events, fit for the columns and stamped with the webhook's context (as
-    :func:`smshooks.events.stamp` does), or the refusal the vendor should see."""
+    :func:`smshooks.events.stamp` does), and the items refused; or the refusal the vendor should
+    see when nothing in the request can be stored."""
+    refused: list[Refusal] = []
     try:
-        events = vendor.parse(incoming)
+        try:
+            events = vendor.parse(incoming)
+            indexes = list(range(len(events)))
+        except PartlyMalformed as exc:
+            events, indexes, refused = exc.events, exc.indexes, list(exc.problems)
         check_event_count(vendor, events, gw.settings.max_events_per_request)
     except TooManyEvents as exc:
         raise TooLarge(f"too many events for one {vendor.name} request: {exc}") from None
@@ -183,11 +214,51 @@ def _parse(gw: Gateway, vendor: Vendor, incoming: WebhookRequest, webhook: Webho
         # the vendor gets a 400 and the traceback goes to our log.
         log.exception("webhook %s: %s plugin failed to parse the payload", webhook.id, vendor.name)
         raise Malformed(f"malformed {vendor.name} payload: {type(exc).__name__}") from None
-    try:
-        context = {"org": webhook.org, "sandbox": webhook.sandbox, "webhook_id": webhook.id}
-        return [fit_to_columns(event, **context) for event in events]
-    except PayloadError as exc:
-        raise Malformed(f"malformed {vendor.name} payload: {exc}") from None
+    context = {"org": webhook.org, "sandbox": webhook.sandbox, "webhook_id": webhook.id}
+    fitted: list[Event] = []
+    # Each event on its own: one that does not fit (an id longer than its column)
+    # is refused alone, not with the batch's other items.
+    for index, event in zip(indexes, events, strict=True):
+        try:
+            fitted.append(fit_to_columns(event, **context))
+        except PayloadError as exc:
+            refused.append((index, str(exc)))
+    refused = sorted((index, _short(reason)) for index, reason in refused)
+    if refused and not fitted:
+        raise Malformed(f"malformed {vendor.name} payload: {refused[0][1]}")
+    for index, reason in refused:
+        # the reason only: an item's numbers and text stay out of the log
+        log.warning("webhook %s: %s item %d refused, the others taken: %s", webhook.id, vendor.name, index, reason)
+    return fitted, refused
+
+
+def _short(reason: str) -> str:
+    return reason if len(reason) <= MAX_REASON_LENGTH else reason[: MAX_REASON_LENGTH - 1] + "…"
+
+
+def _with_refused(answer: WebhookResponse, refused: Sequence[Refusal]) -> WebhookResponse:
+    """The vendor's answer, naming the items that were not stored where the answer can say it.
+
+    The default acknowledgement (an empty body: the vendor reads only the status)
+    becomes a JSON object, and a JSON object answer gains the key; an answer in a
+    vendor's own format (Twilio's TwiML) is left as the vendor expects it.
+    """
+    if not refused:
+        return answer
+    listed = [{"index": index, "error": reason} for index, reason in refused]
+    if not answer.body:
+        body: dict[str, Any] = {"refused": listed}
+    elif answer.content_type.split(";")[0].strip().lower() == "application/json":
+        try:
+            body = json.loads(answer.body)
+        except ValueError:
+            return answer
+        if not isinstance(body, dict) or "refused" in body:
+            return answer
+        body["refused"] = listed
+    else:
+        return answer
+    return dataclasses.replace(answer, body=json.dumps(body), content_type="application/json")
 
 
 def _prepare_replies(

@@ -122,6 +122,9 @@ class Binding:
 
     values: Mapping[str, Any]
     raw: Any
+    #: an element of an iterated array that is not of the mapping's shape: parse refuses
+    #: it alone, so the batch's other elements (an opt-out among them) are still read
+    unmatched: bool = False
 
 
 class Node:
@@ -185,10 +188,12 @@ class Each(Node):
         for item in value:
             matched = self.element.match(item)
             if matched is None:
-                return None
-            bindings.extend(Binding(b.values, [b.raw]) for b in matched)
+                matched = [Binding({}, item, unmatched=True)]
+            bindings.extend(Binding(b.values, [b.raw], b.unmatched) for b in matched)
             if len(bindings) > MAX_EVENTS:
                 raise TooManyEvents(f"the payload holds more than {MAX_EVENTS} events")
+        if bindings and all(b.unmatched for b in bindings):
+            return None  # an array of something else altogether: not this shape
         return bindings
 
 
@@ -219,7 +224,7 @@ def _product(left: list[Binding], right: list[Binding], place: Any) -> list[Bind
         values = dict(a.values)
         for name, value in b.values.items():
             values.setdefault(name, value)  # the first position in the document wins
-        combined.append(Binding(values, place(a.raw, b.raw)))
+        combined.append(Binding(values, place(a.raw, b.raw), a.unmatched or b.unmatched))
     return combined
 
 

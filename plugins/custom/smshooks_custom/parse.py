@@ -8,6 +8,12 @@ satisfied, the one that binds more placeholders is the more specific
 description and wins; a tie is refused as ambiguous (add a condition such as
 ``"type": "mo_text"`` to one mapping). A payload that matches a mapping's
 shape but whose iterated array is empty is a batch of nothing: no events, 200.
+
+A batch (a mapping iterating an array) is read item by item (``parse_items``):
+an item that lacks a required placeholder or holds a value of the wrong type
+is refused alone, and the host stores the others — a provider does not retry a
+4xx, and an opt-out in the batch must not be lost. The request is refused whole
+when it matches neither mapping, both alike, or when none of its items can be read.
 """
 
 from __future__ import annotations
@@ -18,7 +24,7 @@ from datetime import datetime
 from typing import Any
 
 from smshooks.events import DeliveryReport, Event, InboundMessage, Status
-from smshooks.vendor import PayloadError, WebhookRequest, to_e164
+from smshooks.vendor import PayloadError, WebhookRequest, parse_items, to_e164
 from smshooks.vendor import TooManyEvents as TooManyRequestEvents
 from smshooks_custom.mapping import (
     DEFAULT_FEEDBACK_MAPPING,
@@ -79,10 +85,15 @@ def parse_request(request: WebhookRequest, config: WebhookConfig) -> list[Event]
     mapping, bindings = _choose(config, inbound, feedback)
     if mapping is None:
         return []
-    raw_events = [_raw(binding.raw) for binding in bindings]
-    if mapping.kind is INBOUND:
-        return [inbound_message(b.values, raw, request) for b, raw in zip(bindings, raw_events, strict=True)]
-    return [delivery_report(b.values, raw, request, config) for b, raw in zip(bindings, raw_events, strict=True)]
+
+    def parse_one(numbered: tuple[int, Binding]) -> Event:
+        index, binding = numbered
+        _check_complete(mapping, binding, index, len(bindings))
+        if mapping.kind is INBOUND:
+            return inbound_message(binding.values, _raw(binding.raw), request)
+        return delivery_report(binding.values, _raw(binding.raw), request, config)
+
+    return parse_items(list(enumerate(bindings)), parse_one)
 
 
 def _match(mapping: CompiledMapping, payload: Any) -> list[Binding] | None:
@@ -113,21 +124,25 @@ def _choose(
             )
         candidates = [candidates[0] if scores[0] > scores[1] else candidates[1]]
     if candidates:
-        mapping, bindings = candidates[0]
-        for index, binding in enumerate(bindings):
-            missing = mapping.missing(binding.values)
-            if missing:
-                which = f"event {index + 1} of {len(bindings)}" if len(bindings) > 1 else "the payload"
-                group = missing[0]
-                raise PayloadError(
-                    f"{which} lacks {mapping.kind.describe(group)} of the {mapping.kind.name} mapping"
-                    f" (expected at {mapping.where(group)})"
-                )
-        return mapping, bindings
+        return candidates[0]
     if inbound == [] or feedback == []:
         return None, []  # a batch of nothing in a shape we know
     reasons = [_why_not(config.inbound, inbound), _why_not(config.feedback, feedback)]
     raise PayloadError("the payload matches neither mapping: " + "; ".join(reasons))
+
+
+def _check_complete(mapping: CompiledMapping, binding: Binding, index: int, count: int) -> None:
+    """A :class:`PayloadError` naming the first required placeholder ``binding`` lacks."""
+    which = f"event {index + 1} of {count}" if count > 1 else "the payload"
+    if binding.unmatched:
+        raise PayloadError(f"{which} is not of the {mapping.kind.name} mapping's shape (or a condition is not met)")
+    missing = mapping.missing(binding.values)
+    if missing:
+        group = missing[0]
+        raise PayloadError(
+            f"{which} lacks {mapping.kind.describe(group)} of the {mapping.kind.name} mapping"
+            f" (expected at {mapping.where(group)})"
+        )
 
 
 def _score(bindings: list[Binding]) -> int:
@@ -138,7 +153,8 @@ def _why_not(mapping: CompiledMapping, bindings: list[Binding] | None) -> str:
     name = mapping.kind.name
     if bindings is None:
         return f"{name}: a different shape or a condition not met"
-    group = mapping.missing(bindings[0].values)[0]
+    binding = next((b for b in bindings if not b.unmatched), bindings[0])
+    group = mapping.missing(binding.values)[0]
     return f"{name}: no {mapping.kind.describe(group)} at {mapping.where(group)}"
 
 

@@ -39,7 +39,7 @@ from smshooks.testing import (
     json_request,
     replace_event,
 )
-from smshooks.vendor import PayloadError, WebhookRequest
+from smshooks.vendor import PartlyMalformed, PayloadError, WebhookRequest
 from smshooks_custom.credentials import CustomCredentialsSchema
 
 HERE = Path(__file__).parent
@@ -660,10 +660,31 @@ INFOBIP_PARSE = [
     # -- refused ------------------------------------------------------------
     ParseCase("infobip-error-results-not-a-list", json_request(HOOK_URL, {"results": {}}), error=PayloadError),
     ParseCase("infobip-error-result-not-an-object", json_request(HOOK_URL, {"results": ["x"]}), error=PayloadError),
+    # one malformed result beside a good one is refused alone (the host stores the other)
     ParseCase(
-        "infobip-error-inbound-result-without-from",
+        "infobip-partly-inbound-result-without-from",
         json_request(
             HOOK_URL, _infobip(_infobip_result(INFOBIP_INBOUND), _infobip_result(INFOBIP_INBOUND, **{"from": None}))
+        ),
+        error=PartlyMalformed,
+    ),
+    ParseCase(
+        "infobip-partly-result-not-an-object",
+        json_request(HOOK_URL, _infobip(_infobip_result(INFOBIP_INBOUND), "817790313235066448")),  # type: ignore[arg-type]
+        error=PartlyMalformed,
+    ),
+    ParseCase(
+        "infobip-partly-dlr-result-bad-done-at",
+        json_request(
+            HOOK_URL, _infobip(_infobip_result(INFOBIP_DLR, doneAt="yesterday"), _infobip_result(INFOBIP_DLR))
+        ),
+        error=PartlyMalformed,
+    ),
+    ParseCase(
+        "infobip-error-every-result-malformed",
+        json_request(
+            HOOK_URL,
+            _infobip(_infobip_result(INFOBIP_INBOUND, **{"from": None}), _infobip_result(INFOBIP_INBOUND, text=[1])),
         ),
         error=PayloadError,
     ),

@@ -241,3 +241,31 @@ def test_a_pasted_payload_is_tried_against_the_credentials_mappings(smshooks_app
     with pytest.raises(Invalid, match="cannot read this payload"):
         try_payload(gw, scope, created["id"], json.dumps({"hello": "world"}))
     assert api("GET", "/inbound-messages").json["items"] == []
+
+
+def test_a_stop_beside_malformed_results_is_stored_and_the_others_reported(smshooks_client: Any, api: Api) -> None:
+    """Vendors do not retry a 4xx: the STOP is stored (and opts out), the malformed results are named."""
+    created = api("POST", "/credentials", infobip_credential())
+    hook = api(
+        "POST",
+        "/webhooks",
+        {"name": "infobip", "vendor": "custom", "type": "inbound", "credentials_id": created.json["id"]}
+        | {"sender_number": "+385921004026"},
+    )
+    assert hook.status_code == 201, hook.json
+    stop = {**json.loads(INFOBIP_INBOUND)["results"][0], "text": "STOP"}
+    no_from = {key: value for key, value in stop.items() if key != "from"} | {"messageId": "2"}
+    too_long = stop | {"messageId": "9" * 201}
+    body = json.dumps({"results": [stop, "junk", no_from, too_long]})
+    signature = hmac.new(WEBHOOK_SECRET.encode(), body.encode(), hashlib.sha256).hexdigest()
+    answer = smshooks_client.post(
+        f"/hooks/{hook.json['id']}", data=body, content_type="application/json", headers={"X-Signature": signature}
+    )
+    assert answer.status_code == 200, answer.get_data(as_text=True)
+    assert [item["index"] for item in answer.json["refused"]] == [1, 2, 3]
+    assert "lacks {{profileNumber}}" in answer.json["refused"][1]["error"]
+    assert "longer than 200" in answer.json["refused"][2]["error"]
+    (message,) = api("GET", "/inbound-messages").json["items"]
+    assert (message["vendor_message_id"], message["text"]) == ("817790313235066447", "STOP")
+    (consent,) = api("GET", "/consent/+385916242493").json["senders"]
+    assert consent["state"] == "opted_out"

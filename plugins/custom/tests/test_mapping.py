@@ -110,8 +110,19 @@ def test_shape_mismatch_is_no_match() -> None:
     compiled = compile_mapping({"results": [{"id": "{{messageId}}", "s": "{{feedbackStatus}}"}]}, FEEDBACK)
     assert compiled.match([]) is None
     assert compiled.match({"results": {"id": "m"}}) is None
-    assert compiled.match({"results": [{"id": "m", "s": "ok"}, "junk"]}) is None
+    assert compiled.match({"results": ["junk", 7]}) is None  # an array of something else altogether
     assert compiled.match({"results": []}) == []
+
+
+def test_an_element_of_another_shape_is_marked_not_the_batch_refused() -> None:
+    """parse refuses the odd element alone: the batch's other elements may hold an opt-out."""
+    compiled = compile_mapping({"results": [{"id": "{{messageId}}", "s": "{{feedbackStatus}}"}]}, FEEDBACK)
+    bindings = compiled.match({"results": [{"id": "m", "s": "ok"}, "junk"]})
+    assert bindings is not None
+    assert [(b.values, b.raw, b.unmatched) for b in bindings] == [
+        ({"messageid": "m", "feedbackstatus": "ok"}, {"results": [{"id": "m", "s": "ok"}]}, False),
+        ({}, {"results": ["junk"]}, True),
+    ]
 
 
 def test_a_payload_expanding_into_too_many_events_is_refused() -> None:

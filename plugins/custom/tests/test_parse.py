@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from typing import Any
 
 import pytest
 
 from smshooks.events import DeliveryReport, InboundMessage, Status
-from smshooks.testing import RECEIVED_AT, json_request
-from smshooks.vendor import PayloadError, TooManyEvents
+from smshooks.testing import RECEIVED_AT, json_request, replace_event
+from smshooks.vendor import PartlyMalformed, PayloadError, TooManyEvents
 from smshooks_custom import CustomVendor
 
 from .cases import (
@@ -23,6 +24,7 @@ from .cases import (
     SINCH_HELLO,
     SINCH_MO,
     STOP,
+    _infobip_result,
     credential,
     fixture,
 )
@@ -116,16 +118,53 @@ def test_neither_says_what_each_mapping_missed() -> None:
     )
 
 
-def test_an_incomplete_element_of_a_batch_refuses_the_batch() -> None:
+def test_an_incomplete_element_of_a_batch_is_refused_alone() -> None:
     payload = json.loads(INFOBIP_INBOUND)
     second = dict(payload["results"][0], messageId="2")
     del second["text"]
     payload["results"].append(second)
+    with pytest.raises(PartlyMalformed) as raised:
+        CustomVendor(INFOBIP_CREDENTIALS).parse(json_request(HOOK_URL, payload))
+    assert raised.value.events == [INFOBIP_QUIZ]
+    assert raised.value.problems == [
+        (1, "event 2 of 2 lacks {{inboundMessage}} of the inbound mapping (expected at $.results[*].text)")
+    ]
+
+
+#: (label, a malformed element beside a STOP in an Infobip-shaped batch, what its reason says)
+BAD_ELEMENTS = [
+    ("missing-from", _infobip_result(INFOBIP_INBOUND, messageId="2", **{"from": None}), "lacks {{profileNumber}}"),
+    ("text-an-object", _infobip_result(INFOBIP_INBOUND, messageId="2", text={"t": 1}), "is not text"),
+    (
+        "neither-report-nor-message",
+        {"messageId": "2", "from": "385916242493", "to": "385921004026"},
+        "lacks {{inboundMessage}}",
+    ),
+    ("not-an-object", "817790313235066502", "not of the inbound mapping's shape"),
+    ("bad-timestamp", _infobip_result(INFOBIP_INBOUND, messageId="2", receivedAt="yesterday"), "originTimestamp"),
+]
+INFOBIP_STOP = replace_event(INFOBIP_QUIZ, text="STOP")
+
+
+@pytest.mark.parametrize(("label", "bad", "reason"), BAD_ELEMENTS, ids=[label for label, _, _ in BAD_ELEMENTS])
+@pytest.mark.parametrize("stop_first", [True, False], ids=["stop-first", "stop-last"])
+def test_a_malformed_element_beside_a_stop_is_refused_alone(
+    label: str, bad: Any, reason: str, stop_first: bool
+) -> None:
+    stop = _infobip_result(INFOBIP_INBOUND, text="STOP")
+    items = [stop, bad] if stop_first else [bad, stop]
+    with pytest.raises(PartlyMalformed) as raised:
+        CustomVendor(INFOBIP_CREDENTIALS).parse(json_request(HOOK_URL, {"results": items}))
+    assert raised.value.events == [INFOBIP_STOP]
+    [(index, problem)] = raised.value.problems
+    assert index == (1 if stop_first else 0) and reason in problem, raised.value.problems
+
+
+def test_a_batch_of_only_malformed_elements_is_refused_whole() -> None:
+    payload = {"results": [bad for label, bad, _ in BAD_ELEMENTS if label != "not-an-object"]}
     with pytest.raises(PayloadError) as raised:
         CustomVendor(INFOBIP_CREDENTIALS).parse(json_request(HOOK_URL, payload))
-    assert str(raised.value) == (
-        "event 2 of 2 lacks {{inboundMessage}} of the inbound mapping (expected at $.results[*].text)"
-    )
+    assert not isinstance(raised.value, PartlyMalformed)
 
 
 def test_top_level_array_payload_keeps_raw_as_an_object() -> None:

@@ -11,9 +11,13 @@ common event does not use — and an item with ``text``, ``cleanText``,
 ``keyword`` or ``receivedAt`` is an inbound message. Fields Infobip adds later
 are kept in ``raw`` and never refused.
 
-A request with one item that is not Infobip's is refused whole: events are
-stored once each, so Infobip's redelivery of the corrected batch is harmless,
-while storing part of it would hide the refusal.
+Each item is read on its own (``parse_items``): an item that is not Infobip's
+(no ``from``, a ``text`` that is a number, neither a report nor a message) is
+refused alone, and the host stores the batch's other items — Infobip does not
+retry a 4xx, so refusing the whole batch would lose an opt-out in it. A request
+whose body is not an Infobip body (not an object, no ``results`` list, more
+items than Infobip batches) is refused whole, as is one none of whose items
+can be read.
 """
 
 from __future__ import annotations
@@ -25,7 +29,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from smshooks.events import DeliveryReport, Event, FailureType, InboundMessage, Status
-from smshooks.vendor import PayloadError, TooManyEvents, WebhookRequest, to_e164
+from smshooks.vendor import PayloadError, TooManyEvents, WebhookRequest, parse_items, to_e164
 from smshooks_infobip.statuses import (
     ERROR_CATEGORIES,
     ERROR_GROUP_CATEGORIES,
@@ -54,11 +58,16 @@ Item = Mapping[str, Any]
 
 
 def parse_request(request: WebhookRequest) -> list[Event]:
-    """Every inbound message and delivery report the request's ``results`` carry."""
-    return [parse_item(item, request) for item in results(request)]
+    """Every inbound message and delivery report the request's ``results`` carry.
+
+    Raises :class:`~smshooks.vendor.PartlyMalformed` (the events of the items it
+    could read, the index and reason of the others) when only some could be read.
+    """
+    return parse_items(results(request), lambda item: parse_item(item, request))
 
 
-def results(request: WebhookRequest) -> list[Item]:
+def results(request: WebhookRequest) -> list[Any]:
+    """The ``results`` list, its items as sent (each is checked by :func:`parse_item`)."""
     payload = request.json()
     if not isinstance(payload, dict):
         raise PayloadError("an Infobip webhook body is a JSON object")
@@ -67,13 +76,12 @@ def results(request: WebhookRequest) -> list[Item]:
         raise PayloadError("no results list")
     if len(items) > MAX_RESULTS:
         raise TooManyEvents(len(items), MAX_RESULTS)
-    for index, item in enumerate(items):
-        if not isinstance(item, dict):
-            raise PayloadError(f"results[{index}] is not an object")
     return items
 
 
-def parse_item(item: Item, request: WebhookRequest) -> Event:
+def parse_item(item: Any, request: WebhookRequest) -> Event:
+    if not isinstance(item, dict):
+        raise PayloadError("a result is not an object")
     if "status" in item:
         return delivery_report(item, request)
     if any(name in item for name in _INBOUND_FIELDS):

@@ -37,7 +37,7 @@ from smshooks.testing import (
     json_request,
     replace_event,
 )
-from smshooks.vendor import PayloadError, WebhookRequest
+from smshooks.vendor import PartlyMalformed, PayloadError, WebhookRequest
 
 HERE = Path(__file__).parent
 
@@ -645,6 +645,61 @@ PARSE = [
     ParseCase("error-sms-count-not-integer", request(variant(INBOUND, _set(smsCount="two"))), error=PayloadError),
     ParseCase("error-sms-count-negative", request(variant(INBOUND, _set(smsCount=-1))), error=PayloadError),
     ParseCase("error-text-not-a-string", request(variant(INBOUND, _set(text=["STOP"]))), error=PayloadError),
+]
+
+# -- one malformed item in a batch ---------------------------------------------
+# Each item is read on its own: a bad one beside a STOP is refused alone
+# (PartlyMalformed carries the STOP, which the host stores: Infobip does not
+# retry a 4xx); a batch of nothing but bad items is refused whole (PayloadError).
+
+BATCH_STOP_ITEM = {
+    **fixture_json(INBOUND)["results"][0],
+    "messageId": "817790313235066501",
+    "text": "STOP",
+    "cleanText": "",
+    "keyword": "STOP",
+}
+BATCH_STOP = replace_event(QUIZ, vendor_message_id="817790313235066501", text="STOP")
+_BAD_BASE = {**BATCH_STOP_ITEM, "messageId": "817790313235066502"}
+
+#: (label, a malformed item, what its reason says)
+BAD_ITEMS: list[tuple[str, Any, str]] = [
+    ("missing-from", {key: value for key, value in _BAD_BASE.items() if key != "from"}, "missing from"),
+    ("text-a-number", {**_BAD_BASE, "text": 42}, "text is not a string"),
+    (
+        "neither-report-nor-message",
+        {"messageId": "817790313235066502", "from": "385916242493", "to": "385921004026"},
+        "neither a delivery report",
+    ),
+    ("not-an-object", "817790313235066502", "not an object"),
+    (
+        "report-status-a-string",
+        {**fixture_json(DLR_V3)["results"][0], "status": "DELIVERED"},
+        "status is not an object",
+    ),
+]
+
+
+def batch(*items: Any) -> str:
+    return json.dumps({"results": list(items)})
+
+
+PARSE += [
+    *(
+        ParseCase(f"partly-{label}-beside-a-stop", request(batch(BATCH_STOP_ITEM, bad)), error=PartlyMalformed)
+        for label, bad, _ in BAD_ITEMS
+    ),
+    ParseCase(
+        "error-every-item-of-a-batch-malformed",
+        request(batch(*(bad for _, bad, _ in BAD_ITEMS))),
+        error=PayloadError,
+    ),
+    # Longer than the host's column, but an Infobip item: the host refuses it alone when storing.
+    ParseCase(
+        "batch-long-message-id-is-the-hosts-to-refuse",
+        request(batch(BATCH_STOP_ITEM, {**_BAD_BASE, "messageId": "9" * 201})),
+        [BATCH_STOP, replace_event(BATCH_STOP, vendor_message_id="9" * 201)],
+    ),
 ]
 
 # -- verify -------------------------------------------------------------------

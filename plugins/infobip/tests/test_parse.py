@@ -1,4 +1,5 @@
-"""What parse() keeps beyond the compared event fields: raw items, UTC times, refusal reasons."""
+"""What parse() keeps beyond the compared event fields: raw items, UTC times, refusal reasons, and
+which items of a batch it refused alone."""
 
 from __future__ import annotations
 
@@ -9,10 +10,24 @@ import pytest
 
 from smshooks.events import DeliveryReport, InboundMessage
 from smshooks.testing import json_request
-from smshooks.vendor import PayloadError, TooManyEvents
+from smshooks.vendor import PartlyMalformed, PayloadError, TooManyEvents
 from smshooks_infobip import InfobipVendor
 
-from .cases import DLR_BATCH, DLR_V2, DLR_V3, HOOK_URL, INBOUND, INBOUND_BATCH, fixture, fixture_json, variant
+from .cases import (
+    BAD_ITEMS,
+    BATCH_STOP,
+    BATCH_STOP_ITEM,
+    DLR_BATCH,
+    DLR_V2,
+    DLR_V3,
+    HOOK_URL,
+    INBOUND,
+    INBOUND_BATCH,
+    batch,
+    fixture,
+    fixture_json,
+    variant,
+)
 
 VENDOR = InfobipVendor()
 
@@ -122,3 +137,34 @@ def test_a_batch_over_the_largest_documented_size_is_too_many_events() -> None:
     with pytest.raises(TooManyEvents) as raised:
         parse(_stops(9000))
     assert (raised.value.count, raised.value.limit) == (9000, 1000)
+
+
+@pytest.mark.parametrize(("label", "bad", "reason"), BAD_ITEMS, ids=[label for label, _, _ in BAD_ITEMS])
+@pytest.mark.parametrize("stop_first", [True, False], ids=["stop-first", "stop-last"])
+def test_a_malformed_item_is_refused_alone(label: str, bad: object, reason: str, stop_first: bool) -> None:
+    """The STOP beside it comes out as an event; the bad item as its index and reason."""
+    items = [BATCH_STOP_ITEM, bad] if stop_first else [bad, BATCH_STOP_ITEM]
+    with pytest.raises(PartlyMalformed) as raised:
+        parse(batch(*items))
+    assert raised.value.events == [BATCH_STOP]
+    assert raised.value.indexes == [0 if stop_first else 1]
+    [(index, problem)] = raised.value.problems
+    assert index == (1 if stop_first else 0) and reason in problem, raised.value.problems
+
+
+def test_a_batch_of_only_malformed_items_is_refused_whole_with_the_first_reason() -> None:
+    with pytest.raises(PayloadError) as raised:
+        parse(batch(*(bad for _, bad, _ in BAD_ITEMS)))
+    assert not isinstance(raised.value, PartlyMalformed)
+    assert str(raised.value) == "missing from"
+
+
+@pytest.mark.parametrize(
+    "body",
+    ['{"results": {"messageId": "1"}}', '{"messageCount": 1}', "[]", batch(*[BATCH_STOP_ITEM] * 1001)],
+    ids=["results-not-a-list", "no-results", "not-an-object", "too-many-items"],
+)
+def test_a_body_that_is_not_a_batch_is_still_refused_whole(body: str) -> None:
+    with pytest.raises(PayloadError) as raised:
+        parse(body)
+    assert not isinstance(raised.value, PartlyMalformed)

@@ -219,6 +219,41 @@ def test_deleting_a_credential_in_use_is_409(api):
     assert api.delete(f"/credentials/{hook['credentials_id']}").status_code == 204
 
 
+@pytest.mark.parametrize(
+    ("label", "users", "named"),
+    [
+        ("a channel", ["channel"], ["channel 'sms-main'"]),
+        ("a webhook and a channel", ["webhook", "channel"], ["webhook 'inbound'", "channel 'sms-main'"]),
+    ],
+)
+def test_deleting_a_credential_a_channel_uses_is_409_naming_it(api, label, users, named):
+    credential = create(api, name=f"cred-{label}")
+    if "webhook" in users:
+        hook = api.post(
+            "/webhooks",
+            {"name": "inbound", "vendor": "loopback", "type": "inbound", "credentials_id": credential["id"]},
+        )
+        assert hook.status_code == 201, hook.json
+    channel = api.post(
+        "/channels", {"name": "sms-main", "credentials_id": credential["id"], "sender_number": "+14155550100"}
+    )
+    assert channel.status_code == 201, channel.json
+    response = api.delete(f"/credentials/{credential['id']}")
+    assert response.status_code == 409, response.json
+    error = response.json["error"]
+    assert error["code"] == "conflict"
+    assert "concurrently" not in error["message"]
+    for name in named:
+        assert name in error["message"]
+    assert error["details"]["channels"] == [channel.json["id"]]
+    assert api.get(f"/credentials/{credential['id']}").status_code == 200
+    # once nothing uses it, the credential can go
+    assert api.delete(f"/channels/{channel.json['id']}").status_code == 204
+    if "webhook" in users:
+        assert api.delete(f"/webhooks/{hook.json['id']}").status_code == 204
+    assert api.delete(f"/credentials/{credential['id']}").status_code == 204
+
+
 def test_deleting_an_unused_credential_is_204_then_404(api):
     created = create(api)
     response = api.delete(f"/credentials/{created['id']}")

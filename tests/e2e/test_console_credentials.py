@@ -162,3 +162,47 @@ def test_secrets_sealed_with_another_key_are_marked_and_entered_again(browser, s
         context.close()
     finally:
         stop_server(other)
+
+
+@pytest.mark.parametrize(
+    ("what", "named", "advice"),
+    [
+        ("credential", ["webhook 'inbound'", "channel 'sms-main'"], "another credential"),
+        ("reply", ["webhook 'inbound'"], "Choose another reply on it"),
+    ],
+)
+def test_deleting_what_is_in_use_names_its_users(browser, server, what, named, advice) -> None:
+    """Refused with the users by name (a webhook's id is the secret part of its URL), not raw JSON."""
+    key = server.cli("apikey", "create", "--org", new_org())
+    api = server.api(key)
+    v1 = server.url + "/api/v1"
+    credential = api.post(
+        v1 + "/credentials",
+        json={"name": "twilio", "vendor": "twilio", "account_sid": ACCOUNT_SID, "auth_token": AUTH_TOKEN},
+    ).json()
+    hook = api.post(
+        v1 + "/webhooks",
+        json={"name": "inbound", "vendor": "twilio", "type": "inbound", "credentials_id": credential["id"]},
+    ).json()
+    channel = {"name": "sms-main", "credentials_id": credential["id"], "sender_number": "+14155550100"}
+    assert api.post(v1 + "/channels", json=channel).status_code == 201
+    reply = api.post(v1 + "/replies", json={"name": "goodbye", "template": "bye"}).json()
+    keywords = api.put(v1 + f"/webhooks/{hook['id']}/keywords", json={"default_reply_id": reply["id"]})
+    assert keywords.status_code == 200, keywords.text
+    target, path = (credential, "credentials") if what == "credential" else (reply, "replies")
+
+    context = browser.new_context(viewport=DESKTOP, base_url=server.url)
+    page = context.new_page()
+    sign_in(page, key)
+    page.goto(f"/admin/{path}/{target['id']}/delete")
+    with page.expect_response(lambda r: r.request.method == "POST") as answer:
+        page.get_by_role("button", name=f"Delete {what}").click()
+    assert answer.value.status == 409
+    alert = page.get_by_role("alert")
+    for name in named:
+        expect(alert).to_contain_text(name)
+    expect(alert).to_contain_text(advice)
+    assert hook["id"] not in page.content() and "created concurrently" not in page.content()
+    screenshot(page, f"17-{what}-in-use")
+    assert api.get(v1 + f"/{path}/{target['id']}").status_code == 200
+    context.close()

@@ -40,29 +40,44 @@ def page(browser, server):
 
 
 def twilio_stop() -> dict[str, str]:
+    return twilio_inbound("5", "STOP")
+
+
+def twilio_inbound(sid_digit: str, body: str) -> dict[str, str]:
     return {
-        "MessageSid": "SM" + "5" * 32,
-        "SmsSid": "SM" + "5" * 32,
+        "MessageSid": "SM" + sid_digit * 32,
+        "SmsSid": "SM" + sid_digit * 32,
         "AccountSid": ACCOUNT_SID,
         "From": SUBSCRIBER,
         "To": OUR_NUMBER,
-        "Body": "STOP",
+        "Body": body,
         "NumMedia": "0",
         "NumSegments": "1",
     }
 
 
-def test_feedback_webhook_consent_and_replay(page, server) -> None:
-    key = server.cli("apikey", "create", "--org", new_org())
-    api = server.api(key)
+def twilio_hook(api, server) -> dict:
+    """A Twilio credential and inbound webhook of the API key's organisation."""
     credential = api.post(
         server.url + "/api/v1/credentials",
         json={"name": "twilio", "vendor": "twilio", "account_sid": ACCOUNT_SID, "auth_token": AUTH_TOKEN},
     ).json()
-    hook = api.post(
+    return api.post(
         server.url + "/api/v1/webhooks",
         json={"name": "inbound", "vendor": "twilio", "type": "inbound", "credentials_id": credential["id"]},
     ).json()
+
+
+def send_signed(api, hook: dict, params: dict[str, str]) -> None:
+    signature = twilio_validator.RequestValidator(AUTH_TOKEN).compute_signature(hook["url"], params)
+    answer = api.post(hook["url"], data=params, headers={"X-Twilio-Signature": signature})
+    assert answer.status_code == 200, answer.text
+
+
+def test_feedback_webhook_consent_and_replay(page, server) -> None:
+    key = server.cli("apikey", "create", "--org", new_org())
+    api = server.api(key)
+    hook = twilio_hook(api, server)
 
     with Receiver() as receiver:
         sign_in(page, key)
@@ -93,10 +108,7 @@ def test_feedback_webhook_consent_and_replay(page, server) -> None:
         screenshot(page, "22-feedback-test-event")
 
         # a subscriber texts STOP: Twilio's signed request to the webhook's URL
-        params = twilio_stop()
-        signature = twilio_validator.RequestValidator(AUTH_TOKEN).compute_signature(hook["url"], params)
-        answer = api.post(hook["url"], data=params, headers={"X-Twilio-Signature": signature})
-        assert answer.status_code == 200, answer.text
+        send_signed(api, hook, twilio_stop())
 
         relayed = receiver.wait_for(2, timeout=30)[1]
         assert relayed.header("X-Api-Key") == HEADER_VALUE
@@ -128,10 +140,104 @@ def test_feedback_webhook_consent_and_replay(page, server) -> None:
         expect(rows).to_have_count(1)
         screenshot(page, "40-deliveries")
         rows.first.get_by_role("button", name="Replay").click()
-        page.wait_for_selector("text=deliveries are sent again")
+        page.wait_for_selector("text=1 delivery is sent again")
         again = receiver.wait_for(3, timeout=30)
         # the same event: the receiver can drop the copy
         assert again[2].webhook_id == again[1].webhook_id
         page.locator("tbody tr").first.get_by_role("link").click()
         page.wait_for_selector("text=Attempts")
         screenshot(page, "41-delivery")
+
+
+def test_typed_secrets_survive_every_round_trip_of_the_feedback_form(page, server) -> None:
+    """Add a header, Remove one, a refused save: each re-renders the form; what the user typed stays."""
+    key = server.cli("apikey", "create", "--org", new_org())
+
+    def header_name(row: int):
+        return page.locator(f"#h-{row}-name")
+
+    def header_value(row: int):
+        return page.locator(f"#h-{row}-value")
+
+    with Receiver() as receiver:
+        sign_in(page, key)
+        go(page, "Feedback webhook")
+        page.get_by_role("textbox", name="URL").fill(receiver.url)
+        page.get_by_label("Type", exact=True).select_option("jwt")
+        page.get_by_label("Algorithm").select_option("HS256")
+        page.get_by_label("Key secret", exact=True).fill(JWT_KEY)
+        header_name(0).fill("X-Drop")
+        header_value(0).fill("dropped-value")
+        page.get_by_role("button", name="Add a header").click()
+        expect(header_value(0)).to_have_value("dropped-value")  # not the mask of a stored value
+        header_name(1).fill("X-One")
+        header_value(1).fill("one-value")
+        page.get_by_role("button", name="Add a header").click()
+        header_name(2).fill("X-Two")
+        header_value(2).fill("two-value")
+        page.get_by_role("button", name="Remove X-Drop").click()
+        expect(header_name(0)).to_have_value("X-One")
+        expect(header_value(0)).to_have_value("one-value")
+        expect(header_value(1)).to_have_value("two-value")
+        expect(page.get_by_label("Key secret", exact=True)).to_have_value(JWT_KEY)
+        # no name: the save is refused, and nothing typed is lost
+        page.get_by_role("button", name="Create feedback webhook").click()
+        expect(page.locator(".error-summary")).to_be_visible()
+        expect(header_value(0)).to_have_value("one-value")
+        expect(header_value(1)).to_have_value("two-value")
+        expect(page.get_by_label("Key secret", exact=True)).to_have_value(JWT_KEY)
+        screenshot(page, "23-feedback-webhook-refused-keeps-typed-values")
+
+        page.get_by_label("Name", exact=False).first.fill("round trips")
+        page.get_by_role("button", name="Create feedback webhook").click()
+        expect(page.locator("#new-secret")).to_contain_text("whsec_")
+        page.goto("/admin/feedback-webhook")
+        html = page.content()
+        assert "one-value" not in html and "two-value" not in html and JWT_KEY not in html
+        expect(header_value(0)).to_have_value("********")  # stored: the mask, which keeps it
+        screenshot(page, "24-feedback-webhook-saved-with-two-headers")
+
+        page.get_by_role("button", name="Send test event").click()
+        [event] = receiver.wait_for(1, timeout=30)
+        assert (event.header("X-One"), event.header("X-Two"), event.header("X-Drop")) == (
+            "one-value",
+            "two-value",
+            None,
+        )
+        token = event.header("Authorization").removeprefix("Bearer ")
+        assert jwt.decode(token, JWT_KEY, algorithms=["HS256"])
+
+
+def test_a_rows_replay_button_replays_that_row_only(page, server) -> None:
+    key = server.cli("apikey", "create", "--org", new_org())
+    api = server.api(key)
+    hook = twilio_hook(api, server)
+    with Receiver() as receiver:
+        settings = {"name": "relay", "channels": ["sms"], "url": receiver.url, "relay_inbound": True}
+        assert api.post(server.url + "/api/v1/feedback-webhook", json=settings).status_code == 201
+        for digit, text in (("6", "hello"), ("7", "hello again")):
+            send_signed(api, hook, twilio_inbound(digit, text))
+        receiver.wait_for(2, timeout=30)
+
+        sign_in(page, key)
+        go(page, "Deliveries")
+        rows = page.locator("tbody tr")
+        expect(rows).to_have_count(2)
+        ticked = rows.nth(1).get_by_role("checkbox")
+        ticked.check()
+        pressed = rows.nth(0).get_by_role("checkbox").get_attribute("value")
+        rows.nth(0).get_by_role("button", name="Replay").click()
+        expect(page.get_by_text("1 delivery is sent again.")).to_be_visible()
+        screenshot(page, "42-deliveries-row-replayed")
+        again = receiver.wait_for(3, timeout=30)[2]
+        assert again.webhook_id == pressed
+        # the ticked row stays as it was: no fourth request comes
+        with pytest.raises(AssertionError):
+            receiver.wait_for(4, timeout=3)
+
+        go(page, "Deliveries")
+        page.locator("tbody tr").nth(0).get_by_role("checkbox").check()
+        page.locator("tbody tr").nth(1).get_by_role("checkbox").check()
+        page.get_by_role("button", name="Replay selected").click()
+        expect(page.get_by_text("2 deliveries are sent again.")).to_be_visible()
+        receiver.wait_for(5, timeout=30)

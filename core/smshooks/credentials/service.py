@@ -30,7 +30,7 @@ from smshooks.events import OutboundMessage
 from smshooks.gateway import Gateway
 from smshooks.scope import Scope
 from smshooks.store.scoped import claim_name, find_scoped, get_scoped, in_scope
-from smshooks.store.tables import Credential, Webhook, utcnow
+from smshooks.store.tables import Channel, Credential, Webhook, utcnow
 from smshooks.targets import BadTargetURL, TargetRefused, check_url
 from smshooks.vendor import PayloadError, Vendor
 
@@ -123,13 +123,33 @@ def update_credential(gw: Gateway, scope: Scope, credential_id: str, changes: Ma
 
 
 def delete_credential(gw: Gateway, scope: Scope, credential_id: str) -> None:
-    """Delete a credential; :class:`Conflict` (details: the webhook ids) while a webhook uses it."""
+    """Delete a credential; :class:`Conflict` while a webhook or a channel uses it: the message
+    names them, the details list their ids (``webhooks``, ``channels``)."""
     with gw.db.transaction() as session:
         credential = get_scoped(session, Credential, credential_id, scope, "credential")
-        users = session.execute(select(Webhook.id).where(Webhook.credentials_id == credential.id)).scalars().all()
-        if users:
-            raise Conflict("the credential is used by webhooks", details={"webhooks": users})
+        users = {
+            "webhooks": _users(session, Webhook, credential.id),
+            "channels": _users(session, Channel, credential.id),
+        }
+        if any(users.values()):
+            named = [_named(kind, rows) for kind, rows in users.items() if rows]
+            raise Conflict(
+                f"the credential is used by {' and '.join(named)}",
+                details={kind: [row_id for row_id, _ in rows] for kind, rows in users.items() if rows},
+            )
         session.delete(credential)
+
+
+def _users(session: Session, table: type[Webhook] | type[Channel], credential_id: str) -> list[tuple[str, str]]:
+    """(id, name) of the rows of ``table`` that send or verify with the credential, by name."""
+    query = select(table.id, table.name).where(table.credentials_id == credential_id).order_by(table.name)
+    return [(row_id, name) for row_id, name in session.execute(query)]
+
+
+def _named(kind: str, rows: list[tuple[str, str]]) -> str:
+    """``webhook 'a'`` or ``channels 'a', 'b'``: ids mean nothing to the person who reads the refusal."""
+    noun = kind if len(rows) > 1 else kind.removesuffix("s")
+    return f"{noun} " + ", ".join(repr(name) for _, name in rows)
 
 
 def preview_send(

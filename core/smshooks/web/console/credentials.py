@@ -83,8 +83,12 @@ def delete_credential(credential_id: str) -> Any:
     try:
         service.delete_credential(gw, scope(), credential_id)
     except DomainError as exc:
-        users = ", ".join(exc.details.get("webhooks", []))
-        message = f"{exc.message}: {users}. Delete or change those webhooks first." if users else exc.message
+        # the service's message names the webhooks and channels that use it (ids mean nothing here)
+        users = [*exc.details.get("webhooks", []), *exc.details.get("channels", [])] if exc.code == "conflict" else []
+        them = "it" if len(users) == 1 else "them"
+        message = exc.message[:1].upper() + exc.message[1:]
+        if users:
+            message += f". Give {them} another credential or delete {them} first."
         return render_template(
             "console/confirm_delete.html", what="credential", name=current.name, error=message
         ), domain_status(exc)

@@ -15,6 +15,9 @@ from smshooks.web.console.pages import error_page
 from smshooks.web.console.session import scope
 from smshooks.web.context import gateway
 
+#: the most ticked deliveries one press replays
+MAX_SELECTED = 200
+
 
 @bp.route("/deliveries")
 def deliveries() -> Any:
@@ -47,14 +50,18 @@ def delivery(delivery_id: str) -> Any:
 
 @bp.route("/deliveries/replay", methods=["POST"])
 def replay_deliveries() -> Any:
-    """Replay the deliveries ticked in the list, or every one created in a window."""
+    """Replay one row's delivery (its own button), the deliveries ticked in the list, or every one
+    created in a window."""
     gw = gateway()
-    ids = request.form.getlist("delivery_id")
+    # A row's button sits in the form of the ticks: it names its delivery apart, so pressing it
+    # replays that one row and not what happens to be ticked.
+    one = request.form.get("replay_one")
+    ids = [one] if one else request.form.getlist("delivery_id")[:MAX_SELECTED]
     try:
         if ids:
-            for delivery_id in ids[:200]:
+            for delivery_id in ids:
                 service.replay_delivery(gw, scope(), delivery_id)
-            flash(f"{min(len(ids), 200)} deliveries are sent again.")
+            flash(f"{_deliveries(len(ids), 'is', 'are')} sent again.")
         else:
             since, until = _when(request.form.get("since")), _when(request.form.get("until"))
             if since is None:
@@ -63,12 +70,20 @@ def replay_deliveries() -> Any:
             state = request.form.get("state") or None
             done = service.replay_deliveries(gw, scope(), since=since, until=until, state=state)
             more = " (the most at once: narrow the window for the rest)" if done.limit_reached else ""
-            flash(f"{done.replayed} deliveries are sent again{more}; {done.in_progress} were being attempted.")
+            flash(
+                f"{_deliveries(done.replayed, 'is', 'are')} sent again{more};"
+                f" {done.in_progress} {'was' if done.in_progress == 1 else 'were'} being attempted."
+            )
     except DomainError as exc:
         return error_page(409 if exc.code == "conflict" else 422, exc.message)
     except ValueError:
         flash("Dates are written 2026-12-01T09:30.")
     return redirect(request.form.get("back") or url_for("console.deliveries"), code=303)
+
+
+def _deliveries(count: int, one: str, many: str) -> str:
+    """``1 delivery is`` / ``3 deliveries are``: ``count`` with the noun and the verb agreeing."""
+    return f"1 delivery {one}" if count == 1 else f"{count} deliveries {many}"
 
 
 def _when(value: str | None) -> datetime | None:

@@ -95,8 +95,9 @@ def _values_of(view: Any) -> dict[str, Any]:
         "name": view.name,
         "channels": view.channels,
         "url": view.url,
-        "auth": {k: v for k, v in view.auth.items() if v is not None},
-        "headers": view.headers,
+        # never a stored secret: the form puts these values back into its inputs (see _form)
+        "auth": {k: v for k, v in view.auth.items() if v is not None and k != "key"},
+        "headers": dict.fromkeys(view.headers, MASK),
         "relay_inbound": view.relay_inbound,
         "enabled": view.enabled,
     }
@@ -129,7 +130,7 @@ def _values_from_form(form: Any) -> tuple[dict[str, Any], dict[str, list[str]]]:
         rows.pop(int(remove))
     for name, value in rows:
         if name:
-            headers[name] = value  # a stored value comes back as the mask, which keeps it
+            headers[name] = value  # a stored value comes back as the mask, which keeps it; a typed one as typed
     values = {
         "name": (form.get("name") or "").strip(),
         "channels": [c for c in CHANNELS if form.get(f"channel-{c}") == "on"],
@@ -145,6 +146,10 @@ def _values_from_form(form: Any) -> tuple[dict[str, Any], dict[str, list[str]]]:
 
 
 def _form(current: Any, values: dict[str, Any], errors: FormErrors, status: int = 200, **extra: Any) -> Any:
+    """The settings page showing ``values``. A header value and the JWT key in ``values`` go back into
+    their inputs: from this form they are what the user typed (or the mask of a stored value), which a
+    re-render (add or remove a header, a refused save) must not lose; from :func:`_values_of` they are
+    masks and no key, so a stored secret never reaches the page."""
     header_rows = list(values.get("headers", {}).items())
     if values.pop("_extra_header_row", False) or not header_rows:
         header_rows.append(("", ""))

@@ -8,6 +8,7 @@ from typing import Any
 
 from flask import flash, jsonify, redirect, render_template, request, url_for
 
+import smshooks.inbound.webhooks as webhooks
 import smshooks.replies.service as service
 from smshooks.errors import DomainError
 from smshooks.replies.templates import MAX_REPLY_SEGMENTS, SAMPLE_CONTEXT, ReplyTemplateError, render, segments
@@ -84,8 +85,12 @@ def delete_reply(reply_id: str) -> Any:
     try:
         service.delete_reply(gateway(), scope(), reply_id)
     except DomainError as exc:
-        users = ", ".join(exc.details.get("webhooks", []))
-        message = f"{exc.message}: {users}. Choose another reply on those webhooks first." if users else exc.message
+        users = _webhook_names(exc.details.get("webhooks", []))
+        if users:
+            noun, them = ("webhook", "it") if len(users) == 1 else ("webhooks", "them")
+            message = f"The reply is used by {noun} {', '.join(users)}. Choose another reply on {them} first."
+        else:
+            message = exc.message
         page = render_template("console/confirm_delete.html", what="reply", name=current.name, error=message)
         return page, domain_status(exc)
     flash(f"Reply {current.name} is deleted.")
@@ -100,6 +105,15 @@ def preview_reply() -> Any:
     if problem:
         return jsonify({"error": problem})
     return jsonify(preview(str(body.get("template") or ""), profile))
+
+
+def _webhook_names(webhook_ids: list[str]) -> list[str]:
+    """The webhooks ``webhook_ids`` by name, quoted, for a person: an id is the secret part of a webhook's URL."""
+    if not webhook_ids:
+        return []
+    wanted = set(webhook_ids)
+    # one query of the scope's webhooks; the URL is not shown, so no base URL is needed
+    return [repr(w.name) for w in webhooks.list_webhooks(gateway(), scope(), base_url="") if w.id in wanted]
 
 
 def _values(form: Any) -> dict[str, str]:

@@ -100,7 +100,18 @@ LOCALE_FUZZY_PHRASES: Mapping[str, tuple[str, ...]] = {
 #: the words the FCC's rule (47 CFR 64.1200(a)(10), keywords.md §0) makes a revocation "per se", with the
 #: one-word spellings carriers and Twilio use: a configuration may leave them out of its opt-out list (the fuzzy
 #: layer then catches them) but never give them another meaning (KeywordSettingsSchema)
-REVOCATION_PER_SE = ("STOP", "QUIT", "END", "REVOKE", "OPT OUT", "OPTOUT", "CANCEL", "UNSUBSCRIBE", "STOPALL", "STOP ALL")
+REVOCATION_PER_SE = (
+    "STOP",
+    "QUIT",
+    "END",
+    "REVOKE",
+    "OPT OUT",
+    "OPTOUT",
+    "CANCEL",
+    "UNSUBSCRIBE",
+    "STOPALL",
+    "STOP ALL",
+)
 
 #: §7.2: ``us`` keeps every per-se revocation word an exact opt-out keyword, and STOP, HELP and START (which Twilio
 #: does not let anyone remove), even when a configured list omits them. It also forces the fuzzy action to

@@ -6,6 +6,8 @@ from flask import Flask, redirect
 from werkzeug.wrappers import Response
 
 from smshooks.web.console import (
+    api_keys,
+    channels,
     consent,
     credentials,
     deliveries,
@@ -14,6 +16,8 @@ from smshooks.web.console import (
     messages,
     pages,
     replies,
+    sandbox_settings,
+    send,
     session,
     signin,
     webhooks,
@@ -32,6 +36,10 @@ PAGE_MODULES: list[object] = [
     deliveries,
     messages,
     feedback_test,
+    sandbox_settings,
+    api_keys,
+    channels,
+    send,
 ]
 
 

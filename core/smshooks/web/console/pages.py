@@ -26,8 +26,12 @@ NAVIGATION = (
     ("console.replies", "Replies"),
     ("console.consent", "Consent"),
     ("console.messages", "Messages"),
+    ("console.channels", "Channels"),
+    ("console.send_sms", "Send SMS"),
     ("console.feedback_webhook", "Feedback webhook"),
     ("console.deliveries", "Deliveries"),
+    ("console.sandbox_settings", "Sandbox settings"),
+    ("console.api_keys", "API keys"),
 )
 
 #: no inline script or style anywhere, nothing from another origin, never framed

@@ -78,6 +78,11 @@ class InboundMessage:
     segments: int = 1
     media_urls: tuple[str, ...] = ()
     raw: Mapping[str, Any] = field(default_factory=dict, compare=False)
+    #: the vendor itself recorded this message as an opt-out and now blocks sends to the number
+    #: (Twilio Advanced Opt-Out's ``OptOutType=STOP``, whatever word the service lists): the
+    #: pipeline opts the subscriber out as for an exact opt-out keyword, whatever the text and the
+    #: webhook's keyword configuration say
+    vendor_opt_out: bool = False
     org: str | None = None
     sandbox: str | None = None
     webhook_id: str | None = None

@@ -292,3 +292,27 @@ def test_after_stop_a_custom_keyword_gets_no_inline_reply(server, twilio):
     assert "unsubscribed" in text("STOP", 6)
     assert "<Message>" not in text("PIZZA", 7)
     assert "STOP" in text("HELP", 8)  # help is still answered
+
+
+@pytest.mark.parametrize(
+    ("body", "opt_out_type", "state"),
+    [
+        ("ARRET", "STOP", "opted_out"),  # a word the Messaging Service lists and we do not
+        ("Please stop texting me", "STOP", "opted_out"),
+        ("ARRET", None, None),  # without Advanced Opt-Out: the keyword rules alone
+        ("START", "START", "opted_in"),
+    ],
+    ids=["custom-word", "sentence", "no-opt-out-type", "start"],
+)
+def test_twilio_advanced_opt_out_stop_is_an_opt_out_whatever_the_word(server, twilio, body, opt_out_type, state):
+    """Twilio blocks sends to a number after a message it marked OptOutType=STOP (error 21610): the ledger
+    must say opted out too, or the console and the send API would show someone Twilio no longer reaches."""
+    api, hook = twilio
+    params = {**INBOUND, "Body": body, **({"OptOutType": opt_out_type} if opt_out_type else {})}
+    assert post_as_twilio(api, hook["url"], params).status_code == 200
+    senders = api.get(server.url + "/api/v1/consent/+14155550123").json()["senders"]
+    assert [s["state"] for s in senders if s["state"]] == ([state] if state else [])
+    [message] = api.get(server.url + "/api/v1/inbound-messages").json()["items"]
+    if opt_out_type == "STOP":
+        event = message["keyword_event"]
+        assert (event["category"], event["match"], event["decided_by"]) == ("opt_out", "exact", "twilio")

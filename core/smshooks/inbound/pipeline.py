@@ -44,7 +44,7 @@ from smshooks.inbound.event_store import Stored, new_message_id, store_inbound
 from smshooks.inbound.keyword_config import classify_message, keyword_config
 from smshooks.inbound.reply_text import PreparedReply, locked_reply_text
 from smshooks.inbound.reply_text import reply_text as render_reply
-from smshooks.keywords import Classification, KeywordConfig, canon
+from smshooks.keywords import Category, Classification, KeywordConfig, Match, canon
 from smshooks.messages.send_job import enqueue_send
 from smshooks.metrics import PIPELINE_DECISIONS, count_on_commit
 from smshooks.store.driver import DriverStatement
@@ -97,6 +97,22 @@ def renders_ahead(webhook: Webhook) -> bool:
     return any(keyword_config(webhook).reply_ids.values())
 
 
+def classify_inbound(message: InboundMessage, config: KeywordConfig, classify_hook: Any = None) -> Classification:
+    """The message's classification: the keyword rules and plugins', or an exact opt-out when the
+    vendor says it recorded one (``vendor_opt_out``): the vendor blocks sends from now on, so the
+    ledger must too, even when our keywords do not list the word (Twilio's ARRET, a custom one)."""
+    classification = classify_message(message.text, config, classify_hook)
+    if message.vendor_opt_out and not (
+        classification.category is Category.OPT_OUT and classification.match is Match.EXACT
+    ):
+        return Classification(Category.OPT_OUT, Match.EXACT, None, VENDOR_RULE, message.vendor)
+    return classification
+
+
+#: the rule named when the vendor's own opt-out decided (``Classification.rule``, 8 characters at most)
+VENDOR_RULE = "vendor"
+
+
 def prepare_inbound(
     session: Session | None,
     webhook: Webhook,
@@ -114,7 +130,7 @@ def prepare_inbound(
     try:
         now = utcnow()
         config = keyword_config(webhook)
-        classification = classify_message(message.text, config, classify_hook)
+        classification = classify_inbound(message, config, classify_hook)
         if session is None or not any(config.reply_ids.values()):
             return PreparedReply(None, None, classification, rendered=False)
         records = read_subscriber(session, message.org, message.sandbox, message.sender)
@@ -155,7 +171,7 @@ def handle_inbound(
         prepared = prepare_inbound(unit.session, webhook, message, classify_hook)
     now = utcnow()
     config = keyword_config(webhook)
-    classification = prepared.classification or classify_message(message.text, config, classify_hook)
+    classification = prepared.classification or classify_inbound(message, config, classify_hook)
     our_number = message.recipient
     policy = policy or sandbox_settings(unit.session, message.org, message.sandbox)
     records, record, new_pair, decision = None, None, None, None

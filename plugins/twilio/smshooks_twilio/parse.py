@@ -71,6 +71,11 @@ def inbound_message(params: Params, request: WebhookRequest) -> InboundMessage:
         segments=_count(params, "NumSegments", default=1),
         media_urls=_media_urls(params),
         raw=raw_params(params),
+        # Advanced Opt-Out (a Messaging Service) names the keyword message it acted on: STOP, START
+        # or HELP (vendors.md 1.1). On STOP Twilio blocks the number (error 21610) whatever word the
+        # service lists (ARRET, a custom one): our ledger must say so too. START and HELP are left to
+        # the keyword rules: a START we did not recognise leaves the opt-out in force, the safe side.
+        vendor_opt_out=(_first(params, "OptOutType") or "").strip().upper() == "STOP",
     )
 
 

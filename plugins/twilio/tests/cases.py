@@ -90,6 +90,18 @@ DELIVERED = DeliveryReport(
 
 PARSE = [
     ParseCase("inbound-sms-stop", form_request(HOOK_URL, INBOUND_SMS), [STOP_FROM_SUBSCRIBER]),
+    # Advanced Opt-Out names the keyword message it acted on: STOP opts out whatever the word (ARRET
+    # listed in the Messaging Service); START and HELP are left to the keyword rules
+    ParseCase(
+        "inbound-advanced-opt-out-stop",
+        form_request(HOOK_URL, INBOUND_SMS.replace("Body=STOP", "Body=ARRET") + "&OptOutType=STOP"),
+        [replace_event(STOP_FROM_SUBSCRIBER, text="ARRET", vendor_opt_out=True)],
+    ),
+    ParseCase(
+        "inbound-advanced-opt-out-start",
+        form_request(HOOK_URL, INBOUND_SMS.replace("Body=STOP", "Body=START") + "&OptOutType=START"),
+        [replace_event(STOP_FROM_SUBSCRIBER, text="START")],
+    ),
     ParseCase(
         "inbound-mms-two-media",
         form_request(HOOK_URL, INBOUND_MMS),

@@ -442,3 +442,14 @@ def test_a_reply_asks_for_status_callbacks_at_the_host_the_vendor_called(gw_with
     assert answer.status_code == 200
     [sent] = gw.deliver()
     assert sent["callback"] == f"https://hooks.example.net/hooks/{gw.webhook['id']}"
+
+
+def test_a_stop_on_a_delivery_report_webhook_still_opts_out(gw):
+    """Sinch posts messages and reports to one callback URL; set up as a delivery-report ("feedback")
+    webhook, it must not store a STOP unheard."""
+    changed = gw.api.request("PATCH", f"/webhooks/{gw.webhook['id']}", {"type": "feedback"})
+    assert changed.status_code == 200, changed.json
+    assert gw.text("STOP")["keyword_event"]["action"] == "opt_out"
+    assert gw.state() == "opted_out"
+    [confirmation] = gw.deliver()
+    assert "unsubscribed" in confirmation["text"]

@@ -41,9 +41,8 @@ from smshooks.events import Event, InboundMessage
 from smshooks.feedback.emit import FindEndpoint, active_webhook, emit_for_report, relay_inbound
 from smshooks.gateway import Gateway
 from smshooks.inbound.column_fit import fit_to_columns
-from smshooks.inbound.event_store import Stored, check_event_count, event_chunks, store_inbound, store_report
+from smshooks.inbound.event_store import Stored, check_event_count, event_chunks, store_report
 from smshooks.inbound.pipeline import PreparedReply, handle_inbound, prepare_inbound, renders_ahead
-from smshooks.inbound.webhooks import INBOUND
 from smshooks.metrics import REFUSED_ITEMS, labelled
 from smshooks.store.db import is_retryable_conflict
 from smshooks.store.nonces import DatabaseReplayGuard, Replayed
@@ -131,7 +130,7 @@ def receive(gw: Gateway, webhook_id: str, read_call: Callable[[], VendorCall], *
     # last chunk: a retry of a half-stored request must not look like a replay.
     chunks = list(event_chunks(stamped)) or [[]]
     # the sandbox's consent policy, read once per request (from the config cache) for every message in it
-    policy = _policy(gw, webhook) if webhook.type == INBOUND else None
+    policy = _policy(gw, webhook) if any(event.kind == "inbound" for event in stamped) else None
     feedback_endpoint = _feedback_endpoint(gw)
     for number, chunk in enumerate(chunks, start=1):
         # Replies are rendered before the write transaction, so a template (up
@@ -265,7 +264,7 @@ def _prepare_replies(
     gw: Gateway, webhook: Webhook, events: Sequence[Event], policy: Policy | None
 ) -> dict[int, PreparedReply]:
     """The replies of a chunk's inbound messages, rendered outside any write transaction."""
-    if webhook.type != INBOUND or not any(event.kind == "inbound" for event in events):
+    if not any(event.kind == "inbound" for event in events):
         return {}
     hook = gw.plugins.hook.smshooks_classify
     inbound = [event for event in events if event.kind == "inbound"]
@@ -325,30 +324,29 @@ def _store_and_apply(
             stored.append(outcome)
             continue
         classification, action = None, None
-        if webhook.type == INBOUND:
-            # the pipeline stores the message itself, with its classification and decision
-            outcome, result = handle_inbound(
-                unit,
-                webhook,
-                event,
-                vendor_name=vendor_name,
-                inline_replies=inline,
-                prepared=prepared.get(id(event)),
-                callback_base_url=base_url,
-                classify_hook=gw.plugins.hook.smshooks_classify,
-                policy=policy,
-            )
-            if result is not None:
-                classification, action = result.classification, result.decision.action
-                if result.inline and result.reply_text:
-                    inline_replies.append(result.reply_text)
-        else:
-            outcome = store_inbound(unit, event)
+        # The pipeline stores the message itself, with its classification and decision, on a
+        # webhook of either type: a vendor that posts messages and reports to one URL (Sinch)
+        # may be set up with a delivery-report webhook, and a STOP must not be stored unheard.
+        outcome, result = handle_inbound(
+            unit,
+            webhook,
+            event,
+            vendor_name=vendor_name,
+            inline_replies=inline,
+            prepared=prepared.get(id(event)),
+            callback_base_url=base_url,
+            classify_hook=gw.plugins.hook.smshooks_classify,
+            policy=policy,
+        )
+        if result is not None:
+            classification, action = result.classification, result.decision.action
+            if result.inline and result.reply_text:
+                inline_replies.append(result.reply_text)
         stored.append(outcome)
         if outcome.duplicate:
             # A vendor's retry changes nothing and sends nothing; an inline reply is
             # answered again as the first time (the vendor may never have seen it).
-            if inline and webhook.type == INBOUND:
+            if inline:
                 repeated = _stored_inline_reply(unit, webhook, event)
                 if repeated:
                     inline_replies.append(repeated)

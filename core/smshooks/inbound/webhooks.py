@@ -26,7 +26,8 @@ from smshooks.store.scoped import claim_name, get_scoped, in_scope
 from smshooks.store.tables import Credential, Webhook, utcnow
 
 #: inbound: messages from subscribers; feedback: the vendor's delivery reports
-#: a vendor webhook of inbound messages: they run the keyword pipeline
+#: a vendor webhook of inbound messages: they run the keyword pipeline (as a message that reaches
+#: a delivery-report webhook does too: an opt-out is heard on either)
 INBOUND = "inbound"
 #: a vendor webhook of delivery reports. The API keeps the seed's word "feedback"; in the code it is
 #: DELIVERY_REPORTS, apart from the customer's feedback webhook (smshooks.feedback) that outcomes go to

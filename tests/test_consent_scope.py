@@ -54,10 +54,11 @@ class Sandbox:
         assert answer.status_code == 200, answer.json
         return answer.json
 
-    def text(self, body: str, to: str) -> dict:
-        """The subscriber texts ``body`` to our number ``to``; the keyword event."""
+    def text(self, body: str, to: str, at: str | None = None) -> dict:
+        """The subscriber texts ``body`` to our number ``to`` (sent ``at``, the vendor's time); the keyword event."""
         message_id = f"in-{next(_ids)}"
-        payload = {"messages": [{"id": message_id, "from": SUBSCRIBER, "to": to, "text": body}]}
+        item = {"id": message_id, "from": SUBSCRIBER, "to": to, "text": body} | ({"at": at} if at else {})
+        payload = {"messages": [item]}
         assert self.client.post(f"/hooks/{self.hook['id']}", json=payload).status_code == 200
         while self.worker.run_once():  # the replies go out
             pass
@@ -230,3 +231,30 @@ def test_a_double_opt_in_after_an_opt_out_keeps_it_until_confirmed(box, scope, t
     assert box.send(NUMBER_A) == expected
     senders = box.api.get(f"/consent/{SUBSCRIBER}").json["senders"]
     assert [s["state"] for s in senders if s["sender_number"] == NUMBER_A] == [state]
+
+
+@pytest.mark.parametrize("scope", ["sandbox", "number"])
+@pytest.mark.parametrize(
+    ("texts", "expected", "actions"),
+    [
+        ([("STOP", "10:05"), ("START", "10:00")], OPTED_OUT, ["opt_out", "older_than_opt_out"]),
+        ([("STOP", "10:05"), ("START", "10:06")], QUEUED, ["opt_out", "opt_in"]),
+        ([("START", "10:05"), ("STOP", "10:00")], OPTED_OUT, ["opt_in", "opt_out"]),
+        ([("STOP", "10:05"), ("YES", "10:01")], OPTED_OUT, ["opt_out", "older_than_opt_out"]),
+        ([("STOP", "10:05"), ("HELP", "10:00")], OPTED_OUT, ["opt_out", "help"]),
+    ],
+    ids=[
+        "an older START arriving after a STOP leaves it",
+        "a newer START opts in",
+        "an older STOP arriving after a START still opts out",
+        "an older YES arriving after a STOP leaves it",
+        "an older HELP is answered",
+    ],
+)
+def test_an_opt_in_sent_before_an_opt_out_cannot_undo_it(box, scope, texts, expected, actions):
+    """Vendors retry and batch: messages can arrive out of the order they were sent (Infobip's
+    receivedAt says when). An opt-out stands against any opt-in sent before it."""
+    box.settings(consent_scope=scope)
+    done = [box.text(body, NUMBER_A, at=f"2026-12-01T{hhmm}:00+00:00")["action"] for body, hhmm in texts]
+    assert done == actions
+    assert box.send(NUMBER_A) == expected

@@ -69,7 +69,8 @@ class LoopbackVendor(Vendor):
                         sender=to_e164(item["from"]),
                         recipient=to_e164(item["to"]),
                         text=item.get("text", ""),
-                        received_at=request.received_at,
+                        # the vendor's time of the message when given, as Infobip's receivedAt
+                        received_at=datetime.fromisoformat(item["at"]) if "at" in item else request.received_at,
                         raw=item,
                     )
                 )

@@ -61,6 +61,7 @@ class Record:
     last_fuzzy_prompt_at: datetime | None
     last_default_reply_at: datetime | None
     updated_at: datetime
+    stated_at: datetime | None = None
 
 
 _RECORDS = ConsentRecord.__table__
@@ -83,7 +84,8 @@ _SUBSCRIBER = (
 _READ = DriverStatement(_SUBSCRIBER, ["org", "sandbox", "subscriber"], _COLUMNS)
 _READ_LOCKED = DriverStatement(_SUBSCRIBER.with_for_update(), ["org", "sandbox", "subscriber"], _COLUMNS)
 _UPDATE_STATE = DriverStatement(
-    update(_RECORDS).where(_RECORDS.c.id == bindparam("b_id")), ["b_id", "state", "pending_expires_at", "updated_at"]
+    update(_RECORDS).where(_RECORDS.c.id == bindparam("b_id")),
+    ["b_id", "state", "pending_expires_at", "updated_at", "stated_at"],
 )
 _STAMPS = {
     column: DriverStatement(update(_RECORDS).where(_RECORDS.c.id == bindparam("b_id")), ["b_id", column])
@@ -153,6 +155,18 @@ class SubscriberRecords:
         if not sender_number:
             return any(record.state == ConsentState.OPTED_OUT.value for record in self.records)
         return self.state(sender_number, scope) is ConsentState.OPTED_OUT
+
+    def opted_out_after(self, sender_number: str, scope: str, sent_at: datetime) -> bool:
+        """True when an opt-out that reaches ``sender_number`` under ``scope`` was stated by a message
+        sent after ``sent_at``: an older opt-in, arriving late, must leave it in force."""
+        numbers = (sender_number, ALL_NUMBERS) if scope == "number" else None
+        return any(
+            record.state == ConsentState.OPTED_OUT.value
+            and record.stated_at is not None
+            and record.stated_at > sent_at
+            and (numbers is None or record.sender_number in numbers)
+            for record in self.records
+        )
 
     def opted_out_everywhere(self, now: datetime | None = None) -> bool:
         """True when a STOPALL's every-number opt-out stands: no record stated since says otherwise."""
@@ -238,12 +252,16 @@ def change(
     evidence: Evidence,
     *,
     pending_expires_at: datetime | None = None,
+    stated_at: datetime | None = None,
 ) -> None:
     """Move ``record`` to ``new_state`` and append the change to the ledger (``record`` is kept current).
 
-    ``pending_expires_at``: until when a double opt-in asked for waits for its confirmation."""
+    ``pending_expires_at``: until when a double opt-in asked for waits for its confirmation.
+    ``stated_at``: when the subscriber sent the message that asks for it (now when None or later:
+    a vendor's clock ahead of ours must not date an opt-out into the future)."""
     now = utcnow()
     previous = record.state
+    record.stated_at = now if stated_at is None else min(stated_at, now)
     record.state = new_state.value if new_state else None
     # set by a double opt-in: on a pending record, or on an opted-out one whose opt-out stands
     # until the confirmation; any other change ends the wait
@@ -252,7 +270,13 @@ def change(
     conn = connection(db)
     _UPDATE_STATE.rows(
         conn,
-        {"b_id": record.id, "state": record.state, "pending_expires_at": record.pending_expires_at, "updated_at": now},
+        {
+            "b_id": record.id,
+            "state": record.state,
+            "pending_expires_at": record.pending_expires_at,
+            "updated_at": now,
+            "stated_at": record.stated_at,
+        },
     )
     _APPEND.rows(
         conn,

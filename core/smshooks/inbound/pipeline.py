@@ -189,6 +189,8 @@ def handle_inbound(
         record = records.pair(our_number)
         state = _state(records, message, classification, policy, now)
         decision = _decide(classification, state, record, config, message, now)
+        if _undoes_a_later_opt_out(decision, records, message, policy):
+            decision = Decision(OLDER_THAN_OPT_OUT)
     reply_text = locked_reply_text(message, config, classification, decision, prepared)
     if decision.reply and reply_text is None:
         decision = replace(decision, reply=None)
@@ -226,9 +228,9 @@ def handle_inbound(
             # STOPALL means every one of our numbers, whatever the scope: under number scope
             # it is recorded once more, for all numbers (sends check that record too).
             every = _held(ensure_pair(unit, records, ALL_NUMBERS).pair(ALL_NUMBERS))
-            change(unit, every, decision.new_state, evidence)
+            change(unit, every, decision.new_state, evidence, stated_at=message.received_at)
         expires = now + timedelta(hours=hours) if decision.pending else None
-        change(unit, record, decision.new_state, evidence, pending_expires_at=expires)
+        change(unit, record, decision.new_state, evidence, pending_expires_at=expires, stated_at=message.received_at)
         if decision.new_state is ConsentState.OPTED_IN:
             _ensure_profile(unit, message)
     if decision.stamps and reply_text:
@@ -308,6 +310,21 @@ def _decide(
         now=now,
         awaiting_confirmation=_awaits_confirmation(state, record, now),
     )
+
+
+#: the action of an opt-in (or double opt-in) sent before an opt-out that arrived first
+OLDER_THAN_OPT_OUT = "older_than_opt_out"
+
+
+def _undoes_a_later_opt_out(
+    decision: Decision, records: SubscriberRecords, message: InboundMessage, policy: Policy
+) -> bool:
+    """The decision would end an opt-out the subscriber sent after this message (a vendor's retry of
+    an old START arriving after a STOP, batches out of order): it is left in force, with no reply.
+    An opt-out is applied whenever it arrives (the safe side: the subscriber can opt in again)."""
+    if not decision.changes_state or decision.new_state is ConsentState.OPTED_OUT:
+        return False
+    return records.opted_out_after(message.recipient, policy.consent_scope, message.received_at)
 
 
 def _awaits_confirmation(state: ConsentState | None, record: Record | None, now: datetime) -> bool:

@@ -38,6 +38,10 @@ class ConsentRecord(Base):
     last_fuzzy_prompt_at: Mapped[datetime | None] = mapped_column(default=None)
     last_default_reply_at: Mapped[datetime | None] = mapped_column(default=None)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: when the subscriber sent the message that stated ``state`` (the vendor's time, never later than
+    #: when we took it; the change's time for an administrator's): an opt-in sent before an opt-out
+    #: that arrived first (a vendor's retry, reports out of order) must not undo it
+    stated_at: Mapped[datetime | None] = mapped_column(default=None)
 
 
 class ConsentLedgerEntry(Base):

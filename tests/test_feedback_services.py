@@ -74,7 +74,7 @@ def test_consent_rules_hold_without_the_api(gw, scope):
     )
     change = {"sender_number": "+14155550100", "state": "opted_out", "admin": "console:ada"}
     assert refused(consent.change_consent, gw, scope, "+14155550123", **{**change, "sender_number": " "})[1] == {
-        "sender_number": ["our sender number"]
+        "sender_number": ["an E.164 number, a short code or an alphanumeric sender id"]
     }
     assert "state" in refused(consent.change_consent, gw, scope, "+14155550123", **{**change, "state": "maybe"})[1]
     after = consent.change_consent(gw, scope, "+1 (415) 555-0123", **change, note="by phone")

@@ -7,7 +7,6 @@ import pytest
 from smshooks.errors import Invalid
 from smshooks.phones import (
     channel_sender_number,
-    consent_sender_number,
     require_subscriber_number,
     sender_address,
     subscriber_number,
@@ -66,11 +65,6 @@ def test_a_sender_address_is_a_number_a_short_code_or_a_sender_id(given, expecte
 )
 def test_a_channel_sender_is_what_normalises_to_a_plus_value(given, expected):
     assert channel_sender_number(given) == expected
-
-
-@pytest.mark.parametrize(("given", "expected"), [(" +1 415 555 0100 ", "+14155550100"), ("ACME", "ACME"), ("  ", None)])
-def test_a_consent_sender_is_any_value_that_is_not_blank(given, expected):
-    assert consent_sender_number(given) == expected
 
 
 def test_a_path_phone_that_is_not_a_number_is_invalid_naming_the_field():

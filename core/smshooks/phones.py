@@ -9,9 +9,10 @@ Each function answers the normalised value, or None when the value is not of its
 calls the same functions from its schemas (so a bad value is one field message among the others of the
 request), and the services call them again, so a caller that skips the API (the console) meets the rule too.
 
-Two callers still accept more than these rules, kept as they were (the move changes no answer):
-:func:`channel_sender_number` (any value ``to_e164`` leaves starting with ``+``) and
-:func:`consent_sender_number` (any non-blank value).
+One caller still accepts more than these rules, kept as it was (the move changed no answer):
+:func:`channel_sender_number` (any value ``to_e164`` leaves starting with ``+``). An administrator's
+consent change names a sender address too (:func:`sender_address`); the consent service adds the two
+values only it knows of: every number (a STOPALL's ``*``) and a sender a record was already kept under.
 """
 
 from __future__ import annotations
@@ -35,8 +36,6 @@ NOT_A_SUBSCRIBER_NUMBER = "an E.164 phone number, e.g. +14155550123"
 NOT_A_SENDER_ADDRESS = "an E.164 number, a short code or an alphanumeric sender id"
 #: the field message for a channel's ``sender_number`` that is not a number
 NOT_A_CHANNEL_SENDER = "an E.164 phone number, e.g. +14155550100"
-#: the field message for a consent change's ``sender_number`` that is blank
-NOT_A_CONSENT_SENDER = "our sender number"
 
 
 def subscriber_number(value: str) -> str | None:
@@ -64,11 +63,6 @@ def channel_sender_number(value: str) -> str | None:
     with ``+`` (looser than :func:`subscriber_number`: ``+abc`` passes, as it always has)."""
     normalized = to_e164(value)
     return normalized if normalized.startswith("+") else None
-
-
-def consent_sender_number(value: str) -> str | None:
-    """The sender number of an administrator's consent change normalised, or None when blank."""
-    return to_e164(value) or None
 
 
 def require_subscriber_number(value: str, field: str = "phone") -> str:

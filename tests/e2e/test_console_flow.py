@@ -10,7 +10,7 @@ from __future__ import annotations
 import jwt
 import pytest
 from support.api import new_org
-from support.browser import DESKTOP, go, screenshot, sign_in
+from support.browser import DESKTOP, PHONE, go, screenshot, sign_in
 from support.receiver import Receiver
 
 
@@ -241,3 +241,132 @@ def test_a_rows_replay_button_replays_that_row_only(page, server) -> None:
         page.get_by_role("button", name="Replay selected").click()
         expect(page.get_by_text("2 deliveries are sent again.")).to_be_visible()
         receiver.wait_for(5, timeout=30)
+
+
+def test_a_consent_change_names_one_of_our_senders_and_a_state_chosen(page, server) -> None:
+    """A typo in "Our sender number" is refused beside the field and records nothing; "New state" has no
+    default and no "pending"; a record without consent (a fuzzy prompt's) reads "no consent recorded"."""
+    key = server.cli("apikey", "create", "--org", new_org())
+    api = server.api(key)
+    hook = twilio_hook(api, server)
+    # a fuzzy opt-out only prompts ("Reply STOP..."): the record it leaves states no consent
+    send_signed(api, hook, twilio_inbound("8", "stpo"))
+
+    sign_in(page, key)
+    go(page, "Consent")
+    row = page.locator("section", has_text="Records").locator("tbody tr", has_text=SUBSCRIBER)
+    expect(row).to_contain_text("no consent recorded")
+    expect(row).not_to_contain_text("None")
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Export CSV").click()
+    lines = download.value.path().read_text().splitlines()
+    assert lines[0] == "subscriber,sender_number,state,pending_expires_at,updated_at"
+    assert [line.split(",")[:3] for line in lines[1:]] == [[SUBSCRIBER, OUR_NUMBER, ""]]
+    screenshot(page, "31-consent-no-consent-recorded")
+
+    page.get_by_label("Look up a number").fill(SUBSCRIBER)
+    page.get_by_role("button", name="Look up").click()
+    subscriber = page.locator("#subscriber")
+    expect(subscriber.locator("table")).to_contain_text("No consent recorded")
+    state = page.get_by_label("New state")
+    expect(state).to_have_value("")  # "Choose…": a careless submit changes nothing
+    options = state.locator("option")
+    expect(options).to_have_text(
+        ["Choose…", "Opted out", "Opted in", "No consent recorded (forget the stated consent)"]
+    )
+
+    # a typo: refused beside the field, what was typed kept, no record under it
+    page.get_by_label("Our sender number").fill("not a number")
+    state.select_option("opted_out")
+    page.get_by_label("Note for the ledger").fill("asked by phone")
+    page.get_by_role("button", name="Change consent").click()
+    sender_field = page.locator(".field", has=page.get_by_label("Our sender number"))
+    expect(sender_field.locator(".field-error")).to_have_text(
+        "an E.164 number, a short code or an alphanumeric sender id"
+    )
+    expect(page.get_by_label("Our sender number")).to_have_value("not a number")
+    expect(state).to_have_value("opted_out")
+    expect(page.get_by_label("Note for the ledger")).to_have_value("asked by phone")
+    expect(page.locator(".flash")).to_have_count(0)
+    expect(subscriber.locator("table")).not_to_contain_text("not a number")
+    expect(page.locator("section", has_text="Records")).not_to_contain_text("not a number")
+    screenshot(page, "32-consent-sender-refused")
+    assert api.get(server.url + f"/api/v1/consent/{SUBSCRIBER}").json()["history"] == []
+
+    # no state chosen: the browser asks for one; without its check the server refuses it too
+    page.get_by_label("Our sender number").fill(OUR_NUMBER)
+    page.get_by_label("Note for the ledger").fill("")
+    state.select_option("")
+    page.get_by_role("button", name="Change consent").click()
+    assert state.evaluate("select => select.validity.valueMissing")
+    expect(page.locator(".flash")).to_have_count(0)
+    state.evaluate("select => { select.required = false }")
+    page.get_by_role("button", name="Change consent").click()
+    expect(page.locator(".field", has=state).locator(".field-error")).to_contain_text("Choose the new state")
+    expect(page.get_by_label("Our sender number")).to_have_value(OUR_NUMBER)
+    screenshot(page, "33-consent-state-not-chosen")
+    # nor "pending", which the form does not offer: a double opt-in is the subscriber's to start
+    state.evaluate("select => select.add(new Option('pending', 'pending'))")
+    state.select_option("pending")
+    page.get_by_role("button", name="Change consent").click()
+    expect(page.locator(".field", has=state).locator(".field-error")).to_contain_text("Choose the new state")
+    assert api.get(server.url + f"/api/v1/consent/{SUBSCRIBER}").json()["history"] == []
+
+    # chosen, without a note: the message does not speak of one
+    state.select_option("opted_out")
+    page.get_by_role("button", name="Change consent").click()
+    expect(page.locator(".flash")).to_have_text(
+        f"Consent of {SUBSCRIBER} for {OUR_NUMBER} is changed to “Opted out”; the ledger records it."
+    )
+    expect(subscriber.locator("table")).to_contain_text("Opted out")
+    expect(state).to_have_value("")  # the next change is chosen afresh
+    # the same state again: nothing recorded, and said so
+    state.select_option("opted_out")
+    page.get_by_role("button", name="Change consent").click()
+    expect(page.locator(".flash")).to_have_text(
+        f"Nothing is recorded: the consent of {SUBSCRIBER} for {OUR_NUMBER} already is “Opted out”."
+    )
+    state.select_option("opted_in")
+    page.get_by_label("Note for the ledger").fill("asked by phone")
+    page.get_by_role("button", name="Change consent").click()
+    expect(page.locator(".flash")).to_have_text(
+        f"Consent of {SUBSCRIBER} for {OUR_NUMBER} is changed to “Opted in”; the ledger records it with your note."
+    )
+    expect(page.locator(".timeline li")).to_have_count(2)
+    expect(page.locator(".timeline li").first).to_contain_text("asked by phone")
+    expect(page.locator(".timeline li").last).to_contain_text("No consent recorded → Opted out")
+    screenshot(page, "34-consent-changed")
+
+
+#: the console's pages with a table, by the header's link
+TABLE_PAGES = ("Deliveries", "Credentials", "Messages", "Consent")
+
+
+def test_table_pages_do_not_scroll_sideways_on_a_phone(browser, server) -> None:
+    """A table scrolls inside its box; the page itself never scrolls sideways at 390 px."""
+    key = server.cli("apikey", "create", "--org", new_org())
+    api = server.api(key)
+    hook = twilio_hook(api, server)
+    # a long name widens the table past the screen: its box must scroll, not the page
+    wide = {"name": "Twilio production account of the marketing team", "vendor": "twilio"}
+    wide |= {"account_sid": ACCOUNT_SID, "auth_token": AUTH_TOKEN}
+    assert api.post(server.url + "/api/v1/credentials", json=wide).status_code == 201
+    with Receiver() as receiver:
+        settings = {"name": "relay", "channels": ["sms"], "url": receiver.url, "relay_inbound": True}
+        assert api.post(server.url + "/api/v1/feedback-webhook", json=settings).status_code == 201
+        send_signed(api, hook, twilio_inbound("9", "STOP"))
+        receiver.wait_for(1, timeout=30)
+
+    context = browser.new_context(viewport=PHONE, base_url=server.url)
+    page = context.new_page()
+    try:
+        sign_in(page, key)
+        widths = {}
+        for section in TABLE_PAGES:
+            go(page, section)
+            expect(page.locator("table").first).to_be_visible()  # each page shows the rows made above
+            widths[section] = page.evaluate("document.documentElement.scrollWidth")
+            screenshot(page, f"80-phone-{section.lower()}")
+    finally:
+        context.close()
+    assert {section: width for section, width in widths.items() if width > PHONE["width"]} == {}, widths

@@ -16,10 +16,17 @@ from datetime import datetime
 
 from sqlalchemy import Select, select
 
-from smshooks.consent.ledger import ConsentState, Evidence, change, effective_state, record_for_update
+from smshooks.consent.ledger import (
+    ALL_NUMBERS,
+    ConsentState,
+    Evidence,
+    change,
+    effective_state,
+    record_for_update,
+)
 from smshooks.errors import INVALID_FIELDS, Invalid
 from smshooks.gateway import Gateway
-from smshooks.phones import NOT_A_CONSENT_SENDER, consent_sender_number, require_subscriber_number
+from smshooks.phones import NOT_A_SENDER_ADDRESS, require_subscriber_number, sender_address
 from smshooks.scope import Scope
 from smshooks.store.pages import DEFAULT_LIMIT, Page, newest_first
 from smshooks.store.scoped import in_scope
@@ -103,14 +110,15 @@ def change_consent(
     "none": no consent recorded); the ledger records it as ``admin:<admin>`` with ``note``.
 
     Setting the state it already has records nothing. ``admin`` names who did it (the API
-    key's prefix). :class:`Invalid` for a subscriber that is not a phone number, a blank sender
-    or an unknown state. Returns the subscriber's consent after the change.
+    key's prefix). :class:`Invalid` for a subscriber that is not a phone number, an unknown state,
+    or a sender that is none of ours (:func:`sender_of_change`): a change recorded under a typo
+    would look successful and affect no send. Returns the subscriber's consent after the change.
     """
     subscriber = require_subscriber_number(subscriber)
-    sender = consent_sender_number(sender_number)
+    sender = sender_of_change(gw, scope, subscriber, sender_number)
     problems = {}
     if sender is None:
-        problems["sender_number"] = [NOT_A_CONSENT_SENDER]
+        problems["sender_number"] = [NOT_A_SENDER_ADDRESS]
     if state is not None and state != "none" and state not in STATES:
         problems["state"] = [f"Must be one of: {', '.join([*STATES, 'none'])}."]
     if problems:
@@ -121,6 +129,33 @@ def change_consent(
         if effective_state(record) != new_state:
             change(session, record, new_state, Evidence(action=ADMIN_CHANGE, actor=f"admin:{admin}", note=note))
     return subscriber_consent(gw, scope, subscriber)
+
+
+def sender_of_change(gw: Gateway, scope: Scope, subscriber: str, value: str) -> str | None:
+    """The sender number an administrator's change of ``subscriber``'s consent names, normalised, or None.
+
+    One of our sender addresses (:func:`smshooks.phones.sender_address`, the webhook's rule), every
+    number (``*``, the record a STOPALL writes), or the sender of a record ``subscriber`` already has:
+    a vendor may spell our number in a way the rule refuses, and the consent recorded under it must
+    stay changeable (an opt-out is never blocked).
+    """
+    sender = sender_address(value)
+    if sender is not None:
+        return sender
+    written = to_e164(value)
+    if written == ALL_NUMBERS:
+        return written
+    if not written:
+        return None
+    with gw.db.session() as session:
+        kept = session.execute(
+            select(ConsentRecord.id).where(
+                *in_scope(ConsentRecord, scope),
+                ConsentRecord.subscriber == subscriber,
+                ConsentRecord.sender_number == written,
+            )
+        ).first()
+    return written if kept else None
 
 
 def list_consent(

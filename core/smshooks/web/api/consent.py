@@ -8,15 +8,14 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Response, g
-from marshmallow import Schema, ValidationError, fields, validate, validates
+from marshmallow import Schema, fields, validate
 
 from smshooks.consent import service
 from smshooks.consent.service import STATES, SenderConsent, SubscriberConsent
-from smshooks.phones import NOT_A_CONSENT_SENDER, consent_sender_number
 from smshooks.store.pages import Page
 from smshooks.web.api.base import ApiBlueprint
 from smshooks.web.api.pagination import PageArgs
-from smshooks.web.api.phones import E164_PATTERN, PHONE_PATH_PARAMETER
+from smshooks.web.api.phones import PHONE_PATH_PARAMETER
 from smshooks.web.context import current_scope, gateway
 
 blp = ApiBlueprint(
@@ -82,16 +81,18 @@ class ConsentPage(Schema):
 
 
 class ConsentChange(Schema):
+    # checked by the service alone (service.sender_of_change): besides our sender addresses it takes
+    # "*" and the sender of a record the subscriber already has, which only the database knows of
     sender_number = fields.String(
-        required=True, metadata={"description": "our number the consent is for", "pattern": E164_PATTERN}
+        required=True,
+        metadata={
+            "description": "our number, short code or alphanumeric sender id the consent is for; "
+            '"*": every number (the record a STOPALL writes); or the sender number of one of the '
+            "subscriber's records as stored"
+        },
     )
     state = fields.String(required=True, validate=validate.OneOf([*STATES, "none"]))
     note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=1000))
-
-    @validates("sender_number")
-    def check_sender(self, value: str, **_: Any) -> None:
-        if consent_sender_number(value) is None:
-            raise ValidationError(NOT_A_CONSENT_SENDER)
 
 
 @blp.route("/<phone>", methods=["GET"], parameters=[PHONE_PATH_PARAMETER])

@@ -40,12 +40,22 @@ def deliveries() -> Any:
         message_id=message_id or "",
         states=STATES,
         event_types=service.EVENT_TYPES,
+        recipient_of=recipient_of,
     )
 
 
 @bp.route("/deliveries/<delivery_id>")
 def delivery(delivery_id: str) -> Any:
-    return render_template("console/delivery.html", d=service.get_delivery(gateway(), scope(), delivery_id))
+    d = service.get_delivery(gateway(), scope(), delivery_id)
+    return render_template("console/delivery.html", d=d, recipient_of=recipient_of)
+
+
+def recipient_of(delivery: service.DeliveryView) -> str | None:
+    """The subscriber's number a delivery is about, as its payload names it (the message's recipient, or the
+    sender of a relayed inbound SMS); None when the payload names none."""
+    context = delivery.payload.get("channelContext") if isinstance(delivery.payload, dict) else None
+    number = context.get("profileNumber") if isinstance(context, dict) else None
+    return str(number) if number else None
 
 
 @bp.route("/deliveries/replay", methods=["POST"])

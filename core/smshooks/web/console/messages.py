@@ -10,6 +10,7 @@ from flask import render_template, request
 
 import smshooks.inbound.queries as inbound
 import smshooks.inbound.webhooks as webhooks
+import smshooks.messages.channels as channels
 import smshooks.messages.queries as outbound
 from smshooks.errors import Invalid
 from smshooks.events import Status
@@ -71,6 +72,7 @@ def messages() -> Any:
         filters=filters,
         webhooks=hooks,
         names={hook.id: hook.name for hook in hooks},
+        channel_names=_channel_names(gw) if direction == "outbound" else {},
         categories=inbound.CATEGORIES,
         statuses=STATUSES,
         kinds=KINDS,
@@ -82,9 +84,44 @@ def messages() -> Any:
 
 @bp.route("/messages/<message_id>")
 def message(message_id: str) -> Any:
-    detail = outbound.get_message(gateway(), scope(), message_id)
-    calls = call_log.list_calls(gateway(), scope(), message_id)
-    return render_template("console/message.html", detail=detail, calls=calls, max_calls=call_log.MAX_CALLS_PER_MESSAGE)
+    gw = gateway()
+    detail = outbound.get_message(gw, scope(), message_id)
+    calls = call_log.list_calls(gw, scope(), message_id)
+    m = detail.message
+    hooks = {hook.id: hook.name for hook in webhooks.list_webhooks(gw, scope(), base_url=public_base_url())}
+    vendor = gw.plugins.vendors.get(m.vendor)
+    return render_template(
+        "console/message.html",
+        detail=detail,
+        calls=calls,
+        max_calls=call_log.MAX_CALLS_PER_MESSAGE,
+        attempts=_attempts(calls),
+        channel_name=_channel_names(gw).get(m.channel_id) if m.channel_id else None,
+        webhook_name=hooks.get(m.webhook_id) if m.webhook_id else None,
+        vendor_title=vendor.title if vendor is not None else m.vendor.capitalize(),
+    )
+
+
+def _channel_names(gw: Any) -> dict[str, str]:
+    return {channel.id: channel.name for channel in channels.list_channels(gw, scope())}
+
+
+def _attempts(calls: list[Any]) -> dict[str, Any] | None:
+    """The send attempts the call log shows and the last one's failure, for the status line: a message
+    whose vendor calls fail (and are retried) would otherwise just read "queued". None without a call."""
+    if not calls:
+        return None
+    last_attempt = max(call.attempt for call in calls)
+    last = [call for call in calls if call.attempt == last_attempt][-1]
+    error = None
+    if last.error:
+        error = last.error
+    elif last.status_code is None:
+        error = "no answer"
+    elif last.status_code >= 300:
+        # the vendor's own words (secrets already masked in the stored excerpt), shortened by the template
+        error = f"HTTP {last.status_code} {last.response_excerpt or ''}".strip()
+    return {"count": last_attempt, "last_error": error}
 
 
 def _when(value: str) -> datetime | None:

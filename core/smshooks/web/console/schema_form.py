@@ -19,6 +19,28 @@ from marshmallow import fields, validate
 #: string fields whose values are long documents, edited in a text area
 _LONG_TEXT = ("template", "mapping", "pem", "private_key")
 
+#: words of field names written as their acronym in a label ("account_sid" reads "Account SID")
+_ACRONYMS = {
+    "api": "API",
+    "hmac": "HMAC",
+    "http": "HTTP",
+    "https": "HTTPS",
+    "id": "ID",
+    "ids": "IDs",
+    "ip": "IP",
+    "json": "JSON",
+    "jwt": "JWT",
+    "oauth": "OAuth",
+    "oauth2": "OAuth2",
+    "pem": "PEM",
+    "sid": "SID",
+    "sms": "SMS",
+    "ttl": "TTL",
+    "uri": "URI",
+    "url": "URL",
+    "urls": "URLs",
+}
+
 
 @dataclass(frozen=True)
 class FormField:
@@ -65,7 +87,7 @@ def _form_field(name: str, field: fields.Field) -> FormField:
         hint = (hint + " " if hint else "") + "(JSON)"
     return FormField(
         name=name,
-        label=name.replace("_", " ").capitalize(),
+        label=label_of(name),
         kind=kind,
         required=field.required,
         secret=secret,
@@ -74,6 +96,14 @@ def _form_field(name: str, field: fields.Field) -> FormField:
         default=default,
         nullable=bool(field.allow_none),
     )
+
+
+def label_of(name: str) -> str:
+    """A field name as a label: words apart, the first capitalised, acronyms in capitals (:data:`_ACRONYMS`)."""
+    words = [_ACRONYMS.get(word, word) for word in name.lower().split("_") if word]
+    if words and words[0] not in _ACRONYMS.values():
+        words[0] = words[0].capitalize()
+    return " ".join(words)
 
 
 def _choices(field: fields.Field) -> tuple[str, ...]:

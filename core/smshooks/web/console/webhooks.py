@@ -30,7 +30,19 @@ def webhooks() -> Any:
     rows = service.list_webhooks(gw, scope(), base_url=public_base_url())
     last = last_event_at(gw.db, scope())
     titles = {v.name: v.title for v in gw.plugins.vendors.values()}
-    return render_template("console/webhooks.html", webhooks=rows, last=last, titles=titles)
+    return render_template("console/webhooks.html", webhooks=rows, last=last, titles=titles, **public_url_notice())
+
+
+def vendor_title(name: str) -> str:
+    """A vendor's display name ("Twilio"), as its plugin gives it; a vendor no plugin serves, capitalised."""
+    vendor = gateway().plugins.vendors.get(name)
+    return vendor.title if vendor is not None and getattr(vendor, "title", "") else name.capitalize()
+
+
+def public_url_notice() -> dict[str, Any]:
+    """What the "no public URL" banner needs: without SMSHOOKS_PUBLIC_URL every webhook URL shown is built
+    from the host this page was requested at, which is often not the address vendors reach."""
+    return {"public_url_set": bool(gateway().settings.public_url), "request_base": request.host_url.rstrip("/")}
 
 
 @bp.route("/webhooks/new", methods=["GET", "POST"])
@@ -50,7 +62,7 @@ def new_webhook() -> Any:
             keyword_settings.replace_keyword_settings(gateway(), scope(), created.id, settings)
     except DomainError as exc:
         return _form(None, fields, settings, FormErrors.of(exc), domain_status(exc))
-    flash(f"Webhook {created.name} is saved. Give its URL to {fields['vendor']}.")
+    flash(f"Webhook {created.name} is saved. Give its URL to {vendor_title(created.vendor)}.")
     return redirect(url_for("console.edit_webhook", webhook_id=created.id), code=303)
 
 
@@ -88,7 +100,7 @@ def delete_webhook(webhook_id: str) -> Any:
             what="webhook",
             name=current.name,
             error=None,
-            consequence=f"Its URL will answer 404 to {current.vendor}; the messages it received stay.",
+            consequence=f"Its URL will answer 404 to {vendor_title(current.vendor)}; the messages it received stay.",
             back=url_for("console.edit_webhook", webhook_id=webhook_id),
         )
     service.delete_webhook(gw, scope(), webhook_id)
@@ -145,6 +157,8 @@ def _form(
         credentials=credentials_service.list_credentials(gw, scope()),
         replies=replies_service.list_replies(gw, scope()),
         url=current.url if current else None,
+        vendor_title=vendor_title(current.vendor) if current else "",
+        **public_url_notice(),
         **editor_context(settings, effective),
         **extra,
     )

@@ -14,6 +14,7 @@ from support.api import Api, post_signed
 from support.feedback import deliveries, make_feedback_webhook, work
 from support.receiver import Receiver
 
+from smshooks.outbox.retry import at_once
 from smshooks.outbox.worker import Worker
 from smshooks.testing import FakeVendorAPI, Reply
 from smshooks.web.app import create_app
@@ -152,3 +153,24 @@ def test_a_send_the_vendor_refuses_for_good_gets_an_error_with_its_failure(env, 
     assert list(feedback["messageFailure"]) == ["category", "type", "code", "reason"]
     assert feedback["messageFailure"]["type"] == "Hard"
     assert feedback["messageFailure"]["code"] == "refused"
+
+
+def test_a_send_whose_retries_run_out_gets_an_error_with_its_failure(env, vendor_api):
+    """The vendor answers 503 to every attempt: when the worker gives the send up, the message is in
+    error and the customer gets its error feedback (it stayed queued for good before)."""
+    vendor_api.reply_with(Reply(503, b'{"error": "down"}'))
+    body = {"channel_id": env["channel"]["id"], "campaign_id": "cmp-1", "text": "hi", "recipients": [{"phone": BOB}]}
+    answer = env["api"].post("/messages", body)
+    [message] = answer.json["messages"]
+    worker = Worker(env["app"].extensions["smshooks"], kinds=["send_sms"], policies={"send_sms": at_once(3)})
+    while worker.run_once():
+        pass
+    assert len(vendor_api.requests) == 3  # every attempt made
+    stored = env["api"].get(f"/messages/{message['message_execution_id']}").json
+    assert (stored["status"], stored["error_code"]) == ("error", "retries_exhausted")
+    work(env["app"])
+    payload = env["receiver"].wait_for(1)[0].json()
+    assert payload["requestId"] == answer.json["request_id"]
+    feedback = payload["messageDeliveryFeedback"]
+    assert feedback["feedbackStatus"] == {"value": "error"}
+    assert feedback["messageFailure"]["code"] == "retries_exhausted"

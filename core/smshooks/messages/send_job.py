@@ -335,15 +335,32 @@ def attach_vendor_id(session: Session, message_id: str, vendor_message_id: str) 
     message.vendor_message_id = vendor_message_id
 
 
-def _mark_error(gw: Gateway, message_id: str, code: str, reason: str, *, excluded: bool = False) -> None:
+#: the error code of a message whose send was given up: every attempt failed (or crashed)
+RETRIES_EXHAUSTED = "retries_exhausted"
+
+
+def gave_up(gw: Gateway, job: Any, error: str) -> None:
+    """The worker gave the send up (its last attempt failed or crashed): a message never sent is in
+    ``error`` with its error feedback, so the customer learns it will not arrive (it stayed
+    ``queued`` for good before). One whose vendor id was recorded meanwhile was sent: left as it is."""
+    _mark_error(gw, str(job.payload.get("message_id")), RETRIES_EXHAUSTED, error, unsent_only=True)
+
+
+def _mark_error(
+    gw: Gateway, message_id: str, code: str, reason: str, *, excluded: bool = False, unsent_only: bool = False
+) -> None:
     """The message failed for good: status ``error`` (forward only) and, in the
     same transaction, its ``error`` feedback — with messageExclusion when it was
-    never sent because the recipient opted out, else messageFailure."""
+    never sent because the recipient opted out, else messageFailure.
+    ``unsent_only``: only while no vendor id is recorded on it."""
     with gw.db.transaction() as session:
         values = {"error_code": code, "error_reason": reason}
         if excluded:
             values["exclusion"] = code
-        if move_forward(session, [OutboundMessageRow.id == message_id], Status.ERROR, utcnow(), **values):
+        where = [OutboundMessageRow.id == message_id]
+        if unsent_only:
+            where.append(OutboundMessageRow.vendor_message_id.is_(None))
+        if move_forward(session, where, Status.ERROR, utcnow(), **values):
             message = session.get(OutboundMessageRow, message_id)
             failure = None if excluded else {"category": "send", "type": "hard", "code": code, "reason": reason}
             emit_message_status(session, message, Status.ERROR, failure=failure)

@@ -66,7 +66,12 @@ SEND_RECORD_WITHIN = 0.015
 
 KINDS: dict[str, JobKind] = {
     SEND_SMS: JobKind(
-        SEND_SMS, _send_sms, send_job.retry_policy, record=send_job.record_sent, record_within=SEND_RECORD_WITHIN
+        SEND_SMS,
+        _send_sms,
+        send_job.retry_policy,
+        send_job.gave_up,
+        record=send_job.record_sent,
+        record_within=SEND_RECORD_WITHIN,
     ),
     FEEDBACK: JobKind(FEEDBACK, delivery.deliver, delivery.retry_policy, delivery.gave_up, delivery.record_delivered),
 }

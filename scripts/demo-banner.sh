@@ -29,6 +29,6 @@ cat <<BANNER
     curl -s $BASE/api/v1/webhooks -H "Authorization: Bearer \$SMSHOOKS_KEY"
     curl -s $BASE/api/v1/inbound-messages -H "Authorization: Bearer \$SMSHOOKS_KEY"
 
-  API reference: $BASE/api/v1/openapi.json
+  API reference: $BASE/api/v1/docs (the OpenAPI document: $BASE/api/v1/openapi.json)
 
 BANNER

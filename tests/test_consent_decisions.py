@@ -234,7 +234,7 @@ CASES = [
         "JOIN",
         None,
         None,
-        ("double_opt_in_pending", OUT, "double_opt_in", True),
+        ("double_opt_in_pending", OUT, "double_opt_in", False),  # exempt only while it waits
     ),
     (
         "custom keyword without a reply",
@@ -371,7 +371,7 @@ def test_what_can_change_consent_or_a_clock_reads_it(label, classification, conf
         ("the confirm word confirms", cls(Category.NONE), "yes", ("confirm_double_opt_in", IN, "opt_in", False)),
         ("an opt-in keyword confirms", cls(Category.OPT_IN), "START", ("confirm_double_opt_in", IN, "opt_in", False)),
         ("STOP again ends the request", cls(Category.OPT_OUT), "STOP", ("opt_out", OUT, "opt_out", True)),
-        ("asked again", cls(Category.DOUBLE_OPT_IN), "JOIN", ("double_opt_in_pending", OUT, "double_opt_in", True)),
+        ("asked again", cls(Category.DOUBLE_OPT_IN), "JOIN", ("double_opt_in_pending", OUT, "double_opt_in", False)),
         ("everyday text gets nothing", cls(Category.NONE), "hello", ("none", None, None, False)),
         ("help is answered", cls(Category.HELP), "HELP", ("help", None, "help", True)),
     ],

@@ -242,6 +242,21 @@ def test_a_double_opt_in_after_an_opt_out_keeps_it_until_confirmed(box, scope, t
         ([("START", "10:05"), ("STOP", "10:00")], OPTED_OUT, ["opt_in", "opt_out"]),
         ([("STOP", "10:05"), ("YES", "10:01")], OPTED_OUT, ["opt_out", "older_than_opt_out"]),
         ([("STOP", "10:05"), ("HELP", "10:00")], OPTED_OUT, ["opt_out", "help"]),
+        (
+            [("STOP", "10:05"), ("JOIN", "10:00"), ("START", "10:02")],
+            OPTED_OUT,
+            ["opt_out", "older_than_opt_out", "older_than_opt_out"],
+        ),
+        (
+            [("STOP", "10:00"), ("JOIN", "10:05"), ("START", "10:02")],
+            QUEUED,
+            ["opt_out", "double_opt_in_pending", "confirm_double_opt_in"],
+        ),
+        (
+            [("STOP", "10:00"), ("JOIN", "10:05"), ("STOP", "10:10"), ("START", "10:07")],
+            OPTED_OUT,
+            ["opt_out", "double_opt_in_pending", "opt_out", "older_than_opt_out"],
+        ),
     ],
     ids=[
         "an older START arriving after a STOP leaves it",
@@ -249,12 +264,47 @@ def test_a_double_opt_in_after_an_opt_out_keeps_it_until_confirmed(box, scope, t
         "an older STOP arriving after a START still opts out",
         "an older YES arriving after a STOP leaves it",
         "an older HELP is answered",
+        "an older JOIN neither waits nor moves the STOP's time back",
+        "a JOIN keeps the STOP's time: a START sent between them opts in",
+        "a second STOP moves the time on: a START sent before it cannot undo it",
     ],
 )
 def test_an_opt_in_sent_before_an_opt_out_cannot_undo_it(box, scope, texts, expected, actions):
     """Vendors retry and batch: messages can arrive out of the order they were sent (Infobip's
     receivedAt says when). An opt-out stands against any opt-in sent before it."""
     box.settings(consent_scope=scope)
+    assert box.api.request("PUT", f"/webhooks/{box.hook['id']}/keywords", DOUBLE_OPT_IN).status_code == 200
     done = [box.text(body, NUMBER_A, at=f"2026-12-01T{hhmm}:00+00:00")["action"] for body, hhmm in texts]
     assert done == actions
     assert box.send(NUMBER_A) == expected
+
+
+@pytest.mark.parametrize(
+    ("stop_to", "scope", "asked"),
+    [(NUMBER_A, "sandbox", False), (NUMBER_B, "sandbox", False), (NUMBER_B, "number", True)],
+    ids=["STOP to the same number", "STOP to another number, sandbox scope", "STOP to another number, number scope"],
+)
+def test_a_stop_sent_before_the_join_request_leaves_ends_it(box, stop_to, scope, asked):
+    """The request to confirm a double opt-in asked after an opt-out goes while it waits: a STOP
+    that reaches that number before the worker sends it refuses it (nothing after a STOP)."""
+    box.settings(consent_scope=scope)
+    assert box.api.request("PUT", f"/webhooks/{box.hook['id']}/keywords", DOUBLE_OPT_IN).status_code == 200
+    box.text("STOP", NUMBER_A)
+    before = len(box.vendor_api.requests)
+    for body, to in (("JOIN", NUMBER_A), ("STOP", stop_to)):  # both before the worker runs
+        item = {"id": f"in-{next(_ids)}", "from": SUBSCRIBER, "to": to, "text": body}
+        assert box.client.post(f"/hooks/{box.hook['id']}", json={"messages": [item]}).status_code == 200
+    while box.worker.run_once():
+        pass
+    texts = [request.json()["text"] for request in box.vendor_api.requests[before:]]
+    assert any("Reply CONFIRM to confirm" in text for text in texts) is asked, texts
+
+
+def test_an_administrators_opt_out_ends_a_join_request(box):
+    assert box.api.request("PUT", f"/webhooks/{box.hook['id']}/keywords", DOUBLE_OPT_IN).status_code == 200
+    box.text("STOP", NUMBER_A)
+    box.text("JOIN", NUMBER_A)
+    changed = box.api.request("PUT", f"/consent/{SUBSCRIBER}", {"sender_number": NUMBER_A, "state": "opted_out"})
+    assert changed.status_code == 200, changed.json
+    assert box.text("CONFIRM", NUMBER_A)["action"] != "confirm_double_opt_in"
+    assert box.send(NUMBER_A) == OPTED_OUT

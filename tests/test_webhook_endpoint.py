@@ -15,7 +15,7 @@ from support.api import Api, make_webhook, post_signed
 from smshooks.events import DeliveryReport, Event, InboundMessage
 from smshooks.hookspecs import hookimpl
 from smshooks.settings import Settings
-from smshooks.vendor import PayloadError, Vendor, WebhookRequest, parse_items
+from smshooks.vendor import PartlyMalformed, PayloadError, Vendor, WebhookRequest, parse_items
 from smshooks.web.app import create_app
 
 INBOUND = {"id": "in-1", "from": "+14155550123", "to": "+14155550100", "text": "STOP"}
@@ -328,6 +328,8 @@ class BatchVendor(loopback.LoopbackVendor):
         payload = request.json()
         if not isinstance(payload, dict) or not isinstance(payload.get("results"), list):
             raise PayloadError("no results list")
+        if payload.get("miscount"):  # a plugin bug: its own account of the batch does not add up
+            raise PartlyMalformed([], [(0, 42)], indexes=[0])
         return parse_items(payload["results"], lambda item: self.item(item, request))
 
     def item(self, item: object, request: WebhookRequest) -> Event:
@@ -458,3 +460,10 @@ def test_each_refused_item_is_logged_without_its_number_or_text(module_api, modu
     assert "item 0 refused" in lines[0] and "missing from" in lines[0]
     assert "item 2 refused" in lines[1] and "longer than 200" in lines[1]
     assert not any(word in line for line in lines for word in ("secret", "4155558888", "4155557777"))
+
+
+def test_a_plugins_partlymalformed_that_does_not_add_up_is_a_400_not_a_500(module_api, module_client):
+    hook = batch_webhook(module_api)
+    answer = module_client.post(f"/hooks/{hook['id']}", json={"results": [], "miscount": True})
+    assert answer.status_code == 400, answer.data
+    assert "does not add up" in answer.get_json()["error"]["message"]

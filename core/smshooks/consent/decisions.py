@@ -27,6 +27,9 @@ class Decision:
     reply: str | None = None
     #: the reply may go to an opted-out number (the opt-out confirmation, help)
     exempt: bool = False
+    #: the reply may go to an opted-out number while its double opt-in request waits (the request
+    #: to confirm): a STOP sent before the reply leaves ends the wait, and the reply is refused
+    exempt_while_awaiting: bool = False
     #: which rate-limit clock this reply restarts
     stamps: str | None = None
     #: a double opt-in is asked for: the record waits for its confirmation until it expires
@@ -84,9 +87,14 @@ def decide(
             return Decision("already_opted_in", reply="opt_in")
         if opted_out:
             # Asked for, not given: the opt-out stands (sends stay refused, and it holds when
-            # the request expires unconfirmed); the request is answered, as help is.
+            # the request expires unconfirmed); the request is answered while it waits.
             return Decision(
-                "double_opt_in_pending", ConsentState.OPTED_OUT, True, reply="double_opt_in", exempt=True, pending=True
+                "double_opt_in_pending",
+                ConsentState.OPTED_OUT,
+                True,
+                reply="double_opt_in",
+                pending=True,
+                exempt_while_awaiting=True,
             )
         return Decision("double_opt_in_pending", ConsentState.PENDING, True, reply="double_opt_in", pending=True)
     if category is Category.CUSTOM:

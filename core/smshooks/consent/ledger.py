@@ -156,6 +156,20 @@ class SubscriberRecords:
             return any(record.state == ConsentState.OPTED_OUT.value for record in self.records)
         return self.state(sender_number, scope) is ConsentState.OPTED_OUT
 
+    def awaits_confirmation(self, sender_number: str, scope: str, now: datetime) -> bool:
+        """True when the opt-out in force for ``sender_number`` under ``scope`` is the pair's own and it
+        waits for the confirmation of a double opt-in asked since (until ``pending_expires_at``). A later
+        opt-out, to this number or (sandbox scope) another, ends the wait: it is the latest record."""
+        numbers = (sender_number, ALL_NUMBERS) if scope == "number" else None
+        latest = next((r for r in self.records if numbers is None or r.sender_number in numbers), None)
+        return (
+            latest is not None
+            and latest.sender_number == sender_number
+            and latest.state == ConsentState.OPTED_OUT.value
+            and latest.pending_expires_at is not None
+            and latest.pending_expires_at > now
+        )
+
     def opted_out_after(self, sender_number: str, scope: str, sent_at: datetime) -> bool:
         """True when an opt-out that reaches ``sender_number`` under ``scope`` was stated by a message
         sent after ``sent_at``: an older opt-in, arriving late, must leave it in force."""
@@ -261,7 +275,10 @@ def change(
     a vendor's clock ahead of ours must not date an opt-out into the future)."""
     now = utcnow()
     previous = record.state
-    record.stated_at = now if stated_at is None else min(stated_at, now)
+    stated = now if stated_at is None else min(stated_at, now)
+    if new_state is not None and previous == new_state.value and record.stated_at is not None:
+        stated = max(stated, record.stated_at)  # the state stays: said again, never earlier
+    record.stated_at = stated
     record.state = new_state.value if new_state else None
     # set by a double opt-in: on a pending record, or on an opted-out one whose opt-out stands
     # until the confirmation; any other change ends the wait

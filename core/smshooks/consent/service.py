@@ -126,7 +126,9 @@ def change_consent(
     new_state = None if state in (None, "none") else ConsentState(state)
     with gw.db.transaction() as session:
         record = record_for_update(session, scope.org, scope.sandbox, sender, subscriber)
-        if effective_state(record) != new_state:
+        # the same state again records nothing, but an opt-out set by hand ends a double opt-in
+        # request waiting beside the subscriber's opt-out (or its confirmation would still opt in)
+        if effective_state(record) != new_state or record.pending_expires_at is not None:
             change(session, record, new_state, Evidence(action=ADMIN_CHANGE, actor=f"admin:{admin}", note=note))
     return subscriber_consent(gw, scope, subscriber)
 

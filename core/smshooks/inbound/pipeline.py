@@ -230,7 +230,10 @@ def handle_inbound(
             every = _held(ensure_pair(unit, records, ALL_NUMBERS).pair(ALL_NUMBERS))
             change(unit, every, decision.new_state, evidence, stated_at=message.received_at)
         expires = now + timedelta(hours=hours) if decision.pending else None
-        change(unit, record, decision.new_state, evidence, pending_expires_at=expires, stated_at=message.received_at)
+        # a request to join kept beside an opt-out is no new opt-out: the opt-out keeps its own time
+        beside_opt_out = decision.pending and decision.new_state is ConsentState.OPTED_OUT
+        stated_at = (record.stated_at or message.received_at) if beside_opt_out else message.received_at
+        change(unit, record, decision.new_state, evidence, pending_expires_at=expires, stated_at=stated_at)
         if decision.new_state is ConsentState.OPTED_IN:
             _ensure_profile(unit, message)
     if decision.stamps and reply_text:
@@ -251,6 +254,7 @@ def handle_inbound(
             vendor_name,
             decision.exempt,
             callback_base_url=callback_base_url,
+            exempt_while_awaiting=decision.exempt_while_awaiting,
         )
     count_on_commit(unit, PIPELINE_DECISIONS, category=classification.category.value, action=decision.action)
     return stored, PipelineResult(
@@ -322,7 +326,9 @@ def _undoes_a_later_opt_out(
     """The decision would end an opt-out the subscriber sent after this message (a vendor's retry of
     an old START arriving after a STOP, batches out of order): it is left in force, with no reply.
     An opt-out is applied whenever it arrives (the safe side: the subscriber can opt in again)."""
-    if not decision.changes_state or decision.new_state is ConsentState.OPTED_OUT:
+    # a double opt-in request kept beside an opt-out counts as an opt-in here: older than the
+    # opt-out, it would start a wait the opt-out's own message came after
+    if not decision.changes_state or (decision.new_state is ConsentState.OPTED_OUT and not decision.pending):
         return False
     return records.opted_out_after(message.recipient, policy.consent_scope, message.received_at)
 
@@ -349,6 +355,7 @@ def enqueue_reply(
     exempt: bool,
     *,
     callback_base_url: str | None = None,
+    exempt_while_awaiting: bool = False,
 ) -> str:
     """Write the reply as an outbound message and its send job (the outbox)."""
     now = utcnow()
@@ -381,6 +388,7 @@ def enqueue_reply(
         sandbox=message.sandbox,
         exempt=exempt,
         callback_base_url=callback_base_url,
+        exempt_while_awaiting=exempt_while_awaiting,
     )
     return message_id
 

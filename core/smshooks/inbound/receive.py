@@ -203,6 +203,11 @@ def _parse(
             indexes = list(range(len(events)))
         except PartlyMalformed as exc:
             events, indexes, refused = exc.events, exc.indexes, list(exc.problems)
+            if len(indexes) != len(events) or not all(
+                isinstance(index, int) and isinstance(reason, str) for index, reason in refused
+            ):
+                # a plugin's own PartlyMalformed that does not add up: nothing in it can be trusted
+                raise PayloadError("the plugin's account of the batch's items does not add up") from None
         check_event_count(vendor, events, gw.settings.max_events_per_request)
     except TooManyEvents as exc:
         raise TooLarge(f"too many events for one {vendor.name} request: {exc}") from None

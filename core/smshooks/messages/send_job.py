@@ -51,6 +51,7 @@ def enqueue_send(
     sandbox: str,
     exempt: bool = False,
     callback_base_url: str | None = None,
+    exempt_while_awaiting: bool = False,
 ) -> None:
     """Write the ``send_sms`` job of a stored message in the caller's transaction (the outbox).
 
@@ -61,6 +62,10 @@ def enqueue_send(
     payload: dict[str, object] = {"message_id": message_id}
     if exempt:
         payload["exempt"] = True
+    if exempt_while_awaiting:
+        # the request to confirm a double opt-in asked after an opt-out: it goes while the pair's
+        # record still waits for the confirmation (a STOP sent meanwhile ends the wait)
+        payload["exempt_while_awaiting"] = True
     if callback_base_url:
         payload["callback_base_url"] = callback_base_url
     jobs.enqueue(session, SEND_SMS, payload, org=org, sandbox=sandbox)
@@ -150,6 +155,7 @@ def send_message(
     *,
     exempt: bool = False,
     callback_base_url: str | None = None,
+    exempt_while_awaiting: bool = False,
 ) -> Sent | None:
     """Send one stored message (the ``send_sms`` job's handler); None when it is not sent (opted
     out, already sent). Raises TryAgain or PermanentFailure. The vendor's id is not recorded
@@ -165,7 +171,7 @@ def send_message(
     message = _Message(*rows[0][:_CONSENT_AT])
     if message.vendor_message_id:
         return None  # sent by an earlier attempt whose completion was lost
-    if not exempt and _opted_out(gw, message, rows):
+    if not exempt and _opted_out(gw, message, rows, exempt_while_awaiting):
         # Refused before the vendor sees it: the subscriber said STOP.
         _mark_error(gw, message_id, "opted_out", "the recipient opted out; not sent", excluded=True)
         return None
@@ -217,9 +223,10 @@ def send_message(
 _CONSENT_AT = len(_MESSAGE_COLUMNS)
 
 
-def _opted_out(gw: Gateway, message: Any, rows: list[Any]) -> bool:
+def _opted_out(gw: Gateway, message: Any, rows: list[Any], exempt_while_awaiting: bool = False) -> bool:
     """Whether the recipient opted out of this message's sender, from the consent records read with
-    it, under the sandbox's consent scope (from the config cache, as the vendor-facing path reads it)."""
+    it, under the sandbox's consent scope (from the config cache, as the vendor-facing path reads it).
+    ``exempt_while_awaiting``: not while the pair's record waits for a double opt-in's confirmation."""
 
     def policy() -> Any:
         with gw.db.session() as session:
@@ -232,6 +239,8 @@ def _opted_out(gw: Gateway, message: Any, rows: list[Any]) -> bool:
         [Record(*row[_CONSENT_AT:]) for row in rows if row[_CONSENT_AT] is not None],
     )
     scope = gw.config.get(("policy", message.org, message.sandbox), policy).consent_scope if message.sender else ""
+    if exempt_while_awaiting and message.sender and records.awaits_confirmation(message.sender, scope, utcnow()):
+        return False
     return records.opted_out(message.sender, scope)
 
 

@@ -51,6 +51,7 @@ def _send_sms(context: JobContext, job: ClaimedJob) -> Any:
         context.http,
         job.payload["message_id"],
         exempt=bool(job.payload.get("exempt")),
+        exempt_while_awaiting=bool(job.payload.get("exempt_while_awaiting")),
         callback_base_url=job.payload.get("callback_base_url"),
     )
 

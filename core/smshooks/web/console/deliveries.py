@@ -11,7 +11,7 @@ import smshooks.feedback.deliveries as service
 from smshooks.errors import DomainError
 from smshooks.feedback.emit import STATES
 from smshooks.web.console.blueprint import bp
-from smshooks.web.console.pages import error_page
+from smshooks.web.console.pages import error_page, local_path
 from smshooks.web.console.session import scope
 from smshooks.web.context import gateway
 
@@ -88,7 +88,8 @@ def replay_deliveries() -> Any:
         return error_page(409 if exc.code == "conflict" else 422, exc.message)
     except ValueError:
         flash("Dates are written 2026-12-01T09:30.")
-    return redirect(request.form.get("back") or url_for("console.deliveries"), code=303)
+    # a path of ours only: a crafted form must not send the browser elsewhere
+    return redirect(local_path(request.form.get("back"), url_for("console.deliveries")), code=303)
 
 
 def _deliveries(count: int, one: str, many: str) -> str:

@@ -1,19 +1,27 @@
 """A provider's webhook request → common events, through the credential's payload mappings.
 
 Both kinds may arrive on one URL, so each request is matched against both
-mappings and the kind is the one whose **required** placeholders the payload
-holds (inbound: message, sender, recipient, id; feedback: message id or client
-reference, and status). A request carries one kind. When both mappings are
-satisfied, the one that binds more placeholders is the more specific
-description and wins; a tie is refused as ambiguous (add a condition such as
-``"type": "mo_text"`` to one mapping). A payload that matches a mapping's
-shape but whose iterated array is empty is a batch of nothing: no events, 200.
+mappings and an event is of the kind whose **required** placeholders it holds
+(inbound: message, sender, recipient, id; feedback: message id or client
+reference, and status). When an event satisfies both mappings, the one that
+binds more placeholders is the more specific description and wins; a tie is
+refused as ambiguous (add a condition such as ``"type": "mo_text"`` to one
+mapping). A payload that matches a mapping's shape but whose iterated array is
+empty is a batch of nothing: no events, 200.
 
-A batch (a mapping iterating an array) is read item by item (``parse_items``):
-an item that lacks a required placeholder or holds a value of the wrong type
-is refused alone, and the host stores the others — a provider does not retry a
-4xx, and an opt-out in the batch must not be lost. The request is refused whole
-when it matches neither mapping, both alike, or when none of its items can be read.
+A batch (a mapping iterating an array) is read item by item (``parse_items``).
+When both mappings describe the batch's items (both iterate the same array, so
+item *i* of one is item *i* of the other) and each completes some of them, the
+kind is chosen per item: a batch may mix an inbound STOP with delivery reports,
+and reading it all with the reports' mapping would refuse — and so lose — the
+opt-out. Otherwise (a single-kind payload, or mappings that cut the payload
+into different items) one mapping reads the whole request, the one completing
+items, or binding more placeholders when both do. Either way an item that no
+mapping completes, or that holds a value of the wrong type, is refused alone
+(with the reason of the mapping that came closest to it), and the host stores
+the others — a provider does not retry a 4xx, and an opt-out in the batch must
+not be lost. The request is refused whole when it matches neither mapping, both
+alike, or when none of its items can be read.
 """
 
 from __future__ import annotations
@@ -82,18 +90,34 @@ def parse_request(request: WebhookRequest, config: WebhookConfig) -> list[Event]
     payload = request.json()
     inbound = _match(config.inbound, payload)
     feedback = _match(config.feedback, payload)
-    mapping, bindings = _choose(config, inbound, feedback)
-    if mapping is None:
-        return []
+    items = _choose(config, inbound, feedback)
 
-    def parse_one(numbered: tuple[int, Binding]) -> Event:
-        index, binding = numbered
-        _check_complete(mapping, binding, index, len(bindings))
-        if mapping.kind is INBOUND:
-            return inbound_message(binding.values, _raw(binding.raw), request)
-        return delivery_report(binding.values, _raw(binding.raw), request, config)
+    def parse_one(numbered: tuple[int, _Item]) -> Event:
+        index, item = numbered
+        if item.problem:
+            raise PayloadError(item.problem)
+        _check_complete(item.mapping, item.binding, index, len(items))
+        if item.mapping.kind is INBOUND:
+            return inbound_message(item.binding.values, _raw(item.binding.raw), request)
+        return delivery_report(item.binding.values, _raw(item.binding.raw), request, config)
 
-    return parse_items(list(enumerate(bindings)), parse_one)
+    return parse_items(list(enumerate(items)), parse_one)
+
+
+@dataclass(frozen=True)
+class _Item:
+    """One item of the request and the mapping it is read with (which refuses it when it is incomplete)."""
+
+    mapping: CompiledMapping
+    binding: Binding
+    #: why the item is refused before it is read (both mappings fit it alike)
+    problem: str | None = None
+
+
+_AMBIGUOUS = (
+    "matches both the inbound and the feedback mapping; add a condition "
+    '(a literal value such as "type": "mo_text") to tell them apart'
+)
 
 
 def _match(mapping: CompiledMapping, payload: Any) -> list[Binding] | None:
@@ -108,27 +132,85 @@ def _choose(
     config: WebhookConfig,
     inbound: list[Binding] | None,
     feedback: list[Binding] | None,
-) -> tuple[CompiledMapping | None, list[Binding]]:
-    """The mapping this payload is an instance of, and its bindings."""
+) -> list[_Item]:
+    """The payload's items, each with the mapping it is an instance of."""
     candidates = [
         (mapping, bindings)
         for mapping, bindings in ((config.inbound, inbound), (config.feedback, feedback))
-        if bindings and any(not mapping.missing(b.values) for b in bindings)
+        if bindings and any(_completes(mapping, b) for b in bindings)
     ]
     if len(candidates) == 2:
+        pairs = _pairs(inbound or [], feedback or [])
+        if pairs is not None:
+            return _choose_each(config, pairs)
+        # The mappings cut the payload into different items: no item of one is an
+        # item of the other, so the request is one kind, the more specific mapping's.
         scores = [_score(bindings) for _, bindings in candidates]
         if scores[0] == scores[1]:
-            raise PayloadError(
-                "the payload matches both the inbound and the feedback mapping; add a condition "
-                '(a literal value such as "type": "mo_text") to tell them apart'
-            )
+            raise PayloadError(f"the payload {_AMBIGUOUS}")
         candidates = [candidates[0] if scores[0] > scores[1] else candidates[1]]
     if candidates:
-        return candidates[0]
+        mapping, bindings = candidates[0]
+        return [_Item(mapping, binding) for binding in bindings]
     if inbound == [] or feedback == []:
-        return None, []  # a batch of nothing in a shape we know
+        return []  # a batch of nothing in a shape we know
     reasons = [_why_not(config.inbound, inbound), _why_not(config.feedback, feedback)]
     raise PayloadError("the payload matches neither mapping: " + "; ".join(reasons))
+
+
+def _pairs(inbound: list[Binding], feedback: list[Binding]) -> list[tuple[Binding, Binding]] | None:
+    """The two mappings' bindings item by item, or ``None`` when they are not the same items.
+
+    A binding's ``raw`` is the payload cut down to its element of every iterated
+    array, so two bindings are one item exactly when their ``raw`` is the same.
+    """
+    if len(inbound) != len(feedback):
+        return None
+    pairs = list(zip(inbound, feedback, strict=True))
+    if any(a.raw != b.raw for a, b in pairs):
+        return None
+    return pairs
+
+
+def _choose_each(config: WebhookConfig, pairs: list[tuple[Binding, Binding]]) -> list[_Item]:
+    """Each item with the mapping it completes; the more specific one when it completes both."""
+    items = []
+    count = len(pairs)
+    for index, (inbound, feedback) in enumerate(pairs):
+        complete = [
+            _Item(mapping, binding)
+            for mapping, binding in ((config.inbound, inbound), (config.feedback, feedback))
+            if _completes(mapping, binding)
+        ]
+        if len(complete) == 2:
+            # Today's rule for a whole request, applied to the item: more bound placeholders win.
+            scores = [len(inbound.values), len(feedback.values)]
+            if scores[0] == scores[1]:
+                which = f"event {index + 1} of {count}" if count > 1 else "the payload"
+                items.append(_Item(config.inbound, inbound, f"{which} {_AMBIGUOUS}"))
+            else:
+                items.append(complete[0] if scores[0] > scores[1] else complete[1])
+        elif complete:
+            items.append(complete[0])
+        else:
+            # Read (and so refused) with the mapping it came closer to: its reason is the useful one.
+            items.append(_Item(*max(((config.inbound, inbound), (config.feedback, feedback)), key=_closeness)))
+    if all(item.problem for item in items):
+        raise PayloadError(f"the payload {_AMBIGUOUS}")  # the request as a whole is ambiguous
+    return items
+
+
+def _completes(mapping: CompiledMapping, binding: Binding) -> bool:
+    return not binding.unmatched and not mapping.missing(binding.values)
+
+
+def _closeness(candidate: tuple[CompiledMapping, Binding]) -> tuple[bool, int, int]:
+    # Of the shape, then fewer required values missing, then more values bound; an item of
+    # neither shape, or a tie, keeps the inbound mapping (max returns the first): an opt-out's reason.
+    mapping, binding = candidate
+    if binding.unmatched:
+        return (False, 0, 0)
+    return (True, -len(mapping.missing(binding.values)), len(binding.values))
 
 
 def _check_complete(mapping: CompiledMapping, binding: Binding, index: int, count: int) -> None:

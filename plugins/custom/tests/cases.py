@@ -656,6 +656,32 @@ INFOBIP_PARSE = [
         json_request(HOOK_URL, _infobip(_infobip_result(INFOBIP_DLR, messageId=None, callbackData="msg_4b1c9d2e"))),
         [replace_event(INFOBIP_DELIVERED, vendor_message_id="msg_4b1c9d2e")],
     ),
+    # one URL, one batch of both kinds: each result is read with the mapping it completes,
+    # so the STOP is not refused for lacking a report's status (nor a report a message's text)
+    ParseCase(
+        "infobip-mixed-batch-stop-then-two-reports",
+        json_request(
+            HOOK_URL,
+            _infobip(
+                _infobip_result(INFOBIP_INBOUND, text="STOP"),
+                _infobip_result(INFOBIP_DLR),
+                _infobip_result(INFOBIP_DLR, messageId="MESSAGE-ID-124-xyz"),
+            ),
+        ),
+        [
+            replace_event(INFOBIP_QUIZ, text="STOP"),
+            INFOBIP_DELIVERED,
+            replace_event(INFOBIP_DELIVERED, vendor_message_id="MESSAGE-ID-124-xyz"),
+        ],
+    ),
+    ParseCase(
+        "infobip-mixed-batch-report-then-stop",
+        json_request(
+            HOOK_URL,
+            _infobip(_infobip_result(INFOBIP_DLR), _infobip_result(INFOBIP_INBOUND, text="STOP")),
+        ),
+        [INFOBIP_DELIVERED, replace_event(INFOBIP_QUIZ, text="STOP")],
+    ),
     ParseCase("infobip-empty-results-no-events", json_request(HOOK_URL, {"results": []}), []),
     # -- refused ------------------------------------------------------------
     ParseCase("infobip-error-results-not-a-list", json_request(HOOK_URL, {"results": {}}), error=PayloadError),

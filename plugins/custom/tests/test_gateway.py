@@ -269,3 +269,37 @@ def test_a_stop_beside_malformed_results_is_stored_and_the_others_reported(smsho
     assert (message["vendor_message_id"], message["text"]) == ("817790313235066447", "STOP")
     (consent,) = api("GET", "/consent/+385916242493").json["senders"]
     assert consent["state"] == "opted_out"
+
+
+def test_a_stop_in_a_batch_of_delivery_reports_is_stored_and_opts_out(smshooks_client: Any, api: Api) -> None:
+    """One URL, one batch of both kinds: the STOP is not refused for lacking a report's status."""
+    created = api("POST", "/credentials", infobip_credential())
+    hook = api(
+        "POST",
+        "/webhooks",
+        {"name": "infobip", "vendor": "custom", "type": "inbound", "credentials_id": created.json["id"]}
+        | {"sender_number": "+385921004026"},
+    )
+    assert hook.status_code == 201, hook.json
+    stop = {**json.loads(INFOBIP_INBOUND)["results"][0], "text": "STOP"}
+    report = json.loads(INFOBIP_DLR)["results"][0]
+    body = json.dumps({"results": [stop, report, report | {"messageId": "MESSAGE-ID-124-xyz"}]})
+    signature = hmac.new(WEBHOOK_SECRET.encode(), body.encode(), hashlib.sha256).hexdigest()
+    answer = smshooks_client.post(
+        f"/hooks/{hook.json['id']}", data=body, content_type="application/json", headers={"X-Signature": signature}
+    )
+    assert answer.status_code == 200, answer.get_data(as_text=True)
+    assert not (answer.json or {}).get("refused"), answer.json
+    (message,) = api("GET", "/inbound-messages").json["items"]
+    assert (message["vendor_message_id"], message["sender"], message["text"]) == (
+        "817790313235066447",
+        "+385916242493",
+        "STOP",
+    )
+    (consent,) = api("GET", "/consent/+385916242493").json["senders"]
+    assert consent["state"] == "opted_out"
+    reports = api("GET", "/delivery-reports").json["items"]
+    assert sorted((r["vendor_message_id"], r["status"]) for r in reports) == [
+        ("MESSAGE-ID-123-xyz", "delivered"),
+        ("MESSAGE-ID-124-xyz", "delivered"),
+    ]

@@ -16,6 +16,8 @@ from smshooks_custom import CustomVendor
 from .cases import (
     HOOK_URL,
     INFOBIP_CREDENTIALS,
+    INFOBIP_DELIVERED,
+    INFOBIP_DLR,
     INFOBIP_INBOUND,
     INFOBIP_QUIZ,
     INFOBIP_SIGNED_INBOUND,
@@ -165,6 +167,120 @@ def test_a_batch_of_only_malformed_elements_is_refused_whole() -> None:
     with pytest.raises(PayloadError) as raised:
         CustomVendor(INFOBIP_CREDENTIALS).parse(json_request(HOOK_URL, payload))
     assert not isinstance(raised.value, PartlyMalformed)
+
+
+# -- batches of both kinds -----------------------------------------------------------
+
+INFOBIP_REPORT = _infobip_result(INFOBIP_DLR)
+INFOBIP_REPORT_2 = _infobip_result(INFOBIP_DLR, messageId="MESSAGE-ID-124-xyz")
+INFOBIP_DELIVERED_2 = replace_event(INFOBIP_DELIVERED, vendor_message_id="MESSAGE-ID-124-xyz")
+#: a report without its status: closer to the feedback mapping (one value missing) than the inbound (two)
+REPORT_WITHOUT_STATUS = _infobip_result(INFOBIP_DLR, messageId="3", status=None)
+#: a message without its sender: both miss one value, the inbound mapping binds more
+MESSAGE_WITHOUT_FROM = _infobip_result(INFOBIP_INBOUND, messageId="3", **{"from": None})
+
+#: (label, the results of an Infobip-shaped batch, the events read, the refused (index, part of the reason))
+MIXED_BATCHES: list[tuple[str, list[Any], list[Any], list[tuple[int, str]]]] = [
+    (
+        "stop-report-report",
+        [_infobip_result(INFOBIP_INBOUND, text="STOP"), INFOBIP_REPORT, INFOBIP_REPORT_2],
+        [INFOBIP_STOP, INFOBIP_DELIVERED, INFOBIP_DELIVERED_2],
+        [],
+    ),
+    (
+        "report-stop",
+        [INFOBIP_REPORT, _infobip_result(INFOBIP_INBOUND, text="STOP")],
+        [INFOBIP_DELIVERED, INFOBIP_STOP],
+        [],
+    ),
+    (
+        "report-report-stop",
+        [INFOBIP_REPORT, INFOBIP_REPORT_2, _infobip_result(INFOBIP_INBOUND, text="STOP")],
+        [INFOBIP_DELIVERED, INFOBIP_DELIVERED_2, INFOBIP_STOP],
+        [],
+    ),
+    (
+        "stop-neither-report",
+        [_infobip_result(INFOBIP_INBOUND, text="STOP"), REPORT_WITHOUT_STATUS, INFOBIP_REPORT],
+        [INFOBIP_STOP, INFOBIP_DELIVERED],
+        [(1, "event 2 of 3 lacks {{feedbackStatus}} of the feedback mapping")],
+    ),
+    (
+        "report-report-message-without-sender-stop",
+        [INFOBIP_REPORT, INFOBIP_REPORT_2, MESSAGE_WITHOUT_FROM, _infobip_result(INFOBIP_INBOUND, text="STOP")],
+        [INFOBIP_DELIVERED, INFOBIP_DELIVERED_2, INFOBIP_STOP],
+        [(2, "event 3 of 4 lacks {{profileNumber}} of the inbound mapping")],
+    ),
+    (
+        "stop-junk-report",
+        [_infobip_result(INFOBIP_INBOUND, text="STOP"), "junk", INFOBIP_REPORT],
+        [INFOBIP_STOP, INFOBIP_DELIVERED],
+        [(1, "event 2 of 3 is not of the inbound mapping's shape")],
+    ),
+    (
+        "report-with-a-bad-time-beside-a-stop",
+        [_infobip_result(INFOBIP_DLR, doneAt="yesterday"), _infobip_result(INFOBIP_INBOUND, text="STOP")],
+        [INFOBIP_STOP],
+        [(0, "{{originTimestamp}}")],
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("label", "results", "events", "refused"), MIXED_BATCHES, ids=[label for label, _, _, _ in MIXED_BATCHES]
+)
+def test_a_batch_of_both_kinds_is_read_item_by_item(
+    label: str, results: list[Any], events: list[Any], refused: list[tuple[int, str]]
+) -> None:
+    request = json_request(HOOK_URL, {"results": results})
+    vendor = CustomVendor(INFOBIP_CREDENTIALS)
+    if not refused:
+        assert vendor.parse(request) == events
+        return
+    with pytest.raises(PartlyMalformed) as raised:
+        vendor.parse(request)
+    assert raised.value.events == events
+    assert [index for index, _ in raised.value.problems] == [index for index, _ in refused]
+    for (_, problem), (_, reason) in zip(raised.value.problems, refused, strict=True):
+        assert reason in problem, raised.value.problems
+    assert raised.value.indexes == [index for index in range(len(results)) if index not in dict(refused)]
+
+
+#: LOOSE's shapes in a batch, the feedback mapping also placing the text (an item of all five keys ties)
+LOOSE_BATCH = {
+    **LOOSE,
+    "inbound_mapping": {"items": [LOOSE["inbound_mapping"]]},
+    "feedback_mapping": {"items": [{**LOOSE["feedback_mapping"], "text": "{{failureReason}}"}]},
+}
+LOOSE_MESSAGE = {"id": "1", "from": "+14155550123", "to": "+14155550100", "text": "STOP"}
+LOOSE_REPORT = {"id": "2", "status": "delivered", "to": "+14155550123"}
+LOOSE_BOTH = {**LOOSE_MESSAGE, "id": "3", "status": "delivered"}
+
+
+def test_an_item_both_mappings_fit_alike_is_refused_alone() -> None:
+    payload = {"items": [LOOSE_MESSAGE, LOOSE_BOTH, LOOSE_REPORT]}
+    with pytest.raises(PartlyMalformed) as raised:
+        CustomVendor(LOOSE_BATCH).parse(json_request(HOOK_URL, payload))
+    assert [type(event) for event in raised.value.events] == [InboundMessage, DeliveryReport]
+    [(index, problem)] = raised.value.problems
+    assert index == 1 and problem.startswith("event 2 of 3 matches both the inbound and the feedback mapping")
+
+
+def test_an_item_both_mappings_complete_goes_to_the_one_binding_more() -> None:
+    # Without the feedback mapping's text, the five-key item binds four inbound placeholders to three.
+    batch = {**LOOSE_BATCH, "feedback_mapping": {"items": [LOOSE["feedback_mapping"]]}}
+    payload = {"items": [LOOSE_REPORT, LOOSE_BOTH]}
+    report, message = CustomVendor(batch).parse(json_request(HOOK_URL, payload))
+    assert isinstance(report, DeliveryReport) and report.vendor_message_id == "2"
+    assert isinstance(message, InboundMessage) and message.vendor_message_id == "3"
+
+
+def test_a_batch_every_item_of_which_both_fit_alike_is_refused_whole() -> None:
+    payload = {"items": [LOOSE_BOTH, {**LOOSE_BOTH, "id": "4"}]}
+    with pytest.raises(PayloadError) as raised:
+        CustomVendor(LOOSE_BATCH).parse(json_request(HOOK_URL, payload))
+    assert not isinstance(raised.value, PartlyMalformed)
+    assert str(raised.value).startswith("the payload matches both the inbound and the feedback mapping")
 
 
 def test_top_level_array_payload_keeps_raw_as_an_object() -> None:

@@ -193,11 +193,12 @@ def test_an_empty_object_still_resets_the_config_to_the_defaults(api, hook):
     assert api.get(f"/webhooks/{hook['id']}/keywords").json["categories"] == []
 
 
-@pytest.mark.parametrize("config", [CONFIG, {}], ids=["a full config", "an empty object"])
-def test_a_feedback_webhook_refuses_keyword_settings_with_422(api, config):
-    """A feedback webhook only receives delivery reports: keyword settings would be stored and never used."""
+def test_a_delivery_report_webhook_takes_keyword_settings_and_classifies_with_them(api):
+    """A vendor may post messages to its delivery-report ("feedback") webhook too (Sinch uses one URL):
+    they are classified, so its keywords (the us profile, a custom opt-out word) must be settable."""
     feedback_hook = make_webhook(api, type_="feedback", name="fb")
-    answer = api.request("PUT", f"/webhooks/{feedback_hook['id']}/keywords", config)
-    assert answer.status_code == 422, answer.json
-    assert "feedback" in answer.json["error"]["details"]["type"][0]
-    assert api.get(f"/webhooks/{feedback_hook['id']}/keywords").status_code == 422
+    answer = api.request("PUT", f"/webhooks/{feedback_hook['id']}/keywords", CONFIG)
+    assert answer.status_code == 200, answer.json
+    assert without_effective(api.get(f"/webhooks/{feedback_hook['id']}/keywords").json) == CONFIG
+    tried = api.post("/keywords/classify", {"text": "arret", "webhook_id": feedback_hook["id"]}).json
+    assert (tried["category"], tried["match"]) == ("opt_out", "exact")

@@ -101,12 +101,7 @@ def with_effective(settings: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _inbound_webhook(session: Session, scope: Scope, webhook_id: str) -> Webhook:
-    """The webhook, when keyword settings apply to it: a feedback webhook only
-    receives delivery reports, so settings saved there would never be used."""
-    webhook = get_scoped(session, Webhook, webhook_id, scope, "webhook")
-    if webhook.type != "inbound":
-        raise Invalid(
-            "keyword settings apply to inbound webhooks only",
-            details={"type": [f"this is a {webhook.type} webhook: it receives delivery reports, not messages"]},
-        )
-    return webhook
+    """The webhook whose keyword settings are read or set: of either type, since a message a vendor
+    posts to a delivery-report webhook (Sinch uses one URL for both) is classified too, and a
+    tenant's ``us`` profile or opt-out words must apply to it as well."""
+    return get_scoped(session, Webhook, webhook_id, scope, "webhook")

@@ -55,11 +55,9 @@ def new_webhook() -> Any:
     if is_editor_action(request.form):
         return _form(None, fields, settings, FormErrors())
     try:
-        if fields.get("type") == "inbound":
-            keyword_settings.parse_keyword_settings(settings)  # refuse bad keywords before a webhook exists
+        keyword_settings.parse_keyword_settings(settings)  # refuse bad keywords before a webhook exists
         created = service.create_webhook(gateway(), scope(), base_url=public_base_url(), **fields)
-        if fields.get("type") == "inbound":
-            keyword_settings.replace_keyword_settings(gateway(), scope(), created.id, settings)
+        keyword_settings.replace_keyword_settings(gateway(), scope(), created.id, settings)
     except DomainError as exc:
         return _form(None, fields, settings, FormErrors.of(exc), domain_status(exc))
     flash(f"Webhook {created.name} is saved. Give its URL to {vendor_title(created.vendor)}.")
@@ -79,11 +77,9 @@ def edit_webhook(webhook_id: str) -> Any:
     if is_editor_action(request.form):
         return _form(current, {**fields, "vendor": current.vendor}, settings, FormErrors())
     try:
-        if fields.get("type") == "inbound":
-            keyword_settings.parse_keyword_settings(settings)
+        keyword_settings.parse_keyword_settings(settings)
         saved = service.update_webhook(gw, scope(), webhook_id, fields, base_url=public_base_url())
-        if saved.type == "inbound":
-            keyword_settings.replace_keyword_settings(gw, scope(), webhook_id, settings)
+        keyword_settings.replace_keyword_settings(gw, scope(), webhook_id, settings)
     except DomainError as exc:
         return _form(current, {**fields, "vendor": current.vendor}, settings, FormErrors.of(exc), domain_status(exc))
     flash(f"Webhook {saved.name} is saved.")
@@ -132,9 +128,7 @@ def _fields_of(webhook: Any) -> dict[str, Any]:
 
 
 def _saved_settings(webhook: Any) -> dict[str, Any] | None:
-    """The webhook's keyword settings as saved (without the computed ``effective``); None for a feedback webhook."""
-    if webhook.type != "inbound":
-        return None
+    """The webhook's keyword settings as saved (without the computed ``effective``)."""
     saved = keyword_settings.get_keyword_settings(gateway(), scope(), webhook.id)
     return {key: value for key, value in saved.items() if key != "effective"}
 

@@ -152,14 +152,6 @@
     filter();
   });
 
-  // the webhook type shows the keyword editor only for inbound webhooks
-  document.querySelectorAll("select[data-toggles]").forEach(function (type) {
-    var section = document.getElementById(type.getAttribute("data-toggles"));
-    function toggle() { section.hidden = type.value !== "inbound"; }
-    type.addEventListener("change", toggle);
-    toggle();
-  });
-
   // "try a message" answers in place
   document.querySelectorAll("form[data-try]").forEach(function (form) {
     var result = document.getElementById("try-result");

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import update
@@ -233,6 +233,13 @@ def test_a_double_opt_in_after_an_opt_out_keeps_it_until_confirmed(box, scope, t
     assert [s["state"] for s in senders if s["sender_number"] == NUMBER_A] == [state]
 
 
+def sent(hhmm: str) -> str:
+    """A vendor's time of a message, "10:MM" within the last hour (times further back than a week are
+    not believed: smshooks.consent.ledger.TRUSTED_PAST)."""
+    base = datetime.now(UTC).replace(second=0, microsecond=0) - timedelta(hours=1)
+    return (base + timedelta(minutes=int(hhmm.split(":")[1]))).isoformat()
+
+
 @pytest.mark.parametrize("scope", ["sandbox", "number"])
 @pytest.mark.parametrize(
     ("texts", "expected", "actions"),
@@ -274,7 +281,7 @@ def test_an_opt_in_sent_before_an_opt_out_cannot_undo_it(box, scope, texts, expe
     receivedAt says when). An opt-out stands against any opt-in sent before it."""
     box.settings(consent_scope=scope)
     assert box.api.request("PUT", f"/webhooks/{box.hook['id']}/keywords", DOUBLE_OPT_IN).status_code == 200
-    done = [box.text(body, NUMBER_A, at=f"2026-12-01T{hhmm}:00+00:00")["action"] for body, hhmm in texts]
+    done = [box.text(body, NUMBER_A, at=sent(hhmm))["action"] for body, hhmm in texts]
     assert done == actions
     assert box.send(NUMBER_A) == expected
 
@@ -308,3 +315,100 @@ def test_an_administrators_opt_out_ends_a_join_request(box):
     assert changed.status_code == 200, changed.json
     assert box.text("CONFIRM", NUMBER_A)["action"] != "confirm_double_opt_in"
     assert box.send(NUMBER_A) == OPTED_OUT
+
+
+def _keywords(box, **extra) -> None:
+    answer = box.api.request("PUT", f"/webhooks/{box.hook['id']}/keywords", DOUBLE_OPT_IN | extra)
+    assert answer.status_code == 200, answer.json
+
+
+def _post(box, body: str, to: str, at: str | None = None) -> None:
+    """A message stored and decided, its replies not sent yet (the worker does not run)."""
+    item = {"id": f"in-{next(_ids)}", "from": SUBSCRIBER, "to": to, "text": body} | ({"at": at} if at else {})
+    assert box.client.post(f"/hooks/{box.hook['id']}", json={"messages": [item]}).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("scope", "steps", "expected"),
+    [
+        ("sandbox", [("STOP", NUMBER_A), ("JOIN", NUMBER_A), ("STOP", NUMBER_B), ("CONFIRM", NUMBER_A)], OPTED_OUT),
+        ("number", [("STOP", NUMBER_A), ("JOIN", NUMBER_A), ("STOP ALL", NUMBER_B), ("CONFIRM", NUMBER_A)], OPTED_OUT),
+        ("number", [("STOP", NUMBER_A), ("JOIN", NUMBER_A), ("STOP", NUMBER_B), ("CONFIRM", NUMBER_A)], QUEUED),
+        (
+            "sandbox",
+            [("STOP", NUMBER_A), ("JOIN", NUMBER_A), ("admin opt-out", NUMBER_B), ("CONFIRM", NUMBER_A)],
+            OPTED_OUT,
+        ),
+    ],
+    ids=[
+        "sandbox: a STOP to another number ends the request",
+        "number: a STOPALL to another number ends it",
+        "number: a STOP to another number is that number's",
+        "an administrator's opt-out of another number ends it",
+    ],
+)
+def test_an_opt_out_anywhere_it_reaches_ends_a_join_request(box, scope, steps, expected):
+    box.settings(consent_scope=scope)
+    _keywords(box)
+    for body, to in steps:
+        if body == "admin opt-out":
+            changed = box.api.request("PUT", f"/consent/{SUBSCRIBER}", {"sender_number": to, "state": "opted_out"})
+            assert changed.status_code == 200, changed.json
+        else:
+            box.text(body, to)
+    assert box.send(NUMBER_A) == expected
+
+
+@pytest.mark.parametrize(
+    ("scope", "before", "pending", "asked"),
+    [
+        (
+            "sandbox",
+            [("START", NUMBER_B, None), ("STOP", NUMBER_A, None)],
+            [("JOIN", NUMBER_A, None), ("STOP", NUMBER_B, None)],
+            False,
+        ),
+        ("number", [("STOP ALL", NUMBER_A, None)], [("JOIN", NUMBER_A, None), ("STOP ALL", NUMBER_B, None)], False),
+        ("sandbox", [("STOP", NUMBER_A, "10:05")], [("JOIN", NUMBER_A, "10:10"), ("START", NUMBER_B, "10:00")], True),
+    ],
+    ids=[
+        "sandbox: a STOP to a number already on record",
+        "number: a STOPALL to another number",
+        "a stale START to another number does not cancel the request",
+    ],
+)
+def test_the_join_request_goes_only_while_no_opt_out_followed(box, scope, before, pending, asked):
+    box.settings(consent_scope=scope)
+    _keywords(box)
+    for body, to, at in before:
+        box.text(body, to, at=sent(at) if at else None)
+    sent_before = len(box.vendor_api.requests)
+    for body, to, at in pending:  # both decided before the worker sends the request
+        _post(box, body, to, sent(at) if at else None)
+    while box.worker.run_once():
+        pass
+    texts = [request.json()["text"] for request in box.vendor_api.requests[sent_before:]]
+    assert any("Reply CONFIRM to confirm" in text for text in texts) is asked, texts
+
+
+@pytest.mark.parametrize(
+    ("texts", "expected"),
+    [
+        ([("STOP", None), ("START", "1970-01-01T00:00:00+00:00")], QUEUED),
+        ([("STOP", "1970-01-01T00:00:00+00:00"), ("START", "late")], OPTED_OUT),
+        ([("STOP", "2100-01-01T00:00:00+00:00"), ("START", None)], QUEUED),
+        ([("STOP", "2026-12-01T10:00:00")], OPTED_OUT),
+    ],
+    ids=[
+        "a START from a clock at 1970 is not older than every STOP",
+        "a STOP from a clock at 1970 counts as sent when it came",
+        "a STOP from a clock in 2100 counts as sent when it came",
+        "a time without a zone is UTC, not a 500",
+    ],
+)
+def test_a_vendors_clock_cannot_fix_consent_for_good(box, texts, expected):
+    for body, at in texts:
+        if at == "late":  # sent an hour ago, arriving after the STOP
+            at = (datetime.now(UTC) - timedelta(hours=1)).isoformat()
+        box.text(body, NUMBER_A, at=at)
+    assert box.send(NUMBER_A) == expected

@@ -46,11 +46,14 @@ def decide(
     last_default_reply_at: datetime | None,
     now: datetime,
     awaiting_confirmation: bool = False,
+    waits_in_reach: bool = False,
 ) -> Decision:
     """The consent action and reply for a classified message (keywords.md 6.6-6.7).
 
     ``awaiting_confirmation``: the subscriber is opted out and asked to join again with a double
     opt-in keyword; the opt-out stays in force until they confirm (keywords.md 6.7: "do not opt in").
+    ``waits_in_reach``: such a wait stands on a record this message's opt-out reaches (another number
+    under sandbox scope, every number for a STOPALL): an opt-out then ends it (6.7.3), so it is recorded.
     """
     category, match = classification.category, classification.match
     opted_out = state is ConsentState.OPTED_OUT
@@ -61,7 +64,7 @@ def decide(
     window = timedelta(hours=config.reply_rate_limit_hours)
 
     if category is Category.OPT_OUT and (match is Match.EXACT or auto):
-        if opted_out and not pending:
+        if opted_out and not (pending or waits_in_reach):
             return Decision("already_opted_out")
         return Decision("opt_out", ConsentState.OPTED_OUT, True, reply="opt_out", exempt=True)
     if category is Category.OPT_OUT:  # fuzzy, action prompt: nothing changes

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, fields
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import cache
 
 from sqlalchemy import bindparam, delete, insert, select, update
@@ -156,19 +156,34 @@ class SubscriberRecords:
             return any(record.state == ConsentState.OPTED_OUT.value for record in self.records)
         return self.state(sender_number, scope) is ConsentState.OPTED_OUT
 
-    def awaits_confirmation(self, sender_number: str, scope: str, now: datetime) -> bool:
-        """True when the opt-out in force for ``sender_number`` under ``scope`` is the pair's own and it
-        waits for the confirmation of a double opt-in asked since (until ``pending_expires_at``). A later
-        opt-out, to this number or (sandbox scope) another, ends the wait: it is the latest record."""
+    def waiting(self, sender_number: str, scope: str, now: datetime, *, every_number: bool = False) -> list[Record]:
+        """The records an opt-out to ``sender_number`` under ``scope`` reaches (every record for
+        ``every_number``: a STOPALL) whose opt-out waits for a double opt-in's confirmation: that
+        opt-out ends each wait (keywords.md 6.7.3), so it is recorded even where already opted out."""
+        numbers = None if scope != "number" or every_number else (sender_number, ALL_NUMBERS)
+        return [
+            record
+            for record in self.records
+            if (numbers is None or record.sender_number in numbers) and awaits_confirmation(record, now)
+        ]
+
+    def awaits_confirmation(self, sender_number: str, now: datetime) -> bool:
+        """True when the pair's own opt-out waits for the confirmation of a double opt-in asked since
+        (until ``pending_expires_at``). Every opt-out that reaches the pair ends the wait, wherever it
+        was sent (:meth:`waiting`), so the pair's record alone says whether the wait stands."""
+        return awaits_confirmation(self.pair(sender_number), now)
+
+    def opt_out_stated_at(self, sender_number: str, scope: str) -> datetime | None:
+        """When the latest opt-out that reaches ``sender_number`` under ``scope`` was sent, if known."""
         numbers = (sender_number, ALL_NUMBERS) if scope == "number" else None
-        latest = next((r for r in self.records if numbers is None or r.sender_number in numbers), None)
-        return (
-            latest is not None
-            and latest.sender_number == sender_number
-            and latest.state == ConsentState.OPTED_OUT.value
-            and latest.pending_expires_at is not None
-            and latest.pending_expires_at > now
-        )
+        times = [
+            record.stated_at
+            for record in self.records
+            if record.state == ConsentState.OPTED_OUT.value
+            and record.stated_at is not None
+            and (numbers is None or record.sender_number in numbers)
+        ]
+        return max(times, default=None)
 
     def opted_out_after(self, sender_number: str, scope: str, sent_at: datetime) -> bool:
         """True when an opt-out that reaches ``sender_number`` under ``scope`` was stated by a message
@@ -249,6 +264,28 @@ def record_for_update(db: Writer, org: str, sandbox: str, sender_number: str, su
     return found
 
 
+def awaits_confirmation(record: Record | ConsentRecord | None, now: datetime) -> bool:
+    """An opted-out record that waits for a double opt-in's confirmation (asked after the opt-out)."""
+    return (
+        record is not None
+        and record.state == ConsentState.OPTED_OUT.value
+        and record.pending_expires_at is not None
+        and record.pending_expires_at > now
+    )
+
+
+#: how far back a vendor's time of a message is believed: retries and batches arrive within days; a
+#: time further back (a clock at 1970) or ahead is a clock's fault, and the message counts as sent now
+TRUSTED_PAST = timedelta(days=7)
+
+
+def sent_time(at: datetime, now: datetime) -> datetime:
+    """When a message was sent, as the ledger orders consent by: the vendor's time ``at`` when it lies
+    within :data:`TRUSTED_PAST` before ``now``, else ``now`` (so no clock can make an opt-out older or
+    newer than every other message for good)."""
+    return at if now - TRUSTED_PAST <= at <= now else now
+
+
 def effective_state(record: Record | ConsentRecord | None, now: datetime | None = None) -> ConsentState | None:
     """The record's state; a pending double opt-in past its expiry counts as none."""
     if record is None or record.state is None:
@@ -271,11 +308,11 @@ def change(
     """Move ``record`` to ``new_state`` and append the change to the ledger (``record`` is kept current).
 
     ``pending_expires_at``: until when a double opt-in asked for waits for its confirmation.
-    ``stated_at``: when the subscriber sent the message that asks for it (now when None or later:
-    a vendor's clock ahead of ours must not date an opt-out into the future)."""
+    ``stated_at``: when the subscriber sent the message that asks for it (:func:`sent_time`: now when
+    None or outside the trusted window, so a vendor's clock cannot date an opt-out for good)."""
     now = utcnow()
     previous = record.state
-    stated = now if stated_at is None else min(stated_at, now)
+    stated = now if stated_at is None else sent_time(stated_at, now)
     if new_state is not None and previous == new_state.value and record.stated_at is not None:
         stated = max(stated, record.stated_at)  # the state stays: said again, never earlier
     record.stated_at = stated

@@ -20,8 +20,10 @@ from smshooks.consent.ledger import (
     ALL_NUMBERS,
     ConsentState,
     Evidence,
+    awaits_confirmation,
     change,
     effective_state,
+    read_subscriber,
     record_for_update,
 )
 from smshooks.errors import INVALID_FIELDS, Invalid
@@ -30,7 +32,7 @@ from smshooks.phones import NOT_A_SENDER_ADDRESS, require_subscriber_number, sen
 from smshooks.scope import Scope
 from smshooks.store.pages import DEFAULT_LIMIT, Page, newest_first
 from smshooks.store.scoped import in_scope
-from smshooks.store.tables import ConsentLedgerEntry, ConsentRecord
+from smshooks.store.tables import ConsentLedgerEntry, ConsentRecord, utcnow
 from smshooks.vendor import to_e164
 
 #: the states a record can be in (a record with none has no consent recorded)
@@ -128,8 +130,16 @@ def change_consent(
         record = record_for_update(session, scope.org, scope.sandbox, sender, subscriber)
         # the same state again records nothing, but an opt-out set by hand ends a double opt-in
         # request waiting beside the subscriber's opt-out (or its confirmation would still opt in)
+        evidence = Evidence(action=ADMIN_CHANGE, actor=f"admin:{admin}", note=note)
         if effective_state(record) != new_state or record.pending_expires_at is not None:
-            change(session, record, new_state, Evidence(action=ADMIN_CHANGE, actor=f"admin:{admin}", note=note))
+            change(session, record, new_state, evidence)
+        if new_state is ConsentState.OPTED_OUT:
+            # ends every double opt-in request of the subscriber's waiting beside an opt-out in the
+            # sandbox (the safe reading, whatever the consent scope): a later CONFIRM opts in nowhere
+            now = utcnow()
+            for waiting in read_subscriber(session, scope.org, scope.sandbox, subscriber).records:
+                if waiting.id != record.id and awaits_confirmation(waiting, now):
+                    change(session, waiting, ConsentState.OPTED_OUT, evidence, stated_at=waiting.stated_at)
     return subscriber_consent(gw, scope, subscriber)
 
 

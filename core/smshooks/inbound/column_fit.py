@@ -6,6 +6,7 @@ import dataclasses
 import functools
 import math
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from typing import Any
 
 from smshooks.events import Event, InboundMessage
@@ -33,6 +34,7 @@ def fit_to_columns(event: Event, **stamps: Any) -> Event:
     - A segment count is an INTEGER column (32-bit signed on PostgreSQL, 64-bit
       on SQLite); it is clamped to ``1 … MAX_SEGMENTS``. Refusing would lose the
       message (perhaps an opt-out) over a number no vendor really sends.
+    - A time without a zone is UTC.
     - ``raw`` is what the vendor sent, so it is kept whole, with only the values
       no JSON column can take rewritten: a non-finite float (``NaN`` is not
       JSON; PostgreSQL refuses it) becomes its text, a key that is not text
@@ -41,6 +43,11 @@ def fit_to_columns(event: Event, **stamps: Any) -> Event:
     changes: dict[str, Any] = {}
     for name in _field_names(type(event)):
         value = getattr(event, name)
+        if isinstance(value, datetime) and value.tzinfo is None:
+            # a plugin's time without a zone (the conformance kit refuses it; a third party's plugin
+            # may ship one) is read as UTC, as vendors' zone-less times are: storing refused it with a 500
+            changes[name] = value.replace(tzinfo=UTC)
+            continue
         if not isinstance(value, str):
             continue
         limit = FIELD_LIMITS.get(name)

@@ -30,11 +30,13 @@ from smshooks.consent.ledger import (
     Evidence,
     Record,
     SubscriberRecords,
+    awaits_confirmation,
     change,
     ensure_pair,
     forget_new_pair,
     lock_subscriber,
     read_subscriber,
+    sent_time,
     stamp,
 )
 from smshooks.consent.sandbox_policy import Policy, sandbox_settings
@@ -136,7 +138,9 @@ def prepare_inbound(
         records = read_subscriber(session, message.org, message.sandbox, message.sender)
         policy = policy or sandbox_settings(session, message.org, message.sandbox)
         state = _state(records, message, classification, policy, now)
-        decision = _decide(classification, state, records.pair(message.recipient), config, message, now)
+        decision = _decide(
+            classification, state, records, records.pair(message.recipient), config, message, now, policy
+        )
         text = render_reply(session, message, config, classification, decision)
         return PreparedReply(decision.reply, text, classification)
     except Exception:
@@ -178,7 +182,7 @@ def handle_inbound(
     if not depends_on_consent(classification, config, message.text):
         # help, a custom keyword, everyday text: decided alike in every consent state, and
         # nothing about consent changes, so nothing is read or locked
-        decision = _decide(classification, None, None, config, message, now)
+        decision = _decide(classification, None, None, None, config, message, now, policy)
         if decision.changes_state or decision.stamps:  # never (tests/test_consent_decisions.py)
             decision = None
     if decision is None:
@@ -188,8 +192,8 @@ def handle_inbound(
         new_pair = records.created
         record = records.pair(our_number)
         state = _state(records, message, classification, policy, now)
-        decision = _decide(classification, state, record, config, message, now)
-        if _undoes_a_later_opt_out(decision, records, message, policy):
+        decision = _decide(classification, state, records, record, config, message, now, policy)
+        if _undoes_a_later_opt_out(decision, records, message, policy, now):
             decision = Decision(OLDER_THAN_OPT_OUT)
     reply_text = locked_reply_text(message, config, classification, decision, prepared)
     if decision.reply and reply_text is None:
@@ -229,10 +233,18 @@ def handle_inbound(
             # it is recorded once more, for all numbers (sends check that record too).
             every = _held(ensure_pair(unit, records, ALL_NUMBERS).pair(ALL_NUMBERS))
             change(unit, every, decision.new_state, evidence, stated_at=message.received_at)
+        if decision.new_state is ConsentState.OPTED_OUT and not decision.pending:
+            # an opt-out ends every double opt-in request waiting where it reaches (6.7.3), each
+            # record keeping its own opt-out's time
+            stop_all = _is_stop_all(classification)
+            for waiting in records.waiting(message.recipient, policy.consent_scope, now, every_number=stop_all):
+                if waiting is not record:
+                    change(unit, waiting, ConsentState.OPTED_OUT, evidence, stated_at=waiting.stated_at)
         expires = now + timedelta(hours=hours) if decision.pending else None
         # a request to join kept beside an opt-out is no new opt-out: the opt-out keeps its own time
         beside_opt_out = decision.pending and decision.new_state is ConsentState.OPTED_OUT
-        stated_at = (record.stated_at or message.received_at) if beside_opt_out else message.received_at
+        opt_out_at = records.opt_out_stated_at(message.recipient, policy.consent_scope) if beside_opt_out else None
+        stated_at = opt_out_at or message.received_at
         change(unit, record, decision.new_state, evidence, pending_expires_at=expires, stated_at=stated_at)
         if decision.new_state is ConsentState.OPTED_IN:
             _ensure_profile(unit, message)
@@ -299,11 +311,18 @@ def _state(
 def _decide(
     classification: Classification,
     state: ConsentState | None,
+    records: SubscriberRecords | None,
     record: Record | None,
     config: KeywordConfig,
     message: InboundMessage,
     now: datetime,
+    policy: Policy,
 ) -> Decision:
+    reach = (
+        records.waiting(message.recipient, policy.consent_scope, now, every_number=_is_stop_all(classification))
+        if records is not None and state is ConsentState.OPTED_OUT
+        else []
+    )
     return decide(
         classification,
         state,
@@ -312,7 +331,8 @@ def _decide(
         last_fuzzy_prompt_at=record.last_fuzzy_prompt_at if record else None,
         last_default_reply_at=record.last_default_reply_at if record else None,
         now=now,
-        awaiting_confirmation=_awaits_confirmation(state, record, now),
+        awaiting_confirmation=state is ConsentState.OPTED_OUT and awaits_confirmation(record, now),
+        waits_in_reach=bool(reach),
     )
 
 
@@ -321,7 +341,7 @@ OLDER_THAN_OPT_OUT = "older_than_opt_out"
 
 
 def _undoes_a_later_opt_out(
-    decision: Decision, records: SubscriberRecords, message: InboundMessage, policy: Policy
+    decision: Decision, records: SubscriberRecords, message: InboundMessage, policy: Policy, now: datetime
 ) -> bool:
     """The decision would end an opt-out the subscriber sent after this message (a vendor's retry of
     an old START arriving after a STOP, batches out of order): it is left in force, with no reply.
@@ -330,19 +350,7 @@ def _undoes_a_later_opt_out(
     # opt-out, it would start a wait the opt-out's own message came after
     if not decision.changes_state or (decision.new_state is ConsentState.OPTED_OUT and not decision.pending):
         return False
-    return records.opted_out_after(message.recipient, policy.consent_scope, message.received_at)
-
-
-def _awaits_confirmation(state: ConsentState | None, record: Record | None, now: datetime) -> bool:
-    """An opted-out subscriber who asked to join again: the pair's record keeps its opt-out and
-    waits for the double opt-in's confirmation until ``pending_expires_at``."""
-    return (
-        state is ConsentState.OPTED_OUT
-        and record is not None
-        and record.state == ConsentState.OPTED_OUT.value
-        and record.pending_expires_at is not None
-        and record.pending_expires_at > now
-    )
+    return records.opted_out_after(message.recipient, policy.consent_scope, sent_time(message.received_at, now))
 
 
 def enqueue_reply(

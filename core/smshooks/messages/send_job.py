@@ -239,7 +239,7 @@ def _opted_out(gw: Gateway, message: Any, rows: list[Any], exempt_while_awaiting
         [Record(*row[_CONSENT_AT:]) for row in rows if row[_CONSENT_AT] is not None],
     )
     scope = gw.config.get(("policy", message.org, message.sandbox), policy).consent_scope if message.sender else ""
-    if exempt_while_awaiting and message.sender and records.awaits_confirmation(message.sender, scope, utcnow()):
+    if exempt_while_awaiting and message.sender and records.awaits_confirmation(message.sender, utcnow()):
         return False
     return records.opted_out(message.sender, scope)
 

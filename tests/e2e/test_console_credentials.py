@@ -206,3 +206,126 @@ def test_deleting_what_is_in_use_names_its_users(browser, server, what, named, a
     screenshot(page, f"17-{what}-in-use")
     assert api.get(v1 + f"/{path}/{target['id']}").status_code == 200
     context.close()
+
+
+#: each Custom auth type and the fields only it uses, written out from the plugin's README
+AUTH_FIELDS = {
+    "none": [],
+    "api_key": ["api_key_header", "api_key_prefix", "api_key"],
+    "basic": ["username", "password"],
+    "bearer": ["bearer_token"],
+    "oauth2": ["oauth2_token_url", "oauth2_client_id", "oauth2_client_secret", "oauth2_scope", "oauth2_client_auth"],
+    "jwt": ["jwt_secret", "jwt_algorithm", "jwt_issuer", "jwt_audience", "jwt_ttl_seconds", "jwt_claims"],
+    "hmac": ["hmac_secret", "hmac_header", "hmac_algorithm", "hmac_encoding", "hmac_prefix"],
+}
+ALL_AUTH_FIELDS = [name for names in AUTH_FIELDS.values() for name in names]
+
+
+def _visible_fields(page, names) -> list[str]:
+    return [name for name in names if page.locator(f"form[data-credential-form] [name={name}]").is_visible()]
+
+
+@pytest.mark.parametrize("auth_type", list(AUTH_FIELDS))
+def test_choosing_a_custom_auth_type_shows_only_its_fields(browser, server, auth_type) -> None:
+    context = browser.new_context(viewport=DESKTOP, base_url=server.url)
+    page = context.new_page()
+    sign_in(page, server.cli("apikey", "create", "--org", new_org()))
+    page.goto("/admin/credentials/new?vendor=custom")
+    # from another type first: switching back and forth shows and hides
+    page.get_by_label("Auth type", exact=True).select_option("hmac" if auth_type != "hmac" else "basic")
+    page.get_by_label("Auth type", exact=True).select_option(auth_type)
+    assert _visible_fields(page, ALL_AUTH_FIELDS) == AUTH_FIELDS[auth_type]
+    section = page.get_by_role("group", name="Outbound authentication")
+    expect(section.get_by_label("Auth type", exact=True)).to_be_visible()
+    # the sections the schema declares, each with its title
+    for title in ("Sending", "Webhook mappings", "Statuses", "Webhook authenticity"):
+        expect(page.get_by_role("group", name=title)).to_be_visible()
+    if auth_type == "oauth2":
+        screenshot(page, "18-custom-credential-oauth2")
+    context.close()
+
+
+def test_without_javascript_every_custom_auth_field_stays_visible(browser, server) -> None:
+    context = browser.new_context(viewport=DESKTOP, base_url=server.url, java_script_enabled=False)
+    page = context.new_page()
+    sign_in(page, server.cli("apikey", "create", "--org", new_org()))
+    page.goto("/admin/credentials/new?vendor=custom")
+    assert _visible_fields(page, ALL_AUTH_FIELDS) == ALL_AUTH_FIELDS
+    # each says when it is used, as the script would have shown
+    expect(page.locator("#v-username-hint")).to_contain_text("Used when auth type is basic.")
+    screenshot(page, "18-custom-credential-no-js")
+    context.close()
+
+
+def test_the_custom_payload_template_shows_an_example(browser, server) -> None:
+    context = browser.new_context(viewport=DESKTOP, base_url=server.url)
+    page = context.new_page()
+    sign_in(page, server.cli("apikey", "create", "--org", new_org()))
+    page.goto("/admin/credentials/new?vendor=custom")
+    example = page.get_by_label("Payload template (required)").get_attribute("placeholder")
+    for placeholder in ('"from": "{{fromNumber}}"', '"to": "{{toNumber}}"', '"content": "{{message}}"'):
+        assert placeholder in example
+    assert '"inboundMessage": "{{inboundMessage}}"' in page.get_by_label("Inbound mapping").get_attribute("placeholder")
+    screenshot(page, "18-custom-credential-new")
+    # the sections fit a phone: nothing widens the page
+    page.set_viewport_size(PHONE)
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    screenshot(page, "18-custom-credential-new-phone")
+    context.close()
+
+
+BASIC_PASSWORD = "pw-basic-5d1c9e"
+MASK = "********"
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["with-js", "without-js"])
+def test_a_custom_credential_with_basic_auth_is_saved_and_the_api_shows_it(browser, server, javascript) -> None:
+    """A value typed into another auth type's field is not saved: hidden with the script, ignored by the server."""
+    context = browser.new_context(viewport=DESKTOP, base_url=server.url, java_script_enabled=javascript)
+    page = context.new_page()
+    key = server.cli("apikey", "create", "--org", new_org())
+    sign_in(page, key)
+    page.goto("/admin/credentials/new?vendor=custom")
+    name = f"basic-provider-{'js' if javascript else 'nojs'}"
+    page.get_by_label("Name (required)").fill(name)
+    page.get_by_label("Provider url (required)").fill("https://sms.provider.example/v1/messages")
+    page.get_by_label("Payload template (required)").fill(PAYLOAD)
+    page.get_by_label("Auth type", exact=True).select_option("api_key")
+    page.get_by_label("API key prefix").fill("App")  # then the user changes their mind
+    page.get_by_label("Auth type", exact=True).select_option("basic")
+    page.get_by_label("Username").fill("acme")
+    page.get_by_label("Password").fill(BASIC_PASSWORD)
+    page.get_by_role("button", name="Save credential").click()
+    page.wait_for_selector(f"text=Credential {name} is saved")
+    credential_id = page.get_by_role("link", name=name).get_attribute("href").rstrip("/").rsplit("/", 1)[-1]
+    saved = server.api(key).get(f"{server.url}/api/v1/credentials/{credential_id}", timeout=10).json()
+    assert (saved["auth_type"], saved["username"], saved["password"]) == ("basic", "acme", MASK)
+    assert saved["api_key_prefix"] is None
+    assert BASIC_PASSWORD not in page.content()
+    context.close()
+
+
+def test_a_sinch_form_asks_for_region_or_base_url_in_its_main_section(browser, server) -> None:
+    context = browser.new_context(viewport=DESKTOP, base_url=server.url)
+    page = context.new_page()
+    sign_in(page, server.cli("apikey", "create", "--org", new_org()))
+    page.goto("/admin/credentials/new?vendor=sinch")
+    section = page.get_by_role("group", name="Where the service plan lives (one of these is required)")
+    # shown at once, not folded under "Optional settings"
+    expect(section.get_by_label("Region")).to_be_visible()
+    expect(section.get_by_label("Base URL")).to_be_visible()
+    assert page.locator("details #v-region, details #v-base_url").count() == 0
+    expect(page.locator("details")).to_contain_text("Webhook secret")
+    screenshot(page, "19-sinch-credential-new")
+    page.get_by_label("Name (required)").fill("sinch-main")
+    page.get_by_label("Service plan ID").fill("plan123")
+    page.get_by_label("API token").fill("sinch-token-1f2e")
+    page.get_by_role("button", name="Save credential").click()
+    # the API's rule, beside the field
+    expect(page.locator(".has-error #v-region")).to_be_visible()
+    expect(page.locator("#v-region ~ .field-error, .has-error .field-error").first).to_contain_text("region")
+    page.get_by_label("Region").select_option("eu")
+    page.get_by_label("API token").fill("sinch-token-1f2e")
+    page.get_by_role("button", name="Save credential").click()
+    page.wait_for_selector("text=Credential sinch-main is saved")
+    context.close()

@@ -60,6 +60,38 @@ def _optional_string(**kwargs: Any) -> fields.String:
     return fields.String(load_default=None, allow_none=True, **kwargs)
 
 
+# -- how the console's generated form arranges the fields (metadata only; see the README's sections) -----
+
+_SENDING = "Sending"
+_AUTH = "Outbound authentication"
+_MAPPINGS = "Webhook mappings"
+_STATUSES = "Statuses"
+_WEBHOOK_AUTH = "Webhook authenticity"
+
+#: the README's payload template example, the empty template input's placeholder
+PAYLOAD_TEMPLATE_EXAMPLE = """{
+  "from": "{{fromNumber}}",
+  "to": "{{toNumber}}",
+  "content": "{{message}}",
+  "clientReference": "{{reference}}",
+  "greeting": "{{ profile.firstName | default('there') }}"
+}"""
+#: the seed's mappings, used when none is given (README, "Webhooks: mappings")
+INBOUND_MAPPING_EXAMPLE = """{"inboundMessage": "{{inboundMessage}}", "profileNumber": "{{profileNumber}}",
+ "requestId": "{{requestId}}", "originTimestamp": "{{originTimestamp}}", "inboundNumber": "{{inboundNumber}}"}"""
+FEEDBACK_MAPPING_EXAMPLE = """{"clientReference": "{{client_reference}}",
+ "statuses": [{"code": "{{failureCode}}", "status": "{{feedbackStatus}}"}]}"""
+
+
+def _auth(kind: str, **metadata: Any) -> dict[str, Any]:
+    """The metadata of a field only ``auth_type`` ``kind`` uses: the form shows it for that type only."""
+    return {"group": _AUTH, "when": {"auth_type": kind}, **metadata}
+
+
+def _webhook_auth(*kinds: str, **metadata: Any) -> dict[str, Any]:
+    return {"group": _WEBHOOK_AUTH, "when": {"webhook_auth_type": list(kinds)}, **metadata}
+
+
 class JsonDocument(fields.Field):
     """A JSON object or array, given as JSON text or as the value itself; loaded as the value."""
 
@@ -93,78 +125,126 @@ class CustomCredentialsSchema(marshmallow.Schema):
     # -- sending ----------------------------------------------------------------
     provider_url = target_url_field(
         required=True,
-        metadata={"description": "the provider's send endpoint"},
+        metadata={
+            "description": "the provider's send endpoint",
+            "group": _SENDING,
+            "example": "https://api.provider.example/v1/sms",
+        },
     )
     http_method = fields.String(
         load_default="POST",
         validate=validate.OneOf([*HTTP_METHODS, *(m.lower() for m in HTTP_METHODS)]),
-        metadata={"description": "POST, PUT or PATCH"},
+        metadata={"description": "POST, PUT or PATCH", "group": _SENDING},
     )
     payload_template = fields.String(
         required=True,
         validate=validate.Length(min=2, max=100_000),
         metadata={
             "description": "the request body: JSON with Jinja2 placeholders; must reference {{fromNumber}}, "
-            "{{toNumber}} and {{message}}; values are JSON-escaped, so write them inside quotes"
+            "{{toNumber}} and {{message}}; values are JSON-escaped, so write them inside quotes",
+            "group": _SENDING,
+            "example": PAYLOAD_TEMPLATE_EXAMPLE,
         },
     )
     sender_number = _optional_string(
-        validate=validate.Length(1, 32), metadata={"description": "{{fromNumber}} when a message names no sender"}
+        validate=validate.Length(1, 32),
+        metadata={"description": "{{fromNumber}} when a message names no sender", "group": _SENDING},
     )
     extra_headers = fields.Dict(
         keys=fields.String(validate=_header_name),
         values=fields.String(),
         load_default=dict,
-        metadata={"description": "headers sent with every request (may override Content-Type)"},
+        metadata={
+            "description": "headers sent with every request (may override Content-Type)",
+            "group": _SENDING,
+            "example": '{"X-Account": "acme"}',
+        },
     )
     message_id_path = _optional_string(
-        metadata={"description": "where the JSON answer holds the message id, e.g. messages.0.id"}
+        metadata={"description": "where the JSON answer holds the message id, e.g. messages.0.id", "group": _SENDING}
     )
     error_code_path = _optional_string(
-        metadata={"description": "where an error answer holds the provider's error code, e.g. error.code"}
+        metadata={
+            "description": "where an error answer holds the provider's error code, e.g. error.code",
+            "group": _SENDING,
+        }
     )
 
     # -- outbound authentication ------------------------------------------------
-    auth_type = fields.String(load_default="none", validate=validate.OneOf(AUTH_TYPES))
-    api_key_header = fields.String(load_default=DEFAULT_API_KEY_HEADER, validate=_header_name)
-    api_key_prefix = _optional_string(metadata={"description": "written before the key, e.g. App or Bearer"})
-    api_key = secret_field(load_default=None, allow_none=True)
-    username = _optional_string()
-    password = secret_field(load_default=None, allow_none=True)
-    bearer_token = secret_field(load_default=None, allow_none=True)
-    oauth2_token_url = target_url_field(load_default=None, allow_none=True)
-    oauth2_client_id = _optional_string()
-    oauth2_client_secret = secret_field(load_default=None, allow_none=True)
-    oauth2_scope = _optional_string()
+    auth_type = fields.String(
+        load_default="none",
+        validate=validate.OneOf(AUTH_TYPES),
+        metadata={
+            "description": "how each send proves itself to the provider",
+            "group": _AUTH,
+            "group_hint": "Only the chosen auth type's fields are used; the others are ignored.",
+        },
+    )
+    api_key_header = fields.String(
+        load_default=DEFAULT_API_KEY_HEADER, validate=_header_name, metadata=_auth("api_key")
+    )
+    api_key_prefix = _optional_string(
+        metadata=_auth("api_key", description="written before the key, e.g. App or Bearer")
+    )
+    api_key = secret_field(load_default=None, allow_none=True, metadata=_auth("api_key"))
+    username = _optional_string(metadata=_auth("basic", description="required for basic auth"))
+    password = secret_field(load_default=None, allow_none=True, metadata=_auth("basic"))
+    bearer_token = secret_field(load_default=None, allow_none=True, metadata=_auth("bearer"))
+    oauth2_token_url = target_url_field(
+        load_default=None,
+        allow_none=True,
+        metadata=_auth("oauth2", description="the client-credentials token endpoint (required for oauth2)"),
+    )
+    oauth2_client_id = _optional_string(metadata=_auth("oauth2", description="required for oauth2"))
+    oauth2_client_secret = secret_field(load_default=None, allow_none=True, metadata=_auth("oauth2"))
+    oauth2_scope = _optional_string(metadata=_auth("oauth2"))
     oauth2_client_auth = fields.String(
         load_default="basic",
         validate=validate.OneOf(["basic", "body"]),
-        metadata={"description": "client credentials as HTTP Basic (basic) or as form fields (body)"},
+        metadata=_auth("oauth2", description="client credentials as HTTP Basic (basic) or as form fields (body)"),
     )
     jwt_secret = secret_field(
-        load_default=None, allow_none=True, metadata={"description": "HMAC key (HS*) or PEM private key (RS*/ES*)"}
+        load_default=None,
+        allow_none=True,
+        metadata=_auth("jwt", description="HMAC key (HS*) or PEM private key (RS*/ES*)"),
     )
-    jwt_algorithm = fields.String(load_default="HS256", validate=validate.OneOf(JWT_ALGORITHMS))
-    jwt_issuer = _optional_string()
-    jwt_audience = _optional_string()
-    jwt_ttl_seconds = fields.Integer(load_default=DEFAULT_JWT_TTL, validate=validate.Range(1, 86_400))
-    jwt_claims = fields.Dict(keys=fields.String(), load_default=dict, metadata={"description": "extra claims"})
-    hmac_secret = secret_field(load_default=None, allow_none=True)
-    hmac_header = fields.String(load_default=DEFAULT_HMAC_HEADER, validate=_header_name)
-    hmac_algorithm = fields.String(load_default="sha256", validate=validate.OneOf(sorted(HMAC_ALGORITHMS)))
-    hmac_encoding = fields.String(load_default="hex", validate=validate.OneOf(HMAC_ENCODINGS))
-    hmac_prefix = _optional_string(metadata={"description": "written before the signature, e.g. sha256="})
+    jwt_algorithm = fields.String(load_default="HS256", validate=validate.OneOf(JWT_ALGORITHMS), metadata=_auth("jwt"))
+    jwt_issuer = _optional_string(metadata=_auth("jwt"))
+    jwt_audience = _optional_string(metadata=_auth("jwt"))
+    jwt_ttl_seconds = fields.Integer(
+        load_default=DEFAULT_JWT_TTL, validate=validate.Range(1, 86_400), metadata=_auth("jwt")
+    )
+    jwt_claims = fields.Dict(keys=fields.String(), load_default=dict, metadata=_auth("jwt", description="extra claims"))
+    hmac_secret = secret_field(load_default=None, allow_none=True, metadata=_auth("hmac"))
+    hmac_header = fields.String(load_default=DEFAULT_HMAC_HEADER, validate=_header_name, metadata=_auth("hmac"))
+    hmac_algorithm = fields.String(
+        load_default="sha256", validate=validate.OneOf(sorted(HMAC_ALGORITHMS)), metadata=_auth("hmac")
+    )
+    hmac_encoding = fields.String(load_default="hex", validate=validate.OneOf(HMAC_ENCODINGS), metadata=_auth("hmac"))
+    hmac_prefix = _optional_string(metadata=_auth("hmac", description="written before the signature, e.g. sha256="))
 
     # -- webhooks -----------------------------------------------------------------
     inbound_mapping = JsonDocument(
         load_default=None,
         allow_none=True,
-        metadata={"description": "the provider's inbound payload with {{inboundMessage}}, {{profileNumber}}, ..."},
+        metadata={
+            "description": "the provider's inbound payload with {{inboundMessage}}, {{profileNumber}}, ...; "
+            "left empty, the one shown is used",
+            "group": _MAPPINGS,
+            "group_hint": "JSON templates of the provider's webhook payloads, with a placeholder where it puts "
+            "each value.",
+            "example": INBOUND_MAPPING_EXAMPLE,
+        },
     )
     feedback_mapping = JsonDocument(
         load_default=None,
         allow_none=True,
-        metadata={"description": "the provider's delivery report with {{client_reference}}, {{feedbackStatus}}, ..."},
+        metadata={
+            "description": "the provider's delivery report with {{client_reference}}, {{feedbackStatus}}, ...; "
+            "left empty, the one shown is used",
+            "group": _MAPPINGS,
+            "example": FEEDBACK_MAPPING_EXAMPLE,
+        },
     )
     status_map = fields.Dict(
         keys=fields.String(validate=validate.Length(1, 64)),
@@ -172,25 +252,45 @@ class CustomCredentialsSchema(marshmallow.Schema):
         load_default=None,
         allow_none=True,
         metadata={
-            "description": "provider status → common status (queued, sent, delivered, read, bounce, error, unknown)"
+            "description": "provider status → common status (queued, sent, delivered, read, bounce, error, unknown)",
+            "group": _STATUSES,
+            "example": '{"PENDING": "sent", "DELIVERED": "delivered", "UNDELIVERABLE": "bounce", "REJECTED": "error"}',
         },
     )
     final_statuses = fields.List(
         fields.String(),
         load_default=None,
         allow_none=True,
-        metadata={"description": "provider statuses after which no report follows (default: derived from the map)"},
+        metadata={
+            "description": "provider statuses after which no report follows (default: derived from the map)",
+            "group": _STATUSES,
+            "example": '["DELIVERED", "UNDELIVERABLE", "REJECTED"]',
+        },
     )
     failure_codes = fields.Dict(
         keys=fields.String(validate=validate.Length(1, 64)),
         values=fields.Nested(FailureCodeSchema),
         load_default=dict,
-        metadata={"description": "provider failure code → reason, category, type"},
+        metadata={
+            "description": "provider failure code → reason, category, type",
+            "group": _STATUSES,
+            "example": '{"21": {"reason": "unknown subscriber", "category": "unreachable", "type": "hard"}}',
+        },
     )
-    webhook_auth_type = fields.String(load_default="none", validate=validate.OneOf(WEBHOOK_AUTH_TYPES))
-    webhook_secret = secret_field(load_default=None, allow_none=True)
-    webhook_secret_header = fields.String(load_default=DEFAULT_SECRET_HEADER, validate=_header_name)
-    webhook_signature_header = fields.String(load_default=DEFAULT_SIGNATURE_HEADER, validate=_header_name)
+    webhook_auth_type = fields.String(
+        load_default="none",
+        validate=validate.OneOf(WEBHOOK_AUTH_TYPES),
+        metadata={"description": "how the provider's webhooks prove where they come from", "group": _WEBHOOK_AUTH},
+    )
+    webhook_secret = secret_field(
+        load_default=None, allow_none=True, metadata=_webhook_auth("shared_secret", "hmac_sha256")
+    )
+    webhook_secret_header = fields.String(
+        load_default=DEFAULT_SECRET_HEADER, validate=_header_name, metadata=_webhook_auth("shared_secret")
+    )
+    webhook_signature_header = fields.String(
+        load_default=DEFAULT_SIGNATURE_HEADER, validate=_header_name, metadata=_webhook_auth("hmac_sha256")
+    )
 
     # -- checks -------------------------------------------------------------------
 

@@ -35,13 +35,24 @@ class SinchCredentialsSchema(marshmallow.Schema):
         load_default=None,
         allow_none=True,
         validate=validate.OneOf(sorted(REGION_BASE_URLS)),
-        metadata={"description": "Region the service plan lives in: us or eu (or set base_url)"},
+        metadata={
+            "description": "Region the service plan lives in: us or eu (or set base_url)",
+            # the console's form: shown beside base_url as a pair one of which the schema requires
+            "group": "Where the service plan lives",
+            "group_hint": "Give the region of the service plan, or the base URL of its SMS REST API "
+            "(which wins over the region).",
+            "group_requires_one": True,
+        },
     )
     # For other regions agreed with Sinch, a proxy, or tests; wins over region.
     base_url = target_url_field(
         load_default=None,
         allow_none=True,
-        metadata={"description": "SMS REST API base URL, instead of the region's"},
+        metadata={
+            "description": "SMS REST API base URL, instead of the region's",
+            "group": "Where the service plan lives",
+            "group_requires_one": True,
+        },
     )
     webhook_secret = secret_field(
         load_default=None,

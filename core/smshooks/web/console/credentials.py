@@ -15,7 +15,7 @@ from smshooks.errors import DomainError, Invalid
 from smshooks.vendor import Vendor
 from smshooks.web.console.blueprint import bp
 from smshooks.web.console.pages import FormErrors
-from smshooks.web.console.schema_form import form_fields, shown_value, values_from_form
+from smshooks.web.console.schema_form import form_fields, form_sections, shown_value, values_from_form
 from smshooks.web.console.session import scope
 from smshooks.web.context import gateway
 from smshooks.web.errors import domain_status
@@ -180,6 +180,7 @@ def _form(
         "console/credential_form.html",
         vendor=vendor,
         specs=specs,
+        sections=form_sections(specs),
         current=current,
         name=shown.get("name", current.name if current else ""),
         values=values,

@@ -4,6 +4,18 @@ A new vendor plugin gets its credential form for free: each marshmallow field be
 the field's type (text, number, checkbox, a list to choose from for ``OneOf``, JSON text for objects), with
 its ``description`` as the hint. Secret fields are write-only: a password input that is always empty; left
 empty it keeps the stored secret.
+
+A schema arranges its form with more field metadata, all optional:
+
+- ``group``: the title of the section the field is shown in (in the order the groups first appear).
+  Ungrouped fields keep the plain layout: required ones at the top, the others under "Optional settings".
+- ``group_hint``: a sentence under the section's title (the first field giving one sets it);
+  ``group_requires_one``: the schema refuses the form unless one field of the section has a value, and the
+  section says so.
+- ``when``: ``{"auth_type": "basic"}`` (or a list of values): the field only matters while that list field
+  has that value. The script hides it otherwise, and :func:`values_from_form` ignores it, so a value typed
+  into a hidden field never changes the credential.
+- ``example``: a sample value, shown as the empty input's placeholder.
 """
 
 from __future__ import annotations
@@ -55,12 +67,49 @@ class FormField:
     default: Any = None
     #: the schema takes None (an emptied input on edit clears the value)
     nullable: bool = False
+    group: str = ""
+    group_hint: str = ""
+    group_requires_one: bool = False
+    #: (list field, its values): the field matters only while that field has one of the values
+    when: tuple[str, tuple[str, ...]] | None = None
+    example: str = ""
+
+
+@dataclass(frozen=True)
+class FormSection:
+    """A run of fields shown together: the main one (no title), a group the schema names, or the optional rest."""
+
+    title: str
+    fields: list[FormField]
+    hint: str = ""
+    requires_one: bool = False
+    #: "Optional settings": folded away until opened
+    optional: bool = False
 
 
 def form_fields(schema: marshmallow.Schema) -> list[FormField]:
     """The schema's fields as form inputs, required ones first, each group in the schema's order."""
     out = [_form_field(name, field) for name, field in schema.fields.items() if not field.dump_only]
     return sorted(out, key=lambda f: not f.required)
+
+
+def form_sections(specs: list[FormField]) -> list[FormSection]:
+    """The fields in the sections the schema declares: first the required ungrouped fields (the main
+    section), then each group in the order it first appears, then the other ungrouped ones (optional)."""
+    main = [spec for spec in specs if not spec.group and spec.required]
+    rest = [spec for spec in specs if not spec.group and not spec.required]
+    groups: dict[str, list[FormField]] = {}
+    for spec in specs:
+        if spec.group:
+            groups.setdefault(spec.group, []).append(spec)
+    out = [FormSection(title="", fields=main)] if main else []
+    for title, members in groups.items():
+        hint = next((spec.group_hint for spec in members if spec.group_hint), "")
+        requires_one = any(spec.group_requires_one for spec in members)
+        out.append(FormSection(title=title, fields=members, hint=hint, requires_one=requires_one))
+    if rest:
+        out.append(FormSection(title="Optional settings", fields=rest, optional=True))
+    return out
 
 
 def _form_field(name: str, field: fields.Field) -> FormField:
@@ -95,7 +144,34 @@ def _form_field(name: str, field: fields.Field) -> FormField:
         choices=choices,
         default=default,
         nullable=bool(field.allow_none),
+        group=str(field.metadata.get("group") or ""),
+        group_hint=str(field.metadata.get("group_hint") or ""),
+        group_requires_one=bool(field.metadata.get("group_requires_one")),
+        when=_when(name, field.metadata.get("when")),
+        example=str(field.metadata.get("example") or ""),
     )
+
+
+def _when(name: str, declared: Any) -> tuple[str, tuple[str, ...]] | None:
+    if not declared:
+        return None
+    if not isinstance(declared, Mapping) or len(declared) != 1:
+        # a plugin's mistake: its own form test meets it, not a user
+        raise ValueError(f"{name}: metadata 'when' names one field and its value(s), e.g. {{'auth_type': 'basic'}}")
+    ((controller, values),) = declared.items()
+    values = (values,) if isinstance(values, str) else tuple(values)
+    return str(controller), tuple(str(value) for value in values)
+
+
+def is_active(spec: FormField, specs: list[FormField], form: Mapping[str, str]) -> bool:
+    """False for a field that declares ``when`` another field has a value the form does not give it."""
+    if spec.when is None:
+        return True
+    controller, values = spec.when
+    chosen = form.get(controller, "")
+    if chosen == "":
+        chosen = next((s.default for s in specs if s.name == controller), None) or ""
+    return str(chosen).lower() in {value.lower() for value in values}
 
 
 def label_of(name: str) -> str:
@@ -135,11 +211,14 @@ def values_from_form(
 
     An empty input is left out, so the schema's default applies on create and the stored value stays on
     edit — except that on edit an emptied optional field is cleared (sent as None). An empty secret always
-    keeps the stored one: secrets are write-only.
+    keeps the stored one: secrets are write-only. A field another choice leaves out (``when``, e.g. the
+    fields of another auth type) is left out too: hidden in the page, it keeps its default or stored value.
     """
     values: dict[str, Any] = {}
     problems: dict[str, list[str]] = {}
     for spec in specs:
+        if not is_active(spec, specs, form):
+            continue
         raw = form.get(spec.name, "")
         if spec.kind == "checkbox":
             values[spec.name] = raw in ("on", "true", "1")

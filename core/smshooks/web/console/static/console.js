@@ -194,6 +194,29 @@
     toggle();
   });
 
+  // a field that matters for some values of a list only (data-when="auth_type" data-when-values="basic")
+  // is shown only while the list has one of them, and disabled otherwise so it is not sent (the server
+  // ignores it anyway). Shown, it needs no note saying when it is used.
+  document.querySelectorAll("form[data-credential-form]").forEach(function (form) {
+    var dependents = form.querySelectorAll("[data-when]");
+    if (!dependents.length) { return; }
+    form.querySelectorAll("[data-when-note]").forEach(function (note) { note.hidden = true; });
+    function update() {
+      dependents.forEach(function (field) {
+        var list = form.querySelector("select[name='" + field.getAttribute("data-when") + "']");
+        if (!list) { return; }
+        var values = field.getAttribute("data-when-values").toLowerCase().split(" ");
+        var shown = values.indexOf(list.value.toLowerCase()) !== -1;
+        field.hidden = !shown;
+        field.querySelectorAll("input, select, textarea").forEach(function (el) { el.disabled = !shown; });
+      });
+    }
+    form.addEventListener("change", function (event) {
+      if (event.target.matches("select")) { update(); }
+    });
+    update();
+  });
+
   // the reply editor: encoding, segment count and rendering follow each keystroke
   document.querySelectorAll("form[data-reply-editor]").forEach(function (form) {
     var template = form.querySelector("[name=template]");

@@ -12,6 +12,8 @@ import pytest
 from support.api import new_org
 from support.browser import DESKTOP, PHONE, screenshot, sign_in
 
+expect = pytest.importorskip("playwright.sync_api").expect
+
 
 @pytest.fixture(name="server")
 def shared_server(console_server):  # one server for the module's tests, on SQLite
@@ -50,7 +52,8 @@ def test_sign_in_switch_sandbox_and_sign_out(page, key: str) -> None:
 
     page.get_by_label("or open another").fill("staging")
     page.get_by_role("button", name="Switch").click()
-    assert page.get_by_label("Sandbox", exact=True).input_value() == "staging"
+    # the old page's list still says prod until the new page is parsed: wait for it
+    expect(page.get_by_label("Sandbox", exact=True)).to_have_value("staging")
     page.get_by_label("Sandbox", exact=True).select_option("prod")  # the list submits itself
     page.wait_for_function("document.querySelector('#sandbox-select').value === 'prod'")
     page.wait_for_selector("text=Sandbox prod is open.")

@@ -8,6 +8,7 @@ the migration installs database triggers that refuse to.
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
 from functools import cache
@@ -140,14 +141,19 @@ class SubscriberRecords:
         every-number record a STOPALL wrote. A pending double opt-in past its expiry states nothing; an
         older record then counts.
         """
-        numbers = (sender_number, ALL_NUMBERS) if scope == "number" else None
-        for record in self.records:
-            if numbers is not None and record.sender_number not in numbers:
-                continue
+        for record in self.in_reach(sender_number, scope):
             state = effective_state(record, now)
             if state is not None:
                 return state
         return None
+
+    def in_reach(self, sender_number: str, scope: str, *, every_number: bool = False) -> Iterator[Record]:
+        """The records, latest first, that consent for messages from ``sender_number`` under ``scope``
+        reads (and an opt-out to it reaches): every one under ``sandbox`` scope or for ``every_number``
+        (a STOPALL); under ``number`` scope the number's own and the every-number record."""
+        if scope != "number" or every_number:
+            return iter(self.records)
+        return (record for record in self.records if record.sender_number in (sender_number, ALL_NUMBERS))
 
     def opted_out(self, sender_number: str | None, scope: str) -> bool:
         """True when the subscriber opted out of messages from ``sender_number`` under ``scope`` (or,
@@ -160,42 +166,18 @@ class SubscriberRecords:
         """The records an opt-out to ``sender_number`` under ``scope`` reaches (every record for
         ``every_number``: a STOPALL) whose opt-out waits for a double opt-in's confirmation: that
         opt-out ends each wait (keywords.md 6.7.3), so it is recorded even where already opted out."""
-        numbers = None if scope != "number" or every_number else (sender_number, ALL_NUMBERS)
-        return [
-            record
-            for record in self.records
-            if (numbers is None or record.sender_number in numbers) and awaits_confirmation(record, now)
-        ]
-
-    def awaits_confirmation(self, sender_number: str, now: datetime) -> bool:
-        """True when the pair's own opt-out waits for the confirmation of a double opt-in asked since
-        (until ``pending_expires_at``). Every opt-out that reaches the pair ends the wait, wherever it
-        was sent (:meth:`waiting`), so the pair's record alone says whether the wait stands."""
-        return awaits_confirmation(self.pair(sender_number), now)
+        reach = self.in_reach(sender_number, scope, every_number=every_number)
+        return [record for record in reach if awaits_confirmation(record, now)]
 
     def opt_out_stated_at(self, sender_number: str, scope: str) -> datetime | None:
-        """When the latest opt-out that reaches ``sender_number`` under ``scope`` was sent, if known."""
-        numbers = (sender_number, ALL_NUMBERS) if scope == "number" else None
+        """When the latest opt-out that reaches ``sender_number`` under ``scope`` was sent, if known: an
+        opt-in (or a request to join) sent before it, arriving late, must leave it in force."""
         times = [
             record.stated_at
-            for record in self.records
-            if record.state == ConsentState.OPTED_OUT.value
-            and record.stated_at is not None
-            and (numbers is None or record.sender_number in numbers)
+            for record in self.in_reach(sender_number, scope)
+            if record.state == ConsentState.OPTED_OUT.value and record.stated_at is not None
         ]
         return max(times, default=None)
-
-    def opted_out_after(self, sender_number: str, scope: str, sent_at: datetime) -> bool:
-        """True when an opt-out that reaches ``sender_number`` under ``scope`` was stated by a message
-        sent after ``sent_at``: an older opt-in, arriving late, must leave it in force."""
-        numbers = (sender_number, ALL_NUMBERS) if scope == "number" else None
-        return any(
-            record.state == ConsentState.OPTED_OUT.value
-            and record.stated_at is not None
-            and record.stated_at > sent_at
-            and (numbers is None or record.sender_number in numbers)
-            for record in self.records
-        )
 
     def opted_out_everywhere(self, now: datetime | None = None) -> bool:
         """True when a STOPALL's every-number opt-out stands: no record stated since says otherwise."""
@@ -277,6 +259,13 @@ def awaits_confirmation(record: Record | ConsentRecord | None, now: datetime) ->
 #: how far back a vendor's time of a message is believed: retries and batches arrive within days; a
 #: time further back (a clock at 1970) or ahead is a clock's fault, and the message counts as sent now
 TRUSTED_PAST = timedelta(days=7)
+
+
+def end_waits(db: Writer, waiting: Iterable[Record | ConsentRecord], evidence: Evidence) -> None:
+    """An opt-out ends these double opt-in requests waiting beside an opt-out (keywords.md 6.7.3):
+    each stays opted out, keeping its own opt-out's time, and no longer waits."""
+    for record in waiting:
+        change(db, record, ConsentState.OPTED_OUT, evidence, stated_at=record.stated_at)
 
 
 def sent_time(at: datetime, now: datetime) -> datetime:

@@ -20,9 +20,9 @@ from smshooks.consent.ledger import (
     ALL_NUMBERS,
     ConsentState,
     Evidence,
-    awaits_confirmation,
     change,
     effective_state,
+    end_waits,
     read_subscriber,
     record_for_update,
 )
@@ -136,10 +136,9 @@ def change_consent(
         if new_state is ConsentState.OPTED_OUT:
             # ends every double opt-in request of the subscriber's waiting beside an opt-out in the
             # sandbox (the safe reading, whatever the consent scope): a later CONFIRM opts in nowhere
-            now = utcnow()
-            for waiting in read_subscriber(session, scope.org, scope.sandbox, subscriber).records:
-                if waiting.id != record.id and awaits_confirmation(waiting, now):
-                    change(session, waiting, ConsentState.OPTED_OUT, evidence, stated_at=waiting.stated_at)
+            records = read_subscriber(session, scope.org, scope.sandbox, subscriber)
+            waiting = records.waiting(sender, "sandbox", utcnow())
+            end_waits(session, [other for other in waiting if other.id != record.id], evidence)
     return subscriber_consent(gw, scope, subscriber)
 
 

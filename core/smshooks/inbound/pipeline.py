@@ -32,6 +32,7 @@ from smshooks.consent.ledger import (
     SubscriberRecords,
     awaits_confirmation,
     change,
+    end_waits,
     ensure_pair,
     forget_new_pair,
     lock_subscriber,
@@ -237,9 +238,8 @@ def handle_inbound(
             # an opt-out ends every double opt-in request waiting where it reaches (6.7.3), each
             # record keeping its own opt-out's time
             stop_all = _is_stop_all(classification)
-            for waiting in records.waiting(message.recipient, policy.consent_scope, now, every_number=stop_all):
-                if waiting is not record:
-                    change(unit, waiting, ConsentState.OPTED_OUT, evidence, stated_at=waiting.stated_at)
+            waiting = records.waiting(message.recipient, policy.consent_scope, now, every_number=stop_all)
+            end_waits(unit, [other for other in waiting if other is not record], evidence)
         expires = now + timedelta(hours=hours) if decision.pending else None
         # a request to join kept beside an opt-out is no new opt-out: the opt-out keeps its own time
         beside_opt_out = decision.pending and decision.new_state is ConsentState.OPTED_OUT
@@ -350,7 +350,8 @@ def _undoes_a_later_opt_out(
     # opt-out, it would start a wait the opt-out's own message came after
     if not decision.changes_state or (decision.new_state is ConsentState.OPTED_OUT and not decision.pending):
         return False
-    return records.opted_out_after(message.recipient, policy.consent_scope, sent_time(message.received_at, now))
+    opt_out_at = records.opt_out_stated_at(message.recipient, policy.consent_scope)
+    return opt_out_at is not None and opt_out_at > sent_time(message.received_at, now)
 
 
 def enqueue_reply(

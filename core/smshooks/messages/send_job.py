@@ -10,7 +10,7 @@ from sqlalchemy import Connection, and_, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from smshooks import observe
-from smshooks.consent.ledger import LATEST_FIRST, RECORD_COLUMNS, Record, SubscriberRecords
+from smshooks.consent.ledger import LATEST_FIRST, RECORD_COLUMNS, Record, SubscriberRecords, awaits_confirmation
 from smshooks.consent.sandbox_policy import sandbox_settings
 from smshooks.credentials.fields import open_credentials
 from smshooks.events import OutboundMessage, Status
@@ -239,7 +239,8 @@ def _opted_out(gw: Gateway, message: Any, rows: list[Any], exempt_while_awaiting
         [Record(*row[_CONSENT_AT:]) for row in rows if row[_CONSENT_AT] is not None],
     )
     scope = gw.config.get(("policy", message.org, message.sandbox), policy).consent_scope if message.sender else ""
-    if exempt_while_awaiting and message.sender and records.awaits_confirmation(message.sender, utcnow()):
+    # every opt-out that reaches the pair ends its wait (ledger.end_waits): its own record tells
+    if exempt_while_awaiting and message.sender and awaits_confirmation(records.pair(message.sender), utcnow()):
         return False
     return records.opted_out(message.sender, scope)
 

@@ -20,6 +20,7 @@ from smshooks.messages.send import (
     too_many_recipients,
 )
 from smshooks.phones import subscriber_number
+from smshooks.scope import Scope
 from smshooks.web.api.base import ApiBlueprint
 from smshooks.web.api.phones import E164_PATTERN
 from smshooks.web.context import current_scope, gateway
@@ -108,13 +109,17 @@ class SendOut(Schema):
 @blp.response(202, SendOut)
 def send(data: dict[str, Any]) -> SendResult:
     """Send an SMS to up to 20 recipients through a channel; opted-out recipients are excluded."""
-    recipients = [Recipient(r["phone"], r.get("profile")) for r in data["recipients"]]
+    return send_loaded(current_scope(), data)
+
+
+def send_loaded(scope: Scope, data: dict[str, Any]) -> SendResult:
+    """The send a body :class:`SendIn` loaded asks for, by ``scope``: this view's and the console's form's."""
     return send_messages(
         gateway(),
-        current_scope(),
+        scope,
         channel_id=data["channel_id"],
         campaign_id=data["campaign_id"],
-        recipients=recipients,
+        recipients=[Recipient(r["phone"], r.get("profile")) for r in data["recipients"]],
         text=data.get("text"),
         reply_id=data.get("reply_id"),
         campaign_version_id=data["campaign_version_id"],

@@ -16,16 +16,15 @@ from marshmallow import ValidationError
 import smshooks.replies.service as replies_service
 from smshooks.errors import INVALID_FIELDS, DomainError, Invalid
 from smshooks.messages import channels as channels_service
-from smshooks.messages.send import EXCLUSION_REASONS, MAX_RECIPIENTS, MESSAGE_TYPES, Recipient, send_messages
+from smshooks.messages.send import EXCLUSION_REASONS, MAX_RECIPIENTS, MESSAGE_TYPES
 from smshooks.replies.templates import MAX_REPLY_SEGMENTS, SAMPLE_CONTEXT
-from smshooks.web.api.messages import SendIn
+from smshooks.web.api.messages import SendIn, send_loaded
 from smshooks.web.console.blueprint import bp
 from smshooks.web.console.pages import FormErrors
 from smshooks.web.console.replies import preview
 from smshooks.web.console.session import scope
 from smshooks.web.context import gateway
 from smshooks.web.errors import domain_status
-from smshooks.web.urls import public_base_url
 
 #: the form's fields; the text's field is ``template`` so the reply editor's live counter (console.js) reads
 #: it; its refusals are the API's, under ``text``
@@ -44,20 +43,7 @@ def send_sms() -> Any:
     if "preview" in request.form:  # the counter without JavaScript
         return _form(values, FormErrors())
     try:
-        data = _request(values)
-        result = send_messages(
-            gateway(),
-            scope(),
-            channel_id=data["channel_id"],
-            campaign_id=data["campaign_id"],
-            recipients=[Recipient(r["phone"], r.get("profile")) for r in data["recipients"]],
-            text=data.get("text"),
-            reply_id=data.get("reply_id"),
-            campaign_version_id=data["campaign_version_id"],
-            create_profiles=data["create_profiles"],
-            message_type=data["message_type"],
-            callback_base_url=public_base_url(),
-        )
+        result = send_loaded(scope(), _request(values))
     except DomainError as exc:
         return _form(values, FormErrors.of(exc), domain_status(exc))
     if len(result.messages) == 1:
